@@ -1,0 +1,51 @@
+# A thin wrapper over CMake. Every target installs what it needs first (see .ci/deps.sh).
+#   make train   build, prepare data/fmnist_small.csv, run the documents' experiment
+#   make test    build and run the test suite (under CI=true also the sanitizer build, -Werror)
+#   make data    write the Fashion-MNIST CSVs into data/
+#   make bench   run the benchmark
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_ARGS ?=
+ifeq ($(CI),true)
+  CMAKE_ARGS += -DMINIGRAD_WERROR=ON
+endif
+
+.PHONY: all deps build test test-release test-asan train data bench clean
+
+all: build
+
+deps:
+	@bash .ci/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+test-release: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMINIGRAD_SANITIZE=ON $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+ifeq ($(CI),true)
+test: test-release test-asan
+else
+test: test-release
+endif
+
+data: build
+	@$(BUILD)/bin/prepare_data --out data
+
+train: data
+	@$(BUILD)/bin/train_fmnist
+
+bench: data
+	@$(BUILD)/bin/bench
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,33 @@
+// The BLAS backend: which OpenBLAS kernel runs, and on how many threads.
+//
+// Debian's OpenBLAS picks its kernels at load time from the CPU's model number. On a CPU newer
+// than the library it falls back to generic "Prescott" kernels, 5x slower than the AVX-512 ones
+// the CPU can run. init() detects that case from the CPU's feature flags and restarts the
+// program once with OPENBLAS_CORETYPE set, so the fast kernels are the default everywhere.
+#pragma once
+
+#include <string>
+
+namespace minigrad::blas {
+
+/// How the kernel was chosen, for the line apps print.
+struct KernelInfo {
+  std::string core;       // what OpenBLAS runs now, e.g. "SkylakeX", "Haswell", "Prescott"
+  std::string chosen_by;  // "OpenBLAS's own detection", "OPENBLAS_CORETYPE=...", ...
+  int threads = 1;
+};
+
+/// Call at the top of main(). If OpenBLAS runs generic kernels on a CPU that has AVX-512 (or
+/// AVX2+FMA), re-executes the program with OPENBLAS_CORETYPE=SKYLAKEX (or HASWELL); returns
+/// normally otherwise. An OPENBLAS_CORETYPE set by the user is respected. MINIGRAD_BLAS_CORE
+/// overrides everything: "auto" (default), "off" (never restart), or a core name.
+void init(int argc, char** argv);
+/// The kernel OpenBLAS runs, as it names it.
+std::string core_name();
+KernelInfo kernel_info();
+/// One line for logs: "BLAS: OpenBLAS 0.3.21, SkylakeX kernels (...), 1 thread".
+std::string describe();
+void set_num_threads(int n);
+int num_threads();
+
+}  // namespace minigrad::blas

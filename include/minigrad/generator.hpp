@@ -1,0 +1,33 @@
+// Generator: minigrad's one source of randomness (xoshiro256** seeded through splitmix64).
+// Every random factory, initialiser, Dropout mask and data shuffle takes one explicitly, so a seed
+// fixes a whole run and results are identical on every platform (no std:: distributions, whose
+// output differs between standard libraries).
+#pragma once
+
+#include <cstdint>
+
+namespace minigrad {
+
+class Generator {
+ public:
+  explicit Generator(uint64_t seed = 0) { manual_seed(seed); }
+  void manual_seed(uint64_t seed);
+
+  /// 64 random bits.
+  uint64_t next_u64();
+  /// Uniform in [0, 1) with 24 random bits: every value is an exact float.
+  float uniform();
+  /// Uniform in [low, high).
+  float uniform(float low, float high) { return low + (high - low) * uniform(); }
+  /// Standard normal (Box-Muller in double, one value per call).
+  float normal();
+  /// Uniform integer in [0, n) without modulo bias; n must be > 0.
+  uint64_t randint(uint64_t n);
+  /// True with probability p.
+  bool bernoulli(float p) { return uniform() < p; }
+
+ private:
+  uint64_t s_[4] = {0, 0, 0, 0};
+};
+
+}  // namespace minigrad

@@ -1,0 +1,42 @@
+// Elementwise ops with NumPy/PyTorch broadcasting, and their gradients.
+// Shapes broadcast from the right: [32, 10] with [10], [32, 1] or [] (a scalar) all work; in
+// backward each input's gradient is summed back to that input's own shape (sum_to).
+#pragma once
+
+#include "minigrad/tensor.hpp"
+
+namespace minigrad {
+
+/// The shape two operands broadcast to; throws naming both shapes if they are incompatible.
+Shape broadcast_shapes(const Shape& a, const Shape& b);
+/// Sums `x` down to `shape` (the reverse of broadcasting); not recorded. Used by backward.
+Tensor sum_to(const Tensor& x, const Shape& shape);
+
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+
+Tensor neg(const Tensor& x);
+Tensor exp(const Tensor& x);
+/// Natural log; log(0) = -inf as in PyTorch.
+Tensor log(const Tensor& x);
+/// x ** exponent for a constant exponent.
+Tensor pow(const Tensor& x, float exponent);
+Tensor sqrt(const Tensor& x);
+
+Tensor operator+(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a, const Tensor& b);
+Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& x);
+Tensor operator+(const Tensor& a, float b);
+Tensor operator-(const Tensor& a, float b);
+Tensor operator*(const Tensor& a, float b);
+Tensor operator/(const Tensor& a, float b);
+Tensor operator+(float a, const Tensor& b);
+Tensor operator-(float a, const Tensor& b);
+Tensor operator*(float a, const Tensor& b);
+Tensor operator/(float a, const Tensor& b);
+
+}  // namespace minigrad

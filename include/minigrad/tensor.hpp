@@ -1,0 +1,135 @@
+// Tensor: an n-dimensional array of float32 in contiguous row-major storage, plus the autograd
+// bookkeeping (requires_grad, grad, grad_fn).
+//
+// A Tensor is a *handle*: copying a Tensor shares its data and its grad, exactly like
+// `b = a` in Python. Use clone() for an independent copy and detach() for a handle to the same
+// data that is cut from the graph. There are no strides: every tensor is contiguous, so
+// reshape()/view() are free and transpose() copies. Ops live in ops/*.hpp.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "minigrad/generator.hpp"
+#include "minigrad/storage.hpp"
+
+namespace minigrad {
+
+/// A shape such as {32, 784}. Rank 0 (an empty shape) is a scalar holding one value.
+using Shape = std::vector<int64_t>;
+
+/// "[32, 784]": how shapes appear in messages.
+std::string shape_str(const Shape& shape);
+/// Product of the dimensions (1 for a scalar); throws on a negative dimension.
+int64_t shape_numel(const Shape& shape);
+
+class Node;
+
+/// Everything a Tensor handle points at. Users normally never touch this directly.
+struct TensorImpl {
+  std::shared_ptr<Storage> storage;  // shared by views (reshape/view/detach)
+  Shape shape;
+  bool requires_grad = false;
+  bool retains_grad = false;            // keep .grad on a non-leaf after backward()
+  std::shared_ptr<TensorImpl> grad;     // same shape as this tensor, or null
+  std::shared_ptr<Node> grad_fn;        // the node that produced this tensor (null for a leaf)
+};
+
+class Tensor {
+ public:
+  /// An undefined tensor (like a default-constructed torch::Tensor); defined() is false.
+  Tensor() = default;
+  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+
+  // ---- factories (every random one takes an explicit generator) ----
+  /// Uninitialised values: only for outputs that are fully overwritten.
+  static Tensor empty(const Shape& shape);
+  static Tensor zeros(const Shape& shape);
+  static Tensor ones(const Shape& shape);
+  static Tensor full(const Shape& shape, float value);
+  static Tensor scalar(float value);
+  /// A 1-D tensor from a list: Tensor::from({1, 2, 3}).
+  static Tensor from(std::initializer_list<float> values);
+  /// A 2-D tensor from nested lists: Tensor::from({{1, 2}, {3, 4}}); rows must be equally long.
+  static Tensor from(std::initializer_list<std::initializer_list<float>> rows);
+  /// Values copied from a vector, viewed with `shape` (numel must match).
+  static Tensor from(const std::vector<float>& values, const Shape& shape);
+  static Tensor from(const std::vector<float>& values);
+  static Tensor zeros_like(const Tensor& other);
+  static Tensor ones_like(const Tensor& other);
+  /// U[0, 1).
+  static Tensor rand(const Shape& shape, Generator& gen);
+  /// N(0, 1).
+  static Tensor randn(const Shape& shape, Generator& gen);
+  /// U[low, high).
+  static Tensor uniform(const Shape& shape, float low, float high, Generator& gen);
+  /// 0, 1, ..., n-1 as floats.
+  static Tensor arange(int64_t n);
+
+  // ---- shape and data ----
+  bool defined() const { return impl_ != nullptr; }
+  const Shape& shape() const;
+  /// Size of dimension d; negative d counts from the end like PyTorch.
+  int64_t size(int64_t d) const;
+  int64_t dim() const { return static_cast<int64_t>(shape().size()); }
+  int64_t numel() const;
+  float* data();
+  const float* data() const;
+  /// Element at a multi-index, bounds-checked: t.at({i, j}).
+  float& at(std::initializer_list<int64_t> index);
+  float at(std::initializer_list<int64_t> index) const;
+  /// The single value of a one-element tensor.
+  float item() const;
+  std::vector<float> to_vector() const;
+
+  /// A copy with its own storage, not attached to the graph.
+  Tensor clone() const;
+  /// Same storage, no grad_fn, requires_grad false: cuts the graph here.
+  Tensor detach() const;
+  /// Same data, new shape (one dimension may be -1). Differentiable.
+  Tensor reshape(const Shape& shape) const;
+  /// Alias of reshape: every minigrad tensor is contiguous, so a view always exists.
+  Tensor view(const Shape& shape) const { return reshape(shape); }
+  /// Copies values from `src` (same numel) into this tensor's storage; not recorded.
+  Tensor& copy_(const Tensor& src);
+  /// Sets every element; not recorded.
+  Tensor& fill_(float value);
+
+  // ---- autograd ----
+  bool requires_grad() const;
+  /// Marks a leaf as needing a gradient (like torch's requires_grad_()).
+  Tensor& requires_grad_(bool on = true);
+  /// The accumulated gradient, or an undefined tensor if none has been computed.
+  Tensor grad() const;
+  /// Zeroes the gradient in place (set_to_none drops it instead).
+  void zero_grad(bool set_to_none = false);
+  /// Keep this non-leaf tensor's grad after backward() (like torch's retain_grad()).
+  Tensor& retain_grad();
+  const std::shared_ptr<Node>& grad_fn() const;
+  /// True for tensors made by the user (no grad_fn).
+  bool is_leaf() const;
+  /// Reverse-mode differentiation from this tensor. A scalar seeds itself with 1; any other
+  /// shape needs `grad_output` of the same shape. The graph is released afterwards unless
+  /// retain_graph is true.
+  void backward(const Tensor& grad_output = Tensor(), bool retain_graph = false) const;
+
+  /// PyTorch-like text: "tensor([[1.0000, 2.0000], ...], shape=[2, 2], requires_grad=True)".
+  std::string str() const;
+
+  TensorImpl* impl() const { return impl_.get(); }
+  const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
+  /// True if both handles share one TensorImpl.
+  bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
+
+ private:
+  TensorImpl& checked() const;
+  std::shared_ptr<TensorImpl> impl_;
+};
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t);
+
+}  // namespace minigrad
