@@ -1,0 +1,96 @@
+// DataLoader: cuts a Dataset into batches x (B, F), y (B), reshuffled every epoch by its own
+// seeded Generator. Batches are gathered into buffers allocated once and reused at every step
+// (bytes become floats and are scaled during that copy): clone() a batch to keep it.
+// Single-row policy: a last batch of ONE row would break BatchNorm1d in training (one value per
+// channel has no variance), so it is merged into the previous batch (B + 1 rows) when
+// batch_size > 1; drop_last drops any short batch instead. Leaves out: workers, samplers, pinning.
+#pragma once
+
+#include <cstdint>
+#include <iterator>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "minigrad/data/dataset.hpp"
+#include "minigrad/generator.hpp"
+#include "minigrad/tensor.hpp"
+
+namespace minigrad::data {
+
+/// DataLoader(dataset, {.batch_size = 32, .shuffle = true}, Generator(seed)).
+struct DataLoaderOptions {
+  int64_t batch_size = 32;
+  bool shuffle = false;    // new order each epoch, drawn from the loader's generator
+  bool drop_last = false;  // drop a final batch shorter than batch_size
+};
+
+/// One batch. x and y are fresh handles on the loader's reused storage: the next batch
+/// overwrites their values.
+struct Batch {
+  Tensor x;                         // (B, F) features after the dataset's transform
+  Tensor y;                         // (B) class ids as floats (CrossEntropyLoss targets)
+  std::span<const int32_t> labels;  // (B) the same class ids as ints, for accuracy
+  int64_t size() const { return x.defined() ? x.size(0) : 0; }
+};
+
+class DataLoader {
+ public:
+  /// `dataset` must outlive the loader (it is not copied). Shuffling draws from `gen`.
+  DataLoader(const Dataset& dataset, DataLoaderOptions options, Generator gen = Generator(0));
+  DataLoader(Dataset&&, DataLoaderOptions, Generator = Generator(0)) = delete;  // would dangle
+
+  /// Batches per epoch (len(loader)), after drop_last and the single-row merge.
+  int64_t size() const { return static_cast<int64_t>(batch_starts_.size()); }
+  /// Rows in batch b (batch_size, or the shorter/merged last batch).
+  int64_t batch_rows(int64_t b) const;
+  const DataLoaderOptions& options() const { return options_; }
+  const Dataset& dataset() const { return dataset_; }
+
+  /// Starts an epoch: reshuffles the row order when shuffle is set. begin() calls it.
+  void new_epoch();
+  /// Gathers batch b (0 <= b < size()) of the current epoch into the reused buffers.
+  const Batch& batch(int64_t b);
+  /// Row order of the current epoch (identity when not shuffling).
+  const std::vector<int64_t>& order() const { return order_; }
+  /// Epochs started so far.
+  int64_t epoch() const { return epoch_; }
+
+  /// Range-for support: `for (const Batch& b : loader)`; each begin() starts a new epoch.
+  class Iterator {
+   public:
+    using difference_type = std::ptrdiff_t;
+    using value_type = Batch;
+    Iterator() = default;
+    const Batch& operator*() const { return *current_; }
+    const Batch* operator->() const { return current_; }
+    Iterator& operator++();
+    void operator++(int) { ++*this; }
+    bool operator==(std::default_sentinel_t) const {
+      return loader_ == nullptr || b_ >= loader_->size();
+    }
+
+   private:
+    friend class DataLoader;
+    Iterator(DataLoader* loader, int64_t b);
+    DataLoader* loader_ = nullptr;
+    int64_t b_ = 0;
+    const Batch* current_ = nullptr;
+  };
+  Iterator begin();
+  std::default_sentinel_t end() const { return {}; }
+
+ private:
+  const Dataset& dataset_;
+  DataLoaderOptions options_;
+  Generator gen_;
+  std::vector<int64_t> order_;
+  std::vector<int64_t> batch_starts_;  // first position in order_ of each batch
+  int64_t epoch_ = 0;
+  // Reused buffers: one pair for full batches and one for the differently sized last batch.
+  std::shared_ptr<Storage> x_full_, y_full_, x_last_, y_last_;
+  std::vector<int32_t> labels_buf_;
+  Batch batch_;
+};
+
+}  // namespace minigrad::data
