@@ -4,6 +4,7 @@
 // Leaves out: hooks, parameter groups, devices and dtypes other than float32.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -23,7 +24,9 @@ class Module {
 
   /// x (B, ...) -> y (B, ...): what the module computes.
   virtual Tensor forward(const Tensor& x) = 0;
-  Tensor operator()(const Tensor& x) { return forward(x); }
+  /// forward(x), reported to any live ForwardObserver. Containers call their children this way
+  /// (not through forward()) so that summary() sees every layer.
+  Tensor operator()(const Tensor& x);
 
   /// The type's name as PyTorch prints it: "Linear", "BatchNorm1d".
   virtual std::string type_name() const = 0;
@@ -58,12 +61,14 @@ class Module {
   void load_state_dict(const StateDict& state, bool strict = true);
 
  protected:
-  /// Registers a trained tensor; sets requires_grad. Returns the stored handle.
+  /// Registers a trained tensor; sets requires_grad. Returns the stored handle (keep a copy of
+  /// it, `weight_ = register_parameter(...)`: the reference dies with the next registration).
   Tensor& register_parameter(std::string name, Tensor value);
   /// Registers saved, untrained state. An I64 buffer holds whole numbers (see state_dict.hpp).
   Tensor& register_buffer(std::string name, Tensor value, DType dtype = DType::F32);
   template <class M>
   std::shared_ptr<M> register_module(std::string name, std::shared_ptr<M> module) {
+    check_new_name(name, "module", module != nullptr);
     children_.emplace_back(std::move(name), module);
     return module;
   }
@@ -72,6 +77,8 @@ class Module {
 
  private:
   void collect(const std::string& prefix, StateDict& out, bool params, bool buffers) const;
+  /// Throws if `name` is empty, holds a '.', is already taken, or its value is missing.
+  void check_new_name(const std::string& name, const char* what, bool defined) const;
   std::vector<std::pair<std::string, Tensor>> params_;
   struct Buffer {
     std::string name;
@@ -81,6 +88,23 @@ class Module {
   std::vector<Buffer> buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;
+};
+
+/// While alive, every Module::operator() call on this thread reports (module, output) to
+/// `on_output` after the forward returns. summary() uses it to learn each layer's output shape.
+/// Nests: an inner observer hides the outer one until it is destroyed.
+class ForwardObserver {
+ public:
+  using Callback = std::function<void(const Module& module, const Tensor& output)>;
+  explicit ForwardObserver(Callback on_output);
+  ~ForwardObserver();
+  ForwardObserver(const ForwardObserver&) = delete;
+  ForwardObserver& operator=(const ForwardObserver&) = delete;
+
+ private:
+  friend class Module;
+  Callback on_output_;
+  ForwardObserver* previous_;
 };
 
 }  // namespace minigrad::nn

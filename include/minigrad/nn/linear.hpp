@@ -1,0 +1,42 @@
+// Linear: the fully connected layer y = x·Wᵀ + b, with PyTorch's layout and default init.
+// Teaches: weight is (out_features, in_features) as in PyTorch, so checkpoints need no transpose;
+// the forward is one graph node (minigrad::linear folds the bias into the GEMM).
+// Leaves out: inputs with more than two dimensions ((B, in) only), other initialisers.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "minigrad/generator.hpp"
+#include "minigrad/nn/module.hpp"
+
+namespace minigrad::nn {
+
+class Linear : public Module {
+ public:
+  /// weight (out, in) and bias (out) drawn from U(-1/sqrt(in), 1/sqrt(in)), PyTorch's default.
+  Linear(int64_t in_features, int64_t out_features, Generator& gen);
+  /// The same, without a bias when `bias` is false.
+  Linear(int64_t in_features, int64_t out_features, bool bias, Generator& gen);
+
+  /// x (B, in) -> y (B, out).
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "Linear"; }
+  /// "in_features=784, out_features=128, bias=True".
+  std::string extra_repr() const override;
+
+  int64_t in_features() const { return in_features_; }
+  int64_t out_features() const { return out_features_; }
+  /// (out, in).
+  const Tensor& weight() const { return weight_; }
+  /// (out), or undefined when built without a bias.
+  const Tensor& bias() const { return bias_; }
+
+ private:
+  int64_t in_features_;
+  int64_t out_features_;
+  Tensor weight_;
+  Tensor bias_;
+};
+
+}  // namespace minigrad::nn
