@@ -1,0 +1,208 @@
+// Losses: cross entropy from logits (stable log-sum-exp, label smoothing, ignore_index), binary
+// cross entropy from logits, and mean squared error, each one fused forward/backward node.
+#include "minigrad/nn/loss.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <vector>
+
+#include "minigrad/autograd.hpp"
+
+namespace minigrad::nn {
+
+std::string reduction_name(Reduction reduction) {
+  switch (reduction) {
+    case Reduction::None: return "none";
+    case Reduction::Mean: return "mean";
+    case Reduction::Sum: return "sum";
+  }
+  return "?";
+}
+
+namespace {
+
+// Per-element losses (of `shape`) -> the loss tensor: that shape for None, a scalar otherwise.
+// Mean divides by `count` (the elements or rows that count; 0 gives NaN, as 0/0 in PyTorch).
+Tensor reduce(const std::vector<double>& losses, const Shape& shape, Reduction reduction,
+              double count) {
+  if (reduction == Reduction::None) {
+    Tensor out = Tensor::empty(shape);
+    for (size_t i = 0; i < losses.size(); ++i) out.data()[i] = static_cast<float>(losses[i]);
+    return out;
+  }
+  double total = 0;
+  for (double l : losses) total += l;
+  if (reduction == Reduction::Mean)
+    total = count > 0 ? total / count : std::numeric_limits<double>::quiet_NaN();
+  return Tensor::scalar(static_cast<float>(total));
+}
+
+// d(loss)/d(l_i) for element i given the loss's upstream gradient dy: dy[i] for None, dy for Sum,
+// dy/count for Mean.
+double upstream(const Tensor& dy, int64_t i, Reduction reduction, double count) {
+  if (reduction == Reduction::None) return dy.data()[i];
+  if (reduction == Reduction::Mean) return dy.data()[0] / count;
+  return dy.data()[0];
+}
+
+void require_same_shape(const char* loss, const Tensor& input, const Tensor& target) {
+  if (input.shape() != target.shape())
+    throw std::invalid_argument(fmt::format(
+        "{}: target has shape {} but input has shape {} (HINT: they must match exactly; a "
+        "column of predictions [N, 1] against labels [N] needs reshape({{-1, 1}}) on the labels)",
+        loss, shape_str(target.shape()), shape_str(input.shape())));
+}
+
+}  // namespace
+
+// ---- cross entropy ----
+// input x: (N, C), target y: (N) -> loss: () or (N). With lse_n = log Σ_c exp(x[n,c]) (computed as
+// m + log Σ exp(x - m), m the row max, so 1e4 logits cannot overflow) and log p = x - lse:
+//   l_n = (1-ε)·(lse_n - x[n,y_n]) + ε/C·Σ_c(lse_n - x[n,c]),   0 for ignored rows
+// Backward, from d lse/dx = softmax p:
+//   dx[n,c] = g_n·(p[n,c] - (1-ε)·1{c = y_n} - ε/C),   g_n = dy_n, dy or dy/N_valid
+Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyOptions& options) {
+  if (input.dim() != 2)
+    throw std::invalid_argument(fmt::format(
+        "cross_entropy: expected logits of shape [N, C] but got {} (HINT: one row of class "
+        "scores per sample)",
+        shape_str(input.shape())));
+  const int64_t N = input.size(0), C = input.size(1);
+  if (target.shape() != Shape{N})
+    throw std::invalid_argument(fmt::format(
+        "cross_entropy: expected target of shape [{}] (one class index per row of the logits {}) "
+        "but got {} (HINT: targets are class indices, not one-hot rows)",
+        N, shape_str(input.shape()), shape_str(target.shape())));
+  const float eps = options.label_smoothing;
+  if (!(eps >= 0.0f && eps <= 1.0f))
+    throw std::invalid_argument(
+        fmt::format("cross_entropy: label_smoothing must be in [0, 1], but got {}", eps));
+
+  // Class of each row, or -1 for an ignored row.
+  std::vector<int64_t> cls(static_cast<size_t>(N));
+  for (int64_t n = 0; n < N; ++n) {
+    const float t = target.data()[n];
+    if (!std::isfinite(t) || t != std::floor(t))
+      throw std::invalid_argument(fmt::format(
+          "cross_entropy: target {} in row {} is not a whole number (HINT: targets are class "
+          "indices 0..{} stored as floats)",
+          t, n, C - 1));
+    const auto k = static_cast<int64_t>(t);
+    if (k == options.ignore_index) {
+      cls[n] = -1;
+    } else if (k < 0 || k >= C) {
+      throw std::out_of_range(fmt::format(
+          "Target {} is out of bounds for {} classes (row {}) (HINT: labels must lie in 0..{}; "
+          "check the label column of the data, or the number of classes of the model)",
+          k, C, n, C - 1));
+    } else {
+      cls[n] = k;
+    }
+  }
+
+  const float* x = input.data();
+  Tensor probs = Tensor::empty({N, C});
+  float* p = probs.data();
+  std::vector<double> losses(static_cast<size_t>(N), 0.0);
+  double valid = 0;
+  for (int64_t n = 0; n < N; ++n) {
+    const float* row = x + n * C;
+    const double m = *std::max_element(row, row + C);
+    double s = 0, sum_x = 0;
+    for (int64_t c = 0; c < C; ++c) {
+      s += std::exp(row[c] - m);
+      sum_x += row[c];
+    }
+    const double lse = m + std::log(s);
+    for (int64_t c = 0; c < C; ++c) p[n * C + c] = static_cast<float>(std::exp(row[c] - lse));
+    if (cls[n] < 0) continue;
+    valid += 1;
+    const double nll = lse - row[cls[n]];
+    const double uniform = static_cast<double>(C) * lse - sum_x;  // Σ_c -log p[n,c]
+    losses[n] = (1.0 - eps) * nll + eps / static_cast<double>(C) * uniform;
+  }
+  Tensor out = reduce(losses, {N}, options.reduction, valid);
+
+  const Reduction reduction = options.reduction;
+  return record(out, "cross_entropy", {input},
+                [input, probs, cls, eps, reduction, valid, N, C](const Tensor& dy) {
+    float* dx = grad_buffer(input);
+    const float* pr = probs.data();
+    const double off = eps / static_cast<double>(C);
+    for (int64_t n = 0; n < N; ++n) {
+      if (cls[n] < 0) continue;  // ignored rows get no gradient
+      const double g = upstream(dy, n, reduction, valid);
+      for (int64_t c = 0; c < C; ++c) {
+        const double onehot = c == cls[n] ? 1.0 - eps : 0.0;
+        dx[n * C + c] += static_cast<float>(g * (pr[n * C + c] - onehot - off));
+      }
+    }
+  });
+}
+
+// ---- binary cross entropy with logits ----
+// x, y: (...) -> loss: () or (...).
+//   l = max(x, 0) - x·y + log(1 + exp(-|x|))     (= -y·log σ(x) - (1-y)·log(1-σ(x)))
+//   dx = g·(σ(x) - y)      dy_target = g·(-x)
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+                                        Reduction reduction) {
+  require_same_shape("binary_cross_entropy_with_logits", input, target);
+  const int64_t n = input.numel();
+  const float* x = input.data();
+  const float* y = target.data();
+  std::vector<double> losses(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    const double xi = x[i];
+    losses[i] = std::max(xi, 0.0) - xi * y[i] + std::log1p(std::exp(-std::abs(xi)));
+  }
+  Tensor out = reduce(losses, input.shape(), reduction, static_cast<double>(n));
+  return record(out, "binary_cross_entropy_with_logits", {input, target},
+                [input, target, reduction, n](const Tensor& dy) {
+    const float* xs = input.data();
+    const float* ys = target.data();
+    float* dx = input.requires_grad() ? grad_buffer(input) : nullptr;
+    float* dt = target.requires_grad() ? grad_buffer(target) : nullptr;
+    for (int64_t i = 0; i < n; ++i) {
+      const double g = upstream(dy, i, reduction, static_cast<double>(n));
+      const double xi = xs[i];
+      // σ(x) without overflow: exp of a non-positive number only.
+      const double e = std::exp(-std::abs(xi));
+      const double sig = xi >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+      if (dx) dx[i] += static_cast<float>(g * (sig - ys[i]));
+      if (dt) dt[i] += static_cast<float>(g * -xi);
+    }
+  });
+}
+
+// ---- mean squared error ----
+// x, y: (...) -> loss: () or (...).  l = (x - y)²,  dx = g·2(x - y),  dy_target = -dx
+Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  require_same_shape("mse_loss", input, target);
+  const int64_t n = input.numel();
+  const float* x = input.data();
+  const float* y = target.data();
+  std::vector<double> losses(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    const double d = static_cast<double>(x[i]) - y[i];
+    losses[i] = d * d;
+  }
+  Tensor out = reduce(losses, input.shape(), reduction, static_cast<double>(n));
+  return record(out, "mse_loss", {input, target}, [input, target, reduction, n](const Tensor& dy) {
+    const float* xs = input.data();
+    const float* ys = target.data();
+    float* dx = input.requires_grad() ? grad_buffer(input) : nullptr;
+    float* dt = target.requires_grad() ? grad_buffer(target) : nullptr;
+    for (int64_t i = 0; i < n; ++i) {
+      const double g = 2.0 * upstream(dy, i, reduction, static_cast<double>(n)) *
+                       (static_cast<double>(xs[i]) - ys[i]);
+      if (dx) dx[i] += static_cast<float>(g);
+      if (dt) dt[i] -= static_cast<float>(g);
+    }
+  });
+}
+
+}  // namespace minigrad::nn
