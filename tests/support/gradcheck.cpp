@@ -138,4 +138,15 @@ GradCheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
   return result;
 }
 
+double max_abs_diff(const Tensor& actual, const std::vector<float>& expected) {
+  if (actual.numel() != static_cast<int64_t>(expected.size())) return INFINITY;
+  double worst = 0;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const double d = std::fabs(static_cast<double>(actual.data()[i]) - expected[i]);
+    if (std::isnan(d)) return INFINITY;
+    worst = std::max(worst, d);
+  }
+  return worst;
+}
+
 }  // namespace minigrad

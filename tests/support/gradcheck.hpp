@@ -42,4 +42,8 @@ struct GradCheckResult {
 GradCheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f,
                           std::vector<Tensor> inputs, const GradCheckOptions& options = {});
 
+/// Largest |actual[i] - expected[i]|, for comparing with golden values; infinity if the sizes
+/// differ or any value is NaN.
+double max_abs_diff(const Tensor& actual, const std::vector<float>& expected);
+
 }  // namespace minigrad

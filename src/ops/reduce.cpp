@@ -1,0 +1,164 @@
+// Reductions. Reducing along `dim` views x as (outer, n, inner): outer is the product of the
+// dimensions before dim, inner of those after it, so element (o, k, i) sits at (o·n + k)·inner + i
+// and the result (o, i) at o·inner + i. keepdim only changes the result's shape, not its values.
+// Sums accumulate in double. Leaves out: reducing several dims at once, min, prod, var.
+#include "minigrad/ops/reduce.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <memory>
+#include <stdexcept>
+#include <vector>
+
+#include "minigrad/autograd.hpp"
+
+namespace minigrad {
+
+namespace {
+
+struct Reduction {
+  int64_t outer = 1, n = 1, inner = 1;
+  Shape out;  // the result's shape (with or without the kept 1)
+};
+
+// Checks `dim` against x's shape (negative counts from the end; a scalar accepts 0 and -1, as
+// in PyTorch) and splits the shape around it.
+Reduction split(const char* op, const Shape& shape, int64_t dim, bool keepdim) {
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  const int64_t span = rank == 0 ? 1 : rank;
+  if (dim < -span || dim >= span)
+    throw std::out_of_range(fmt::format(
+        "{}: dim {} is out of range for a tensor of shape {} (HINT: use a dim from {} to {})", op,
+        dim, shape_str(shape), -span, span - 1));
+  Reduction r;
+  if (rank == 0) return r;  // a scalar reduces to itself
+  const int64_t d = dim < 0 ? dim + rank : dim;
+  for (int64_t k = 0; k < d; ++k) r.outer *= shape[static_cast<size_t>(k)];
+  r.n = shape[static_cast<size_t>(d)];
+  for (int64_t k = d + 1; k < rank; ++k) r.inner *= shape[static_cast<size_t>(k)];
+  for (int64_t k = 0; k < rank; ++k) {
+    if (k != d) r.out.push_back(shape[static_cast<size_t>(k)]);
+    else if (keepdim) r.out.push_back(1);
+  }
+  return r;
+}
+
+// y (outer, inner) = Σ_k x (outer, n, inner), divided by n for the mean.
+Tensor sum_along(const char* op, const Tensor& x, int64_t dim, bool keepdim, bool average) {
+  const Reduction r = split(op, x.shape(), dim, keepdim);
+  const float scale = average ? 1.0f / static_cast<float>(r.n) : 1.0f;  // dy's weight in dx
+  Tensor y = Tensor::empty(r.out);
+  const float* px = x.data();
+  float* py = y.data();
+  for (int64_t o = 0; o < r.outer; ++o)
+    for (int64_t i = 0; i < r.inner; ++i) {
+      double s = 0;
+      for (int64_t k = 0; k < r.n; ++k) s += px[(o * r.n + k) * r.inner + i];
+      // The mean over an empty dimension is 0/0 = NaN, as in PyTorch.
+      py[o * r.inner + i] = static_cast<float>(average ? s / static_cast<double>(r.n) : s);
+    }
+  // dx (outer, n, inner) = scale · dy (outer, 1, inner), the same for every k
+  return record(y, op, {x}, [x, r, scale](const Tensor& dy) {
+    float* dx = grad_buffer(x);
+    const float* g = dy.data();
+    for (int64_t o = 0; o < r.outer; ++o)
+      for (int64_t k = 0; k < r.n; ++k)
+        for (int64_t i = 0; i < r.inner; ++i)
+          dx[(o * r.n + k) * r.inner + i] += scale * g[o * r.inner + i];
+  });
+}
+
+// Where the maximum along dim sits, per (outer, inner) position: the first one on ties, and the
+// first NaN if there is one (a NaN is the maximum, as in PyTorch).
+std::vector<int64_t> argmax_positions(const char* op, const Tensor& x, const Reduction& r,
+                                      int64_t dim) {
+  if (r.n == 0)
+    throw std::invalid_argument(fmt::format(
+        "{}: cannot take the maximum over dimension {} of shape {}, which has size 0 (HINT: "
+        "reduce over a non-empty dimension)",
+        op, dim, shape_str(x.shape())));
+  std::vector<int64_t> where(static_cast<size_t>(r.outer * r.inner));
+  const float* px = x.data();
+  for (int64_t o = 0; o < r.outer; ++o)
+    for (int64_t i = 0; i < r.inner; ++i) {
+      int64_t best = 0;
+      float best_v = px[o * r.n * r.inner + i];
+      for (int64_t k = 1; k < r.n && !std::isnan(best_v); ++k) {
+        const float v = px[(o * r.n + k) * r.inner + i];
+        if (v > best_v || std::isnan(v)) best = k, best_v = v;
+      }
+      where[static_cast<size_t>(o * r.inner + i)] = best;
+    }
+  return where;
+}
+
+}  // namespace
+
+Tensor sum(const Tensor& x) {
+  double s = 0;
+  for (int64_t i = 0; i < x.numel(); ++i) s += x.data()[i];
+  Tensor y = Tensor::scalar(static_cast<float>(s));
+  // dx = dy (the one value, to every element)
+  return record(y, "sum", {x}, [x](const Tensor& dy) {
+    float* dx = grad_buffer(x);
+    const float g = dy.data()[0];
+    for (int64_t i = 0; i < x.numel(); ++i) dx[i] += g;
+  });
+}
+
+Tensor sum(const Tensor& x, int64_t dim, bool keepdim) {
+  return sum_along("sum", x, dim, keepdim, false);
+}
+
+Tensor mean(const Tensor& x) {
+  const int64_t n = x.numel();
+  double s = 0;
+  for (int64_t i = 0; i < n; ++i) s += x.data()[i];
+  Tensor y = Tensor::scalar(static_cast<float>(s / static_cast<double>(n)));  // NaN if n = 0
+  // dx = dy / n
+  return record(y, "mean", {x}, [x, n](const Tensor& dy) {
+    float* dx = grad_buffer(x);
+    const float g = dy.data()[0] / static_cast<float>(n);
+    for (int64_t i = 0; i < n; ++i) dx[i] += g;
+  });
+}
+
+Tensor mean(const Tensor& x, int64_t dim, bool keepdim) {
+  return sum_along("mean", x, dim, keepdim, true);
+}
+
+std::pair<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim) {
+  const Reduction r = split("max", x.shape(), dim, keepdim);
+  auto where = std::make_shared<const std::vector<int64_t>>(argmax_positions("max", x, r, dim));
+  Tensor values = Tensor::empty(r.out);
+  Tensor indices = Tensor::empty(r.out);
+  const float* px = x.data();
+  for (int64_t o = 0; o < r.outer; ++o)
+    for (int64_t i = 0; i < r.inner; ++i) {
+      const int64_t k = (*where)[static_cast<size_t>(o * r.inner + i)];
+      values.data()[o * r.inner + i] = px[(o * r.n + k) * r.inner + i];
+      indices.data()[o * r.inner + i] = static_cast<float>(k);
+    }
+  // dx (o, k, i) = dy (o, i) where k is the chosen index, 0 elsewhere
+  values = record(values, "max", {x}, [x, r, where](const Tensor& dy) {
+    float* dx = grad_buffer(x);
+    const float* g = dy.data();
+    for (int64_t o = 0; o < r.outer; ++o)
+      for (int64_t i = 0; i < r.inner; ++i) {
+        const int64_t k = (*where)[static_cast<size_t>(o * r.inner + i)];
+        dx[(o * r.n + k) * r.inner + i] += g[o * r.inner + i];
+      }
+  });
+  return {values, indices};
+}
+
+Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) {
+  const Reduction r = split("argmax", x.shape(), dim, keepdim);
+  const std::vector<int64_t> where = argmax_positions("argmax", x, r, dim);
+  Tensor indices = Tensor::empty(r.out);
+  for (size_t j = 0; j < where.size(); ++j) indices.data()[j] = static_cast<float>(where[j]);
+  return indices;
+}
+
+}  // namespace minigrad

@@ -1,0 +1,108 @@
+// softmax and log_softmax along one dim, the stable way: subtract the maximum m first, so exp
+// never overflows, and log_softmax = x - m - log Σ exp(x - m) never takes the log of an
+// underflowed softmax (logits ×1e8 still give finite values). x is viewed as (outer, n, inner)
+// around dim, like the reductions. Leaves out: a fused cross-entropy (that belongs to the loss).
+#include "minigrad/ops/softmax.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <stdexcept>
+
+#include "minigrad/autograd.hpp"
+
+namespace minigrad {
+
+namespace {
+
+struct Lanes {
+  int64_t outer = 1, n = 1, inner = 1;
+};
+
+// Splits x's shape around `dim` (negative counts from the end; a scalar accepts 0 and -1).
+Lanes split(const char* op, const Shape& shape, int64_t dim) {
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  const int64_t span = rank == 0 ? 1 : rank;
+  if (dim < -span || dim >= span)
+    throw std::out_of_range(fmt::format(
+        "{}: dim {} is out of range for a tensor of shape {} (HINT: use a dim from {} to {}; "
+        "for a batch of logits (B, C) that is dim 1 or -1)",
+        op, dim, shape_str(shape), -span, span - 1));
+  Lanes l;
+  if (rank == 0) return l;
+  const int64_t d = dim < 0 ? dim + rank : dim;
+  for (int64_t k = 0; k < d; ++k) l.outer *= shape[static_cast<size_t>(k)];
+  l.n = shape[static_cast<size_t>(d)];
+  for (int64_t k = d + 1; k < rank; ++k) l.inner *= shape[static_cast<size_t>(k)];
+  return l;
+}
+
+// y = x - m - log Σ_k exp(x_k - m) along each lane; with `exponentiate`, y = exp of that.
+Tensor stable_forward(const Tensor& x, const Lanes& l, bool exponentiate) {
+  Tensor y = Tensor::empty(x.shape());
+  const float* px = x.data();
+  float* py = y.data();
+  for (int64_t o = 0; o < l.outer; ++o)
+    for (int64_t i = 0; i < l.inner; ++i) {
+      const float* xl = px + o * l.n * l.inner + i;  // lane element k is xl[k·inner]
+      float* yl = py + o * l.n * l.inner + i;
+      float m = -INFINITY;
+      for (int64_t k = 0; k < l.n; ++k) m = std::fmax(m, xl[k * l.inner]);
+      double s = 0;
+      for (int64_t k = 0; k < l.n; ++k) s += std::exp(xl[k * l.inner] - m);
+      const float log_s = static_cast<float>(std::log(s));
+      for (int64_t k = 0; k < l.n; ++k) {
+        const float v = xl[k * l.inner] - m - log_s;
+        yl[k * l.inner] = exponentiate ? std::exp(v) : v;
+      }
+    }
+  return y;
+}
+
+}  // namespace
+
+Tensor log_softmax(const Tensor& x, int64_t dim) {
+  const Lanes l = split("log_softmax", x.shape(), dim);
+  Tensor y = stable_forward(x, l, false);
+  // With p = softmax(x) = exp(y), along each lane:
+  //   dx_k = dy_k - p_k · Σ_j dy_j
+  return record(y, "log_softmax", {x}, [x, l, out = y.detach()](const Tensor& dy) {
+    float* dx = grad_buffer(x);
+    const float* g = dy.data();
+    const float* py = out.data();
+    for (int64_t o = 0; o < l.outer; ++o)
+      for (int64_t i = 0; i < l.inner; ++i) {
+        const int64_t base = o * l.n * l.inner + i;
+        double total = 0;
+        for (int64_t k = 0; k < l.n; ++k) total += g[base + k * l.inner];
+        for (int64_t k = 0; k < l.n; ++k) {
+          const int64_t at = base + k * l.inner;
+          dx[at] += g[at] - std::exp(py[at]) * static_cast<float>(total);
+        }
+      }
+  });
+}
+
+Tensor softmax(const Tensor& x, int64_t dim) {
+  const Lanes l = split("softmax", x.shape(), dim);
+  Tensor y = stable_forward(x, l, true);
+  // Along each lane:
+  //   dx_k = y_k · (dy_k - Σ_j dy_j · y_j)
+  return record(y, "softmax", {x}, [x, l, out = y.detach()](const Tensor& dy) {
+    float* dx = grad_buffer(x);
+    const float* g = dy.data();
+    const float* py = out.data();
+    for (int64_t o = 0; o < l.outer; ++o)
+      for (int64_t i = 0; i < l.inner; ++i) {
+        const int64_t base = o * l.n * l.inner + i;
+        double dot = 0;
+        for (int64_t k = 0; k < l.n; ++k) dot += g[base + k * l.inner] * py[base + k * l.inner];
+        for (int64_t k = 0; k < l.n; ++k) {
+          const int64_t at = base + k * l.inner;
+          dx[at] += py[at] * (g[at] - static_cast<float>(dot));
+        }
+      }
+  });
+}
+
+}  // namespace minigrad
