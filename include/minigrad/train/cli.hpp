@@ -1,0 +1,25 @@
+// The command line shared by train_csv and train_fmnist: flags -> TrainConfig -> run_training().
+// train_fmnist is this same program with the documents' defaults (an AppPreset), not a copy.
+// Exit codes: 0 success, 2 bad flags or bad input data/files, 1 anything unexpected.
+#pragma once
+
+#include <string>
+
+#include "minigrad/train/config.hpp"
+
+namespace minigrad::train {
+
+struct AppPreset {
+  std::string program;      // "train_csv"
+  std::string description;  // first line of --help
+  TrainConfig defaults;     // values used for flags that are not given
+};
+
+/// Parses argv into a TrainConfig on top of preset.defaults; throws std::invalid_argument naming
+/// the flag and what was expected. Returns false (after printing help) for --help.
+bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& config);
+
+/// The whole app: BLAS set-up, parsing, training, error reporting. Returns the exit code.
+int run_app(int argc, char** argv, const AppPreset& preset);
+
+}  // namespace minigrad::train

@@ -1,0 +1,59 @@
+// TrainConfig: everything one training run needs, as plain data. The command-line apps fill it
+// from flags (cli.hpp); a C++ program can fill it directly and call run_training().
+// Defaults are the documents' experiment: 784-128-64-10 with BatchNorm1d and Dropout(0.3), SGD lr
+// 0.1, batch 32, 10 epochs, an 80/20 split.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "minigrad/data/csv.hpp"
+
+namespace minigrad::train {
+
+/// How features are scaled before they reach the model.
+enum class Scaling {
+  Standardize,  // (x - mean) / std with statistics from the training part only
+  Divide,       // x / scale (the documents' x / 255)
+};
+
+struct TrainConfig {
+  // ---- data: either data_path (split into train/test) or train_path + test_path ----
+  std::string data_path;
+  std::string train_path;
+  std::string test_path;
+  double test_fraction = 0.2;  // share of data_path held out for testing
+  uint64_t split_seed = 20;    // the documents' random_state=20 (the rows differ from sklearn's)
+  data::CsvOptions csv;        // delimiter, header, skip_rows, label column
+  Scaling scaling = Scaling::Standardize;
+  float scale = 255.0f;  // divisor for Scaling::Divide
+
+  // ---- model ----
+  std::vector<int64_t> hidden = {128, 64};
+  bool batchnorm = true;
+  float dropout = 0.3f;
+  std::string model_name = "MLP";  // shown by --summary
+
+  // ---- optimisation ----
+  int epochs = 10;
+  int64_t batch_size = 32;
+  double lr = 0.1;
+  double momentum = 0.0;
+  double weight_decay = 0.0;
+  std::string optimizer = "sgd";  // sgd | adam | adamw
+  uint64_t seed = 42;
+  int threads = 1;
+
+  // ---- input/output ----
+  std::string save_path;    // safetensors checkpoint written after training
+  std::string load_path;    // checkpoint to start from (or to evaluate with eval_only)
+  std::string report_path;  // JSON report
+  bool eval_only = false;
+  bool summary = false;
+  bool quiet = false;
+  bool confusion_matrix = true;
+  std::vector<std::string> class_names;  // for the confusion matrix; empty: class ids
+};
+
+}  // namespace minigrad::train

@@ -1,0 +1,52 @@
+// run_training(): the whole pipeline behind both apps. Load the CSV(s), split and scale, build
+// the MLP (or load a checkpoint), train with progress per epoch, evaluate in eval mode, print the
+// confusion matrix, save the model and the JSON report.
+// Leaves out: early stopping, validation during training, regression targets.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "minigrad/data/dataset.hpp"
+#include "minigrad/nn/mlp.hpp"
+#include "minigrad/state_dict.hpp"
+#include "minigrad/train/config.hpp"
+#include "minigrad/train/metrics.hpp"
+
+namespace minigrad::train {
+
+struct TrainResult {
+  std::vector<double> epoch_loss;      // mean training loss of each epoch
+  std::vector<double> epoch_accuracy;  // training accuracy of each epoch (train mode, as Keras)
+  double test_accuracy = 0.0;
+  double test_loss = 0.0;              // mean cross-entropy over the test rows, eval mode
+  double train_seconds = 0.0;          // the training loop alone: no loading, no evaluation
+  double samples_per_second = 0.0;     // training rows processed / train_seconds
+  int64_t n_train = 0;
+  int64_t n_test = 0;
+  int64_t parameters = 0;
+  int64_t features = 0;
+  int64_t classes = 0;
+  std::string blas;                    // the BLAS line, e.g. "OpenBLAS, SkylakeX kernels, ..."
+};
+
+/// Runs `config` end to end, printing progress and results to `out` (nothing with quiet, but
+/// the final accuracy line). Throws data::DataError for bad data files, std::invalid_argument
+/// for inconsistent settings and std::runtime_error for unreadable checkpoints.
+TrainResult run_training(const TrainConfig& config, std::FILE* out);
+
+/// Mean cross-entropy and confusion matrix of `model` on `data`, in eval mode, no graph.
+struct Evaluation {
+  double loss = 0.0;
+  ConfusionMatrix confusion{1};
+};
+Evaluation evaluate(nn::Module& model, const data::Dataset& data, int classes);
+
+/// The MLP shape stored in a checkpoint (ours or PyTorch's MyNN), read from key names and
+/// shapes: in/hidden/classes from the Linear weights, BatchNorm from running_mean keys, Dropout
+/// from the index stride. Throws std::runtime_error if the keys are not such an MLP.
+nn::MlpOptions infer_mlp_options(const StateDict& state, const std::string& source);
+
+}  // namespace minigrad::train

@@ -1,0 +1,183 @@
+// Command-line parsing for the training apps. Every value is read as text and converted here, so
+// each error names its flag and what it expected.
+#include "minigrad/train/cli.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cxxopts.hpp>
+#include <stdexcept>
+
+#include "minigrad/backend/blas.hpp"
+#include "minigrad/data/csv.hpp"
+#include "minigrad/train/trainer.hpp"
+
+namespace minigrad::train {
+
+namespace {
+
+[[noreturn]] void bad_flag(const std::string& flag, const std::string& expected, const std::string& got) {
+  throw std::invalid_argument(fmt::format("--{}: expected {}, got '{}'", flag, expected, got));
+}
+
+template <class T>
+T parse_number(const std::string& flag, const std::string& text, const std::string& expected) {
+  T value{};
+  const char* first = text.data();
+  const char* last = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(first, last, value);
+  if (ec != std::errc() || ptr != last) bad_flag(flag, expected, text);
+  return value;
+}
+
+std::vector<int64_t> parse_sizes(const std::string& flag, const std::string& text) {
+  std::vector<int64_t> sizes;
+  if (text.empty() || text == "none") return sizes;  // no hidden layer: a linear classifier
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = text.find(',', start);
+    const std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const auto n = parse_number<int64_t>(flag, part, "comma-separated positive layer sizes such as 128,64");
+    if (n < 1) bad_flag(flag, "comma-separated positive layer sizes such as 128,64", text);
+    sizes.push_back(n);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return sizes;
+}
+
+char parse_delimiter(const std::string& text) {
+  if (text == "\\t" || text == "tab") return '\t';
+  if (text.size() != 1) bad_flag("delimiter", "one character such as , ; | or 'tab'", text);
+  return text[0];
+}
+
+}  // namespace
+
+bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) {
+  c = preset.defaults;
+  const TrainConfig& d = preset.defaults;
+  cxxopts::Options options(preset.program, preset.description);
+  options.set_width(100);
+  // Every value is a string here and converted below, so errors name the flag.
+  options.add_options("Data")
+      ("data", "One CSV file, split into train and test parts", cxxopts::value<std::string>()->default_value(d.data_path))
+      ("train", "Training CSV file (with --test)", cxxopts::value<std::string>()->default_value(d.train_path))
+      ("test", "Test CSV file", cxxopts::value<std::string>()->default_value(d.test_path))
+      ("split", "Fraction of --data held out for testing", cxxopts::value<std::string>()->default_value(fmt::format("{}", d.test_fraction)))
+      ("split-seed", "Seed of the train/test split", cxxopts::value<std::string>()->default_value(std::to_string(d.split_seed)))
+      ("label", "Label column: an index (0 = first), a header name, or 'last'", cxxopts::value<std::string>()->default_value("0"))
+      ("delimiter", "Field delimiter: , ; | or 'tab'", cxxopts::value<std::string>()->default_value(std::string(1, d.csv.delimiter)))
+      ("header", "First row is a header: auto, yes or no", cxxopts::value<std::string>()->default_value("auto"))
+      ("skip-rows", "Lines to skip before the header or data", cxxopts::value<std::string>()->default_value(std::to_string(d.csv.skip_rows)))
+      ("scale", "Divide features by K instead of standardising them", cxxopts::value<std::string>()->default_value(d.scaling == Scaling::Divide ? fmt::format("{}", d.scale) : ""))
+      ("standardize", "Standardise features with training-set mean and std");
+  options.add_options("Model")
+      ("hidden", "Hidden layer sizes, comma-separated ('none' for no hidden layer)", cxxopts::value<std::string>()->default_value(fmt::format("{}", fmt::join(d.hidden, ","))))
+      ("dropout", "Dropout probability after each hidden ReLU (0 for none)", cxxopts::value<std::string>()->default_value(fmt::format("{}", d.dropout)))
+      ("no-batchnorm", "Leave out the BatchNorm1d layers");
+  options.add_options("Training")
+      ("epochs", "Passes over the training data", cxxopts::value<std::string>()->default_value(std::to_string(d.epochs)))
+      ("batch-size", "Rows per training step", cxxopts::value<std::string>()->default_value(std::to_string(d.batch_size)))
+      ("lr", "Learning rate", cxxopts::value<std::string>()->default_value(fmt::format("{}", d.lr)))
+      ("momentum", "SGD momentum", cxxopts::value<std::string>()->default_value(fmt::format("{}", d.momentum)))
+      ("weight-decay", "L2 weight decay (decoupled for adamw)", cxxopts::value<std::string>()->default_value(fmt::format("{}", d.weight_decay)))
+      ("optimizer", "sgd, adam or adamw", cxxopts::value<std::string>()->default_value(d.optimizer))
+      ("seed", "Seed for initialisation, shuffling and dropout", cxxopts::value<std::string>()->default_value(std::to_string(d.seed)))
+      ("threads", "BLAS threads", cxxopts::value<std::string>()->default_value(std::to_string(d.threads)));
+  options.add_options("Output")
+      ("save", "Write the trained model to a safetensors file", cxxopts::value<std::string>()->default_value(""))
+      ("load", "Start from a safetensors model (ours or the documents' PyTorch MyNN)", cxxopts::value<std::string>()->default_value(""))
+      ("eval-only", "Only evaluate the --load model on the test data")
+      ("report", "Write a JSON report", cxxopts::value<std::string>()->default_value(""))
+      ("summary", "Print the model's layer table")
+      ("quiet", "Print only the final accuracy line")
+      ("h,help", "Show this help");
+
+  cxxopts::ParseResult r;
+  try {
+    r = options.parse(argc, argv);
+  } catch (const cxxopts::exceptions::exception& e) {
+    throw std::invalid_argument(fmt::format("{} (HINT: {} --help lists the flags)", e.what(), preset.program));
+  }
+  if (r.count("help")) {
+    std::printf("%s\n", options.help().c_str());
+    return false;
+  }
+  if (!r.unmatched().empty())
+    throw std::invalid_argument(fmt::format("unexpected argument '{}' (HINT: flags start with --; {} "
+                                            "--help lists them)",
+                                            r.unmatched().front(), preset.program));
+
+  auto str = [&](const char* flag) { return r[flag].as<std::string>(); };
+  c.data_path = str("data");
+  c.train_path = str("train");
+  c.test_path = str("test");
+  // --train/--test replace a preset's default --data unless --data is given explicitly.
+  if ((r.count("train") || r.count("test")) && !r.count("data")) c.data_path.clear();
+  c.test_fraction = parse_number<double>("split", str("split"), "a fraction such as 0.2");
+  c.split_seed = parse_number<uint64_t>("split-seed", str("split-seed"), "a non-negative integer");
+  c.csv.label = data::LabelColumn::parse(str("label"));
+  c.csv.delimiter = parse_delimiter(str("delimiter"));
+  const std::string header = str("header");
+  if (header == "auto") c.csv.header = data::Header::Auto;
+  else if (header == "yes") c.csv.header = data::Header::Present;
+  else if (header == "no") c.csv.header = data::Header::Absent;
+  else bad_flag("header", "auto, yes or no", header);
+  c.csv.skip_rows = parse_number<int64_t>("skip-rows", str("skip-rows"), "a non-negative integer");
+  if (c.csv.skip_rows < 0) bad_flag("skip-rows", "a non-negative integer", str("skip-rows"));
+  if (r.count("scale") && r.count("standardize"))
+    throw std::invalid_argument("--scale and --standardize exclude each other: pick one");
+  if (r.count("standardize")) {
+    c.scaling = Scaling::Standardize;
+  } else if (!str("scale").empty()) {
+    c.scaling = Scaling::Divide;
+    c.scale = parse_number<float>("scale", str("scale"), "a positive number such as 255");
+  }
+
+  c.hidden = parse_sizes("hidden", str("hidden"));
+  c.dropout = parse_number<float>("dropout", str("dropout"), "a probability in [0, 1)");
+  if (r.count("no-batchnorm")) c.batchnorm = false;
+
+  c.epochs = parse_number<int>("epochs", str("epochs"), "a whole number of epochs");
+  c.batch_size = parse_number<int64_t>("batch-size", str("batch-size"), "a whole number of rows");
+  c.lr = parse_number<double>("lr", str("lr"), "a positive number such as 0.1");
+  c.momentum = parse_number<double>("momentum", str("momentum"), "a number in [0, 1)");
+  if (!(c.momentum >= 0.0 && c.momentum < 1.0)) bad_flag("momentum", "a number in [0, 1)", str("momentum"));
+  c.weight_decay = parse_number<double>("weight-decay", str("weight-decay"), "a non-negative number");
+  if (!(c.weight_decay >= 0.0)) bad_flag("weight-decay", "a non-negative number", str("weight-decay"));
+  c.optimizer = str("optimizer");
+  c.seed = parse_number<uint64_t>("seed", str("seed"), "a non-negative integer");
+  c.threads = parse_number<int>("threads", str("threads"), "a whole number of threads (1 or more)");
+
+  c.save_path = str("save");
+  c.load_path = str("load");
+  c.eval_only = r.count("eval-only") > 0;
+  c.report_path = str("report");
+  c.summary = r.count("summary") > 0;
+  c.quiet = r.count("quiet") > 0;
+  return true;
+}
+
+int run_app(int argc, char** argv, const AppPreset& preset) {
+  blas::init(argc, argv);
+  TrainConfig config;
+  try {
+    if (!parse_args(argc, argv, preset, config)) return 0;
+    run_training(config, stdout);
+    return 0;
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "%s: error: %s\n", preset.program.c_str(), e.what());
+    return 2;
+  } catch (const std::runtime_error& e) {  // data::DataError, unreadable or mismatched files
+    std::fprintf(stderr, "%s: error: %s\n", preset.program.c_str(), e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: internal error: %s\n", preset.program.c_str(), e.what());
+    return 1;
+  }
+}
+
+}  // namespace minigrad::train
