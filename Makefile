@@ -12,7 +12,7 @@ ifeq ($(CI),true)
   CMAKE_ARGS += -DMINIGRAD_WERROR=ON
 endif
 
-.PHONY: all deps build test test-release test-asan train data bench clean
+.PHONY: all deps build test test-release test-asan train data bench docs-examples clean
 
 all: build
 
@@ -46,6 +46,11 @@ train: data
 
 bench: data
 	@$(BUILD)/bin/bench
+
+# Refreshes docs/examples/*.out from the programs beside them (the docs quote those outputs).
+docs-examples: build
+	@for f in docs/examples/*.cpp; do n=$$(basename $$f .cpp); \
+	  $(BUILD)/bin/example_$$n > docs/examples/$$n.out && echo "refreshed docs/examples/$$n.out"; done
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
