@@ -70,13 +70,13 @@ struct CsvTable {
   std::string path;                       // as given to read_csv, for messages
   std::vector<std::string> column_names;  // every column in file order; "column1".. if no header
   bool has_header = false;
-  int64_t label_index = -1;               // index into column_names, -1 if no label column
+  int64_t label_index = -1;  // index into column_names, -1 if no label column
   int64_t rows = 0;
-  int64_t cols = 0;                       // feature columns (the label column excluded)
-  std::vector<float> features;            // rows x cols, row-major
-  std::vector<int32_t> labels;            // rows values >= 0; empty if no label column
-  bool features_are_bytes = false;        // every feature is a whole number in 0..255
-  int64_t first_data_line = 1;            // 1-based line number of row 0
+  int64_t cols = 0;                 // feature columns (the label column excluded)
+  std::vector<float> features;      // rows x cols, row-major
+  std::vector<int32_t> labels;      // rows values >= 0; empty if no label column
+  bool features_are_bytes = false;  // every feature is a whole number in 0..255
+  int64_t first_data_line = 1;      // 1-based line number of row 0
 
   /// 1-based line number of data row `row`, for messages.
   int64_t line_of(int64_t row) const { return first_data_line + row; }

@@ -1,0 +1,265 @@
+// Tests of data/csv.hpp: the dialects the reader accepts (header detection, delimiters, CRLF, BOM,
+// quotes, skip_rows, label column), the byte detection, and every malformed input with the
+// content of its message (file, line, column, what was expected).
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+
+#include "minigrad/data/csv.hpp"
+
+using namespace minigrad::data;
+namespace fs = std::filesystem;
+
+namespace {
+
+// The message of the DataError `f` throws; fails the test when it throws nothing.
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const DataError& e) {
+    return e.what();
+  }
+  FAIL("expected a DataError");
+  return "";
+}
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// A scratch directory for this test binary, removed when the test case ends.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    path = fs::temp_directory_path() / ("minigrad_csv_" + std::to_string(::getpid()));
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string write(const std::string& name, const std::string& text) const {
+    const fs::path p = path / name;
+    std::ofstream(p, std::ios::binary) << text;
+    return p.string();
+  }
+};
+
+CsvTable parse(const std::string& text, const CsvOptions& options = {}) {
+  return parse_csv(text, "t.csv", options);
+}
+
+}  // namespace
+
+TEST_CASE("csv: the documents' layout, header detected, label first") {
+  const CsvTable t = parse("label,pixel1,pixel2,pixel3\n9,0,12,255\n0,1,2,3\n");
+  CHECK(t.has_header);
+  CHECK(t.rows == 2);
+  CHECK(t.cols == 3);
+  CHECK(t.label_index == 0);
+  CHECK(t.column_names == std::vector<std::string>{"label", "pixel1", "pixel2", "pixel3"});
+  CHECK(t.feature_names() == std::vector<std::string>{"pixel1", "pixel2", "pixel3"});
+  CHECK(t.features == std::vector<float>{0, 12, 255, 1, 2, 3});
+  CHECK(t.labels == std::vector<int32_t>{9, 0});
+  CHECK(t.features_are_bytes);
+  CHECK(t.num_classes() == 10);
+  CHECK(t.first_data_line == 2);
+  CHECK(t.line_of(1) == 3);
+}
+
+TEST_CASE("csv: header absent, auto-detected or forced") {
+  const CsvTable t = parse("1,2.5,3\n0,4,5");  // no trailing newline either
+  CHECK_FALSE(t.has_header);
+  CHECK(t.rows == 2);
+  CHECK(t.first_data_line == 1);
+  CHECK(t.column_names == std::vector<std::string>{"column1", "column2", "column3"});
+  CHECK(t.features == std::vector<float>{2.5f, 3, 4, 5});
+  CHECK_FALSE(t.features_are_bytes);  // 2.5 is not a whole number
+
+  // A numeric header ("0,1,2") is only a header when forced.
+  const CsvTable forced = parse("0,1,2\n1,5,6\n", {.header = Header::Present});
+  CHECK(forced.has_header);
+  CHECK(forced.rows == 1);
+  CHECK(forced.column_names == std::vector<std::string>{"0", "1", "2"});
+  CHECK(parse("0,1,2\n1,5,6\n").rows == 2);
+
+  // Forced absent: a text first row is an error naming the cell.
+  const std::string msg = error_of([] { parse("a,b\n1,2\n", {.header = Header::Absent}); });
+  CHECK(has(msg, "t.csv:1:"));
+  CHECK(has(msg, "column 1"));
+  CHECK(has(msg, "'a'"));
+}
+
+TEST_CASE("csv: delimiters") {
+  for (char d : {';', '\t', '|', ' '}) {
+    CAPTURE(d);
+    std::string text = "label,x,y\n3,4,5\n1,2,0\n";
+    for (char& c : text) {
+      if (c == ',') c = d;
+    }
+    const CsvTable t = parse(text, {.delimiter = d});
+    CHECK(t.rows == 2);
+    CHECK(t.cols == 2);
+    CHECK(t.labels == std::vector<int32_t>{3, 1});
+    CHECK(t.features == std::vector<float>{4, 5, 2, 0});
+  }
+  // The wrong delimiter is reported, with a hint naming the one in use.
+  const std::string msg = error_of([] { parse("label,a\n1,2;3\n"); });
+  CHECK(has(msg, "t.csv:2: column 2 ('a') holds '2;3'"));
+  CHECK(has(msg, "delimiter ','"));
+  // A whole file in another dialect reads as one column: only the label, no features.
+  const std::string one = error_of([] { parse("label;x\n1;2\n"); });
+  CHECK(has(one, "no feature columns"));
+  CHECK(has(one, "delimiter ','"));
+}
+
+TEST_CASE("csv: CRLF, BOM, quotes, spaces, blank lines at the end") {
+  const CsvTable t =
+      parse("\xEF\xBB\xBF\"label\",\"a\",b\r\n\"1\", \"2.5\" ,3\r\n0,-1e2,+4\r\n\r\n\n  \n");
+  CHECK(t.has_header);
+  CHECK(t.column_names == std::vector<std::string>{"label", "a", "b"});
+  CHECK(t.rows == 2);
+  CHECK(t.labels == std::vector<int32_t>{1, 0});
+  CHECK(t.features == std::vector<float>{2.5f, 3, -100, 4});
+
+  // CRLF without a final newline, and no header.
+  const CsvTable u = parse("1,2\r\n3,4");
+  CHECK(u.rows == 2);
+  CHECK(u.features == std::vector<float>{2, 4});
+}
+
+TEST_CASE("csv: skip_rows for a count line") {
+  const CsvTable t = parse("2 rows\nlabel,x\n1,7\n0,8\n", {.skip_rows = 1});
+  CHECK(t.has_header);
+  CHECK(t.rows == 2);
+  CHECK(t.first_data_line == 3);
+  CHECK(t.features == std::vector<float>{7, 8});
+  const std::string msg = error_of([] { parse("a\nb\n", {.skip_rows = 5}); });
+  CHECK(has(msg, "has only 2 lines, but skip_rows is 5"));
+}
+
+TEST_CASE("csv: label column by index, negative index, name, last, none") {
+  const std::string text = "a,b,target\n1,2,3\n4,5,6\n";
+  const CsvTable by_last = parse(text, {.label = LabelColumn::last()});
+  CHECK(by_last.label_index == 2);
+  CHECK(by_last.labels == std::vector<int32_t>{3, 6});
+  CHECK(by_last.features == std::vector<float>{1, 2, 4, 5});
+
+  const CsvTable by_name = parse(text, {.label = LabelColumn::name("b")});
+  CHECK(by_name.labels == std::vector<int32_t>{2, 5});
+  CHECK(by_name.features == std::vector<float>{1, 3, 4, 6});
+  CHECK(by_name.feature_names() == std::vector<std::string>{"a", "target"});
+
+  CHECK(parse(text, {.label = LabelColumn::index(1)}).labels == std::vector<int32_t>{2, 5});
+  CHECK(parse(text, {.label = LabelColumn::index(-2)}).labels == std::vector<int32_t>{2, 5});
+
+  const CsvTable none = parse(text, {.label = LabelColumn::none()});
+  CHECK(none.label_index == -1);
+  CHECK(none.cols == 3);
+  CHECK(none.labels.empty());
+  CHECK(none.num_classes() == 0);
+
+  // From the command line.
+  CHECK(parse(text, {.label = LabelColumn::parse("last")}).label_index == 2);
+  CHECK(parse(text, {.label = LabelColumn::parse("1")}).label_index == 1);
+  CHECK(parse(text, {.label = LabelColumn::parse("target")}).label_index == 2);
+  CHECK(LabelColumn::parse("none").is_none());
+
+  CHECK(has(error_of([&] { parse(text, {.label = LabelColumn::name("y")}); }),
+            "no column named 'y' for the labels (the columns are a, b, target)"));
+  CHECK(has(error_of([] { parse("1,2\n", {.label = LabelColumn::name("y")}); }), "has no header"));
+  CHECK(
+      has(error_of([&] { parse(text, {.label = LabelColumn::index(3)}); }), "rows have 3 fields"));
+  CHECK(has(error_of([] { parse("label\n1\n"); }), "no feature columns"));
+}
+
+TEST_CASE("csv: features_are_bytes only for whole numbers in 0..255") {
+  CHECK(parse("1,0,255\n").features_are_bytes);
+  CHECK(parse("1,0,255.0\n").features_are_bytes);
+  CHECK_FALSE(parse("1,0,256\n").features_are_bytes);
+  CHECK_FALSE(parse("1,-1,3\n").features_are_bytes);
+  CHECK_FALSE(parse("1,0.5,3\n").features_are_bytes);
+  // The label column does not count: a label of 300 keeps byte features.
+  CHECK(parse("300,1,2\n").features_are_bytes);
+}
+
+TEST_CASE("csv: numbers beyond the integer fast path") {
+  const CsvTable t = parse("1,1234567890,0.000125,-0,1e-3,12345678901234567890\n");
+  REQUIRE(t.features.size() == 5);
+  CHECK(t.features[0] == 1234567890.0f);
+  CHECK(t.features[1] == 0.000125f);
+  CHECK(t.features[2] == 0.0f);
+  CHECK(t.features[3] == 1e-3f);
+  CHECK(t.features[4] == 12345678901234567890.0f);
+  CHECK(parse("3.0,1\n").labels == std::vector<int32_t>{3});  // a whole float is a fine label
+}
+
+TEST_CASE("csv: ragged rows name the line and the counts") {
+  const std::string missing = error_of([] { parse("label,a,b\n1,2,3\n4,5\n"); });
+  CHECK(has(missing, "t.csv:3: expected 3 fields (as in the header on line 1), found 2"));
+  CHECK(has(missing, "HINT: is a value missing?"));
+  const std::string extra = error_of([] { parse("1,2,3\n4,5,6,7\n"); });
+  CHECK(has(extra, "t.csv:2: expected 3 fields, found 4"));
+  CHECK(has(extra, "extra"));
+  CHECK(has(error_of([] { parse("1,2,3\n4,5,6,\n"); }), "t.csv:2: expected 3 fields, found 4"));
+}
+
+TEST_CASE("csv: bad cells name the line, the column and the value") {
+  const std::string text_cell = error_of([] { parse("label,a,b\n1,2,3\n1,x7,3\n"); });
+  CHECK(has(text_cell, "t.csv:3: column 2 ('a') holds 'x7', expected a number"));
+  CHECK(has(error_of([] { parse("label,a,b\n1,12abc,3\n"); }), "column 2 ('a') holds '12abc'"));
+  CHECK(has(error_of([] { parse("label,a,b\n1,,3\n"); }), "t.csv:2: column 2 ('a') is empty"));
+  const std::string nan = error_of([] { parse("label,a,b\n1,2,nan\n"); });
+  CHECK(has(nan, "t.csv:2: column 3 ('b') holds 'nan', expected a finite number"));
+  CHECK(has(error_of([] { parse("1,inf,3\n"); }), "column 2 holds 'inf'"));
+  CHECK(has(error_of([] { parse("1,-Infinity,3\n"); }), "expected a finite number"));
+  CHECK(has(error_of([] { parse("1,1e39,3\n"); }), "expected a finite number"));  // > FLT_MAX
+  CHECK(has(error_of([] { parse("label,a,b\n1,\"2,3\n"); }), "t.csv:2: column 2 ('a'): the quote"));
+  CHECK(has(error_of([] { parse("label,a\n1,2\n\n3,4\n"); }), "t.csv:3: blank line between rows"));
+}
+
+TEST_CASE("csv: bad labels") {
+  const std::string negative = error_of([] { parse("label,a\n0,1\n-1,2\n"); });
+  CHECK(has(negative, "t.csv:3: column 1 ('label'): label -1 is negative"));
+  const std::string fraction = error_of([] { parse("label,a\n2.5,1\n"); });
+  CHECK(has(fraction, "t.csv:2: column 1 ('label'): label 2.5 is not a whole number"));
+  CHECK(has(error_of([] { parse("a,b\n1,2.5\n", {.label = LabelColumn::last()}); }),
+            "column 2 ('b'): label 2.5"));
+  CHECK(has(error_of([] { parse("label,a\n1e12,1\n"); }), "too large"));
+}
+
+TEST_CASE("csv: files that are missing, directories, empty or header only") {
+  TempDir dir;
+  const std::string missing = error_of([&] { read_csv((dir.path / "nope.csv").string()); });
+  CHECK(has(missing, "nope.csv: no such file"));
+  CHECK(has(missing, "make data"));
+  CHECK(has(error_of([&] { read_csv(dir.path.string()); }), "is a directory"));
+  const std::string empty = dir.write("empty.csv", "");
+  CHECK(has(error_of([&] { read_csv(empty); }), "empty.csv: the file is empty"));
+  const std::string bom_only = dir.write("bom.csv", "\xEF\xBB\xBF");
+  CHECK(has(error_of([&] { read_csv(bom_only); }), "the file is empty"));
+  const std::string blank = dir.write("blank.csv", "\n\n  \n");
+  CHECK(has(error_of([&] { read_csv(blank); }), "no data"));
+  const std::string header_only = dir.write("header.csv", "label,pixel1,pixel2\n");
+  CHECK(has(error_of([&] { read_csv(header_only); }),
+            "header.csv:1: has a header (3 columns) but no data rows"));
+
+  const std::string good = dir.write("good.csv", "label,p\r\n1,2\r\n");
+  const CsvTable t = read_csv(good);
+  CHECK(t.path == good);
+  CHECK(t.rows == 1);
+}
+
+TEST_CASE("csv: checks against a loaded model name the file, line and expected value") {
+  const CsvTable t = parse("label,a,b\n1,2,3\n4,5,6\n");
+  CHECK_NOTHROW(check_num_features(t, 2, "the model"));
+  const std::string cols =
+      error_of([&] { check_num_features(t, 784, "the model in m.safetensors"); });
+  CHECK(has(cols, "t.csv:1: found 2 feature columns but the model in m.safetensors expects 784"));
+  CHECK(has(cols, "column 1 ('label')"));
+
+  CHECK_NOTHROW(check_labels_below(t, 5, "the model"));
+  const std::string labels = error_of([&] { check_labels_below(t, 4, "the model"); });
+  CHECK(has(labels, "t.csv:3: label 4 is outside the classes of the model (expected 0..3)"));
+}
