@@ -26,10 +26,8 @@ class LRScheduler {
   double base_lr() const { return base_lr_; }
 
  protected:
-  /// The closed-form lr at `epoch` (>= 0).
+  /// The closed-form lr at `epoch` (>= 1; every schedule gives base_lr at epoch 0).
   virtual double lr_at(int64_t epoch) const = 0;
-  /// Derived constructors call this once their fields are set: epoch 0, lr = base_lr.
-  void initialize();
 
  private:
   Optimizer& optimizer_;

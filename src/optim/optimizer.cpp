@@ -1,0 +1,77 @@
+// Optimizer base: parameter checks, zero_grad, and the step loop that hands each parameter with a
+// gradient to the concrete update rule under NoGradGuard.
+#include "minigrad/optim/optimizer.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <stdexcept>
+#include <utility>
+
+#include "minigrad/autograd.hpp"
+
+namespace minigrad::optim {
+
+void check_hyperparameter(bool ok, const std::string& optimizer, const std::string& what,
+                          double value, const std::string& hint) {
+  if (!ok)
+    throw std::invalid_argument(
+        fmt::format("{}: invalid {}: {} (HINT: {})", optimizer, what, value, hint));
+}
+
+Optimizer::Optimizer(std::string name, std::vector<Tensor> params, double lr)
+    : params_(std::move(params)), name_(std::move(name)), lr_(lr) {
+  check_hyperparameter(std::isfinite(lr) && lr >= 0.0, name_, "learning rate", lr,
+                       "lr must be a finite number >= 0, e.g. 0.1");
+  if (params_.empty())
+    throw std::invalid_argument(fmt::format(
+        "{}: got an empty parameter list (HINT: pass model.parameters() after the model has "
+        "registered its layers)",
+        name_));
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    const Tensor& p = params_[i];
+    if (!p.defined())
+      throw std::invalid_argument(fmt::format("{}: parameter {} is an undefined tensor", name_, i));
+    if (!p.requires_grad())
+      throw std::invalid_argument(fmt::format(
+          "{}: parameter {} of shape {} does not require grad, so it would never be updated "
+          "(HINT: call requires_grad_() on it, or leave it out)",
+          name_, i, shape_str(p.shape())));
+    if (!p.is_leaf())
+      throw std::invalid_argument(fmt::format(
+          "{}: can't optimize a non-leaf tensor (parameter {}, shape {}) (HINT: optimise the "
+          "leaf it was computed from, or pass t.detach().requires_grad_())",
+          name_, i, shape_str(p.shape())));
+    for (std::size_t j = 0; j < i; ++j)
+      if (params_[j].is_same(p))
+        throw std::invalid_argument(fmt::format(
+            "{}: parameters {} and {} are the same tensor (shape {}), which would be updated "
+            "twice per step (HINT: pass each parameter once)",
+            name_, j, i, shape_str(p.shape())));
+  }
+}
+
+void Optimizer::set_lr(double lr) {
+  check_hyperparameter(std::isfinite(lr) && lr >= 0.0, name_, "learning rate", lr,
+                       "lr must be a finite number >= 0");
+  lr_ = lr;
+}
+
+void Optimizer::zero_grad(bool set_to_none) {
+  for (Tensor& p : params_) p.zero_grad(set_to_none);
+}
+
+void Optimizer::step() {
+  NoGradGuard no_grad;
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    Tensor& p = params_[i];
+    const Tensor dp = p.grad();
+    if (!dp.defined()) continue;
+    if (dp.numel() != p.numel())
+      throw std::logic_error(fmt::format("{}: parameter {} has shape {} but its grad has shape {}",
+                                         name_, i, shape_str(p.shape()), shape_str(dp.shape())));
+    update(i, p.data(), dp.data(), p.numel());
+  }
+}
+
+}  // namespace minigrad::optim
