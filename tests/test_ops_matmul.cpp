@@ -1,0 +1,207 @@
+// Tests of ops/matmul.hpp: gemm (OpenBLAS) against gemm_reference on odd shapes and all four
+// transpose combinations, matmul's and linear's gradients, linear == matmul + add, PyTorch's
+// values for linear, transpose, and the shape errors.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "minigrad/autograd.hpp"
+#include "minigrad/ops/elementwise.hpp"
+#include "minigrad/ops/matmul.hpp"
+#include "minigrad/tensor.hpp"
+#include "support/gradcheck.hpp"
+
+using namespace minigrad;
+
+namespace {
+
+// Stored shape of an operand whose op() is (rows, cols).
+Shape stored(int64_t rows, int64_t cols, bool transposed) {
+  return transposed ? Shape{cols, rows} : Shape{rows, cols};
+}
+
+}  // namespace
+
+TEST_CASE("gemm equals the naive reference on odd shapes, all transposes, alpha and beta") {
+  struct Dims {
+    int64_t m, n, k;
+  };
+  const Dims dims[] = {{1, 1, 1}, {3, 2, 5}, {33, 127, 784}, {1, 7, 3}, {5, 1, 9}, {17, 13, 1}};
+  Generator gen(23);
+  for (const Dims& d : dims)
+    for (bool ta : {false, true})
+      for (bool tb : {false, true}) {
+        INFO("m=", d.m, " n=", d.n, " k=", d.k, " ta=", ta, " tb=", tb);
+        Tensor a = Tensor::randn(stored(d.m, d.k, ta), gen);
+        Tensor b = Tensor::randn(stored(d.k, d.n, tb), gen);
+        Tensor c0 = Tensor::randn({d.m, d.n}, gen);
+        for (auto [alpha, beta] : {std::pair{1.0f, 0.0f}, std::pair{0.5f, 1.0f}, std::pair{-2.0f, 0.25f}}) {
+          Tensor fast = c0.clone(), slow = c0.clone();
+          gemm(ta, tb, d.m, d.n, d.k, alpha, a.data(), b.data(), beta, fast.data());
+          gemm_reference(ta, tb, d.m, d.n, d.k, alpha, a.data(), b.data(), beta, slow.data());
+          // float32 accumulation over k terms of size ~1: error grows like sqrt(k)·1e-7·|terms|
+          CHECK(max_abs_diff(fast, slow.to_vector()) < 1e-5 * std::sqrt(static_cast<double>(d.k)) * 4);
+        }
+        Tensor fast = matmul(a, b, ta, tb), slow = matmul_reference(a, b, ta, tb);
+        CHECK(fast.shape() == Shape{d.m, d.n});
+        CHECK(max_abs_diff(fast, slow.to_vector()) < 1e-5 * std::sqrt(static_cast<double>(d.k)) * 4);
+      }
+}
+
+TEST_CASE("gemm with beta = 0 never reads C (uninitialised output cannot leak NaN)") {
+  Tensor a = Tensor::ones({2, 3}), b = Tensor::ones({3, 4});
+  for (auto fn : {gemm, gemm_reference}) {
+    Tensor c = Tensor::full({2, 4}, std::numeric_limits<float>::quiet_NaN());
+    fn(false, false, 2, 4, 3, 1.0f, a.data(), b.data(), 0.0f, c.data());
+    CHECK(c.to_vector() == std::vector<float>(8, 3.0f));
+    // k = 0: an empty sum, C = beta·C.
+    Tensor d = Tensor::full({2, 4}, NAN);
+    fn(false, false, 2, 4, 0, 1.0f, a.data(), b.data(), 0.0f, d.data());
+    CHECK(d.to_vector() == std::vector<float>(8, 0.0f));
+  }
+}
+
+TEST_CASE("matmul known values") {
+  Tensor a = Tensor::from({{1, 2, 3}, {4, 5, 6}});
+  Tensor b = Tensor::from({{7, 8}, {9, 10}, {11, 12}});
+  CHECK(matmul(a, b).to_vector() == std::vector<float>{58, 64, 139, 154});
+  CHECK(matmul(a, a, false, true).to_vector() == std::vector<float>{14, 32, 32, 77});
+  CHECK(matmul(a, a, true, false).shape() == Shape{3, 3});
+  CHECK(matmul(b, a, true, true).to_vector() == std::vector<float>{58, 139, 64, 154});  // (a·b)ᵀ
+}
+
+TEST_CASE("matmul passes gradcheck in all four transpose combinations") {
+  Generator gen(29);
+  for (bool ta : {false, true})
+    for (bool tb : {false, true}) {
+      INFO("ta=", ta, " tb=", tb);
+      Tensor a = Tensor::randn(stored(3, 5, ta), gen).requires_grad_();
+      Tensor b = Tensor::randn(stored(5, 2, tb), gen).requires_grad_();
+      auto f = [ta, tb](const std::vector<Tensor>& in) { return matmul(in[0], in[1], ta, tb); };
+      GradCheckResult r = gradcheck(f, {a, b});
+      CHECK_MESSAGE(r.ok, r.report);
+      auto g = [ta, tb](const std::vector<Tensor>& in) {
+        return matmul_reference(in[0], in[1], ta, tb);
+      };
+      r = gradcheck(g, {a, b});
+      CHECK_MESSAGE(r.ok, r.report);
+    }
+  // A large product, with a few sampled elements per input.
+  Tensor x = Tensor::randn({33, 78}, gen).requires_grad_();
+  Tensor w = (Tensor::randn({127, 78}, gen) * 0.1f).detach().requires_grad_();
+  GradCheckResult r = gradcheck(
+      [](const std::vector<Tensor>& in) { return matmul(in[0], in[1], false, true); }, {x, w},
+      {.atol = 2e-3, .max_elements = 12});
+  CHECK_MESSAGE(r.ok, r.report);
+}
+
+TEST_CASE("matmul's gradients equal the reference's on the big shape") {
+  Generator gen(31);
+  Tensor a = Tensor::randn({33, 784}, gen).requires_grad_();
+  Tensor b = Tensor::randn({784, 127}, gen).requires_grad_();
+  Tensor dy = Tensor::randn({33, 127}, gen);
+  matmul(a, b).backward(dy);
+  const Tensor da = a.grad().clone(), db = b.grad().clone();
+  a.zero_grad(true);
+  b.zero_grad(true);
+  matmul_reference(a, b).backward(dy);
+  CHECK(max_abs_diff(da, a.grad().to_vector()) < 1e-3);
+  CHECK(max_abs_diff(db, b.grad().to_vector()) < 1e-3);
+}
+
+TEST_CASE("linear: PyTorch's values and gradients") {
+  Tensor x = Tensor::from({{1.0f, 2.0f, -1.0f}, {0.5f, -0.5f, 3.0f}}).requires_grad_();
+  Tensor w = Tensor::from({{0.1f, -0.2f, 0.3f}, {0.4f, 0.5f, -0.6f}}).requires_grad_();
+  Tensor b = Tensor::from({0.05f, -0.15f}).requires_grad_();
+  Tensor y = linear(x, w, b);
+  CHECK(y.grad_fn()->name() == "linear");
+  CHECK(y.grad_fn()->inputs().size() == 3);  // one node for x·wᵀ + b
+  y.backward(Tensor::from({{1.0f, -1.0f}, {0.5f, 2.0f}}));
+  CHECK(max_abs_diff(y, {-0.55f, 1.85f, 1.1f, -2.0f}) < 1e-6);
+  CHECK(max_abs_diff(x.grad(), {-0.3f, -0.7f, 0.9f, 0.85f, 0.9f, -1.05f}) < 1e-6);
+  CHECK(max_abs_diff(w.grad(), {1.25f, 1.75f, 0.5f, 0.0f, -3.0f, 7.0f}) < 1e-6);
+  CHECK(b.grad().shape() == Shape{2});
+  CHECK(max_abs_diff(b.grad(), {1.5f, 1.0f}) < 1e-6);
+}
+
+TEST_CASE("linear equals matmul + add, in values and in gradients") {
+  Generator gen(37);
+  Tensor x = Tensor::randn({32, 20}, gen).requires_grad_();
+  Tensor w = Tensor::randn({7, 20}, gen).requires_grad_();
+  Tensor b = Tensor::randn({7}, gen).requires_grad_();
+  Tensor dy = Tensor::randn({32, 7}, gen);
+
+  Tensor fused = linear(x, w, b);
+  fused.backward(dy);
+  const Tensor dx = x.grad().clone(), dw = w.grad().clone(), db = b.grad().clone();
+  for (Tensor* t : {&x, &w, &b}) t->zero_grad(true);
+
+  Tensor composed = matmul(x, w, false, true) + b;
+  composed.backward(dy);
+  CHECK(max_abs_diff(fused, composed.to_vector()) < 1e-5);
+  CHECK(max_abs_diff(dx, x.grad().to_vector()) < 1e-5);
+  CHECK(max_abs_diff(dw, w.grad().to_vector()) < 1e-5);
+  CHECK(max_abs_diff(db, b.grad().to_vector()) < 1e-5);
+
+  // Without a bias.
+  CHECK(max_abs_diff(linear(x, w), matmul(x, w, false, true).to_vector()) < 1e-5);
+}
+
+TEST_CASE("linear passes gradcheck with and without bias; dx only when x requires grad") {
+  Generator gen(41);
+  Tensor x = Tensor::randn({4, 5}, gen).requires_grad_();
+  Tensor w = Tensor::randn({3, 5}, gen).requires_grad_();
+  Tensor b = Tensor::randn({3}, gen).requires_grad_();
+  GradCheckResult r =
+      gradcheck([](const std::vector<Tensor>& in) { return linear(in[0], in[1], in[2]); }, {x, w, b});
+  CHECK_MESSAGE(r.ok, r.report);
+  r = gradcheck([](const std::vector<Tensor>& in) { return linear(in[0], in[1]); }, {x, w});
+  CHECK_MESSAGE(r.ok, r.report);
+
+  Tensor images = Tensor::randn({4, 5}, gen);  // data: no gradient wanted
+  Tensor y = linear(images, w, b);
+  y.backward(Tensor::ones({4, 3}));
+  CHECK_FALSE(images.grad().defined());
+  CHECK(w.grad().defined());
+  // Gradients accumulate into existing ones (beta = 1), like every other op.
+  const Tensor before = w.grad().clone();
+  linear(images, w, b).backward(Tensor::ones({4, 3}));
+  for (int64_t i = 0; i < w.numel(); ++i)
+    CHECK(w.grad().data()[i] == doctest::Approx(2 * before.data()[i]));
+}
+
+TEST_CASE("transpose: values and gradient") {
+  Tensor x = Tensor::from({{1, 2, 3}, {4, 5, 6}}).requires_grad_();
+  Tensor t = transpose(x);
+  CHECK(t.shape() == Shape{3, 2});
+  CHECK(t.to_vector() == std::vector<float>{1, 4, 2, 5, 3, 6});
+  GradCheckResult r = gradcheck([](const std::vector<Tensor>& in) { return transpose(in[0]); }, {x});
+  CHECK_MESSAGE(r.ok, r.report);
+  CHECK(max_abs_diff(transpose(transpose(x)), x.to_vector()) == 0.0);
+  CHECK_THROWS_WITH_AS(transpose(Tensor::zeros({2, 3, 4})),
+                       doctest::Contains("transpose: x must be 2-D but is [2, 3, 4]"),
+                       std::invalid_argument);
+}
+
+TEST_CASE("shape errors name both shapes and suggest a fix") {
+  Tensor a = Tensor::zeros({32, 784}), b = Tensor::zeros({785, 128});
+  CHECK_THROWS_WITH_AS(matmul(a, b),
+                       doctest::Contains("matmul: inner dimensions differ: a is [32, 784] but b is [785, 128]"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(matmul(a, b), doctest::Contains("HINT"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(matmul(a, Tensor::zeros({128, 785}), false, true),
+                       doctest::Contains("a is [32, 784] but b is [128, 785] (transposed)"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(matmul(Tensor::zeros({784}), b), doctest::Contains("a must be 2-D but is [784]"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(linear(a, Tensor::zeros({128, 785})),
+                       doctest::Contains("linear: x is [32, 784] but weight is [128, 785]"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(linear(a, Tensor::zeros({128, 784}), Tensor::zeros({784})),
+                       doctest::Contains("linear: bias is [784] but the weight [128, 784] has 128 outputs"),
+                       std::invalid_argument);
+  CHECK_THROWS_AS(linear(Tensor::zeros({784}), Tensor::zeros({128, 784})), std::invalid_argument);
+}
