@@ -38,13 +38,13 @@ class BatchNorm1d : public Module {
 
   int64_t num_features() const { return num_features_; }
   const BatchNormOptions& options() const { return options_; }
-  /// γ (C) and β (C); undefined when affine is false.
-  const Tensor& weight() const { return weight_; }
-  const Tensor& bias() const { return bias_; }
+  /// γ (C) and β (C), handles sharing the module's storage; undefined when affine is false.
+  Tensor weight() const { return weight_; }
+  Tensor bias() const { return bias_; }
   /// (C), (C) and a scalar whole number; undefined when track_running_stats is false.
-  const Tensor& running_mean() const { return running_mean_; }
-  const Tensor& running_var() const { return running_var_; }
-  const Tensor& num_batches_tracked() const { return num_batches_tracked_; }
+  Tensor running_mean() const { return running_mean_; }
+  Tensor running_var() const { return running_var_; }
+  Tensor num_batches_tracked() const { return num_batches_tracked_; }
 
  private:
   int64_t num_features_;

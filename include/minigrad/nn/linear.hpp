@@ -27,10 +27,10 @@ class Linear : public Module {
 
   int64_t in_features() const { return in_features_; }
   int64_t out_features() const { return out_features_; }
-  /// (out, in).
-  const Tensor& weight() const { return weight_; }
+  /// (out, in). Accessors return handles: writing through them changes the module.
+  Tensor weight() const { return weight_; }
   /// (out), or undefined when built without a bias.
-  const Tensor& bias() const { return bias_; }
+  Tensor bias() const { return bias_; }
 
  private:
   int64_t in_features_;
