@@ -16,8 +16,8 @@ namespace minigrad::data {
 struct IdxImages {
   std::string path;
   int64_t count = 0;
-  int64_t rows = 0;  // 28 for Fashion-MNIST
-  int64_t cols = 0;  // 28
+  int64_t rows = 0;             // 28 for Fashion-MNIST
+  int64_t cols = 0;             // 28
   std::vector<uint8_t> pixels;  // count * rows * cols, image after image
 
   int64_t pixels_per_image() const { return rows * cols; }
