@@ -63,6 +63,8 @@ class Dataset {
   const std::vector<int32_t>& labels() const { return labels_; }
   /// Row `row`, column `col` as stored (before the transform).
   float raw_value(int64_t row, int64_t col) const;
+  /// Row `row` as stored (before the transform), as floats: out (F).
+  void raw_row(int64_t row, float* out) const;
 
   /// Sets the transform applied by gather(); a Standardize transform must have F values.
   void set_transform(FeatureTransform transform);
@@ -74,8 +76,7 @@ class Dataset {
   /// Gathers rows[indices] into caller buffers, converting bytes to float and applying the
   /// transform on the way: x_out (n, F); y_out (n) labels as floats and y_int (n) as ints, each
   /// skipped when null (and when there are no labels).
-  void gather(std::span<const int64_t> indices, float* x_out, float* y_out,
-              int32_t* y_int) const;
+  void gather(std::span<const int64_t> indices, float* x_out, float* y_out, int32_t* y_int) const;
   /// Every row, transformed: x (N, F).
   Tensor features_tensor() const;
   /// Every label as a float class id: y (N). Throws DataError without labels.
