@@ -28,11 +28,15 @@ Node::~Node() {
   std::vector<std::shared_ptr<Node>> pending;
   auto harvest = [&pending](Node& n) {
     n.backward_ = nullptr;  // the closure's copies of the inputs go first
-    for (Tensor& t : n.inputs_) {
-      TensorImpl* impl = t.impl();
-      if (impl != nullptr && t.impl_ptr().use_count() == 1 && impl->grad_fn &&
-          impl->grad_fn.use_count() == 1)
-        pending.push_back(std::move(impl->grad_fn));
+    for (size_t i = 0; i < n.inputs_.size(); ++i) {
+      TensorImpl* impl = n.inputs_[i].impl();
+      if (impl == nullptr || !impl->grad_fn || impl->grad_fn.use_count() != 1) continue;
+      // The input dies with this node if every handle to it is one of this node's inputs
+      // (y + y holds y twice).
+      long held_here = 0;
+      for (const Tensor& t : n.inputs_) held_here += t.impl() == impl ? 1 : 0;
+      if (n.inputs_[i].impl_ptr().use_count() == held_here)
+        pending.push_back(std::move(impl->grad_fn));  // later copies now see no grad_fn
     }
     n.inputs_.clear();
   };
