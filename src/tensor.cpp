@@ -113,8 +113,9 @@ int64_t Tensor::size(int64_t d) const {
   const int64_t n = dim();
   const int64_t k = d < 0 ? d + n : d;
   if (k < 0 || k >= n)
-    throw std::out_of_range(fmt::format("size({}): dimension out of range for a tensor of shape {}",
-                                        d, shape_str(shape())));
+    throw std::out_of_range(fmt::format("size({}): dimension out of range for a tensor of shape {} "
+                                        "(HINT: use a dim from {} to {})",
+                                        d, shape_str(shape()), -n, n - 1));
   return shape()[static_cast<size_t>(k)];
 }
 int64_t Tensor::numel() const { return shape_numel(shape()); }
@@ -147,7 +148,9 @@ float Tensor::at(std::initializer_list<int64_t> index) const {
 }
 float Tensor::item() const {
   if (numel() != 1)
-    throw std::invalid_argument(fmt::format("item(): a tensor of shape {} has {} values, not one",
+    throw std::invalid_argument(fmt::format("item(): a tensor of shape {} has {} values, not one "
+                                            "(HINT: reduce it first with sum() or mean(), or read "
+                                            "one element with at())",
                                             shape_str(shape()), numel()));
   return data()[0];
 }
@@ -187,12 +190,12 @@ Tensor Tensor::reshape(const Shape& new_shape) const {
   }
   if (shape_numel(s) != numel())
     throw std::invalid_argument(fmt::format(
-        "reshape: cannot view shape {} ({} values) as {} ({} values)", shape_str(shape()), numel(),
-        shape_str(new_shape), shape_numel(s)));
+        "reshape: cannot view shape {} ({} values) as {} ({} values) (HINT: the number of values "
+        "must stay the same; one dimension may be -1 to have it inferred)",
+        shape_str(shape()), numel(), shape_str(new_shape), shape_numel(s)));
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = checked().storage;
   impl->shape = s;
-  const Shape in_shape = shape();
   // y = x viewed as s  ->  dx = dy viewed as x's shape
   return record(Tensor(std::move(impl)), "reshape", {*this}, [x = *this](const Tensor& dy) {
     float* dx = grad_buffer(x);

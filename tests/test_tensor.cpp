@@ -1,0 +1,206 @@
+// Tests of tensor.hpp: factories, seeded randomness, handle semantics (copies share, clone
+// copies, detach cuts), reshape/view sharing storage and carrying gradients, element access
+// errors, and the printed text.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "minigrad/autograd.hpp"
+#include "minigrad/ops/elementwise.hpp"
+#include "minigrad/ops/reduce.hpp"
+#include "minigrad/tensor.hpp"
+#include "support/gradcheck.hpp"
+
+using namespace minigrad;
+
+TEST_CASE("factories give the shape and values asked for") {
+  CHECK(Tensor::zeros({2, 3}).to_vector() == std::vector<float>(6, 0.0f));
+  CHECK(Tensor::ones({4}).to_vector() == std::vector<float>(4, 1.0f));
+  CHECK(Tensor::full({2, 2}, -1.5f).to_vector() == std::vector<float>(4, -1.5f));
+  CHECK(Tensor::empty({3, 0}).numel() == 0);
+  Tensor s = Tensor::scalar(2.5f);
+  CHECK(s.shape() == Shape{});
+  CHECK(s.dim() == 0);
+  CHECK(s.numel() == 1);
+  CHECK(s.item() == 2.5f);
+  CHECK(Tensor::from({1.0f, 2.0f, 3.0f}).shape() == Shape{3});
+  Tensor m = Tensor::from({{1, 2, 3}, {4, 5, 6}});
+  CHECK(m.shape() == Shape{2, 3});
+  CHECK(m.at({1, 0}) == 4.0f);
+  CHECK(Tensor::from({1, 2, 3, 4, 5, 6}, {3, 2}).at({2, 1}) == 6.0f);
+  CHECK(Tensor::zeros_like(m).shape() == Shape{2, 3});
+  CHECK(Tensor::ones_like(m).to_vector() == std::vector<float>(6, 1.0f));
+  CHECK(Tensor::arange(4).to_vector() == std::vector<float>{0, 1, 2, 3});
+  CHECK_FALSE(m.requires_grad());
+  CHECK(m.is_leaf());
+  CHECK_FALSE(Tensor().defined());
+}
+
+TEST_CASE("factory errors say what is wrong") {
+  CHECK_THROWS_WITH_AS(Tensor::from({{1, 2}, {3}}), doctest::Contains("row 1 has 1 values but row 0 has 2"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(Tensor::from({1, 2, 3}, {2, 2}), doctest::Contains("3 values cannot have shape [2, 2]"),
+                       std::invalid_argument);
+  CHECK_THROWS_AS(Tensor::zeros({2, -1}), std::invalid_argument);
+  Generator gen(0);
+  CHECK_THROWS_AS(Tensor::uniform({2}, 1.0f, 0.0f, gen), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(Tensor().shape(), doctest::Contains("undefined Tensor"), std::logic_error);
+}
+
+TEST_CASE("seeded random factories are reproducible and have the right distribution") {
+  Generator g1(42), g2(42), g3(43);
+  Tensor a = Tensor::randn({1000}, g1), b = Tensor::randn({1000}, g2), c = Tensor::randn({1000}, g3);
+  CHECK(a.to_vector() == b.to_vector());
+  CHECK(a.to_vector() != c.to_vector());
+  // The stream continues: a second draw differs from the first but matches across generators.
+  CHECK(Tensor::rand({5}, g1).to_vector() == Tensor::rand({5}, g2).to_vector());
+  g1.manual_seed(42);
+  CHECK(Tensor::randn({1000}, g1).to_vector() == a.to_vector());
+
+  Generator gen(7);
+  Tensor n = Tensor::randn({20000}, gen);
+  const double m = mean(n).item();
+  const double var = mean((n - static_cast<float>(m)) * (n - static_cast<float>(m))).item();
+  CHECK(std::fabs(m) < 0.03);  // 4 standard errors: 4/sqrt(20000) = 0.028
+  CHECK(std::fabs(var - 1.0) < 0.04);
+  Tensor u = Tensor::rand({20000}, gen);
+  float lo = 1, hi = 0;
+  for (float v : u.to_vector()) lo = std::min(lo, v), hi = std::max(hi, v);
+  CHECK(lo >= 0.0f);
+  CHECK(hi < 1.0f);
+  CHECK(std::fabs(mean(u).item() - 0.5) < 0.01);
+  Tensor w = Tensor::uniform({1000}, -2.0f, 3.0f, gen);
+  for (float v : w.to_vector()) CHECK((v >= -2.0f && v < 3.0f));
+}
+
+TEST_CASE("a Tensor is a handle: copies share data and grad") {
+  Tensor a = Tensor::zeros({3}).requires_grad_();
+  Tensor b = a;
+  b.data()[1] = 5.0f;
+  CHECK(a.at({1}) == 5.0f);
+  CHECK(a.is_same(b));
+  sum(b * 2.0f).backward();
+  CHECK(a.grad().to_vector() == std::vector<float>{2, 2, 2});
+}
+
+TEST_CASE("clone copies and leaves the graph; detach shares and leaves the graph") {
+  Tensor x = Tensor::from({1.0f, 2.0f}).requires_grad_();
+  Tensor y = x * 3.0f;
+
+  Tensor c = y.clone();
+  CHECK(c.to_vector() == y.to_vector());
+  CHECK_FALSE(c.requires_grad());
+  CHECK(c.grad_fn() == nullptr);
+  c.data()[0] = 100.0f;
+  CHECK(y.at({0}) == 3.0f);  // separate storage
+
+  Tensor d = y.detach();
+  CHECK_FALSE(d.requires_grad());
+  CHECK(d.grad_fn() == nullptr);
+  CHECK(d.is_leaf());
+  d.data()[0] = 7.0f;
+  CHECK(y.at({0}) == 7.0f);  // same storage
+  CHECK(y.grad_fn() != nullptr);  // y itself is untouched
+}
+
+TEST_CASE("reshape and view share storage, infer -1, and are differentiable") {
+  Tensor x = Tensor::arange(6);
+  Tensor v = x.view({2, 3});
+  CHECK(v.shape() == Shape{2, 3});
+  v.at({1, 2}) = 50.0f;
+  CHECK(x.at({5}) == 50.0f);
+  CHECK(x.reshape({3, -1}).shape() == Shape{3, 2});
+  CHECK(x.reshape({-1}).shape() == Shape{6});
+  CHECK_THROWS_WITH_AS(x.reshape({4, 2}), doctest::Contains("cannot view shape [6] (6 values) as [4, 2]"),
+                       std::invalid_argument);
+  CHECK_THROWS_AS(x.reshape({-1, -1}), std::invalid_argument);
+  CHECK_THROWS_AS(x.reshape({4, -1}), std::invalid_argument);
+  CHECK_THROWS_AS(x.reshape({}), std::invalid_argument);
+
+  Tensor w = Tensor::from({{1, 2, 3}, {4, 5, 6}}).requires_grad_();
+  Tensor flat = w.reshape({6});
+  CHECK(flat.grad_fn() != nullptr);
+  sum(flat * Tensor::arange(6)).backward();
+  REQUIRE(w.grad().shape() == Shape{2, 3});
+  CHECK(w.grad().to_vector() == std::vector<float>{0, 1, 2, 3, 4, 5});
+  GradCheckResult r = gradcheck(
+      [](const std::vector<Tensor>& in) { return in[0].view({3, 2}) * in[0].reshape({3, 2}); }, {w});
+  CHECK_MESSAGE(r.ok, r.report);
+}
+
+TEST_CASE("element access and item check their arguments") {
+  Tensor m = Tensor::zeros({2, 3});
+  m.at({1, 2}) = 4.0f;
+  CHECK(m.data()[5] == 4.0f);
+  const Tensor& cm = m;
+  CHECK(cm.at({1, 2}) == 4.0f);
+  CHECK_THROWS_WITH_AS(m.at({2, 0}), doctest::Contains("index 2 is out of range for dimension 0 of shape [2, 3]"),
+                       std::out_of_range);
+  CHECK_THROWS_AS(m.at({0, -1}), std::out_of_range);
+  CHECK_THROWS_WITH_AS(m.at({1}), doctest::Contains("1 indices for a tensor of shape [2, 3]"),
+                       std::out_of_range);
+  CHECK_THROWS_WITH_AS(m.item(), doctest::Contains("a tensor of shape [2, 3] has 6 values, not one"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(m.item(), doctest::Contains("HINT: reduce it first"), std::invalid_argument);
+  CHECK(Tensor::from({3.0f}, {1, 1}).item() == 3.0f);
+  CHECK(m.size(1) == 3);
+  CHECK(m.size(-2) == 2);
+  CHECK_THROWS_WITH_AS(m.size(2), doctest::Contains("size(2): dimension out of range for a tensor of shape [2, 3]"),
+                       std::out_of_range);
+  CHECK_THROWS_WITH_AS(m.size(-3), doctest::Contains("HINT: use a dim from -2 to 1"), std::out_of_range);
+}
+
+TEST_CASE("copy_ and fill_ write in place") {
+  Tensor a = Tensor::zeros({2, 2});
+  a.copy_(Tensor::arange(4));
+  CHECK(a.to_vector() == std::vector<float>{0, 1, 2, 3});
+  CHECK(a.shape() == Shape{2, 2});
+  a.fill_(9.0f);
+  CHECK(a.to_vector() == std::vector<float>(4, 9.0f));
+  CHECK_THROWS_WITH_AS(a.copy_(Tensor::zeros({3})),
+                       doctest::Contains("source has shape [3] but destination has [2, 2]"),
+                       std::invalid_argument);
+}
+
+TEST_CASE("printing: exact text for small tensors, a summary with ... for large ones") {
+  CHECK(Tensor::from({{1, 2}, {3, 4}}).str() ==
+        "tensor([[1., 2.],\n"
+        "        [3., 4.]], shape=[2, 2])");
+  CHECK(Tensor::from({{1.5f, 2}, {3, -4}}).requires_grad_().str() ==
+        "tensor([[ 1.5000,  2.0000],\n"
+        "        [ 3.0000, -4.0000]], shape=[2, 2], requires_grad=True)");
+  CHECK(Tensor::scalar(3.5f).str() == "tensor(3.5000, shape=[])");
+  CHECK(Tensor::scalar(2.0f).str() == "tensor(2., shape=[])");
+  CHECK(Tensor::from({1e-5f, 1.0f}).str() == "tensor([1.0000e-05, 1.0000e+00], shape=[2])");
+  CHECK(Tensor::from({NAN, INFINITY, 1.5f}).str() == "tensor([   nan,    inf, 1.5000], shape=[3])");
+  CHECK(Tensor::zeros({0, 3}).str() == "tensor([], shape=[0, 3])");
+  CHECK(Tensor().str() == "tensor(undefined)");
+
+  Tensor x = Tensor::from({1.0f, 2.0f}).requires_grad_();
+  CHECK((x * 2.0f).str() == "tensor([2., 4.], shape=[2], grad_fn=<mul>)");
+
+  const std::string big = Tensor::arange(2000).reshape({2, 1000}).str();
+  CHECK(big ==
+        "tensor([[   0.,    1.,    2., ...,  997.,  998.,  999.],\n"
+        "        [1000., 1001., 1002., ..., 1997., 1998., 1999.]], shape=[2, 1000])");
+  const std::string tall = Tensor::zeros({1001, 2}).str();
+  CHECK(tall.find("...") != std::string::npos);
+  CHECK(tall.size() < 200);
+  // 1000 values or fewer are printed in full.
+  CHECK(Tensor::zeros({1000}).str().find("...") == std::string::npos);
+
+  std::ostringstream os;
+  os << Tensor::scalar(1.0f);
+  CHECK(os.str() == "tensor(1., shape=[])");
+}
+
+TEST_CASE("shape_str and shape_numel") {
+  CHECK(shape_str({32, 784}) == "[32, 784]");
+  CHECK(shape_str({}) == "[]");
+  CHECK(shape_numel({}) == 1);
+  CHECK(shape_numel({3, 0, 2}) == 0);
+  CHECK_THROWS_AS(shape_numel({3, -2}), std::invalid_argument);
+}
