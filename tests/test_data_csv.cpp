@@ -195,6 +195,18 @@ TEST_CASE("csv: numbers beyond the integer fast path") {
   CHECK(parse("3.0,1\n").labels == std::vector<int32_t>{3});  // a whole float is a fine label
 }
 
+TEST_CASE("csv: rows mixing plain integers and other numbers parse the same") {
+  // Row 2 leaves the integer fast path at its last cell, row 3 at its first: both are re-read
+  // by the general parser from the start of the row.
+  const CsvTable t = parse("0,1,2,3\n1,4,5,6.5\n 2,7,8,9\n3,10,11,12\n");
+  CHECK(t.labels == std::vector<int32_t>{0, 1, 2, 3});
+  CHECK(t.features == std::vector<float>{1, 2, 3, 4, 5, 6.5f, 7, 8, 9, 10, 11, 12});
+  CHECK_FALSE(t.features_are_bytes);
+  const CsvTable mid = parse("a,label,b\n1,2,3\n4,5,6\n", {.label = LabelColumn::index(1)});
+  CHECK(mid.features == std::vector<float>{1, 3, 4, 6});
+  CHECK(mid.labels == std::vector<int32_t>{2, 5});
+}
+
 TEST_CASE("csv: ragged rows name the line and the counts") {
   const std::string missing = error_of([] { parse("label,a,b\n1,2,3\n4,5\n"); });
   CHECK(has(missing, "t.csv:3: expected 3 fields (as in the header on line 1), found 2"));
