@@ -188,6 +188,8 @@ def load_safetensors(path):
         count = int(np.prod(shape, dtype=np.int64)) if shape else 1
         if end < begin or end - begin != count * np.dtype(np_dtype).itemsize:
             raise ValueError(f"{path}: {name}: offsets [{begin},{end}) do not match shape {shape} {dtype}")
+        if end > len(buffer):
+            raise ValueError(f"{path}: {name}: data [{begin},{end}) past the end of a {len(buffer)}-byte buffer")
         spans.append((begin, end, name))
         array = np.frombuffer(buffer[begin:end], dtype=np_dtype).reshape(shape)
         tensors[name] = torch.from_numpy(array.astype(np_dtype, copy=True)).to(torch_dtype)

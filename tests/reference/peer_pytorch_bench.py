@@ -15,7 +15,9 @@ Each configuration runs in a fresh process so that its peak RSS (getrusage ru_ma
 settings are its own. The peak is mostly the cost of loading PyTorch's libraries, so the current
 RSS before building the model and after the timed phases (VmRSS) is reported too. The 1-minute
 load average at the end of each configuration is recorded: on a shared machine, a thread count
-above the number of idle cores makes the figures meaningless. Threads are set both in PyTorch (torch.set_num_threads) and in OpenBLAS
+above the number of idle cores makes the figures meaningless. Samples per second of process CPU
+time are reported beside the wall-clock rates: with one thread they stay close to the figure of an
+idle machine when other processes compete for the cores (with two, spinning threads inflate them). Threads are set both in PyTorch (torch.set_num_threads) and in OpenBLAS
 (openblas_set_num_threads through ctypes), since PyTorch's setting does not reach OpenBLAS.
 
   /usr/bin/python3 tests/reference/peer_pytorch_bench.py [--data data/fmnist_small.csv]
@@ -190,6 +192,7 @@ def run_config(x_np, y_np, batch_size, threads, seconds, seed, warmup_steps):
     samples = steps = 0
     loss_value = float("nan")
     start = time.perf_counter()
+    cpu_start = time.process_time()
     elapsed = 0.0
     while elapsed < seconds:
         features, labels = next(stream)
@@ -197,6 +200,7 @@ def run_config(x_np, y_np, batch_size, threads, seconds, seed, warmup_steps):
         samples += labels.shape[0]
         steps += 1
         elapsed = time.perf_counter() - start
+    train_cpu = time.process_time() - cpu_start
     train_rate = samples / elapsed
 
     model.eval()
@@ -205,6 +209,7 @@ def run_config(x_np, y_np, batch_size, threads, seconds, seed, warmup_steps):
         for start in range(0, min(n, batch_size * warmup_steps), batch_size):
             model(x[start:start + batch_size])
         start_t = time.perf_counter()
+        cpu_start = time.process_time()
         elapsed_i = 0.0
         position = 0
         while elapsed_i < seconds:
@@ -213,6 +218,7 @@ def run_config(x_np, y_np, batch_size, threads, seconds, seed, warmup_steps):
             infer_samples += chunk.shape[0]
             position = position + batch_size if position + batch_size < n else 0
             elapsed_i = time.perf_counter() - start_t
+    infer_cpu = time.process_time() - cpu_start
     infer_rate = infer_samples / elapsed_i
 
     return {
@@ -221,9 +227,13 @@ def run_config(x_np, y_np, batch_size, threads, seconds, seed, warmup_steps):
         "train_samples_per_s": round(train_rate, 1),
         "train_steps": steps,
         "train_seconds": round(elapsed, 3),
+        "train_cpu_seconds": round(train_cpu, 3),
+        "train_samples_per_cpu_s": round(samples / train_cpu, 1) if train_cpu > 0 else None,
         "last_loss": round(loss_value, 5),
         "infer_samples_per_s": round(infer_rate, 1),
         "infer_seconds": round(elapsed_i, 3),
+        "infer_cpu_seconds": round(infer_cpu, 3),
+        "infer_samples_per_cpu_s": round(infer_samples / infer_cpu, 1) if infer_cpu > 0 else None,
         "rss_before_model_kib": rss_before,
         "rss_after_kib": current_rss_kib(),
         "peak_rss_kib": peak_rss_kib(),
@@ -275,7 +285,8 @@ def main():
     }
     print(f"pytorch {torch.__version__}; OpenBLAS core {report['blas'].get('openblas_corename', '?')} "
           f"(OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}); data {source}, {x.shape[0]} rows", flush=True)
-    print(f"{'batch':>5} {'thr':>3} {'train samples/s':>15} {'infer samples/s':>15} {'peak RSS MiB':>12} {'RSS MiB before/after':>20} {'load':>5}", flush=True)
+    print(f"{'batch':>5} {'thr':>3} {'train samples/s':>15} {'infer samples/s':>15} {'train/cpu-s':>11} {'infer/cpu-s':>11} "
+          f"{'peak RSS MiB':>12} {'RSS MiB before/after':>20} {'load':>5}", flush=True)
 
     tmpdir = None
     if not args.same_process:
@@ -297,7 +308,8 @@ def main():
                     result = json.loads(out.stdout.strip().splitlines()[-1])
                 report["results"].append(result)
                 print(f"{batch_size:>5} {threads:>3} {result['train_samples_per_s']:>15.0f} "
-                      f"{result['infer_samples_per_s']:>15.0f} {result['peak_rss_kib'] / 1024:>12.1f} "
+                      f"{result['infer_samples_per_s']:>15.0f} {result['train_samples_per_cpu_s'] or 0:>11.0f} "
+                      f"{result['infer_samples_per_cpu_s'] or 0:>11.0f} {result['peak_rss_kib'] / 1024:>12.1f} "
                       f"{(result['rss_before_model_kib'] or 0) / 1024:>10.1f}/{(result['rss_after_kib'] or 0) / 1024:<9.1f} "
                       f"{result['load_average_1min']:>5.2f}", flush=True)
     finally:

@@ -32,6 +32,7 @@
 #include <climits>
 
 #include <chrono>
+#include <ctime>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -294,6 +295,12 @@ long current_rss_kib() {
     return -1;
 }
 
+double cpu_seconds() {
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
 double load_average() {
     double l[1] = {0};
     return getloadavg(l, 1) == 1 ? l[0] : -1.0;
@@ -304,7 +311,9 @@ double load_average() {
 // ------------------------------------------------------------------------------------------------
 struct Result {
     int batch_size = 0, threads = 0;
-    double train_rate = 0, train_seconds = 0, last_loss = 0, infer_rate = 0, infer_seconds = 0;
+    double train_rate = 0, train_seconds = 0, train_cpu = 0, last_loss = 0;
+    double infer_rate = 0, infer_seconds = 0, infer_cpu = 0;
+    int64_t infer_samples = 0;
     int64_t train_steps = 0;
     long rss_before = 0, rss_after = 0, peak_rss = 0;
     double load = 0;
@@ -317,13 +326,18 @@ struct Result {
         j << "{\"batch_size\": " << batch_size << ", \"threads\": " << threads
           << ", \"train_samples_per_s\": " << train_rate << ", \"train_steps\": " << train_steps;
         j.precision(3);
-        j << ", \"train_seconds\": " << train_seconds;
+        j << ", \"train_seconds\": " << train_seconds << ", \"train_cpu_seconds\": " << train_cpu;
+        j.precision(1);
+        j << ", \"train_samples_per_cpu_s\": " << (train_cpu > 0 ? train_rate * train_seconds / train_cpu : 0.0);
         j.precision(5);
         j << ", \"last_loss\": " << last_loss;
         j.precision(1);
         j << ", \"infer_samples_per_s\": " << infer_rate;
         j.precision(3);
-        j << ", \"infer_seconds\": " << infer_seconds << ", \"rss_before_model_kib\": " << rss_before
+        j << ", \"infer_seconds\": " << infer_seconds << ", \"infer_cpu_seconds\": " << infer_cpu;
+        j.precision(1);
+        j << ", \"infer_samples_per_cpu_s\": " << (infer_cpu > 0 ? static_cast<double>(infer_samples) / infer_cpu : 0.0);
+        j << ", \"rss_before_model_kib\": " << rss_before
           << ", \"rss_after_kib\": " << rss_after << ", \"peak_rss_kib\": " << peak_rss;
         j.precision(2);
         j << ", \"load_average_1min\": " << load << ", \"torch_threads\": " << torch_threads
@@ -381,6 +395,7 @@ Result run_config(const Data& d, int batch_size, int threads, const Options& o) 
     }
     int64_t samples = 0;
     const auto t0 = clock::now();
+    const double c0 = cpu_seconds();
     double elapsed = 0;
     while (elapsed < o.seconds) {
         next_batch(xb, yb);
@@ -389,6 +404,7 @@ Result run_config(const Data& d, int batch_size, int threads, const Options& o) 
         ++r.train_steps;
         elapsed = std::chrono::duration<double>(clock::now() - t0).count();
     }
+    r.train_cpu = cpu_seconds() - c0;
     r.train_seconds = elapsed;
     r.train_rate = static_cast<double>(samples) / elapsed;
 
@@ -399,6 +415,7 @@ Result run_config(const Data& d, int batch_size, int threads, const Options& o) 
             model->forward(d.x.slice(0, s, std::min(n, s + batch_size)));
         int64_t infer_samples = 0, position = 0;
         const auto t1 = clock::now();
+        const double c1 = cpu_seconds();
         double elapsed_i = 0;
         while (elapsed_i < o.seconds) {
             auto chunk = d.x.slice(0, position, std::min(n, position + batch_size));
@@ -407,6 +424,8 @@ Result run_config(const Data& d, int batch_size, int threads, const Options& o) 
             position = position + batch_size < n ? position + batch_size : 0;
             elapsed_i = std::chrono::duration<double>(clock::now() - t1).count();
         }
+        r.infer_cpu = cpu_seconds() - c1;
+        r.infer_samples = infer_samples;
         r.infer_seconds = elapsed_i;
         r.infer_rate = static_cast<double>(infer_samples) / elapsed_i;
     }
@@ -476,8 +495,8 @@ int main(int argc, char** argv) {
     std::printf("libtorch %s; OpenBLAS core %s (OPENBLAS_CORETYPE=%s); data %s, %lld rows\n", TORCH_VERSION,
                 openblas_corename().c_str(), std::getenv("OPENBLAS_CORETYPE") ? std::getenv("OPENBLAS_CORETYPE") : "",
                 d.source.c_str(), static_cast<long long>(d.x.size(0)));
-    std::printf("%5s %3s %15s %15s %12s %20s %5s\n", "batch", "thr", "train samples/s", "infer samples/s",
-                "peak RSS MiB", "RSS MiB before/after", "load");
+    std::printf("%5s %3s %15s %15s %11s %11s %12s %20s %5s\n", "batch", "thr", "train samples/s",
+                "infer samples/s", "train/cpu-s", "infer/cpu-s", "peak RSS MiB", "RSS MiB before/after", "load");
     std::fflush(stdout);
 
     std::vector<std::string> lines;
@@ -489,8 +508,9 @@ int main(int argc, char** argv) {
             char before_after[64];
             std::snprintf(before_after, sizeof before_after, "%.1f/%.1f", field(line, "rss_before_model_kib") / 1024,
                           field(line, "rss_after_kib") / 1024);
-            std::printf("%5d %3d %15.0f %15.0f %12.1f %20s %5.2f\n", batch_size, threads,
+            std::printf("%5d %3d %15.0f %15.0f %11.0f %11.0f %12.1f %20s %5.2f\n", batch_size, threads,
                         field(line, "train_samples_per_s"), field(line, "infer_samples_per_s"),
+                        field(line, "train_samples_per_cpu_s"), field(line, "infer_samples_per_cpu_s"),
                         field(line, "peak_rss_kib") / 1024, before_after, field(line, "load_average_1min"));
             std::fflush(stdout);
         }
