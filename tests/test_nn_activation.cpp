@@ -40,7 +40,8 @@ TEST_CASE("activation modules pass gradient checks in train and eval mode") {
       CAPTURE(m->type_name());
       CAPTURE(training);
       m->train(training);
-      GradCheckResult r = gradcheck([m](const std::vector<Tensor>& in) { return (*m)(in[0]); }, {x});
+      GradCheckResult r =
+          gradcheck([m](const std::vector<Tensor>& in) { return (*m)(in[0]); }, {x});
       CHECK_MESSAGE(r.ok, r.report);
     }
   }

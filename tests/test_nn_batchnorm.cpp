@@ -22,8 +22,8 @@ namespace {
 // The function BatchNorm1d computes in training, composed from elementary ops so that autograd
 // derives its backward independently of the fused formula.
 Tensor composed_batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps) {
-  Tensor mu = mean(x, 0, true);                // (1, C)
-  Tensor centred = x - mu;                     // (N, C)
+  Tensor mu = mean(x, 0, true);                   // (1, C)
+  Tensor centred = x - mu;                        // (N, C)
   Tensor var = mean(centred * centred, 0, true);  // (1, C), biased
   Tensor xhat = centred / sqrt(var + eps);
   return xhat * gamma + beta;
@@ -38,7 +38,8 @@ TEST_CASE("BatchNorm1d reproduces the documents' hand-worked example (±1.41, ±
   Tensor y = bn(x);
   const float expected[5] = {-1.41f, -0.71f, 0.0f, 0.71f, 1.41f};
   for (int64_t i = 0; i < 5; ++i)
-    for (int64_t c = 0; c < 2; ++c) CHECK(y.at({i, c}) == doctest::Approx(expected[i]).epsilon(0.005));
+    for (int64_t c = 0; c < 2; ++c)
+      CHECK(y.at({i, c}) == doctest::Approx(expected[i]).epsilon(0.005));
 }
 
 TEST_CASE("BatchNorm1d matches PyTorch's golden values (pytorch-semantics.md A1)") {
@@ -73,10 +74,10 @@ TEST_CASE("BatchNorm1d's running_var is the unbiased variance (X3 case)") {
 
 TEST_CASE("BatchNorm1d reproduces the documents' NumPy-vs-PyTorch table (np.random.seed(42))") {
   // x = np.random.randn(4, 3) after np.random.seed(42), rounded to float32.
-  Tensor x = Tensor::from({0.496714153f, -0.138264301f, 0.647688538f, 1.52302986f, -0.234153375f,
-                           -0.234136957f, 1.57921282f, 0.767434729f, -0.469474386f, 0.542560044f,
-                           -0.463417693f, -0.465729754f},
-                          {4, 3});
+  Tensor x = Tensor::from(
+      {0.496714153f, -0.138264301f, 0.647688538f, 1.52302986f, -0.234153375f, -0.234136957f,
+       1.57921282f, 0.767434729f, -0.469474386f, 0.542560044f, -0.463417693f, -0.465729754f},
+      {4, 3});
   BatchNorm1d bn(3);
   Tensor y = bn(x);
   // "PyTorch BatchNorm Output" as printed in the document.
@@ -96,39 +97,41 @@ TEST_CASE("BatchNorm1d's backward reproduces the documents' NumPy layer (eps 1e-
                            0.144043571f, 1.45427351f, 0.761037725f, 0.121675016f, 0.443863233f},
                           {5, 3})
                  .requires_grad_();
-  Tensor d_out = Tensor::from({0.333674327f, 1.49407907f, -0.205158264f, 0.313067702f,
-                               -0.854095739f, -2.55298982f, 0.653618595f, 0.864436199f,
-                               -0.74216502f, 2.26975462f, -1.45436567f, 0.0457585173f,
-                               -0.18718385f, 1.53277921f, 1.46935877f},
-                              {5, 3});
+  Tensor d_out =
+      Tensor::from({0.333674327f, 1.49407907f, -0.205158264f, 0.313067702f, -0.854095739f,
+                    -2.55298982f, 0.653618595f, 0.864436199f, -0.74216502f, 2.26975462f,
+                    -1.45436567f, 0.0457585173f, -0.18718385f, 1.53277921f, 1.46935877f},
+                   {5, 3});
   BatchNorm1d bn(3, {.eps = 1e-8f});
   Tensor y = bn(x);
   // The document's "Forward pass output".
   CHECK(max_abs_diff(y, {0.79835038f, -0.10633531f, 0.7310406f, 1.50500184f, 1.9398276f,
                          -1.5772949f, -0.40789861f, -0.87537424f, -0.54579944f, -1.20739247f,
-                         -0.46346352f, 1.29223008f, -0.68806115f, -0.49465453f, 0.09982365f}) < 2e-6);
+                         -0.46346352f, 1.29223008f, -0.68806115f, -0.49465453f, 0.09982365f}) <
+        2e-6);
   y.backward(d_out);
   // The document's d_X, d_gamma and d_beta.
-  CHECK(max_abs_diff(x.grad(), {-1.62886563e-03f, 1.56315931f, -0.547883128f, 0.416198431f,
-                                -0.195247371f, -0.873595579f, -0.292845494f, 0.115427271f,
-                                0.170826155f, 1.59490467f, -2.81277254f, -0.846188693f,
-                                -1.71662874f, 1.32943333f, 2.09684124f}) < 5e-6);
+  CHECK(max_abs_diff(x.grad(),
+                     {-1.62886563e-03f, 1.56315931f, -0.547883128f, 0.416198431f, -0.195247371f,
+                      -0.873595579f, -0.292845494f, 0.115427271f, 0.170826155f, 1.59490467f,
+                      -2.81277254f, -0.846188693f, -1.71662874f, 1.32943333f, 2.09684124f}) < 5e-6);
   CHECK(max_abs_diff(bn.weight().grad(), {-2.14074433f, -2.65652776f, 4.48771932f}) < 5e-6);
   CHECK(max_abs_diff(bn.bias().grad(), {3.3829314f, 1.58283307f, -1.98519581f}) < 5e-6);
 }
 
 TEST_CASE("BatchNorm1d with momentum nullopt keeps the cumulative average (golden)") {
-  Tensor a = Tensor::from({-0.820134521f, 0.395631164f, 0.898908496f, -1.38840389f, -0.166996017f,
-                           0.285149962f, -0.641091526f, -0.893655419f, -0.848908603f, -1.21692944f,
-                           -0.0810215846f, 1.36148512f, -1.3032167f, 0.0874783769f, -1.38496137f,
-                           0.503563881f, -0.866701603f, -0.564006686f, -2.05646253f, -0.356722534f,
-                           1.09558046f, 0.482354164f, 1.39891839f, 1.40585291f},
-                          {6, 4});
-  Tensor b = Tensor::from({0.729126215f, 2.49423647f, 2.22363138f, 4.73556709f, -0.0641577244f,
-                           1.59828377f, -1.84088898f, 0.673090219f, 1.26647961f, 1.36509085f,
-                           -0.0292646885f, 2.6010375f, -0.877678275f, -1.47393727f, 0.874865174f,
-                           1.89901876f, -0.771594405f, 3.39403677f, 1.93492413f, 0.712120056f},
-                          {5, 4});
+  Tensor a = Tensor::from(
+      {-0.820134521f, 0.395631164f,  0.898908496f,  -1.38840389f, -0.166996017f,  0.285149962f,
+       -0.641091526f, -0.893655419f, -0.848908603f, -1.21692944f, -0.0810215846f, 1.36148512f,
+       -1.3032167f,   0.0874783769f, -1.38496137f,  0.503563881f, -0.866701603f,  -0.564006686f,
+       -2.05646253f,  -0.356722534f, 1.09558046f,   0.482354164f, 1.39891839f,    1.40585291f},
+      {6, 4});
+  Tensor b =
+      Tensor::from({0.729126215f,   2.49423647f,   2.22363138f,   4.73556709f,  -0.0641577244f,
+                    1.59828377f,    -1.84088898f,  0.673090219f,  1.26647961f,  1.36509085f,
+                    -0.0292646885f, 2.6010375f,    -0.877678275f, -1.47393727f, 0.874865174f,
+                    1.89901876f,    -0.771594405f, 3.39403677f,   1.93492413f,  0.712120056f},
+                   {5, 4});
   BatchNorm1d bn(4, {.momentum = std::nullopt});
   CHECK(bn.extra_repr() == "4, eps=1e-05, momentum=None, affine=True, track_running_stats=True");
   bn(a);
@@ -149,16 +152,17 @@ TEST_CASE("BatchNorm1d without running statistics or affine parameters (golden)"
   CHECK(bn.state_dict().empty());
   CHECK(bn.parameters().empty());
   bn.eval();  // still normalises with the batch's own statistics
-  Tensor b = Tensor::from({0.729126215f, 2.49423647f, 2.22363138f, 4.73556709f, -0.0641577244f,
-                           1.59828377f, -1.84088898f, 0.673090219f, 1.26647961f, 1.36509085f,
-                           -0.0292646885f, 2.6010375f, -0.877678275f, -1.47393727f, 0.874865174f,
-                           1.89901876f, -0.771594405f, 3.39403677f, 1.93492413f, 0.712120056f},
-                          {5, 4});
-  CHECK(max_abs_diff(bn(b), {0.805226743f, 0.62122196f, 1.08040547f, 1.74504435f, -0.144352376f,
-                             0.0748505369f, -1.67973971f, -0.969668865f, 1.44845116f,
-                             -0.0673555732f, -0.449497074f, 0.318664372f, -1.11815524f,
-                             -1.79865658f, 0.164481819f, -0.150453269f, -0.991170406f,
-                             1.16993976f, 0.884349465f, -0.943587542f}) < 2e-6);
+  Tensor b =
+      Tensor::from({0.729126215f,   2.49423647f,   2.22363138f,   4.73556709f,  -0.0641577244f,
+                    1.59828377f,    -1.84088898f,  0.673090219f,  1.26647961f,  1.36509085f,
+                    -0.0292646885f, 2.6010375f,    -0.877678275f, -1.47393727f, 0.874865174f,
+                    1.89901876f,    -0.771594405f, 3.39403677f,   1.93492413f,  0.712120056f},
+                   {5, 4});
+  CHECK(max_abs_diff(bn(b), {0.805226743f,  0.62122196f,    1.08040547f,   1.74504435f,
+                             -0.144352376f, 0.0748505369f,  -1.67973971f,  -0.969668865f,
+                             1.44845116f,   -0.0673555732f, -0.449497074f, 0.318664372f,
+                             -1.11815524f,  -1.79865658f,   0.164481819f,  -0.150453269f,
+                             -0.991170406f, 1.16993976f,    0.884349465f,  -0.943587542f}) < 2e-6);
   // Batch statistics need more than one row, in eval too (as in PyTorch).
   CHECK_THROWS_AS(bn(Tensor::ones({1, 4})), std::invalid_argument);
 }
@@ -220,8 +224,9 @@ TEST_CASE("BatchNorm1d rejects a training batch of one row with PyTorch's explan
     FAIL("a batch of one row must be rejected in training");
   } catch (const std::invalid_argument& e) {
     const std::string msg = e.what();
-    CHECK(msg.find("Expected more than 1 value per channel when training, got input size [1, 128]") !=
-          std::string::npos);
+    CHECK(
+        msg.find("Expected more than 1 value per channel when training, got input size [1, 128]") !=
+        std::string::npos);
     CHECK(msg.find("HINT") != std::string::npos);
   }
   CHECK(bn.num_batches_tracked().item() == 0.0f);  // the failed call changed nothing
@@ -243,7 +248,8 @@ TEST_CASE("BatchNorm1d names a wrong input shape") {
 
 TEST_CASE("BatchNorm1d's names, repr and state_dict follow PyTorch") {
   BatchNorm1d bn(128);
-  CHECK(bn.repr() == "BatchNorm1d(128, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)");
+  CHECK(bn.repr() ==
+        "BatchNorm1d(128, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)");
   StateDict sd = bn.state_dict();
   REQUIRE(sd.size() == 5);
   CHECK(sd[0].name == "weight");

@@ -83,13 +83,13 @@ TEST_CASE("Dropout's mask comes from its own seed") {
   Tensor x = Tensor::ones({64});
   Dropout a(0.5f, 7), b(0.5f, 7), c(0.5f, 8);
   const std::vector<float> ya = a(x).to_vector();
-  CHECK(ya == b(x).to_vector());           // same seed, same mask
-  CHECK(ya != c(x).to_vector());           // another seed, another mask
-  CHECK(ya != a(x).to_vector());           // the generator moves on between calls
+  CHECK(ya == b(x).to_vector());  // same seed, same mask
+  CHECK(ya != c(x).to_vector());  // another seed, another mask
+  CHECK(ya != a(x).to_vector());  // the generator moves on between calls
   a.manual_seed(7);
-  CHECK(ya == a(x).to_vector());           // reseeding replays it
+  CHECK(ya == a(x).to_vector());  // reseeding replays it
   Dropout d(0.5f, Generator(7));
-  CHECK(ya == d(x).to_vector());           // a generator passed in works the same way
+  CHECK(ya == d(x).to_vector());  // a generator passed in works the same way
 }
 
 TEST_CASE("Dropout's gradient is dy times the same mask (gradient checks, train and eval)") {

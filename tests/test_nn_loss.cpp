@@ -57,8 +57,9 @@ TEST_CASE("CrossEntropyLoss's gradient is (softmax - onehot)/N, and matches PyTo
                                 0.0300102f, 0.1111111f, -0.2222222f, 0.1111111f}) < 1e-6);
 
   Tensor x2 = golden_logits().requires_grad_();
-  Tensor loss = cross_entropy(x2, golden_targets(),
-                              {.reduction = Reduction::Sum, .ignore_index = 1, .label_smoothing = 0.1f});
+  Tensor loss =
+      cross_entropy(x2, golden_targets(),
+                    {.reduction = Reduction::Sum, .ignore_index = 1, .label_smoothing = 0.1f});
   CHECK(loss.grad_fn()->name() == "cross_entropy");  // one fused node
   loss.backward();
   CHECK(max_abs_diff(x2.grad(), {0.0566972457f, 0.211395159f, -0.268092334f, -0.268092334f,
@@ -90,12 +91,15 @@ TEST_CASE("CrossEntropyLoss names a bad target, its row and the fix") {
   CHECK(oob.find("Target 10 is out of bounds for 10 classes (row 3)") != std::string::npos);
   CHECK(oob.find("HINT") != std::string::npos);
   CHECK_THROWS_AS(cross_entropy(x, Tensor::from({0, 1, 2, 10, 4})), std::out_of_range);
-  CHECK(message_of([&] { cross_entropy(x, Tensor::from({0, -1, 2, 3, 4})); })
-            .find("Target -1 is out of bounds for 10 classes (row 1)") != std::string::npos);
-  CHECK(message_of([&] { cross_entropy(x, Tensor::from({0, 1, 2.5f, 3, 4})); })
-            .find("target 2.5 in row 2 is not a whole number") != std::string::npos);
-  CHECK(message_of([&] { cross_entropy(x, Tensor::from({0, 1, 2})); })
-            .find("expected target of shape [5]") != std::string::npos);
+  CHECK(message_of([&] {
+          cross_entropy(x, Tensor::from({0, -1, 2, 3, 4}));
+        }).find("Target -1 is out of bounds for 10 classes (row 1)") != std::string::npos);
+  CHECK(message_of([&] {
+          cross_entropy(x, Tensor::from({0, 1, 2.5f, 3, 4}));
+        }).find("target 2.5 in row 2 is not a whole number") != std::string::npos);
+  CHECK(message_of([&] {
+          cross_entropy(x, Tensor::from({0, 1, 2}));
+        }).find("expected target of shape [5]") != std::string::npos);
   CHECK_THROWS_AS(cross_entropy(Tensor::zeros({10}), Tensor::from({1})), std::invalid_argument);
   CHECK_THROWS_AS(cross_entropy(x, Tensor::zeros({5}), {.label_smoothing = 1.5f}),
                   std::invalid_argument);
@@ -112,8 +116,8 @@ TEST_CASE("CrossEntropyLoss gradient checks (plain, smoothing, ignore, every red
       {.reduction = Reduction::Mean, .ignore_index = 0, .label_smoothing = 0.1f},
   };
   for (const CrossEntropyOptions& o : cases) {
-    GradCheckResult r =
-        gradcheck([&t, &o](const std::vector<Tensor>& in) { return cross_entropy(in[0], t, o); }, {x});
+    GradCheckResult r = gradcheck(
+        [&t, &o](const std::vector<Tensor>& in) { return cross_entropy(in[0], t, o); }, {x});
     CHECK_MESSAGE(r.ok, r.report);
   }
 }
@@ -121,20 +125,22 @@ TEST_CASE("CrossEntropyLoss gradient checks (plain, smoothing, ignore, every red
 TEST_CASE("BCEWithLogitsLoss matches PyTorch, including its gradient with respect to the target") {
   Tensor x = Tensor::from({{-3.0f, -0.5f, 0.0f}, {0.5f, 2.0f, 40.0f}}).requires_grad_();
   Tensor t = Tensor::from({{0.0f, 1.0f, 0.5f}, {1.0f, 0.0f, 1.0f}}).requires_grad_();
-  CHECK(BCEWithLogitsLoss(Reduction::Sum)(x, t).item() == doctest::Approx(4.31681633).epsilon(1e-6));
+  CHECK(BCEWithLogitsLoss(Reduction::Sum)(x, t).item() ==
+        doctest::Approx(4.31681633).epsilon(1e-6));
   CHECK(max_abs_diff(BCEWithLogitsLoss(Reduction::None)(x, t),
                      {0.0485873297f, 0.974076986f, 0.693147182f, 0.474076986f, 2.12692809f, 0}) <
         1e-6);
   Tensor loss = BCEWithLogitsLoss()(x, t);
   CHECK(loss.item() == doctest::Approx(0.719469368).epsilon(1e-6));
   loss.backward();
-  CHECK(max_abs_diff(x.grad(), {0.00790431257f, -0.103743218f, 0, -0.0629234388f, 0.146799505f, 0}) <
-        1e-6);
-  CHECK(max_abs_diff(t.grad(), {0.5f, 0.0833333358f, 0, -0.0833333358f, -0.333333343f,
-                                -6.66666651f}) < 1e-6);
+  CHECK(max_abs_diff(x.grad(),
+                     {0.00790431257f, -0.103743218f, 0, -0.0629234388f, 0.146799505f, 0}) < 1e-6);
+  CHECK(max_abs_diff(t.grad(),
+                     {0.5f, 0.0833333358f, 0, -0.0833333358f, -0.333333343f, -6.66666651f}) < 1e-6);
   // Large logits: no overflow to inf or NaN.
-  CHECK(binary_cross_entropy_with_logits(Tensor::from({-1e4f, 1e4f}), Tensor::from({1, 0})).item() ==
-        doctest::Approx(1e4));
+  CHECK(
+      binary_cross_entropy_with_logits(Tensor::from({-1e4f, 1e4f}), Tensor::from({1, 0})).item() ==
+      doctest::Approx(1e4));
 }
 
 TEST_CASE("MSELoss matches PyTorch") {

@@ -25,8 +25,9 @@ class Block : public Module {
   explicit Block(Generator& gen) {
     scale_ = register_parameter("scale", Tensor::ones({3}));
     steps_ = register_buffer("steps", Tensor::scalar(0.0f), DType::I64);
-    body_ = register_module("body", std::make_shared<Sequential>(std::initializer_list<std::shared_ptr<Module>>{
-                                        std::make_shared<Linear>(3, 3, gen), std::make_shared<BatchNorm1d>(3)}));
+    body_ = register_module(
+        "body", std::make_shared<Sequential>(std::initializer_list<std::shared_ptr<Module>>{
+                    std::make_shared<Linear>(3, 3, gen), std::make_shared<BatchNorm1d>(3)}));
   }
   Tensor forward(const Tensor& x) override { return (*body_)(x); }
   std::string type_name() const override { return "Block"; }
@@ -34,7 +35,9 @@ class Block : public Module {
 
   // Registration errors are reported by the protected API; these expose it to the tests.
   void add_parameter(const std::string& name, Tensor t) { register_parameter(name, std::move(t)); }
-  void add_module(const std::string& name, std::shared_ptr<Module> m) { register_module(name, std::move(m)); }
+  void add_module(const std::string& name, std::shared_ptr<Module> m) {
+    register_module(name, std::move(m));
+  }
 
   std::vector<bool> mode_changes;
   Tensor scale_, steps_;
@@ -83,12 +86,14 @@ TEST_CASE("Module gives parameters and buffers PyTorch's dotted names and order"
 TEST_CASE("Module rejects a bad registration and says why") {
   Generator gen(1);
   Block block(gen);
-  CHECK(message_of([&] { block.add_parameter("scale", Tensor::ones({1})); })
-            .find("'scale' is already registered") != std::string::npos);
-  CHECK(message_of([&] { block.add_module("body", std::make_shared<ReLU>()); })
-            .find("'body' is already registered") != std::string::npos);
-  CHECK(message_of([&] { block.add_parameter("a.b", Tensor::ones({1})); })
-            .find("contains a '.'") != std::string::npos);
+  CHECK(message_of([&] {
+          block.add_parameter("scale", Tensor::ones({1}));
+        }).find("'scale' is already registered") != std::string::npos);
+  CHECK(message_of([&] {
+          block.add_module("body", std::make_shared<ReLU>());
+        }).find("'body' is already registered") != std::string::npos);
+  CHECK(message_of([&] { block.add_parameter("a.b", Tensor::ones({1})); }).find("contains a '.'") !=
+        std::string::npos);
   CHECK_THROWS_AS(block.add_parameter("", Tensor::ones({1})), std::invalid_argument);
   CHECK_THROWS_AS(block.add_parameter("undefined", Tensor()), std::invalid_argument);
   CHECK_THROWS_AS(block.add_module("none", nullptr), std::invalid_argument);
@@ -160,8 +165,9 @@ TEST_CASE("load_state_dict names each missing key, unexpected key and shape mism
 
   const std::string msg = message_of([&] { block.load_state_dict(sd); });
   CHECK(msg.find("Error(s) in loading state_dict for Block") != std::string::npos);
-  CHECK(msg.find("Missing key(s) in state_dict: \"body.0.bias\", \"body.1.num_batches_tracked\".") !=
-        std::string::npos);
+  CHECK(
+      msg.find("Missing key(s) in state_dict: \"body.0.bias\", \"body.1.num_batches_tracked\".") !=
+      std::string::npos);
   CHECK(msg.find("Unexpected key(s) in state_dict: \"body.2.weight\".") != std::string::npos);
   CHECK(msg.find("size mismatch for body.0.weight: copying a param with shape [4, 3] from "
                  "checkpoint, the shape in current model is [3, 3]") != std::string::npos);
@@ -199,7 +205,8 @@ TEST_CASE("ForwardObserver sees every call made through operator(), innermost fi
   Block block(gen);
   std::vector<std::string> outer_seen, inner_seen;
   {
-    ForwardObserver outer([&](const Module& m, const Tensor&) { outer_seen.push_back(m.type_name()); });
+    ForwardObserver outer(
+        [&](const Module& m, const Tensor&) { outer_seen.push_back(m.type_name()); });
     {
       ForwardObserver inner([&](const Module& m, const Tensor& y) {
         inner_seen.push_back(m.type_name() + shape_str(y.shape()));
@@ -209,7 +216,7 @@ TEST_CASE("ForwardObserver sees every call made through operator(), innermost fi
     block.forward(Tensor::zeros({2, 3}));  // forward() skips the block itself, not its children
   }
   block(Tensor::zeros({2, 3}));  // no observer left
-  CHECK(inner_seen ==
-        std::vector<std::string>{"Linear[2, 3]", "BatchNorm1d[2, 3]", "Sequential[2, 3]", "Block[2, 3]"});
+  CHECK(inner_seen == std::vector<std::string>{"Linear[2, 3]", "BatchNorm1d[2, 3]",
+                                               "Sequential[2, 3]", "Block[2, 3]"});
   CHECK(outer_seen == std::vector<std::string>{"Linear", "BatchNorm1d", "Sequential"});
 }

@@ -60,7 +60,7 @@ TEST_CASE("summary counts frozen parameters as non-trainable") {
 TEST_CASE("summary leaves every module's mode and the running statistics as they were") {
   auto model = documents_model();
   auto bn = model->network()->at<BatchNorm1d>(1);
-  bn->eval();  // a mixed state: one BatchNorm frozen, the rest training
+  bn->eval();                 // a mixed state: one BatchNorm frozen, the rest training
   summary(*model, {1, 784});  // one row: only possible because summary runs in eval mode
   CHECK(model->is_training());
   CHECK(model->network()->is_training());

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "minigrad/autograd.hpp"
@@ -26,8 +27,9 @@ BatchNorm1d::BatchNorm1d(int64_t num_features, BatchNormOptions options)
     throw std::invalid_argument(
         fmt::format("BatchNorm1d: num_features must be positive, got {}", num_features));
   if (!(options.eps > 0.0f))
-    throw std::invalid_argument(fmt::format(
-        "BatchNorm1d: eps must be positive, got {} (HINT: PyTorch's default is 1e-5)", options.eps));
+    throw std::invalid_argument(
+        fmt::format("BatchNorm1d: eps must be positive, got {} (HINT: PyTorch's default is 1e-5)",
+                    options.eps));
   if (options.momentum && !(*options.momentum >= 0.0f && *options.momentum <= 1.0f))
     throw std::invalid_argument(fmt::format(
         "BatchNorm1d: momentum must be in [0, 1] or nullopt, got {} (HINT: PyTorch's 0.1 is "
@@ -105,17 +107,21 @@ Tensor BatchNorm1d::forward(const Tensor& x) {
     }
   }
 
-  Tensor xhat = Tensor::empty(x.shape());
+  // xhat is saved for the backward; without one (evaluation) it is never stored.
+  Tensor weight = weight_, bias = bias_;
+  const bool needs_grad = should_record({&x, &weight, &bias});
+  Tensor xhat = needs_grad ? Tensor::empty(x.shape()) : Tensor();
   Tensor y = Tensor::empty(x.shape());
-  float* xh = xhat.data();
+  float* xh = needs_grad ? xhat.data() : nullptr;
   float* ys = y.data();
   const float* g = options_.affine ? weight_.data() : nullptr;
   const float* b = options_.affine ? bias_.data() : nullptr;
   for (int64_t i = 0; i < N; ++i)
     for (int64_t c = 0; c < C; ++c) {
       const int64_t k = i * C + c;
-      xh[k] = (xs[k] - mu[c]) * invstd[c];
-      ys[k] = g ? g[c] * xh[k] + b[c] : xh[k];
+      const float v = (xs[k] - mu[c]) * invstd[c];
+      if (xh) xh[k] = v;
+      ys[k] = g ? g[c] * v + b[c] : v;
     }
 
   // Backward, with dxhat = dy·γ (running statistics are never differentiated):
@@ -123,9 +129,7 @@ Tensor BatchNorm1d::forward(const Tensor& x) {
   //     dx = invstd/N · (N·dxhat - Σ_i dxhat - xhat·Σ_i(dxhat·xhat))
   //   running statistics (constants):  dx = dxhat·invstd
   //   dγ = Σ_i dy·xhat      dβ = Σ_i dy
-  Tensor weight = weight_, bias = bias_;
-  return record(y, "batch_norm", {x, weight, bias},
-                [x, weight, bias, xhat, invstd, batch_stats, N, C](const Tensor& dy) {
+  auto backward = [x, weight, bias, xhat, invstd, batch_stats, N, C](const Tensor& dy) {
     const float* d = dy.data();
     const float* xh = xhat.data();
     if (weight.defined() && weight.requires_grad()) {
@@ -151,7 +155,8 @@ Tensor BatchNorm1d::forward(const Tensor& x) {
           dx[i * C + c] += d[i * C + c] * (gam ? gam[c] : 1.0f) * invstd[c];
       return;
     }
-    std::vector<double> sum_dxhat(static_cast<size_t>(C), 0.0), sum_dxhat_xhat(static_cast<size_t>(C), 0.0);
+    std::vector<double> sum_dxhat(static_cast<size_t>(C), 0.0),
+        sum_dxhat_xhat(static_cast<size_t>(C), 0.0);
     for (int64_t i = 0; i < N; ++i)
       for (int64_t c = 0; c < C; ++c) {
         const double dxh = static_cast<double>(d[i * C + c]) * (gam ? gam[c] : 1.0f);
@@ -166,15 +171,15 @@ Tensor BatchNorm1d::forward(const Tensor& x) {
         dx[k] += static_cast<float>(invstd[c] / n *
                                     (n * dxh - sum_dxhat[c] - xh[k] * sum_dxhat_xhat[c]));
       }
-  });
+  };
+  return record(y, "batch_norm", {x, weight, bias}, std::move(backward));
 }
 
 std::string BatchNorm1d::extra_repr() const {
-  return fmt::format("{}, eps={}, momentum={}, affine={}, track_running_stats={}", num_features_,
-                     py_float(options_.eps),
-                     options_.momentum ? py_float(*options_.momentum) : "None",
-                     options_.affine ? "True" : "False",
-                     options_.track_running_stats ? "True" : "False");
+  return fmt::format(
+      "{}, eps={}, momentum={}, affine={}, track_running_stats={}", num_features_,
+      py_float(options_.eps), options_.momentum ? py_float(*options_.momentum) : "None",
+      options_.affine ? "True" : "False", options_.track_running_stats ? "True" : "False");
 }
 
 }  // namespace minigrad::nn

@@ -16,9 +16,9 @@ Linear::Linear(int64_t in_features, int64_t out_features, Generator& gen)
 Linear::Linear(int64_t in_features, int64_t out_features, bool bias, Generator& gen)
     : in_features_(in_features), out_features_(out_features) {
   if (in_features <= 0 || out_features <= 0)
-    throw std::invalid_argument(fmt::format(
-        "Linear: in_features and out_features must be positive, got {} and {}", in_features,
-        out_features));
+    throw std::invalid_argument(
+        fmt::format("Linear: in_features and out_features must be positive, got {} and {}",
+                    in_features, out_features));
   // kaiming_uniform_(a=sqrt(5)) in PyTorch reduces to U(-1/sqrt(in), 1/sqrt(in)); the bias uses
   // the same bound. Weight first, then bias: the order PyTorch draws them in.
   const float bound = 1.0f / std::sqrt(static_cast<float>(in_features));

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "minigrad/autograd.hpp"
@@ -16,9 +17,12 @@ namespace minigrad::nn {
 
 std::string reduction_name(Reduction reduction) {
   switch (reduction) {
-    case Reduction::None: return "none";
-    case Reduction::Mean: return "mean";
-    case Reduction::Sum: return "sum";
+    case Reduction::None:
+      return "none";
+    case Reduction::Mean:
+      return "mean";
+    case Reduction::Sum:
+      return "sum";
   }
   return "?";
 }
@@ -65,7 +69,8 @@ void require_same_shape(const char* loss, const Tensor& input, const Tensor& tar
 //   l_n = (1-ε)·(lse_n - x[n,y_n]) + ε/C·Σ_c(lse_n - x[n,c]),   0 for ignored rows
 // Backward, from d lse/dx = softmax p:
 //   dx[n,c] = g_n·(p[n,c] - (1-ε)·1{c = y_n} - ε/C),   g_n = dy_n, dy or dy/N_valid
-Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyOptions& options) {
+Tensor cross_entropy(const Tensor& input, const Tensor& target,
+                     const CrossEntropyOptions& options) {
   if (input.dim() != 2)
     throw std::invalid_argument(fmt::format(
         "cross_entropy: expected logits of shape [N, C] but got {} (HINT: one row of class "
@@ -105,8 +110,10 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
   }
 
   const float* x = input.data();
-  Tensor probs = Tensor::empty({N, C});
-  float* p = probs.data();
+  // softmax is kept for the backward only when there will be one (evaluation skips it).
+  const bool needs_grad = should_record({&input});
+  Tensor probs = needs_grad ? Tensor::empty({N, C}) : Tensor();
+  float* p = needs_grad ? probs.data() : nullptr;
   std::vector<double> losses(static_cast<size_t>(N), 0.0);
   double valid = 0;
   for (int64_t n = 0; n < N; ++n) {
@@ -118,7 +125,8 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
       sum_x += row[c];
     }
     const double lse = m + std::log(s);
-    for (int64_t c = 0; c < C; ++c) p[n * C + c] = static_cast<float>(std::exp(row[c] - lse));
+    if (p)
+      for (int64_t c = 0; c < C; ++c) p[n * C + c] = static_cast<float>(std::exp(row[c] - lse));
     if (cls[n] < 0) continue;
     valid += 1;
     const double nll = lse - row[cls[n]];
@@ -128,8 +136,7 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
   Tensor out = reduce(losses, {N}, options.reduction, valid);
 
   const Reduction reduction = options.reduction;
-  return record(out, "cross_entropy", {input},
-                [input, probs, cls, eps, reduction, valid, N, C](const Tensor& dy) {
+  auto backward = [input, probs, cls, eps, reduction, valid, N, C](const Tensor& dy) {
     float* dx = grad_buffer(input);
     const float* pr = probs.data();
     const double off = eps / static_cast<double>(C);
@@ -141,7 +148,8 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
         dx[n * C + c] += static_cast<float>(g * (pr[n * C + c] - onehot - off));
       }
     }
-  });
+  };
+  return record(out, "cross_entropy", {input}, std::move(backward));
 }
 
 // ---- binary cross entropy with logits ----
@@ -160,8 +168,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
     losses[i] = std::max(xi, 0.0) - xi * y[i] + std::log1p(std::exp(-std::abs(xi)));
   }
   Tensor out = reduce(losses, input.shape(), reduction, static_cast<double>(n));
-  return record(out, "binary_cross_entropy_with_logits", {input, target},
-                [input, target, reduction, n](const Tensor& dy) {
+  auto backward = [input, target, reduction, n](const Tensor& dy) {
     const float* xs = input.data();
     const float* ys = target.data();
     float* dx = input.requires_grad() ? grad_buffer(input) : nullptr;
@@ -175,7 +182,8 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
       if (dx) dx[i] += static_cast<float>(g * (sig - ys[i]));
       if (dt) dt[i] += static_cast<float>(g * -xi);
     }
-  });
+  };
+  return record(out, "binary_cross_entropy_with_logits", {input, target}, std::move(backward));
 }
 
 // ---- mean squared error ----

@@ -14,11 +14,12 @@ namespace minigrad::nn {
 
 Mlp::Mlp(const MlpOptions& options, Generator& gen) : options_(options) {
   if (options.in_features <= 0 || options.classes <= 0)
-    throw std::invalid_argument(fmt::format(
-        "make_mlp: in_features and classes must be positive, got {} and {}", options.in_features,
-        options.classes));
+    throw std::invalid_argument(
+        fmt::format("make_mlp: in_features and classes must be positive, got {} and {}",
+                    options.in_features, options.classes));
   network_ = register_module("network", std::make_shared<Sequential>());
-  // hidden = {128, 64}: Linear(in,128) BatchNorm1d(128) ReLU Dropout Linear(128,64) ... Linear(64,C)
+  // hidden = {128, 64}: Linear(in,128) BatchNorm1d(128) ReLU Dropout Linear(128,64) ...
+  // Linear(64,C)
   int64_t width = options.in_features;
   for (int64_t h : options.hidden) {
     network_->push_back(std::make_shared<Linear>(width, h, gen));

@@ -32,17 +32,15 @@ Tensor Module::operator()(const Tensor& x) {
 // ---- registration ----
 void Module::check_new_name(const std::string& name, const char* what, bool defined) const {
   if (name.empty())
-    throw std::invalid_argument(
-        fmt::format("{}: a {} name cannot be empty", type_name(), what));
+    throw std::invalid_argument(fmt::format("{}: a {} name cannot be empty", type_name(), what));
   if (name.find('.') != std::string::npos)
     throw std::invalid_argument(fmt::format(
         "{}: {} name '{}' contains a '.' (HINT: dots separate levels in state_dict keys such as "
         "network.0.weight; register a child module instead)",
         type_name(), what, name));
   if (!defined)
-    throw std::invalid_argument(
-        fmt::format("{}: {} '{}' is undefined (HINT: skip registering it instead)", type_name(),
-                    what, name));
+    throw std::invalid_argument(fmt::format(
+        "{}: {} '{}' is undefined (HINT: skip registering it instead)", type_name(), what, name));
   auto taken = [&name](const auto& list) {
     for (const auto& entry : list)
       if (entry.first == name) return true;
@@ -77,7 +75,8 @@ void Module::collect(const std::string& prefix, StateDict& out, bool params, boo
     for (const auto& [name, t] : params_) out.push_back({prefix + name, t, DType::F32});
   if (buffers)
     for (const Buffer& b : buffers_) out.push_back({prefix + b.name, b.tensor, b.dtype});
-  for (const auto& [name, child] : children_) child->collect(prefix + name + ".", out, params, buffers);
+  for (const auto& [name, child] : children_)
+    child->collect(prefix + name + ".", out, params, buffers);
 }
 
 std::vector<Tensor> Module::parameters() const {

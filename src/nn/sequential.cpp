@@ -32,8 +32,8 @@ Tensor Sequential::forward(const Tensor& x) {
 
 std::shared_ptr<Module> Sequential::operator[](size_t i) const {
   if (i >= size())
-    throw std::out_of_range(fmt::format("Sequential: index {} is out of range for {} modules", i,
-                                        size()));
+    throw std::out_of_range(
+        fmt::format("Sequential: index {} is out of range for {} modules", i, size()));
   return children()[i].second;
 }
 

@@ -30,7 +30,8 @@ struct Row {
 
 // Pre-order walk: a module, then its children, so rows read top to bottom like the model.
 void walk(Module& m, int depth, std::vector<Row>& rows, std::vector<int>& counters) {
-  if (static_cast<int>(counters.size()) <= depth) counters.resize(static_cast<size_t>(depth) + 1, 0);
+  if (static_cast<int>(counters.size()) <= depth)
+    counters.resize(static_cast<size_t>(depth) + 1, 0);
   rows.push_back({&m, depth, ++counters[static_cast<size_t>(depth)]});
   for (const auto& [name, child] : m.children()) walk(*child, depth + 1, rows, counters);
 }
@@ -61,7 +62,8 @@ std::string summary(Module& module, const Shape& input_shape) {
   module.eval();
   try {
     NoGradGuard no_grad;
-    ForwardObserver observer([&shapes](const Module& m, const Tensor& y) { shapes[&m] = y.shape(); });
+    ForwardObserver observer(
+        [&shapes](const Module& m, const Tensor& y) { shapes[&m] = y.shape(); });
     module(Tensor::zeros(input_shape));
   } catch (...) {
     restore();
@@ -106,7 +108,8 @@ std::string summary(Module& module, const Shape& input_shape) {
   out += "Trainable params: " + with_thousands(trainable) + "\n";
   out += "Non-trainable params: " + with_thousands(total - trainable) + "\n";
   out += fmt::format("Total mult-adds (M): {:.2f}\n", mult_adds / 1e6);
-  out += fmt::format("Input size (MB): {:.2f}\n", static_cast<double>(shape_numel(input_shape)) * 4 / 1e6);
+  out += fmt::format("Input size (MB): {:.2f}\n",
+                     static_cast<double>(shape_numel(input_shape)) * 4 / 1e6);
   out += fmt::format("Params size (MB): {:.2f}\n", static_cast<double>(total) * 4 / 1e6);
   return out;
 }

@@ -28,7 +28,8 @@ struct CrossEntropyOptions {
 /// Mean divides by the number of rows not ignored; when every row is ignored that is 0/0 = NaN,
 /// as in PyTorch. A target that is not a whole number, or lies outside [0, C) and is not
 /// ignore_index, throws naming the row.
-Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyOptions& options = {});
+Tensor cross_entropy(const Tensor& input, const Tensor& target,
+                     const CrossEntropyOptions& options = {});
 
 /// input and target of the same shape -> loss () or that shape.
 /// l = max(x, 0) - x·y + log(1 + exp(-|x|)): the same as BCE(sigmoid(x), y) but never log(0).
