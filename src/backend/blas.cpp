@@ -35,6 +35,15 @@ bool is_generic(const std::string& core) {
 
 // The fastest OpenBLAS core type this CPU can run, from its feature flags (not its model number,
 // which is what OpenBLAS 0.3.21 looks at and does not know for newer CPUs).
+// True when OpenBLAS already runs kernels at least as good as `best`: its own detection may name
+// a newer core of the same family (Cooperlake, SapphireRapids for SKYLAKEX).
+bool is_native_match(const std::string& core, const std::string& best) {
+  const std::string c = lower(core);
+  if (lower(best) == "skylakex") return c == "cooperlake" || c == "sapphirerapids";
+  if (lower(best) == "haswell") return c == "zen" || c == "skylakex" || c == "cooperlake" || c == "sapphirerapids";
+  return false;
+}
+
 std::string best_core_for_cpu() {
 #if defined(__x86_64__)
   __builtin_cpu_init();
@@ -61,10 +70,10 @@ void init(int /*argc*/, char** argv) {
   const char* restarted = std::getenv(kRestartMarker);
   const char* user_core = std::getenv("OPENBLAS_CORETYPE");
   const char* mode_env = std::getenv("MINIGRAD_BLAS_CORE");
-  const std::string mode = mode_env ? lower(mode_env) : "auto";
+  const std::string mode = mode_env && *mode_env ? lower(mode_env) : "auto";
 
   if (restarted != nullptr) {
-    g_chosen_by = fmt::format("minigrad (CPU features; OpenBLAS's detection gave generic kernels)");
+    g_chosen_by = "minigrad from the CPU's features (OpenBLAS's own detection gave generic kernels)";
     if (mode != "auto") g_chosen_by = fmt::format("MINIGRAD_BLAS_CORE={}", mode_env);
     unsetenv(kRestartMarker);
     return;
@@ -72,6 +81,14 @@ void init(int /*argc*/, char** argv) {
   if (mode == "off") {
     g_chosen_by = user_core ? fmt::format("OPENBLAS_CORETYPE={}", user_core)
                             : "OpenBLAS's own detection (MINIGRAD_BLAS_CORE=off)";
+    return;
+  }
+  if (mode == "best") {
+    // Like auto, but also overrides an OPENBLAS_CORETYPE set by the environment.
+    const std::string best = best_core_for_cpu();
+    if (!best.empty() && lower(core_name()) != lower(best) && !is_native_match(core_name(), best))
+      restart_with(best, argv);
+    g_chosen_by = "MINIGRAD_BLAS_CORE=best";
     return;
   }
   if (mode != "auto") {

@@ -29,6 +29,7 @@ namespace {
 constexpr const char* kScalingKey = "minigrad.scaling";  // checkpoint metadata: how to scale inputs
 constexpr const char* kMeanKey = "preprocess.mean";
 constexpr const char* kStdKey = "preprocess.std";
+constexpr int kMaxConfusionClasses = 30;  // a wider table is unreadable on a terminal
 
 // What a checkpoint brings besides the weights: how its inputs were scaled.
 struct LoadedModel {
@@ -367,7 +368,12 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
   std::fprintf(out, "test accuracy: %.4f (%lld/%lld), test loss: %.4f\n", r.test_accuracy,
                static_cast<long long>(ev.confusion.correct()), static_cast<long long>(ev.confusion.total()),
                r.test_loss);
-  if (c.confusion_matrix && !c.quiet) std::fprintf(out, "\n%s", ev.confusion.str(c.class_names).c_str());
+  if (c.confusion_matrix && !c.quiet) {
+    if (d.classes <= kMaxConfusionClasses)
+      std::fprintf(out, "\n%s", ev.confusion.str(c.class_names).c_str());
+    else
+      std::fprintf(out, "(no confusion matrix for %d classes; is --label the right column?)\n", d.classes);
+  }
 
   if (!c.save_path.empty()) {
     save_model(*model, d.test.transform(), c.save_path);

@@ -18,9 +18,11 @@ struct KernelInfo {
 };
 
 /// Call at the top of main(). If OpenBLAS runs generic kernels on a CPU that has AVX-512 (or
-/// AVX2+FMA), re-executes the program with OPENBLAS_CORETYPE=SKYLAKEX (or HASWELL); returns
-/// normally otherwise. An OPENBLAS_CORETYPE set by the user is respected. MINIGRAD_BLAS_CORE
-/// overrides everything: "auto" (default), "off" (never restart), or a core name.
+/// AVX2+FMA), re-executes the program once with OPENBLAS_CORETYPE=SKYLAKEX (or HASWELL); returns
+/// normally otherwise. An OPENBLAS_CORETYPE set in the environment is respected. The environment
+/// variable MINIGRAD_BLAS_CORE changes the policy: "auto" (the default, as above), "best" (the
+/// best kernels for this CPU even over OPENBLAS_CORETYPE), "off" (never restart), or a core
+/// name such as "Haswell" (force it).
 void init(int argc, char** argv);
 /// The kernel OpenBLAS runs, as it names it.
 std::string core_name();
