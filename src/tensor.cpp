@@ -102,11 +102,9 @@ Tensor Tensor::arange(int64_t n) {
 }
 
 // ---- shape and data ----
-TensorImpl& Tensor::checked() const {
-  if (!impl_)
-    throw std::logic_error("use of an undefined Tensor (HINT: it was default-constructed, or a "
+void Tensor::throw_undefined() {
+  throw std::logic_error("use of an undefined Tensor (HINT: it was default-constructed, or a "
                            "grad() that has not been computed yet)");
-  return *impl_;
 }
 const Shape& Tensor::shape() const { return checked().shape; }
 int64_t Tensor::size(int64_t d) const {
@@ -118,9 +116,6 @@ int64_t Tensor::size(int64_t d) const {
                                         d, shape_str(shape()), -n, n - 1));
   return shape()[static_cast<size_t>(k)];
 }
-int64_t Tensor::numel() const { return shape_numel(shape()); }
-float* Tensor::data() { return checked().storage->data(); }
-const float* Tensor::data() const { return checked().storage->data(); }
 
 namespace {
 int64_t flat_index(const Shape& shape, std::initializer_list<int64_t> index) {

@@ -76,9 +76,10 @@ class Tensor {
   /// Size of dimension d; negative d counts from the end like PyTorch.
   int64_t size(int64_t d) const;
   int64_t dim() const { return static_cast<int64_t>(shape().size()); }
-  int64_t numel() const;
-  float* data();
-  const float* data() const;
+  /// Number of values. O(1): a storage always holds exactly numel values (tensors are contiguous).
+  int64_t numel() const { return checked().storage->size(); }
+  float* data() { return checked().storage->data(); }
+  const float* data() const { return checked().storage->data(); }
   /// Element at a multi-index, bounds-checked: t.at({i, j}).
   float& at(std::initializer_list<int64_t> index);
   float at(std::initializer_list<int64_t> index) const;
@@ -126,7 +127,11 @@ class Tensor {
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
 
  private:
-  TensorImpl& checked() const;
+  TensorImpl& checked() const {
+    if (!impl_) throw_undefined();
+    return *impl_;
+  }
+  [[noreturn]] static void throw_undefined();
   std::shared_ptr<TensorImpl> impl_;
 };
 
