@@ -4,7 +4,11 @@
 // is made per cell and nothing goes through iostreams: 133 MB parse in a fraction of a second.
 #include "minigrad/data/csv.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -371,6 +375,74 @@ struct RowParser {
   }
 };
 
+// ---- the whole file in memory ----
+
+// A file's bytes: mapped read-only with every page loaded up front (MAP_POPULATE: one system
+// call instead of a page fault per 4 KiB, and no copy), or read with read(2) when mapping fails
+// (pipes, special files).
+class FileText {
+ public:
+  explicit FileText(const std::string& path) : path_(path) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) fail(fmt::format("cannot be opened: {}", std::strerror(errno)));
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) fail(fmt::format("cannot be read: {}", std::strerror(errno)));
+    size_ = static_cast<size_t>(st.st_size);
+    if (size_ > 0 && S_ISREG(st.st_mode)) {
+      void* m = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd_, 0);
+      if (m != MAP_FAILED) {
+        mapped_ = static_cast<const char*>(m);
+        return;
+      }
+    }
+    // Fallback: read until end of file (st_size may be 0 for special files).
+    char chunk[1 << 16];
+    for (;;) {
+      const ssize_t r = ::read(fd_, chunk, sizeof chunk);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) fail(fmt::format("cannot be read: {}", std::strerror(errno)));
+      if (r == 0) break;
+      buffer_.append(chunk, static_cast<size_t>(r));
+    }
+  }
+  FileText(const FileText&) = delete;
+  FileText& operator=(const FileText&) = delete;
+  ~FileText() {
+    if (mapped_) ::munmap(const_cast<char*>(mapped_), size_);
+    if (fd_ >= 0) ::close(fd_);
+  }
+  std::string_view view() const {
+    return mapped_ ? std::string_view(mapped_, size_) : std::string_view(buffer_);
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    throw DataError(fmt::format("{}: {}", path_, what));
+  }
+  std::string path_;
+  int fd_ = -1;
+  size_t size_ = 0;
+  const char* mapped_ = nullptr;
+  std::string buffer_;
+};
+
+// Asks for 2 MiB pages on a large buffer about to be filled: a page fault per 2 MiB instead of
+// per 4 KiB. Only a hint; harmless when transparent huge pages are off.
+void advise_huge_pages(void* data, size_t bytes) {
+#ifdef MADV_HUGEPAGE
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  if (bytes < 4 * kHuge) return;
+  const auto begin = (reinterpret_cast<uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
+  const auto end = (reinterpret_cast<uintptr_t>(data) + bytes) & ~(kHuge - 1);
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#else
+  (void)data;
+  (void)bytes;
+#endif
+}
+
 }  // namespace
 
 CsvTable parse_csv(std::string_view text, const std::string& name, const CsvOptions& options) {
@@ -505,6 +577,7 @@ CsvTable parse_csv(std::string_view text, const std::string& name, const CsvOpti
   // rows are written.
   const auto bound = static_cast<size_t>(text_end - p) / static_cast<size_t>(2 * num_fields) + 1;
   table.features.reserve(bound * static_cast<size_t>(table.cols));
+  advise_huge_pages(table.features.data(), table.features.capacity() * sizeof(float));
   if (label >= 0) table.labels.reserve(bound);
   const RowParser rows{
       parser, num_fields, label, delim,
@@ -542,20 +615,8 @@ CsvTable read_csv(const std::string& path, const CsvOptions& options) {
   if (fs::is_directory(st)) {
     throw DataError(fmt::format("{}: is a directory, expected a CSV file", path));
   }
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) {
-    throw DataError(fmt::format("{}: cannot be opened: {}", path, std::strerror(errno)));
-  }
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> guard(f, &std::fclose);
-  const uintmax_t size = fs::file_size(path, ec);
-  if (ec) throw DataError(fmt::format("{}: cannot read its size: {}", path, ec.message()));
-  auto buf = std::make_unique_for_overwrite<char[]>(size + 1);
-  const size_t got = std::fread(buf.get(), 1, size, f);
-  if (got != size) {
-    throw DataError(fmt::format("{}: read {} of {} bytes: {}", path, got, size,
-                                std::ferror(f) ? std::strerror(errno) : "file changed while read"));
-  }
-  return parse_csv(std::string_view(buf.get(), got), path, options);
+  const FileText text(path);
+  return parse_csv(text.view(), path, options);
 }
 
 // ---- checks the apps make against a loaded model ----
