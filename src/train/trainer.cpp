@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -68,6 +69,17 @@ void validate(const TrainConfig& c) {
   if (c.scaling == Scaling::Divide && !(c.scale > 0.0f))
     fail(fmt::format("--scale: expected a positive divisor, got {}", c.scale));
   if (c.threads < 1) fail(fmt::format("--threads: expected at least 1, got {}", c.threads));
+  // Output paths are checked before training, not after: a typo must not cost a whole run.
+  for (const auto& [flag, path] : {std::pair{"save", c.save_path}, std::pair{"report", c.report_path}}) {
+    if (path.empty()) continue;
+    const std::filesystem::path p(path);
+    const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : ".";
+    std::error_code ec;
+    if (std::filesystem::is_directory(p, ec))
+      fail(fmt::format("--{}: '{}' is a directory (HINT: give a file name inside it)", flag, path));
+    if (!std::filesystem::is_directory(dir, ec))
+      fail(fmt::format("--{}: the directory '{}' does not exist (HINT: create it first)", flag, dir.string()));
+  }
   if (c.optimizer != "sgd" && c.optimizer != "adam" && c.optimizer != "adamw")
     fail(fmt::format("--optimizer: expected sgd, adam or adamw, got '{}'", c.optimizer));
 }
