@@ -271,6 +271,20 @@ nn::MlpOptions infer_mlp_options(const StateDict& state, const std::string& sour
   return o;
 }
 
+// ---- one step ----
+StepStats train_step(nn::Module& model, optim::Optimizer& optimizer, const data::Batch& batch,
+                     std::vector<int>& predictions) {
+  const Tensor logits = model(batch.x);             // (B, C)
+  const Tensor loss = nn::cross_entropy(logits, batch.y);  // ()
+  optimizer.zero_grad();
+  loss.backward();
+  optimizer.step();
+  predict_classes(logits, predictions);
+  int64_t correct = 0;
+  for (size_t i = 0; i < predictions.size(); ++i) correct += predictions[i] == batch.labels[i];
+  return {loss.item(), correct};
+}
+
 // ---- evaluation ----
 Evaluation evaluate(nn::Module& model, const data::Dataset& data, int classes) {
   NoGradGuard no_grad;
@@ -282,7 +296,7 @@ Evaluation evaluate(nn::Module& model, const data::Dataset& data, int classes) {
   double loss_sum = 0.0;
   for (int64_t b = 0; b < loader.size(); ++b) {
     const data::Batch& batch = loader.batch(b);
-    const Tensor logits = model.forward(batch.x);
+    const Tensor logits = model(batch.x);
     loss_sum += nn::cross_entropy(logits, batch.y, {.reduction = nn::Reduction::Sum}).item();
     predict_classes(logits, predictions);
     labels.assign(batch.labels.begin(), batch.labels.end());
@@ -343,7 +357,6 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
     say(fmt::format("training: {} epochs of {} batches (batch size {}), {} lr {}", c.epochs,
                     loader.size(), c.batch_size, c.optimizer, c.lr));
     Progress progress(out, stdout_is_terminal() && out == stdout, c.quiet);
-    nn::CrossEntropyLoss criterion;
     std::vector<int> predictions;
     int64_t samples = 0;
     model->train();
@@ -353,16 +366,8 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
       loader.new_epoch();
       for (int64_t b = 0; b < loader.size(); ++b) {
         const data::Batch& batch = loader.batch(b);
-        const Tensor logits = model->forward(batch.x);
-        const Tensor loss = criterion(logits, batch.y);
-        optimizer->zero_grad();
-        loss.backward();
-        optimizer->step();
-
-        predict_classes(logits, predictions);
-        int64_t correct = 0;
-        for (size_t i = 0; i < predictions.size(); ++i) correct += predictions[i] == batch.labels[i];
-        progress.step(loss.item(), correct, batch.size());
+        const StepStats st = train_step(*model, *optimizer, batch, predictions);
+        progress.step(st.loss, st.correct, batch.size());
         samples += batch.size();
       }
       r.train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

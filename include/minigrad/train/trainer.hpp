@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "minigrad/data/dataset.hpp"
+#include "minigrad/data/dataloader.hpp"
 #include "minigrad/nn/mlp.hpp"
+#include "minigrad/optim/optimizer.hpp"
 #include "minigrad/state_dict.hpp"
 #include "minigrad/train/config.hpp"
 #include "minigrad/train/metrics.hpp"
@@ -36,6 +38,15 @@ struct TrainResult {
 /// the final accuracy line). Throws data::DataError for bad data files, std::invalid_argument
 /// for inconsistent settings and std::runtime_error for unreadable checkpoints.
 TrainResult run_training(const TrainConfig& config, std::FILE* out);
+
+/// One training step on `batch`: forward, cross-entropy, zero_grad, backward, optimizer step.
+/// Returns the batch's mean loss and how many rows the (pre-step) logits classified right.
+struct StepStats {
+  double loss = 0.0;
+  int64_t correct = 0;
+};
+StepStats train_step(nn::Module& model, optim::Optimizer& optimizer, const data::Batch& batch,
+                     std::vector<int>& predictions);
 
 /// Mean cross-entropy and confusion matrix of `model` on `data`, in eval mode, no graph.
 struct Evaluation {

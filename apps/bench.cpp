@@ -1,0 +1,226 @@
+// bench: measured throughput of the documents' model (784-128-64-10, BatchNorm1d, Dropout 0.3,
+// SGD lr 0.1) with the same training step the apps use. Prints a table, or JSON with --json:
+// training samples/s per batch size and thread count, inference samples/s, CSV load speed, peak
+// memory and the BLAS kernel. Uses data/fashion-mnist_train.csv when it exists, synthetic bytes
+// of the same shape otherwise.
+#include <fmt/format.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cxxopts.hpp>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "minigrad/autograd.hpp"
+#include "minigrad/backend/blas.hpp"
+#include "minigrad/data/csv.hpp"
+#include "minigrad/data/dataloader.hpp"
+#include "minigrad/nn/mlp.hpp"
+#include "minigrad/optim/sgd.hpp"
+#include "minigrad/train/trainer.hpp"
+
+using namespace minigrad;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// CPU time of the whole process (all threads), so that a busy machine can still be compared.
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+}
+
+double peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+std::vector<int64_t> parse_list(const std::string& flag, const std::string& text) {
+  std::vector<int64_t> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    try {
+      size_t used = 0;
+      const std::string part = text.substr(start, comma - start);
+      const long long v = std::stoll(part, &used);
+      if (used != part.size() || v < 1) throw std::invalid_argument(part);
+      out.push_back(v);
+    } catch (const std::exception&) {
+      throw std::invalid_argument(fmt::format("--{}: expected comma-separated positive integers, got '{}'", flag, text));
+    }
+    start = comma + 1;
+  }
+  if (out.empty()) throw std::invalid_argument(fmt::format("--{}: expected at least one value", flag));
+  return out;
+}
+
+struct Rate {
+  double wall;  // samples per second of elapsed time
+  double cpu;   // samples per second of CPU time (all threads together)
+};
+
+// Training samples/s over `seconds` of steps, after a warm-up that reaches the steady state
+// (buffers allocated, caches warm).
+Rate train_throughput(const data::Dataset& train, int64_t batch_size, int threads, double seconds) {
+  blas::set_num_threads(threads);
+  Generator gen(0);
+  auto model = nn::make_mlp({.in_features = train.num_features(), .hidden = {128, 64}, .classes = 10}, gen);
+  optim::SGD sgd(model->parameters(), {.lr = 0.1});
+  data::DataLoader loader(train, {.batch_size = batch_size, .shuffle = true}, Generator(1));
+  std::vector<int> predictions;
+  model->train();
+  int64_t b = loader.size();  // forces a new epoch on the first step
+  auto next = [&]() -> const data::Batch& {
+    if (b >= loader.size()) {
+      loader.new_epoch();
+      b = 0;
+    }
+    return loader.batch(b++);
+  };
+  for (int i = 0; i < 30; ++i) train::train_step(*model, sgd, next(), predictions);
+  int64_t samples = 0;
+  const auto start = Clock::now();
+  const double cpu_start = cpu_seconds();
+  double elapsed = 0;
+  while (elapsed < seconds) {
+    for (int i = 0; i < 20; ++i) {
+      const data::Batch& batch = next();
+      train::train_step(*model, sgd, batch, predictions);
+      samples += batch.size();
+    }
+    elapsed = seconds_since(start);
+  }
+  return {static_cast<double>(samples) / elapsed,
+          static_cast<double>(samples) / (cpu_seconds() - cpu_start)};
+}
+
+double inference_throughput(const data::Dataset& test, double seconds) {
+  blas::set_num_threads(1);
+  Generator gen(0);
+  auto model = nn::make_mlp({.in_features = test.num_features(), .hidden = {128, 64}, .classes = 10}, gen);
+  model->eval();
+  NoGradGuard no_grad;
+  data::DataLoader loader(test, {.batch_size = 1000});
+  int64_t samples = 0;
+  const auto start = Clock::now();
+  double elapsed = 0;
+  while (elapsed < seconds) {
+    for (int64_t b = 0; b < loader.size(); ++b) {
+      const data::Batch& batch = loader.batch(b);
+      (*model)(batch.x);
+      samples += batch.size();
+    }
+    elapsed = seconds_since(start);
+  }
+  return static_cast<double>(samples) / elapsed;
+}
+
+data::Dataset synthetic(int64_t rows) {
+  Generator gen(3);
+  std::vector<uint8_t> pixels(static_cast<size_t>(rows * 784));
+  std::vector<int32_t> labels(static_cast<size_t>(rows));
+  for (auto& p : pixels) p = static_cast<uint8_t>(gen.randint(256));
+  for (auto& l : labels) l = static_cast<int32_t>(gen.randint(10));
+  return data::Dataset::from_bytes(std::move(pixels), std::move(labels), 784);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  blas::init(argc, argv);
+  cxxopts::Options options("bench", "Throughput of the documents' model: training, inference, CSV loading");
+  options.add_options()
+      ("data", "Training CSV (synthetic data of the same shape when absent)", cxxopts::value<std::string>()->default_value("data/fashion-mnist_train.csv"))
+      ("batch-sizes", "Training batch sizes", cxxopts::value<std::string>()->default_value("32,128,256"))
+      ("threads", "Thread counts to measure", cxxopts::value<std::string>()->default_value("1,2"))
+      ("seconds", "Seconds of measurement per configuration", cxxopts::value<double>()->default_value("3"))
+      ("json", "Print JSON instead of a table")
+      ("h,help", "Show this help");
+  std::vector<int64_t> batch_sizes, thread_counts;
+  double seconds = 3;
+  std::string data_path;
+  bool json = false;
+  try {
+    auto r = options.parse(argc, argv);
+    if (r.count("help")) {
+      std::printf("%s\n", options.help().c_str());
+      return 0;
+    }
+    if (!r.unmatched().empty()) throw std::invalid_argument("unexpected argument '" + r.unmatched().front() + "'");
+    batch_sizes = parse_list("batch-sizes", r["batch-sizes"].as<std::string>());
+    thread_counts = parse_list("threads", r["threads"].as<std::string>());
+    seconds = r["seconds"].as<double>();
+    if (!(seconds > 0)) throw std::invalid_argument("--seconds: expected a positive number");
+    data_path = r["data"].as<std::string>();
+    json = r.count("json") > 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench: error: %s (HINT: bench --help)\n", e.what());
+    return 2;
+  }
+
+  try {
+    nlohmann::ordered_json j;
+    j["blas"] = blas::describe();
+    data::Dataset train;
+    if (std::filesystem::exists(data_path)) {
+      const auto size_mb = static_cast<double>(std::filesystem::file_size(data_path)) / 1e6;
+      const auto t0 = Clock::now();
+      data::CsvTable table = data::read_csv(data_path);
+      const double load_s = seconds_since(t0);
+      train = data::Dataset::from_csv(std::move(table));
+      j["data"] = data_path;
+      j["csv_load"] = {{"megabytes", size_mb}, {"seconds", load_s}, {"mb_per_second", size_mb / load_s}};
+    } else {
+      train = synthetic(60000);
+      j["data"] = "synthetic 60000 x 784 bytes";
+    }
+    train.set_transform(data::FeatureTransform::divide_by(255.0f));
+    j["rows"] = train.size();
+
+    nlohmann::ordered_json runs = nlohmann::json::array();
+    for (int64_t bs : batch_sizes)
+      for (int64_t th : thread_counts) {
+        const Rate rate = train_throughput(train, bs, static_cast<int>(th), seconds);
+        runs.push_back({{"batch_size", bs}, {"threads", th}, {"samples_per_second", rate.wall},
+                        {"samples_per_cpu_second", rate.cpu}});
+        if (!json) std::fprintf(stderr, "  batch %4lld, %lld thread(s): %9.0f samples/s (%.0f per CPU-second)\n",
+                                static_cast<long long>(bs), static_cast<long long>(th), rate.wall, rate.cpu);
+      }
+    j["training"] = runs;
+    j["inference_samples_per_second"] = inference_throughput(train, seconds);
+    j["peak_rss_mb"] = peak_rss_mb();
+
+    if (json) {
+      std::printf("%s\n", j.dump(2).c_str());
+      return 0;
+    }
+    std::printf("%s\n", j["blas"].get<std::string>().c_str());
+    std::printf("data: %s (%lld rows)\n", j["data"].get<std::string>().c_str(), static_cast<long long>(train.size()));
+    if (j.contains("csv_load"))
+      std::printf("CSV load: %.1f MB in %.3f s (%.0f MB/s)\n", j["csv_load"]["megabytes"].get<double>(),
+                  j["csv_load"]["seconds"].get<double>(), j["csv_load"]["mb_per_second"].get<double>());
+    std::printf("\n| batch | threads | training samples/s | per CPU-second |\n|---:|---:|---:|---:|\n");
+    for (const auto& run : runs)
+      std::printf("| %lld | %lld | %.0f | %.0f |\n", static_cast<long long>(run["batch_size"].get<int64_t>()),
+                  static_cast<long long>(run["threads"].get<int64_t>()), run["samples_per_second"].get<double>(),
+                  run["samples_per_cpu_second"].get<double>());
+    std::printf("\ninference (eval mode, batch 1000, 1 thread): %.0f samples/s\n",
+                j["inference_samples_per_second"].get<double>());
+    std::printf("peak resident memory: %.0f MB\n", j["peak_rss_mb"].get<double>());
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench: error: %s\n", e.what());
+    return 2;
+  }
+}
