@@ -17,8 +17,10 @@ RSS before building the model and after the timed phases (VmRSS) is reported too
 load average at the end of each configuration is recorded: on a shared machine, a thread count
 above the number of idle cores makes the figures meaningless. Samples per second of process CPU
 time are reported beside the wall-clock rates: with one thread they stay close to the figure of an
-idle machine when other processes compete for the cores (with two, spinning threads inflate them). Threads are set both in PyTorch (torch.set_num_threads) and in OpenBLAS
-(openblas_set_num_threads through ctypes), since PyTorch's setting does not reach OpenBLAS.
+idle machine when other processes compete for the cores (with two, spinning threads inflate them).
+Threads are set both in PyTorch (torch.set_num_threads) and in OpenBLAS (openblas_set_num_threads
+through ctypes), since PyTorch's setting does not reach OpenBLAS; --blas-threads N gives OpenBLAS a
+count of its own (0: the same as --threads).
 
   /usr/bin/python3 tests/reference/peer_pytorch_bench.py [--data data/fmnist_small.csv]
       [--batch-sizes 32,128,256] [--threads 1,2] [--seconds 3] [--json out.json|-]
@@ -114,11 +116,11 @@ def blas_info():
     return info
 
 
-def set_threads(n):
+def set_threads(n, blas_n):
     torch.set_num_threads(n)
     _, lib = openblas_handle()
     if lib is not None:
-        lib.openblas_set_num_threads(n)
+        lib.openblas_set_num_threads(blas_n or n)
 
 
 def peak_rss_kib():
@@ -156,8 +158,8 @@ def load_data(path, rows, seed):
 # ----------------------------------------------------------------------------------------------
 # One configuration
 # ----------------------------------------------------------------------------------------------
-def run_config(x_np, y_np, batch_size, threads, seconds, seed, warmup_steps):
-    set_threads(threads)
+def run_config(x_np, y_np, batch_size, threads, seconds, seed, warmup_steps, blas_threads=0):
+    set_threads(threads, blas_threads)
     torch.manual_seed(seed)
     x = torch.from_numpy(x_np)
     y = torch.from_numpy(y_np)
@@ -254,6 +256,7 @@ def main():
     ap.add_argument("--rows", type=int, default=None, help="rows to use (CSV: first N; synthetic: N, default 6000)")
     ap.add_argument("--batch-sizes", default="32,128,256")
     ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--blas-threads", type=int, default=0, help="OpenBLAS threads (0: the same as --threads)")
     ap.add_argument("--seconds", type=float, default=3.0, help="time budget of each timed phase per configuration")
     ap.add_argument("--warmup-steps", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
@@ -267,7 +270,7 @@ def main():
     if args.child_npz:  # one configuration, result as one JSON line
         data = np.load(args.child_npz)
         result = run_config(data["x"], data["y"], batch_sizes[0], thread_counts[0], args.seconds, args.seed,
-                            args.warmup_steps)
+                            args.warmup_steps, args.blas_threads)
         print(json.dumps(result))
         return
 
@@ -297,13 +300,14 @@ def main():
         for batch_size in batch_sizes:
             for threads in thread_counts:
                 if args.same_process:
-                    result = run_config(x, y, batch_size, threads, args.seconds, args.seed, args.warmup_steps)
+                    result = run_config(x, y, batch_size, threads, args.seconds, args.seed, args.warmup_steps,
+                                        args.blas_threads)
                 else:
                     out = subprocess.run(
                         [sys.executable, os.path.abspath(__file__), "--child-npz", npz,
                          "--batch-sizes", str(batch_size), "--threads", str(threads),
                          "--seconds", str(args.seconds), "--seed", str(args.seed),
-                         "--warmup-steps", str(args.warmup_steps)],
+                         "--warmup-steps", str(args.warmup_steps), "--blas-threads", str(args.blas_threads)],
                         check=True, stdout=subprocess.PIPE, text=True)
                     result = json.loads(out.stdout.strip().splitlines()[-1])
                 report["results"].append(result)

@@ -12,7 +12,8 @@
 //   infer  eval mode, NoGradGuard, forward over consecutive batches of the same size
 // Each configuration runs in a fresh process (this executable again, through /proc/self/exe) so
 // that its peak RSS and thread settings are its own. Threads are set in ATen
-// (at::set_num_threads) and in OpenBLAS (openblas_set_num_threads, looked up at run time).
+// (at::set_num_threads) and in OpenBLAS (openblas_set_num_threads, looked up at run time);
+// --blas-threads N gives OpenBLAS a count of its own.
 //
 // Built on its own, never by minigrad's build or CI:
 //   cmake -S tests/reference/peer_libtorch -B build-peer-libtorch -DCMAKE_BUILD_TYPE=Release
@@ -58,6 +59,7 @@ struct Options {
     std::optional<int64_t> rows;
     std::vector<int> batch_sizes{32, 128, 256};
     std::vector<int> threads{1, 2};
+    int blas_threads = 0;  // 0: the same as the configuration's thread count
     double seconds = 3.0;
     int warmup_steps = 5;
     uint64_t seed = 0;
@@ -70,7 +72,7 @@ struct Options {
     std::cerr << "peer_libtorch_bench: " << message << "\n"
               << "usage: peer_libtorch_bench [--data CSV] [--rows N] [--batch-sizes 32,128,256]\n"
               << "       [--threads 1,2] [--seconds S] [--warmup-steps N] [--seed N] [--json FILE|-]\n"
-              << "       [--same-process]\n";
+              << "       [--blas-threads N] [--same-process]\n";
     std::exit(2);
 }
 
@@ -101,6 +103,7 @@ Options parse_args(int argc, char** argv) {
         else if (a == "--rows") o.rows = std::stoll(value());
         else if (a == "--batch-sizes") o.batch_sizes = parse_list(value());
         else if (a == "--threads") o.threads = parse_list(value());
+        else if (a == "--blas-threads") o.blas_threads = std::stoi(value());
         else if (a == "--seconds") o.seconds = std::stod(value());
         else if (a == "--warmup-steps") o.warmup_steps = std::stoi(value());
         else if (a == "--seed") o.seed = std::stoull(value());
@@ -197,9 +200,9 @@ F blas_symbol(const char* name) {
     return reinterpret_cast<F>(dlsym(RTLD_DEFAULT, name));
 }
 
-void set_threads(int n) {
+void set_threads(int n, int blas_n) {
     at::set_num_threads(n);
-    if (auto f = blas_symbol<void (*)(int)>("openblas_set_num_threads")) f(n);
+    if (auto f = blas_symbol<void (*)(int)>("openblas_set_num_threads")) f(blas_n > 0 ? blas_n : n);
 }
 
 std::vector<std::string> mapped_math_libraries() {
@@ -350,7 +353,7 @@ struct Result {
 
 Result run_config(const Data& d, int batch_size, int threads, const Options& o) {
     using clock = std::chrono::steady_clock;
-    set_threads(threads);
+    set_threads(threads, o.blas_threads);
     torch::manual_seed(o.seed);
     const int64_t n = d.x.size(0);
     Result r;
