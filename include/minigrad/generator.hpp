@@ -13,10 +13,20 @@ class Generator {
   explicit Generator(uint64_t seed = 0) { manual_seed(seed); }
   void manual_seed(uint64_t seed);
 
-  /// 64 random bits.
-  uint64_t next_u64();
-  /// Uniform in [0, 1) with 24 random bits: every value is an exact float.
-  float uniform();
+  /// 64 random bits. Inline: Dropout draws one per activation in every training step.
+  uint64_t next_u64() {
+    const uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    const uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+  }
+  /// Uniform in [0, 1) with 24 random bits: every value is an exact float, never 1.0.
+  float uniform() { return static_cast<float>(next_u64() >> 40) * (1.0f / 16777216.0f); }
   /// Uniform in [low, high).
   float uniform(float low, float high) { return low + (high - low) * uniform(); }
   /// Standard normal (Box-Muller in double, one value per call).
@@ -27,6 +37,7 @@ class Generator {
   bool bernoulli(float p) { return uniform() < p; }
 
  private:
+  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   uint64_t s_[4] = {0, 0, 0, 0};
 };
 
