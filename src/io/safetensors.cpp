@@ -194,7 +194,7 @@ Entry parse_entry(const std::string& name, const json& info, const std::string& 
     if (size > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ||
         __builtin_mul_overflow(numel, size, &numel) ||
         numel > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-      fail(source, fmt::format("{}: shape {} has more elements than fit in 64 bits", where,
+      fail(source, fmt::format("{}: shape {} has more elements than an int64 can count", where,
                                shape.dump()),
            "the header is corrupted");
     e.shape.push_back(static_cast<int64_t>(size));
@@ -356,11 +356,18 @@ SafetensorsContents deserialize_safetensors(std::span<const uint8_t> bytes,
                                       static_cast<uint8_t>(header.front())),
          "a safetensors header is a JSON object; this is not a safetensors file");
   const size_t last = header.find_last_not_of(' ');
-  if (header[last] != '}')
+  const auto last_byte = static_cast<uint8_t>(header[last]);
+  if (last_byte == 0 || last_byte == '\t' || last_byte == '\n' || last_byte == '\r')
     fail(source,
-         fmt::format("the header ends with byte 0x{:02x} at offset {} instead of '}}' and spaces",
-                     static_cast<uint8_t>(header[last]), 8 + last),
-         "the header may only be padded with spaces (0x20); NUL or other padding is invalid");
+         fmt::format("the header is padded with byte 0x{:02x} (at file offset {})", last_byte,
+                     8 + last),
+         "the header may only be padded with spaces (0x20); the writer must not pad with NUL");
+  if (last_byte != '}')
+    fail(source,
+         fmt::format("the header JSON does not end with '}}' (its last byte is 0x{:02x} at file "
+                     "offset {})",
+                     last_byte, 8 + last),
+         "the header is cut short or corrupted");
   const json root = parse_header(header.substr(0, last + 1), source);
 
   SafetensorsContents contents;
