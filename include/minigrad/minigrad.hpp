@@ -17,4 +17,32 @@
 #include "minigrad/ops/reduce.hpp"
 #include "minigrad/ops/softmax.hpp"
 
+#include "minigrad/nn/activation.hpp"
+#include "minigrad/nn/batchnorm.hpp"
+#include "minigrad/nn/dropout.hpp"
+#include "minigrad/nn/linear.hpp"
+#include "minigrad/nn/loss.hpp"
+#include "minigrad/nn/mlp.hpp"
 #include "minigrad/nn/module.hpp"
+#include "minigrad/nn/sequential.hpp"
+#include "minigrad/nn/summary.hpp"
+
+#include "minigrad/optim/adam.hpp"
+#include "minigrad/optim/lr_scheduler.hpp"
+#include "minigrad/optim/optimizer.hpp"
+#include "minigrad/optim/sgd.hpp"
+
+#include "minigrad/data/csv.hpp"
+#include "minigrad/data/dataloader.hpp"
+#include "minigrad/data/dataset.hpp"
+#include "minigrad/data/idx.hpp"
+
+#include "minigrad/io/checkpoint.hpp"
+#include "minigrad/io/safetensors.hpp"
+
+#include "minigrad/train/cli.hpp"
+#include "minigrad/train/config.hpp"
+#include "minigrad/train/metrics.hpp"
+#include "minigrad/train/progress.hpp"
+#include "minigrad/train/report.hpp"
+#include "minigrad/train/trainer.hpp"
