@@ -46,3 +46,5 @@
 #include "minigrad/train/progress.hpp"
 #include "minigrad/train/report.hpp"
 #include "minigrad/train/trainer.hpp"
+
+#include "minigrad/viz/dot.hpp"
