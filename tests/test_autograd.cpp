@@ -141,7 +141,8 @@ TEST_CASE("NoGradGuard records nothing, nests, and restores the mode") {
     CHECK(y.grad_fn() == nullptr);
     {
       NoGradGuard inner;
-      CHECK(linear(Tensor::ones({1, 2}), Tensor::ones({3, 2}).requires_grad_()).grad_fn() == nullptr);
+      CHECK(linear(Tensor::ones({1, 2}), Tensor::ones({3, 2}).requires_grad_()).grad_fn() ==
+            nullptr);
     }
     CHECK_FALSE(grad_enabled());  // the inner guard restored "off", not "on"
   }
@@ -149,7 +150,8 @@ TEST_CASE("NoGradGuard records nothing, nests, and restores the mode") {
   CHECK((x * 2.0f).requires_grad());
 }
 
-TEST_CASE("backward on a tensor that does not require grad, or a non-scalar without seed, is an error") {
+TEST_CASE(
+    "backward on a tensor that does not require grad, or a non-scalar without seed, is an error") {
   Tensor plain = Tensor::ones({3});
   CHECK_THROWS_WITH_AS(sum(plain).backward(), doctest::Contains("does not require grad"),
                        std::logic_error);
@@ -158,9 +160,10 @@ TEST_CASE("backward on a tensor that does not require grad, or a non-scalar with
   CHECK_THROWS_WITH_AS(y.backward(),
                        doctest::Contains("only for a scalar, but this tensor has shape [2, 3]"),
                        std::logic_error);
-  CHECK_THROWS_WITH_AS(y.backward(Tensor::ones({3, 2})),
-                       doctest::Contains("grad_output has shape [3, 2] but the tensor has shape [2, 3]"),
-                       std::logic_error);
+  CHECK_THROWS_WITH_AS(
+      y.backward(Tensor::ones({3, 2})),
+      doctest::Contains("grad_output has shape [3, 2] but the tensor has shape [2, 3]"),
+      std::logic_error);
   y.backward(Tensor::ones({2, 3}));  // the failed calls left the graph intact
   CHECK(x.grad().to_vector() == std::vector<float>(6, 2.0f));
 }

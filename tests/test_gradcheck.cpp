@@ -75,8 +75,8 @@ Tensor sum_all(const Tensor& x) {
 TEST_CASE("gradcheck passes a correct backward") {
   Generator gen(1);
   Tensor x = Tensor::randn({3, 4}, gen).requires_grad_();
-  GradCheckResult r = gradcheck([](const std::vector<Tensor>& in) { return square(in[0], 1.0f); },
-                                {x});
+  GradCheckResult r =
+      gradcheck([](const std::vector<Tensor>& in) { return square(in[0], 1.0f); }, {x});
   CHECK_MESSAGE(r.ok, r.report);
   CHECK(r.max_abs_error < 1e-3);
 }
@@ -84,8 +84,8 @@ TEST_CASE("gradcheck passes a correct backward") {
 TEST_CASE("gradcheck fails a backward that is off by a factor of 2") {
   Generator gen(2);
   Tensor x = Tensor::randn({3, 4}, gen).requires_grad_();
-  GradCheckResult r = gradcheck([](const std::vector<Tensor>& in) { return square(in[0], 2.0f); },
-                                {x});
+  GradCheckResult r =
+      gradcheck([](const std::vector<Tensor>& in) { return square(in[0], 2.0f); }, {x});
   CHECK_FALSE(r.ok);
   CHECK(r.max_abs_error > 0.1);
   // The report names the input, an element and both values.
@@ -133,9 +133,9 @@ TEST_CASE("gradcheck handles a scalar output, sampling, and leaves its inputs as
   CHECK_MESSAGE(all.ok, all.report);
   GradCheckResult some = gradcheck(f, {x}, {.max_elements = 5});
   CHECK_MESSAGE(some.ok, some.report);
-  GradCheckResult wrong = gradcheck(
-      [](const std::vector<Tensor>& in) { return sum_all(square(in[0], 2.0f)); }, {x},
-      {.max_elements = 2});
+  GradCheckResult wrong =
+      gradcheck([](const std::vector<Tensor>& in) { return sum_all(square(in[0], 2.0f)); }, {x},
+                {.max_elements = 2});
   CHECK_FALSE(wrong.ok);
   // Two sampled elements: the first and the last.
   CHECK(wrong.report.find("element 0 ") != std::string::npos);

@@ -22,10 +22,12 @@ TEST_CASE("activations: golden values and gradients from PyTorch") {
   };
   const Case cases[] = {
       {"relu", [](const Tensor& t) { return relu(t); }, {0, 0, 0, 0.5f, 3}, {0, 0, 0, 4, 5}},
-      {"sigmoid", [](const Tensor& t) { return sigmoid(t); },
+      {"sigmoid",
+       [](const Tensor& t) { return sigmoid(t); },
        {0.047425874f, 0.37754068f, 0.5f, 0.62245935f, 0.95257413f},
        {0.045176659f, 0.47000742f, 0.75f, 0.94001484f, 0.22588326f}},
-      {"tanh", [](const Tensor& t) { return tanh(t); },
+      {"tanh",
+       [](const Tensor& t) { return tanh(t); },
        {-0.99505478f, -0.46211717f, 0.0f, 0.46211717f, 0.99505478f},
        {0.0098659815f, 1.5728954f, 3.0f, 3.1457908f, 0.049329907f}},
   };

@@ -57,8 +57,9 @@ TEST_CASE("incompatible shapes name both shapes, the dimension and the sizes") {
   const std::string msg = throws_message([&] { add(a, b); });
   CHECK(msg.find("add: shapes [32, 10] and [5] cannot be broadcast (dimension 1: 10 vs 5)") == 0);
   CHECK(msg.find("HINT") != std::string::npos);
-  CHECK(throws_message([&] { mul(Tensor::zeros({2, 3, 4}), Tensor::zeros({3, 3, 4})); })
-            .find("mul: shapes [2, 3, 4] and [3, 3, 4] cannot be broadcast (dimension 0: 2 vs 3)") ==
+  CHECK(throws_message([&] {
+          mul(Tensor::zeros({2, 3, 4}), Tensor::zeros({3, 3, 4}));
+        }).find("mul: shapes [2, 3, 4] and [3, 3, 4] cannot be broadcast (dimension 0: 2 vs 3)") ==
         0);
   CHECK_THROWS_AS(broadcast_shapes({3}, {4}), std::invalid_argument);
   CHECK_THROWS_AS(Tensor::zeros({2}) / Tensor::zeros({3}), std::invalid_argument);
@@ -102,7 +103,8 @@ TEST_CASE("binary ops match a naive multi-index reference on rank-4 broadcasts")
 
     // Naive: walk every output multi-index.
     std::vector<float> expect_y(static_cast<size_t>(y.numel()));
-    std::vector<double> expect_da(static_cast<size_t>(a.numel())), expect_db(static_cast<size_t>(b.numel()));
+    std::vector<double> expect_da(static_cast<size_t>(a.numel())),
+        expect_db(static_cast<size_t>(b.numel()));
     Shape idx(out.size(), 0);
     for (int64_t i = 0; i < y.numel(); ++i) {
       int64_t rest = i;
@@ -116,17 +118,22 @@ TEST_CASE("binary ops match a naive multi-index reference on rank-4 broadcasts")
     CHECK(y.to_vector() == expect_y);
     REQUIRE(a.grad().shape() == sa);
     REQUIRE(b.grad().shape() == sb);
-    for (size_t k = 0; k < expect_da.size(); ++k) CHECK(a.grad().data()[k] == doctest::Approx(expect_da[k]).epsilon(1e-5));
-    for (size_t k = 0; k < expect_db.size(); ++k) CHECK(b.grad().data()[k] == doctest::Approx(expect_db[k]).epsilon(1e-5));
+    for (size_t k = 0; k < expect_da.size(); ++k)
+      CHECK(a.grad().data()[k] == doctest::Approx(expect_da[k]).epsilon(1e-5));
+    for (size_t k = 0; k < expect_db.size(); ++k)
+      CHECK(b.grad().data()[k] == doctest::Approx(expect_db[k]).epsilon(1e-5));
   }
 }
 
 TEST_CASE("add, sub, mul, div pass gradcheck in every broadcasting configuration") {
-  const std::pair<Shape, Shape> configs[] = {
-      {{3, 4}, {3, 4}},       {{3, 4}, {4}},       {{3, 4}, {3, 1}},  {{3, 4}, {1, 4}},
-      {{3, 4}, {}},           {{}, {3, 4}},        {{4}, {3, 4}},     {{3, 1}, {1, 4}},
-      {{2, 3, 4}, {3, 1}},    {{2, 1, 4, 1}, {5, 1, 3}}, {{1}, {2, 2}}, {{}, {}}};
-  const std::pair<const char*, BinaryOp> ops[] = {{"add", add}, {"sub", sub}, {"mul", mul}, {"div", div}};
+  const std::pair<Shape, Shape> configs[] = {{{3, 4}, {3, 4}},    {{3, 4}, {4}},
+                                             {{3, 4}, {3, 1}},    {{3, 4}, {1, 4}},
+                                             {{3, 4}, {}},        {{}, {3, 4}},
+                                             {{4}, {3, 4}},       {{3, 1}, {1, 4}},
+                                             {{2, 3, 4}, {3, 1}}, {{2, 1, 4, 1}, {5, 1, 3}},
+                                             {{1}, {2, 2}},       {{}, {}}};
+  const std::pair<const char*, BinaryOp> ops[] = {
+      {"add", add}, {"sub", sub}, {"mul", mul}, {"div", div}};
   Generator gen(11);
   for (const auto& [sa, sb] : configs)
     for (const auto& [name, op] : ops) {
@@ -136,8 +143,8 @@ TEST_CASE("add, sub, mul, div pass gradcheck in every broadcasting configuration
       for (int64_t i = 0; i < b.numel(); ++i)
         if (gen.bernoulli(0.5f)) b.data()[i] = -b.data()[i];
       b.requires_grad_();
-      GradCheckResult r = gradcheck([op](const std::vector<Tensor>& in) { return op(in[0], in[1]); },
-                                    {a, b});
+      GradCheckResult r =
+          gradcheck([op](const std::vector<Tensor>& in) { return op(in[0], in[1]); }, {a, b});
       INFO(name, " ", shape_str(sa), " with ", shape_str(sb));
       CHECK_MESSAGE(r.ok, r.report);
     }
@@ -175,22 +182,30 @@ TEST_CASE("unary ops: golden values from PyTorch") {
     std::vector<float> y, dx;
   };
   const Case cases[] = {
-      {"exp", [](const Tensor& t) { return exp(t); },
+      {"exp",
+       [](const Tensor& t) { return exp(t); },
        {1.3498588f, 5.4739475f, 2.4596031f, 11.023177f},
        {1.3498588f, -2.7369738f, 4.9192061f, 2.7557943f}},
-      {"log", [](const Tensor& t) { return log(t); },
+      {"log",
+       [](const Tensor& t) { return log(t); },
        {-1.2039728f, 0.53062826f, -0.10536055f, 0.87546879f},
        {3.3333333f, -0.29411763f, 2.2222223f, 0.10416666f}},
-      {"sqrt", [](const Tensor& t) { return sqrt(t); },
+      {"sqrt",
+       [](const Tensor& t) { return sqrt(t); },
        {0.54772258f, 1.3038405f, 0.94868326f, 1.5491934f},
        {0.91287088f, -0.19174124f, 1.0540926f, 0.08068715f}},
-      {"pow 3", [](const Tensor& t) { return pow(t, 3.0f); },
+      {"pow 3",
+       [](const Tensor& t) { return pow(t, 3.0f); },
        {0.027000003f, 4.9130001f, 0.72899991f, 13.824001f},
        {0.27000001f, -4.335f, 4.8599997f, 4.3200002f}},
-      {"pow -1.5", [](const Tensor& t) { return pow(t, -1.5f); },
+      {"pow -1.5",
+       [](const Tensor& t) { return pow(t, -1.5f); },
        {6.0858059f, 0.45115587f, 1.171214f, 0.26895717f},
        {-30.429028f, 0.19903934f, -3.9040468f, -0.042024553f}},
-      {"neg", [](const Tensor& t) { return -t; }, {-0.3f, -1.7f, -0.9f, -2.4f}, {-1.0f, 0.5f, -2.0f, -0.25f}},
+      {"neg",
+       [](const Tensor& t) { return -t; },
+       {-0.3f, -1.7f, -0.9f, -2.4f},
+       {-1.0f, 0.5f, -2.0f, -0.25f}},
   };
   for (const Case& c : cases) {
     INFO(c.name);
@@ -212,15 +227,24 @@ TEST_CASE("unary ops pass gradcheck") {
     INFO(name);
     CHECK_MESSAGE(r.ok, r.report);
   };
-  check("neg", [](const Tensor& t) { return neg(t); }, any);
-  check("exp", [](const Tensor& t) { return exp(t); }, any);
-  check("log", [](const Tensor& t) { return log(t); }, pos);
-  check("sqrt", [](const Tensor& t) { return sqrt(t); }, pos);
-  check("pow 2", [](const Tensor& t) { return pow(t, 2.0f); }, any);
-  check("pow 3", [](const Tensor& t) { return pow(t, 3.0f); }, any);
-  check("pow 0.5", [](const Tensor& t) { return pow(t, 0.5f); }, pos);
-  check("pow -1.5", [](const Tensor& t) { return pow(t, -1.5f); }, pos);
-  check("pow 0", [](const Tensor& t) { return pow(t, 0.0f); }, any);
+  check(
+      "neg", [](const Tensor& t) { return neg(t); }, any);
+  check(
+      "exp", [](const Tensor& t) { return exp(t); }, any);
+  check(
+      "log", [](const Tensor& t) { return log(t); }, pos);
+  check(
+      "sqrt", [](const Tensor& t) { return sqrt(t); }, pos);
+  check(
+      "pow 2", [](const Tensor& t) { return pow(t, 2.0f); }, any);
+  check(
+      "pow 3", [](const Tensor& t) { return pow(t, 3.0f); }, any);
+  check(
+      "pow 0.5", [](const Tensor& t) { return pow(t, 0.5f); }, pos);
+  check(
+      "pow -1.5", [](const Tensor& t) { return pow(t, -1.5f); }, pos);
+  check(
+      "pow 0", [](const Tensor& t) { return pow(t, 0.0f); }, any);
 }
 
 TEST_CASE("operators with a float behave like the tensor forms") {

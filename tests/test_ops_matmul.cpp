@@ -39,17 +39,20 @@ TEST_CASE("gemm equals the naive reference on odd shapes, all transposes, alpha 
         Tensor b = Tensor::randn(stored(d.k, d.n, tb), gen);
         Tensor c0 = Tensor::randn({d.m, d.n}, gen);
         const bool big = d.k > 100;  // the big shape checks the plain product only: suite speed
-        for (auto [alpha, beta] : {std::pair{1.0f, 0.0f}, std::pair{0.5f, 1.0f}, std::pair{-2.0f, 0.25f}}) {
+        for (auto [alpha, beta] :
+             {std::pair{1.0f, 0.0f}, std::pair{0.5f, 1.0f}, std::pair{-2.0f, 0.25f}}) {
           if (big && beta != 0.0f) continue;
           Tensor fast = c0.clone(), slow = c0.clone();
           gemm(ta, tb, d.m, d.n, d.k, alpha, a.data(), b.data(), beta, fast.data());
           gemm_reference(ta, tb, d.m, d.n, d.k, alpha, a.data(), b.data(), beta, slow.data());
           // float32 accumulation over k terms of size ~1: error grows like sqrt(k)·1e-7·|terms|
-          CHECK(max_abs_diff(fast, slow.to_vector()) < 1e-5 * std::sqrt(static_cast<double>(d.k)) * 4);
+          CHECK(max_abs_diff(fast, slow.to_vector()) <
+                1e-5 * std::sqrt(static_cast<double>(d.k)) * 4);
         }
         Tensor fast = matmul(a, b, ta, tb), slow = matmul_reference(a, b, ta, tb);
         CHECK(fast.shape() == Shape{d.m, d.n});
-        CHECK(max_abs_diff(fast, slow.to_vector()) < 1e-5 * std::sqrt(static_cast<double>(d.k)) * 4);
+        CHECK(max_abs_diff(fast, slow.to_vector()) <
+              1e-5 * std::sqrt(static_cast<double>(d.k)) * 4);
       }
 }
 
@@ -94,9 +97,9 @@ TEST_CASE("matmul passes gradcheck in all four transpose combinations") {
   // A large product, with a few sampled elements per input.
   Tensor x = Tensor::randn({33, 78}, gen).requires_grad_();
   Tensor w = (Tensor::randn({127, 78}, gen) * 0.1f).detach().requires_grad_();
-  GradCheckResult r = gradcheck(
-      [](const std::vector<Tensor>& in) { return matmul(in[0], in[1], false, true); }, {x, w},
-      {.atol = 2e-3, .max_elements = 12});
+  GradCheckResult r =
+      gradcheck([](const std::vector<Tensor>& in) { return matmul(in[0], in[1], false, true); },
+                {x, w}, {.atol = 2e-3, .max_elements = 12});
   CHECK_MESSAGE(r.ok, r.report);
 }
 
@@ -157,8 +160,8 @@ TEST_CASE("linear passes gradcheck with and without bias; dx only when x require
   Tensor x = Tensor::randn({4, 5}, gen).requires_grad_();
   Tensor w = Tensor::randn({3, 5}, gen).requires_grad_();
   Tensor b = Tensor::randn({3}, gen).requires_grad_();
-  GradCheckResult r =
-      gradcheck([](const std::vector<Tensor>& in) { return linear(in[0], in[1], in[2]); }, {x, w, b});
+  GradCheckResult r = gradcheck(
+      [](const std::vector<Tensor>& in) { return linear(in[0], in[1], in[2]); }, {x, w, b});
   CHECK_MESSAGE(r.ok, r.report);
   r = gradcheck([](const std::vector<Tensor>& in) { return linear(in[0], in[1]); }, {x, w});
   CHECK_MESSAGE(r.ok, r.report);
@@ -180,7 +183,8 @@ TEST_CASE("transpose: values and gradient") {
   Tensor t = transpose(x);
   CHECK(t.shape() == Shape{3, 2});
   CHECK(t.to_vector() == std::vector<float>{1, 4, 2, 5, 3, 6});
-  GradCheckResult r = gradcheck([](const std::vector<Tensor>& in) { return transpose(in[0]); }, {x});
+  GradCheckResult r =
+      gradcheck([](const std::vector<Tensor>& in) { return transpose(in[0]); }, {x});
   CHECK_MESSAGE(r.ok, r.report);
   CHECK(max_abs_diff(transpose(transpose(x)), x.to_vector()) == 0.0);
   CHECK_THROWS_WITH_AS(transpose(Tensor::zeros({2, 3, 4})),
@@ -190,20 +194,22 @@ TEST_CASE("transpose: values and gradient") {
 
 TEST_CASE("shape errors name both shapes and suggest a fix") {
   Tensor a = Tensor::zeros({32, 784}), b = Tensor::zeros({785, 128});
-  CHECK_THROWS_WITH_AS(matmul(a, b),
-                       doctest::Contains("matmul: inner dimensions differ: a is [32, 784] but b is [785, 128]"),
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      matmul(a, b),
+      doctest::Contains("matmul: inner dimensions differ: a is [32, 784] but b is [785, 128]"),
+      std::invalid_argument);
   CHECK_THROWS_WITH_AS(matmul(a, b), doctest::Contains("HINT"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(matmul(a, Tensor::zeros({128, 785}), false, true),
                        doctest::Contains("a is [32, 784] but b is [128, 785] (transposed)"),
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS(matmul(Tensor::zeros({784}), b), doctest::Contains("a must be 2-D but is [784]"),
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(matmul(Tensor::zeros({784}), b),
+                       doctest::Contains("a must be 2-D but is [784]"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(linear(a, Tensor::zeros({128, 785})),
                        doctest::Contains("linear: x is [32, 784] but weight is [128, 785]"),
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS(linear(a, Tensor::zeros({128, 784}), Tensor::zeros({784})),
-                       doctest::Contains("linear: bias is [784] but the weight [128, 784] has 128 outputs"),
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      linear(a, Tensor::zeros({128, 784}), Tensor::zeros({784})),
+      doctest::Contains("linear: bias is [784] but the weight [128, 784] has 128 outputs"),
+      std::invalid_argument);
   CHECK_THROWS_AS(linear(Tensor::zeros({784}), Tensor::zeros({128, 784})), std::invalid_argument);
 }

@@ -44,16 +44,41 @@ TEST_CASE("sum, mean, max along each dim: golden values from PyTorch") {
     std::vector<float> sum, mean, max, argmax;
   };
   const Case cases[] = {
-      {0, {3, 2}, {1, 3, 2}, {3, 0, 3, 2, -1, 1}, {1.5f, 0, 1.5f, 1, -0.5f, 0.5f},
-       {2, 2, 3.5f, 1.5f, 0, 4}, {1, 1, 0, 1, 1, 0}},
-      {1, {2, 2}, {2, 1, 2}, {3.5f, 2.5f, 1.5f, 0.5f},
-       {1.1666666f, 0.83333331f, 0.5f, 0.16666667f}, {3.5f, 4, 2, 2}, {1, 2, 0, 0}},
-      {2, {2, 3}, {2, 3, 1}, {-1, 4, 3, 4, 1, -3}, {-0.5f, 2, 1.5f, 2, 0.5f, -1.5f},
-       {1, 3.5f, 4, 2, 1.5f, 0}, {0, 0, 1, 0, 1, 0}},
-      {-1, {2, 3}, {2, 3, 1}, {-1, 4, 3, 4, 1, -3}, {-0.5f, 2, 1.5f, 2, 0.5f, -1.5f},
-       {1, 3.5f, 4, 2, 1.5f, 0}, {0, 0, 1, 0, 1, 0}},
-      {-3, {3, 2}, {1, 3, 2}, {3, 0, 3, 2, -1, 1}, {1.5f, 0, 1.5f, 1, -0.5f, 0.5f},
-       {2, 2, 3.5f, 1.5f, 0, 4}, {1, 1, 0, 1, 1, 0}},
+      {0,
+       {3, 2},
+       {1, 3, 2},
+       {3, 0, 3, 2, -1, 1},
+       {1.5f, 0, 1.5f, 1, -0.5f, 0.5f},
+       {2, 2, 3.5f, 1.5f, 0, 4},
+       {1, 1, 0, 1, 1, 0}},
+      {1,
+       {2, 2},
+       {2, 1, 2},
+       {3.5f, 2.5f, 1.5f, 0.5f},
+       {1.1666666f, 0.83333331f, 0.5f, 0.16666667f},
+       {3.5f, 4, 2, 2},
+       {1, 2, 0, 0}},
+      {2,
+       {2, 3},
+       {2, 3, 1},
+       {-1, 4, 3, 4, 1, -3},
+       {-0.5f, 2, 1.5f, 2, 0.5f, -1.5f},
+       {1, 3.5f, 4, 2, 1.5f, 0},
+       {0, 0, 1, 0, 1, 0}},
+      {-1,
+       {2, 3},
+       {2, 3, 1},
+       {-1, 4, 3, 4, 1, -3},
+       {-0.5f, 2, 1.5f, 2, 0.5f, -1.5f},
+       {1, 3.5f, 4, 2, 1.5f, 0},
+       {0, 0, 1, 0, 1, 0}},
+      {-3,
+       {3, 2},
+       {1, 3, 2},
+       {3, 0, 3, 2, -1, 1},
+       {1.5f, 0, 1.5f, 1, -0.5f, 0.5f},
+       {2, 2, 3.5f, 1.5f, 0, 4},
+       {1, 1, 0, 1, 1, 0}},
   };
   const Tensor x = golden_x();
   for (const Case& c : cases) {
@@ -97,7 +122,8 @@ TEST_CASE("reductions pass gradcheck over each dim, with and without keepdim") {
         INFO("shape ", shape_str(s), " dim ", dim, " keepdim ", keepdim);
         r = gradcheck([=](const std::vector<Tensor>& in) { return sum(in[0], dim, keepdim); }, {x});
         CHECK_MESSAGE(r.ok, r.report);
-        r = gradcheck([=](const std::vector<Tensor>& in) { return mean(in[0], dim, keepdim); }, {x});
+        r = gradcheck([=](const std::vector<Tensor>& in) { return mean(in[0], dim, keepdim); },
+                      {x});
         CHECK_MESSAGE(r.ok, r.report);
         r = gradcheck([=](const std::vector<Tensor>& in) { return max(in[0], dim, keepdim).first; },
                       {x});

@@ -24,23 +24,27 @@ TEST_CASE("log_softmax and softmax: golden values and gradients from PyTorch") {
     std::vector<float> y, dx;
   };
   const Case cases[] = {
-      {1, true,
-       {-1.4951819f, -0.49518189f, -1.9951819f, -3.4951818f, -0.72101766f, -5.7210178f,
-        -3.7210176f, -0.72101766f},
+      {1,
+       true,
+       {-1.4951819f, -0.49518189f, -1.9951819f, -3.4951818f, -0.72101766f, -5.7210178f, -3.7210176f,
+        -0.72101766f},
        {0.55158436f, -1.2189201f, -1.2719778f, 1.9393135f, 0.5f, 0.5f, -2.0f, 1.0f}},
-      {1, false,
+      {1,
+       false,
        {0.22420783f, 0.60946006f, 0.13598892f, 0.030343229f, 0.48625717f, 0.0032763751f,
         0.024209319f, 0.48625717f},
        {0.19082208f, -0.090751871f, -0.15623841f, 0.056168187f, -0.088793121f, -0.00059828337f,
         -0.064944044f, 0.15433547f}},
-      {0, true,
+      {0,
+       true,
        {-2.1269281f, -0.018149961f, -0.47407699f, -4.0181499f, -0.12692805f, -4.0181499f,
         -0.97407699f, -0.018149961f},
        {0.8211956f, -0.49100688f, 0.86737806f, 1.9460413f, -0.82119554f, 0.49100688f, -0.867378f,
         -1.9460413f}},
-      {0, false,
-       {0.11920292f, 0.98201376f, 0.62245935f, 0.01798621f, 0.88079703f, 0.01798621f,
-        0.37754068f, 0.98201376f},
+      {0,
+       false,
+       {0.11920292f, 0.98201376f, 0.62245935f, 0.01798621f, 0.88079703f, 0.01798621f, 0.37754068f,
+        0.98201376f},
        {0.052496795f, -0.0088313529f, 0.23500374f, 0.017662708f, -0.052496757f, 0.0088313529f,
         -0.23500371f, -0.017662674f}},
   };
@@ -107,8 +111,9 @@ TEST_CASE("huge logits stay finite: no overflow, no log of an underflowed 0") {
 }
 
 TEST_CASE("softmax dim errors name the dim and the shape") {
-  CHECK_THROWS_WITH_AS(softmax(Tensor::zeros({4, 10}), 2),
-                       doctest::Contains("softmax: dim 2 is out of range for a tensor of shape [4, 10]"),
-                       std::out_of_range);
+  CHECK_THROWS_WITH_AS(
+      softmax(Tensor::zeros({4, 10}), 2),
+      doctest::Contains("softmax: dim 2 is out of range for a tensor of shape [4, 10]"),
+      std::out_of_range);
   CHECK_THROWS_AS(log_softmax(Tensor::zeros({4, 10}), -3), std::out_of_range);
 }

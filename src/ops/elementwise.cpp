@@ -47,7 +47,8 @@ struct BroadcastPlan {
   // Outer (coalesced) dimensions, outermost first, with the offset each one adds per step.
   std::vector<int64_t> sizes, y_strides, a_strides, b_strides;
 
-  BroadcastPlan(const char* op, const Shape& a, const Shape& b) : out(broadcast_or_throw(op, a, b)) {
+  BroadcastPlan(const char* op, const Shape& a, const Shape& b)
+      : out(broadcast_or_throw(op, a, b)) {
     const size_t rank = out.size();
     struct Dim {
       int64_t size;
@@ -105,10 +106,14 @@ struct BroadcastPlan {
         if (sizes.empty()) return;
       }
     };
-    if (a_step && b_step) walk(One{}, One{});
-    else if (a_step) walk(One{}, Zero{});
-    else if (b_step) walk(Zero{}, One{});
-    else walk(Zero{}, Zero{});
+    if (a_step && b_step)
+      walk(One{}, One{});
+    else if (a_step)
+      walk(One{}, Zero{});
+    else if (b_step)
+      walk(Zero{}, One{});
+    else
+      walk(Zero{}, Zero{});
   }
 };
 
@@ -223,9 +228,8 @@ Tensor div(const Tensor& a, const Tensor& b) {
     }
     if (b.requires_grad()) {
       float* db = grad_buffer(b);
-      plan.for_each([&](int64_t i, int64_t ia, int64_t ib) {
-        db[ib] -= g[i] * pa[ia] / (pb[ib] * pb[ib]);
-      });
+      plan.for_each(
+          [&](int64_t i, int64_t ia, int64_t ib) { db[ib] -= g[i] * pa[ia] / (pb[ib] * pb[ib]); });
     }
   });
 }
@@ -265,8 +269,9 @@ Tensor log(const Tensor& x) {
 }
 
 Tensor pow(const Tensor& x, float exponent) {
-  Tensor y = exponent == 2.0f ? unary_forward(x, [](float v) { return v * v; })
-                              : unary_forward(x, [exponent](float v) { return std::pow(v, exponent); });
+  Tensor y = exponent == 2.0f
+                 ? unary_forward(x, [](float v) { return v * v; })
+                 : unary_forward(x, [exponent](float v) { return std::pow(v, exponent); });
   // dx = dy · p · x^(p-1); exactly 0 for p = 0 (PyTorch does not let 0 · x^-1 make a NaN at x = 0)
   return record(y, "pow", {x}, [x, exponent](const Tensor& dy) {
     float* dx = grad_buffer(x);

@@ -72,8 +72,8 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
     throw std::invalid_argument(fmt::format("gemm: negative size m={} n={} k={}", m, n, k));
   if (m > INT_MAX || n > INT_MAX || k > INT_MAX)
     throw std::invalid_argument(fmt::format(
-        "gemm: m={} n={} k={} exceeds the 32-bit sizes cblas takes (HINT: split the product)", m,
-        n, k));
+        "gemm: m={} n={} k={} exceeds the 32-bit sizes cblas takes (HINT: split the product)", m, n,
+        k));
   if (m == 0 || n == 0) return;
   if (k == 0) {  // an empty sum: C = beta·C (BLAS would reject the zero leading dimension)
     for (int64_t i = 0; i < m * n; ++i) c[i] = beta == 0.0f ? 0.0f : beta * c[i];
@@ -138,10 +138,10 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   std::vector<Tensor> inputs = {x, w};
   if (has_bias) inputs.push_back(b);
   return record(y, "linear", std::move(inputs), [x, w, b, batch, in, out](const Tensor& dy) {
-    if (x.requires_grad()) gemm(false, false, batch, in, out, 1.0f, dy.data(), w.data(), 1.0f,
-                                grad_buffer(x));
-    if (w.requires_grad()) gemm(true, false, out, in, batch, 1.0f, dy.data(), x.data(), 1.0f,
-                                grad_buffer(w));
+    if (x.requires_grad())
+      gemm(false, false, batch, in, out, 1.0f, dy.data(), w.data(), 1.0f, grad_buffer(x));
+    if (w.requires_grad())
+      gemm(true, false, out, in, batch, 1.0f, dy.data(), x.data(), 1.0f, grad_buffer(w));
     if (b.defined() && b.requires_grad()) {
       float* db = grad_buffer(b);
       const float* g = dy.data();

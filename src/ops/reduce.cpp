@@ -38,8 +38,10 @@ Reduction split(const char* op, const Shape& shape, int64_t dim, bool keepdim) {
   r.n = shape[static_cast<size_t>(d)];
   for (int64_t k = d + 1; k < rank; ++k) r.inner *= shape[static_cast<size_t>(k)];
   for (int64_t k = 0; k < rank; ++k) {
-    if (k != d) r.out.push_back(shape[static_cast<size_t>(k)]);
-    else if (keepdim) r.out.push_back(1);
+    if (k != d)
+      r.out.push_back(shape[static_cast<size_t>(k)]);
+    else if (keepdim)
+      r.out.push_back(1);
   }
   return r;
 }

@@ -19,7 +19,8 @@ double weighted_sum(const Tensor& y, const std::vector<float>& r) {
   const float* p = y.data();
   if (r.empty()) return static_cast<double>(p[0]);
   double s = 0;
-  for (int64_t i = 0; i < y.numel(); ++i) s += static_cast<double>(p[i]) * r[static_cast<size_t>(i)];
+  for (int64_t i = 0; i < y.numel(); ++i)
+    s += static_cast<double>(p[i]) * r[static_cast<size_t>(i)];
   return s;
 }
 
@@ -58,7 +59,8 @@ GradCheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
     if (++mismatches <= 10) result.report += line + "\n";
   };
 
-  // Set the callers' grads aside so the analytic gradient starts from zero; put them back at the end.
+  // Set the callers' grads aside so the analytic gradient starts from zero; put them back at the
+  // end.
   std::vector<std::shared_ptr<TensorImpl>> saved_grads;
   for (Tensor& x : inputs) {
     saved_grads.push_back(x.impl()->grad);
@@ -103,9 +105,10 @@ GradCheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
     Tensor& x = inputs[i];
     if (!x.requires_grad()) continue;
     if (analytic[i].defined() && analytic[i].shape() != x.shape()) {
-      fail(fmt::format("input {}: gradient has shape {} but the input has shape {} (HINT: a "
-                       "broadcasting op must sum_to() its gradient)",
-                       i, shape_str(analytic[i].shape()), shape_str(x.shape())));
+      fail(
+          fmt::format("input {}: gradient has shape {} but the input has shape {} (HINT: a "
+                      "broadcasting op must sum_to() its gradient)",
+                      i, shape_str(analytic[i].shape()), shape_str(x.shape())));
       continue;
     }
     float* p = x.data();
@@ -124,10 +127,11 @@ GradCheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
       const double err = std::fabs(a - numeric);
       result.max_abs_error = std::max(result.max_abs_error, err);
       if (!(err <= options.atol + options.rtol * std::fabs(numeric)))  // NaN fails too
-        fail(fmt::format("input {} {} element {} {}: analytic {:.6g} vs numeric {:.6g} "
-                         "(abs error {:.3g}){}",
-                         i, shape_str(x.shape()), e, index_str(x.shape(), e), a, numeric, err,
-                         analytic[i].defined() ? "" : " [no gradient reached this input]"));
+        fail(
+            fmt::format("input {} {} element {} {}: analytic {:.6g} vs numeric {:.6g} "
+                        "(abs error {:.3g}){}",
+                        i, shape_str(x.shape()), e, index_str(x.shape(), e), a, numeric, err,
+                        analytic[i].defined() ? "" : " [no gradient reached this input]"));
     }
   }
   if (mismatches > 10) result.report += fmt::format("... and {} more\n", mismatches - 10);
