@@ -413,6 +413,16 @@ TEST_CASE("safetensors: load names the file; corrupted files on disk are rejecte
   CHECK_THROWS_WITH_AS(io::load_safetensors(path.string()),
                        doctest::Contains((path.string() + ": invalid safetensors file").c_str()),
                        std::runtime_error);
+  write_file(path, {1, 2, 3, 4});
+  CHECK_THROWS_WITH_AS(io::load_safetensors(path.string()), doctest::Contains("4 bytes long"),
+                       std::runtime_error);
+  write_file(path, concat({u64_le(1ull << 40), Bytes(100, ' ')}));
+  CHECK_THROWS_WITH_AS(io::load_safetensors(path.string()), doctest::Contains("above the limit"),
+                       std::runtime_error);
+  write_file(path, concat({u64_le(200), Bytes(100, ' ')}));
+  CHECK_THROWS_WITH_AS(io::load_safetensors(path.string()),
+                       doctest::Contains("header length is 200 bytes but only 100 bytes follow"),
+                       std::runtime_error);
   write_file(path, good);
   const StateDict sd = io::load_safetensors(path.string());
   REQUIRE(sd.size() == 2);

@@ -124,6 +124,25 @@ struct Entry {
   uint64_t begin = 0, end = 0;
 };
 
+// Checks the first 8 bytes (fewer if the file is shorter) against the file size; returns the
+// header length N. Shared by load, which runs it before reading the rest of a file.
+uint64_t check_header_length(std::span<const uint8_t> first8, uint64_t size,
+                             const std::string& source) {
+  if (size < 8)
+    fail(source, fmt::format("it is {} bytes long, shorter than the 8-byte header length", size),
+         "the file is truncated or is not a safetensors file");
+  const uint64_t n = get_u64(first8.data());
+  if (n > kMaxHeaderSize)
+    fail(source, fmt::format("the header length is {} bytes, above the limit of {}", n,
+                             kMaxHeaderSize),
+         "this is not a safetensors file, or its first 8 bytes are corrupted");
+  if (n > size - 8)
+    fail(source, fmt::format("the header length is {} bytes but only {} bytes follow it", n,
+                             size - 8),
+         "the file is truncated (an interrupted download or write?)");
+  return n;
+}
+
 // Parses the header JSON, rejecting duplicate keys at any level (nlohmann would keep the last).
 json parse_header(std::string_view text, const std::string& source) {
   std::vector<std::set<std::string>> seen;  // keys of each object being parsed, innermost last
@@ -334,18 +353,8 @@ std::vector<uint8_t> serialize_safetensors(const StateDict& tensors, const Metad
 SafetensorsContents deserialize_safetensors(std::span<const uint8_t> bytes,
                                             const std::string& source) {
   const uint64_t size = bytes.size();
-  if (size < 8)
-    fail(source, fmt::format("it is {} bytes long, shorter than the 8-byte header length", size),
-         "the file is truncated or is not a safetensors file");
-  const uint64_t n = get_u64(bytes.data());
-  if (n > kMaxHeaderSize)
-    fail(source, fmt::format("the header length is {} bytes, above the limit of {}", n,
-                             kMaxHeaderSize),
-         "this is not a safetensors file, or its first 8 bytes are corrupted");
-  if (n > size - 8)
-    fail(source, fmt::format("the header length is {} bytes but only {} bytes follow it", n,
-                             size - 8),
-         "the file is truncated (an interrupted download or write?)");
+  const uint64_t n = check_header_length(bytes.first(std::min<size_t>(8, bytes.size())), size,
+                                         source);
 
   // bytes [8, 8+n): a JSON object starting with '{', padded at the end with spaces only.
   std::string_view header(reinterpret_cast<const char*>(bytes.data()) + 8, n);
@@ -511,10 +520,15 @@ SafetensorsContents load_safetensors_with_metadata(const std::string& path) {
   in.seekg(0, std::ios::beg);
   if (size < 0)
     throw std::runtime_error(fmt::format("load_safetensors: cannot read '{}'", path));
-  std::vector<uint8_t> bytes(static_cast<size_t>(size));
-  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size))
+  std::vector<uint8_t> bytes(static_cast<size_t>(std::min<std::streamoff>(size, 8)));
+  if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size())))
+    throw std::runtime_error(fmt::format("load_safetensors: cannot read '{}'", path));
+  // Reject a wrong header length before reading what may be a huge file that is not ours.
+  (void)check_header_length(bytes, static_cast<uint64_t>(size), path);
+  bytes.resize(static_cast<size_t>(size));
+  if (!in.read(reinterpret_cast<char*>(bytes.data()) + 8, size - 8))
     throw std::runtime_error(fmt::format("load_safetensors: reading '{}' failed after {} of {} bytes",
-                                         path, in.gcount(), size));
+                                         path, 8 + in.gcount(), size));
   return deserialize_safetensors(bytes, path);
 }
 
