@@ -141,8 +141,8 @@ int run(int argc, char** argv) {
   if (!o.quiet) {
     fmt::print("{}\n", blas::describe());
     fmt::print(
-        "100 rows of 10 features, labels 0/1 (seed {}); {} parameters; Adam, "
-        "BCEWithLogitsLoss\n",
+        "100 rows of 10 features, labels 0/1 (seed {}); {} parameters; Adam; binary "
+        "cross-entropy computed stably from the logit (BCEWithLogitsLoss)\n",
         o.seed, model->num_parameters());
   }
   train::Progress progress(stdout, train::stdout_is_terminal(), o.quiet);
