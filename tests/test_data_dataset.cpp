@@ -137,6 +137,19 @@ TEST_CASE("dataset: standardisation statistics come from the training part only"
     CHECK(s2 / 1000 == doctest::Approx(1.0).epsilon(1e-4));
   }
 
+  // After a split: the statistics are those of the training rows, not of the whole table.
+  Generator gen(5);
+  const TrainTestSplit split = train_test_split(numbered(1000), 0.3, gen);
+  const FeatureTransform fitted = fit_standardize(split.train);
+  double sum = 0, sq = 0;
+  for (int64_t id : row_ids(split.train)) sum += static_cast<double>(id);
+  const double train_mean = sum / static_cast<double>(split.train.size());
+  for (int64_t id : row_ids(split.train)) sq += (id - train_mean) * (id - train_mean);
+  CHECK(fitted.mean[0] == doctest::Approx(train_mean).epsilon(1e-6));
+  CHECK(fitted.stddev[0] ==
+        doctest::Approx(std::sqrt(sq / static_cast<double>(split.train.size()))).epsilon(1e-6));
+  CHECK(std::abs(fitted.mean[0] - 499.5f) > 0.01f);  // the whole table's mean is 499.5
+
   CHECK_THROWS_AS(test.set_transform(FeatureTransform::standardize({0, 0, 0}, {1, 1, 1})),
                   std::invalid_argument);
   CHECK_THROWS_AS(FeatureTransform::standardize({0}, {0}), std::invalid_argument);
