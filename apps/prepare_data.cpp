@@ -3,11 +3,6 @@
 // Writes fmnist_small.csv (the first --small training images), fashion-mnist_train.csv and
 // fashion-mnist_test.csv as label,pixel1,...,pixel784. Each file is written to a temporary name
 // and renamed, so an interrupted run leaves no partial CSV. Leaves out: downloading.
-// GCC 12 reports a false -Wmaybe-uninitialized inside std::regex (which cxxopts uses) when
-// built with -fsanitize; the warning is in libstdc++, not here, and would fail -Werror builds.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
 #include <fmt/format.h>
 #include <unistd.h>
 
