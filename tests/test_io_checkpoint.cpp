@@ -55,12 +55,13 @@ std::shared_ptr<nn::Mlp> trained_model(uint64_t seed) {
 
 // Written by PyTorch: tests/reference/check_safetensors_torch.py fixture (torch 1.13), a seeded
 // MyNN(6) with hidden sizes 8, 6 and 3 classes whose BatchNorm statistics moved for 3 batches.
-const char* const k_torch_fixture = MINIGRAD_SOURCE_DIR "/tests/fixtures/torch_mynn_small.safetensors";
+const char* const k_torch_fixture =
+    MINIGRAD_SOURCE_DIR "/tests/fixtures/torch_mynn_small.safetensors";
 // Its eval output on fixed_input(6, 6), from the same script.
 const std::vector<float> k_torch_output = {
-    -0.188499376f, -0.294824094f, -0.227757201f, -0.197244436f, -0.327303112f, -0.113137603f,
-    -0.0997503102f, -0.285124123f, -0.123733744f, -0.127022207f, -0.325563371f, -0.0926108956f,
-    -0.113857858f, -0.325418711f, -0.0801078156f, -0.0675621852f, -0.259326071f, -0.12814413f};
+    -0.188499376f,  -0.294824094f, -0.227757201f,  -0.197244436f,  -0.327303112f, -0.113137603f,
+    -0.0997503102f, -0.285124123f, -0.123733744f,  -0.127022207f,  -0.325563371f, -0.0926108956f,
+    -0.113857858f,  -0.325418711f, -0.0801078156f, -0.0675621852f, -0.259326071f, -0.12814413f};
 
 // The script's fixed_input: x[i][j] = ((7i + 3j) mod 11 − 5) / 4, exact in float32.
 Tensor fixed_input(int64_t rows, int64_t features) {
@@ -180,17 +181,17 @@ TEST_CASE("checkpoint: a checkpoint of another architecture fails naming the fil
   CHECK_THROWS_WITH_AS(io::load(*wider, path),
                        doctest::Contains((path + ": Error(s) in loading state_dict").c_str()),
                        std::runtime_error);
-  CHECK_THROWS_WITH_AS(io::load(*wider, path), doctest::Contains("size mismatch for network.0.weight"),
-                       std::runtime_error);
+  CHECK_THROWS_WITH_AS(io::load(*wider, path),
+                       doctest::Contains("size mismatch for network.0.weight"), std::runtime_error);
 
-  auto no_bn = nn::make_mlp({.in_features = 12, .hidden = {8, 6}, .classes = 3, .batchnorm = false},
-                            gen);
+  auto no_bn =
+      nn::make_mlp({.in_features = 12, .hidden = {8, 6}, .classes = 3, .batchnorm = false}, gen);
   CHECK_THROWS_WITH_AS(io::load(*no_bn, path), doctest::Contains("Unexpected key(s)"),
                        std::runtime_error);
   // strict=false loads the keys both have (the first Linear) and skips the rest.
   CHECK_NOTHROW(io::load(*no_bn, path, /*strict=*/false));
   CHECK(same_bits(no_bn->state_dict()[0].tensor, model->state_dict()[0].tensor));
   // ... but shapes must match even then.
-  CHECK_THROWS_WITH_AS(io::load(*wider, path, /*strict=*/false),
-                       doctest::Contains("size mismatch"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(io::load(*wider, path, /*strict=*/false), doctest::Contains("size mismatch"),
+                       std::runtime_error);
 }

@@ -106,7 +106,8 @@ StateDict small_state() {
 
 TEST_CASE("safetensors: byte-exact against the reference writer's fixtures") {
   // Data of 0, 1, ..., 5 as little-endian float32.
-  const Bytes data = {0, 0, 0, 0, 0, 0, 128, 63, 0, 0, 0, 64, 0, 0, 64, 64, 0, 0, 128, 64, 0, 0, 160, 64};
+  const Bytes data = {0, 0, 0,  0,  0, 0, 128, 63, 0, 0, 0,   64,
+                      0, 0, 64, 64, 0, 0, 128, 64, 0, 0, 160, 64};
 
   SUBCASE("test_serialization: a 64-byte header needs no padding") {
     StateDict sd = {{"attn.0", Tensor::arange(6).reshape({1, 2, 3}), DType::F32}};
@@ -126,7 +127,8 @@ TEST_CASE("safetensors: byte-exact against the reference writer's fixtures") {
     CHECK(io::serialize_safetensors(sd, {}) == expected);
   }
   SUBCASE("test_empty: no tensors, with and without metadata") {
-    CHECK(io::serialize_safetensors({}, {}) == concat({{8, 0, 0, 0, 0, 0, 0, 0}, text("{}      ")}));
+    CHECK(io::serialize_safetensors({}, {}) ==
+          concat({{8, 0, 0, 0, 0, 0, 0, 0}, text("{}      ")}));
     CHECK(io::serialize_safetensors({}, {{"framework", "pt"}}) ==
           concat({{40, 0, 0, 0, 0, 0, 0, 0}, text(R"({"__metadata__":{"framework":"pt"}}     )")}));
   }
@@ -138,10 +140,11 @@ TEST_CASE("safetensors: byte-exact against the reference writer's fixtures") {
         R"({"__metadata__":{"format":"pt"},"n":{"dtype":"I64","shape":[],"data_offsets":[0,8]},)"
         R"("a":{"dtype":"F32","shape":[1],"data_offsets":[8,12]},)"
         R"("b":{"dtype":"F32","shape":[1],"data_offsets":[12,16]}})";
-    const Bytes expected = concat({u64_le(padded(header).size()), text(padded(header)),
+    const Bytes expected = concat({u64_le(padded(header).size()),
+                                   text(padded(header)),
                                    {3, 0, 0, 0, 0, 0, 0, 0},  // int64 3
-                                   {0, 0, 0, 64},              // 2.0f
-                                   {0, 0, 128, 63}});          // 1.0f
+                                   {0, 0, 0, 64},             // 2.0f
+                                   {0, 0, 128, 63}});         // 1.0f
     CHECK(io::serialize_safetensors(sd) == expected);
   }
 }
@@ -186,9 +189,9 @@ TEST_CASE("safetensors: the documents' model has PyTorch's layout (pytorch-seman
   size_t pos = 0;
   for (const Row& r : expected) {
     const std::string shape = fmt::format("[{}]", fmt::join(r.shape, ","));
-    const std::string entry = fmt::format(R"("{}":{{"dtype":"{}","shape":{},"data_offsets":[{},{}]}})",
-                                          r.name, r.dtype == DType::I64 ? "I64" : "F32", shape,
-                                          r.begin, r.end);
+    const std::string entry =
+        fmt::format(R"("{}":{{"dtype":"{}","shape":{},"data_offsets":[{},{}]}})", r.name,
+                    r.dtype == DType::I64 ? "I64" : "F32", shape, r.begin, r.end);
     const size_t at = header.find(entry);
     INFO("entry ", entry);
     REQUIRE(at != std::string::npos);
@@ -254,8 +257,8 @@ TEST_CASE("safetensors: F64 is converted to float32; other dtypes are refused by
   CHECK(sd[0].dtype == DType::F32);
   CHECK(sd[0].tensor.to_vector() == std::vector<float>{0.25f, -3.5f});
 
-  const std::string bf16 = load_error(
-      craft(padded(R"({"x":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}})"), 4));
+  const std::string bf16 =
+      load_error(craft(padded(R"({"x":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}})"), 4));
   CHECK(bf16.find("tensor 'x' has dtype BF16, which minigrad cannot load") != std::string::npos);
   CHECK(bf16.find("HINT") != std::string::npos);
 }
@@ -274,7 +277,9 @@ TEST_CASE("safetensors: every kind of corruption is rejected, naming the file an
     CHECK(msg.find(needle) != std::string::npos);
     CHECK(msg.find("HINT") != std::string::npos);
   };
-  auto cut = [&](size_t size) { return Bytes(good.begin(), good.begin() + static_cast<long>(size)); };
+  auto cut = [&](size_t size) {
+    return Bytes(good.begin(), good.begin() + static_cast<long>(size));
+  };
 
   SUBCASE("truncated at several points") {
     expect(cut(0), "0 bytes long, shorter than the 8-byte header length");
@@ -383,9 +388,9 @@ TEST_CASE("safetensors: every kind of corruption is rejected, naming the file an
                         R"("w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})"),
                  8),
            "duplicate key \"w\"");
-    expect(craft(padded(R"({"w":{"dtype":"F32","dtype":"I64","shape":[1],"data_offsets":[0,4]}})"),
-                 4),
-           "duplicate key \"dtype\"");
+    expect(
+        craft(padded(R"({"w":{"dtype":"F32","dtype":"I64","shape":[1],"data_offsets":[0,4]}})"), 4),
+        "duplicate key \"dtype\"");
   }
   SUBCASE("missing or malformed fields") {
     expect(craft(padded(R"({"w":{"dtype":"F32","data_offsets":[0,4]}})"), 4),
@@ -440,10 +445,9 @@ TEST_CASE("safetensors: load names the file; corrupted files on disk are rejecte
 TEST_CASE("safetensors: invalid state dicts are refused before anything is written") {
   CHECK_THROWS_WITH_AS(io::serialize_safetensors({{"x", Tensor::from({2.5f}), DType::I64}}),
                        doctest::Contains("tagged I64 but element 0 is 2.5"), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(
-      io::serialize_safetensors({{"x", Tensor::from({1.0f}), DType::F32},
-                                 {"x", Tensor::from({2.0f}), DType::F32}}),
-      doctest::Contains("'x' appears twice"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(io::serialize_safetensors({{"x", Tensor::from({1.0f}), DType::F32},
+                                                  {"x", Tensor::from({2.0f}), DType::F32}}),
+                       doctest::Contains("'x' appears twice"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(io::serialize_safetensors({{"__metadata__", Tensor::from({1.0f})}}),
                        doctest::Contains("reserved"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(io::serialize_safetensors({{"x", Tensor()}}),

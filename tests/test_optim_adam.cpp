@@ -19,7 +19,7 @@ namespace {
 // The shared scenario of golden_optim.py: THETA0, then one GRADS row per step.
 const std::vector<float> k_theta0 = {1.0f, -2.0f, 0.5f, 3.0f};
 const std::vector<std::vector<float>> k_grads = {
-    {0.5f, 3.0f, -1.0f, 0.01f},  {0.4f, -2.0f, -1.5f, 0.02f},   {-0.3f, 0.5f, 2.0f, 0.0f},
+    {0.5f, 3.0f, -1.0f, 0.01f},   {0.4f, -2.0f, -1.5f, 0.02f},  {-0.3f, 0.5f, 2.0f, 0.0f},
     {0.05f, 0.1f, -0.2f, -0.03f}, {1.0f, -1.0f, 0.001f, 0.04f},
 };
 
@@ -142,8 +142,8 @@ TEST_CASE("Adam and AdamW: five-step sequences match torch.optim") {
                          k_adam_betas_eps);
   }
   SUBCASE("Adam, amsgrad and weight decay") {
-    check_sequence<Adam>(
-        optim::AdamOptions{.lr = 0.01, .weight_decay = 0.1, .amsgrad = true}, k_adam_amsgrad_wd);
+    check_sequence<Adam>(optim::AdamOptions{.lr = 0.01, .weight_decay = 0.1, .amsgrad = true},
+                         k_adam_amsgrad_wd);
   }
   SUBCASE("AdamW, default weight decay 1e-2 applied to the weights") {
     check_sequence<AdamW>(optim::AdamWOptions{.lr = 0.01}, k_adamw_default_wd);

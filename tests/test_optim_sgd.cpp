@@ -19,7 +19,7 @@ namespace {
 // The shared scenario of golden_optim.py: THETA0, then one GRADS row per step.
 const std::vector<float> k_theta0 = {1.0f, -2.0f, 0.5f, 3.0f};
 const std::vector<std::vector<float>> k_grads = {
-    {0.5f, 3.0f, -1.0f, 0.01f},  {0.4f, -2.0f, -1.5f, 0.02f},   {-0.3f, 0.5f, 2.0f, 0.0f},
+    {0.5f, 3.0f, -1.0f, 0.01f},   {0.4f, -2.0f, -1.5f, 0.02f},  {-0.3f, 0.5f, 2.0f, 0.0f},
     {0.05f, 0.1f, -0.2f, -0.03f}, {1.0f, -1.0f, 0.001f, 0.04f},
 };
 
@@ -157,8 +157,7 @@ TEST_CASE("SGD: five-step sequences match torch.optim.SGD") {
                    k_sgd_nesterov_wd);
   }
   SUBCASE("momentum, dampening and weight decay together") {
-    check_sequence({.lr = 0.1, .momentum = 0.8, .dampening = 0.3, .weight_decay = 0.05},
-                   k_sgd_all);
+    check_sequence({.lr = 0.1, .momentum = 0.8, .dampening = 0.3, .weight_decay = 0.05}, k_sgd_all);
   }
   SUBCASE("lr changed between steps, as a scheduler does") {
     check_sequence({.lr = 0.1, .momentum = 0.9, .dampening = 0.1}, k_sgd_lr_change,
@@ -212,9 +211,10 @@ TEST_CASE("SGD: invalid options are rejected with a hint") {
                        doctest::Contains("invalid momentum"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(SGD({p}, {.lr = 0.1, .weight_decay = -1}),
                        doctest::Contains("invalid weight_decay"), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(SGD({p}, {.lr = 0.1, .nesterov = true}),
-                       doctest::Contains("Nesterov momentum requires a momentum and zero dampening"),
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      SGD({p}, {.lr = 0.1, .nesterov = true}),
+      doctest::Contains("Nesterov momentum requires a momentum and zero dampening"),
+      std::invalid_argument);
   CHECK_THROWS_WITH_AS(SGD({p}, {.lr = 0.1, .momentum = 0.9, .dampening = 0.1, .nesterov = true}),
                        doctest::Contains("HINT"), std::invalid_argument);
   CHECK_NOTHROW(SGD({p}, {.lr = 0.1, .momentum = 0.9, .nesterov = true}));

@@ -3,13 +3,9 @@
 // overflow checks, before a single tensor byte is read, and each error names the file.
 #include "minigrad/io/safetensors.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <cmath>
@@ -21,6 +17,8 @@
 #include <set>
 #include <stdexcept>
 #include <string_view>
+
+#include "minigrad/io/atomic_file.hpp"
 
 namespace minigrad::io {
 
@@ -40,11 +38,11 @@ constexpr const char* kMetadataKey = "__metadata__";
 // minigrad never loads them, so their size only matters for the message).
 const std::map<std::string, uint64_t, std::less<>>& known_dtypes() {
   static const std::map<std::string, uint64_t, std::less<>> dtypes = {
-      {"BOOL", 1}, {"U8", 1},      {"I8", 1},          {"F8_E5M2", 1},     {"F8_E4M3", 1},
-      {"I16", 2},  {"U16", 2},     {"F16", 2},         {"BF16", 2},        {"I32", 4},
-      {"U32", 4},  {"F32", 4},     {"F64", 8},         {"I64", 8},         {"U64", 8},
-      {"C64", 8},  {"F4", 0},      {"F6_E2M3", 0},     {"F6_E3M2", 0},     {"F8_E8M0", 1},
-      {"F8_E4M3FNUZ", 1},          {"F8_E5M2FNUZ", 1}};
+      {"BOOL", 1},        {"U8", 1},         {"I8", 1},      {"F8_E5M2", 1}, {"F8_E4M3", 1},
+      {"I16", 2},         {"U16", 2},        {"F16", 2},     {"BF16", 2},    {"I32", 4},
+      {"U32", 4},         {"F32", 4},        {"F64", 8},     {"I64", 8},     {"U64", 8},
+      {"C64", 8},         {"F4", 0},         {"F6_E2M3", 0}, {"F6_E3M2", 0}, {"F8_E8M0", 1},
+      {"F8_E4M3FNUZ", 1}, {"F8_E5M2FNUZ", 1}};
   return dtypes;
 }
 
@@ -98,21 +96,28 @@ void append_data(std::vector<uint8_t>& out, const NamedTensor& nt) {
 
 [[noreturn]] void fail(const std::string& source, const std::string& what,
                        const std::string& hint) {
-  throw std::runtime_error(fmt::format("{}: invalid safetensors file: {} (HINT: {})", source, what,
-                                       hint));
+  throw std::runtime_error(
+      fmt::format("{}: invalid safetensors file: {} (HINT: {})", source, what, hint));
 }
 
 const char* json_kind(const json& j) {
   switch (j.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::object: return "an object";
-    case json::value_t::array: return "an array";
-    case json::value_t::string: return "a string";
-    case json::value_t::boolean: return "a boolean";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::object:
+      return "an object";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::boolean:
+      return "a boolean";
     case json::value_t::number_integer:
     case json::value_t::number_unsigned:
-    case json::value_t::number_float: return "a number";
-    default: return "not a JSON value";
+    case json::value_t::number_float:
+      return "a number";
+    default:
+      return "not a JSON value";
   }
 }
 
@@ -133,12 +138,12 @@ uint64_t check_header_length(std::span<const uint8_t> first8, uint64_t size,
          "the file is truncated or is not a safetensors file");
   const uint64_t n = get_u64(first8.data());
   if (n > kMaxHeaderSize)
-    fail(source, fmt::format("the header length is {} bytes, above the limit of {}", n,
-                             kMaxHeaderSize),
+    fail(source,
+         fmt::format("the header length is {} bytes, above the limit of {}", n, kMaxHeaderSize),
          "this is not a safetensors file, or its first 8 bytes are corrupted");
   if (n > size - 8)
-    fail(source, fmt::format("the header length is {} bytes but only {} bytes follow it", n,
-                             size - 8),
+    fail(source,
+         fmt::format("the header length is {} bytes but only {} bytes follow it", n, size - 8),
          "the file is truncated (an interrupted download or write?)");
   return n;
 }
@@ -148,8 +153,12 @@ json parse_header(std::string_view text, const std::string& source) {
   std::vector<std::set<std::string>> seen;  // keys of each object being parsed, innermost last
   auto on_event = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
     switch (event) {
-      case json::parse_event_t::object_start: seen.emplace_back(); break;
-      case json::parse_event_t::object_end: seen.pop_back(); break;
+      case json::parse_event_t::object_start:
+        seen.emplace_back();
+        break;
+      case json::parse_event_t::object_end:
+        seen.pop_back();
+        break;
       case json::parse_event_t::key: {
         const auto& key = parsed.get_ref<const std::string&>();
         if (!seen.back().insert(key).second)
@@ -157,7 +166,8 @@ json parse_header(std::string_view text, const std::string& source) {
                "each tensor name may appear once; the writer is broken");
         break;
       }
-      default: break;
+      default:
+        break;
     }
     return true;
   };
@@ -174,8 +184,8 @@ uint64_t get_unsigned(const json& j, const std::string& source, const std::strin
   if (j.is_number_integer())
     fail(source, fmt::format("{} is negative ({})", what, j.get<int64_t>()),
          "sizes and offsets are non-negative integers");
-  fail(source, fmt::format("{} is {} ({}), not a non-negative integer", what, json_kind(j),
-                           j.dump()),
+  fail(source,
+       fmt::format("{} is {} ({}), not a non-negative integer", what, json_kind(j), j.dump()),
        "sizes and offsets are non-negative integers");
 }
 
@@ -213,8 +223,9 @@ Entry parse_entry(const std::string& name, const json& info, const std::string& 
     if (size > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ||
         __builtin_mul_overflow(numel, size, &numel) ||
         numel > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-      fail(source, fmt::format("{}: shape {} has more elements than an int64 can count", where,
-                               shape.dump()),
+      fail(source,
+           fmt::format("{}: shape {} has more elements than an int64 can count", where,
+                       shape.dump()),
            "the header is corrupted");
     e.shape.push_back(static_cast<int64_t>(size));
   }
@@ -226,20 +237,21 @@ Entry parse_entry(const std::string& name, const json& info, const std::string& 
   e.begin = get_unsigned(offsets[0], source, where + ": data_offsets[0]");
   e.end = get_unsigned(offsets[1], source, where + ": data_offsets[1]");
   if (e.end < e.begin)
-    fail(source, fmt::format("{}: data_offsets [{}, {}] end before they begin", where, e.begin,
-                             e.end),
+    fail(source,
+         fmt::format("{}: data_offsets [{}, {}] end before they begin", where, e.begin, e.end),
          "the header is corrupted");
 
   if (e.itemsize == 0) return e;  // sub-byte dtype: rejected by the caller with its name
   uint64_t nbytes = 0;
   if (__builtin_mul_overflow(numel, e.itemsize, &nbytes))
-    fail(source, fmt::format("{}: shape {} of {} needs more bytes than fit in 64 bits", where,
-                             shape_str(e.shape), e.dtype),
+    fail(source,
+         fmt::format("{}: shape {} of {} needs more bytes than fit in 64 bits", where,
+                     shape_str(e.shape), e.dtype),
          "the header is corrupted");
   if (e.end - e.begin != nbytes)
-    fail(source, fmt::format("{}: data_offsets [{}, {}] hold {} bytes but {} with shape {} needs {}",
-                             where, e.begin, e.end, e.end - e.begin, e.dtype, shape_str(e.shape),
-                             nbytes),
+    fail(source,
+         fmt::format("{}: data_offsets [{}, {}] hold {} bytes but {} with shape {} needs {}", where,
+                     e.begin, e.end, e.end - e.begin, e.dtype, shape_str(e.shape), nbytes),
          "the header does not match the data; the file is corrupted");
   return e;
 }
@@ -247,8 +259,8 @@ Entry parse_entry(const std::string& name, const json& info, const std::string& 
 // Converts one validated entry's bytes to a minigrad tensor.
 NamedTensor to_tensor(const Entry& e, const uint8_t* data, const std::string& source) {
   if (e.dtype != "F32" && e.dtype != "I64" && e.dtype != "F64")
-    fail(source, fmt::format("tensor '{}' has dtype {}, which minigrad cannot load", e.name,
-                             e.dtype),
+    fail(source,
+         fmt::format("tensor '{}' has dtype {}, which minigrad cannot load", e.name, e.dtype),
          "minigrad reads F32 and I64 (F64 is converted to float32); save with tensor.float()");
   Tensor t = Tensor::empty(e.shape);
   const int64_t n = t.numel();
@@ -265,28 +277,6 @@ NamedTensor to_tensor(const Entry& e, const uint8_t* data, const std::string& so
       out[k] = static_cast<float>(std::bit_cast<double>(bits));
   }
   return {e.name, t, e.dtype == "I64" ? DType::I64 : DType::F32};
-}
-
-// Removes a temporary file unless release()d: a failed save never leaves one behind.
-class TempFile {
- public:
-  explicit TempFile(std::string path) : path_(std::move(path)) {}
-  ~TempFile() {
-    if (!path_.empty()) ::unlink(path_.c_str());
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  const std::string& path() const { return path_; }
-  void release() { path_.clear(); }
-
- private:
-  std::string path_;
-};
-
-[[noreturn]] void fail_save(const std::string& path, const std::string& what,
-                            const std::string& hint) {
-  throw std::runtime_error(
-      fmt::format("save_safetensors: cannot write '{}': {} (HINT: {})", path, what, hint));
 }
 
 }  // namespace
@@ -329,8 +319,8 @@ std::vector<uint8_t> serialize_safetensors(const StateDict& tensors, const Metad
   }
   uint64_t offset = 0;
   for (const NamedTensor* nt : order) {
-    const uint64_t nbytes = static_cast<uint64_t>(nt->tensor.numel()) * 4 *
-                            (nt->dtype == DType::I64 ? 2 : 1);
+    const uint64_t nbytes =
+        static_cast<uint64_t>(nt->tensor.numel()) * 4 * (nt->dtype == DType::I64 ? 2 : 1);
     ordered_json info = ordered_json::object();
     info["dtype"] = dtype_name(nt->dtype);
     info["shape"] = nt->tensor.shape();
@@ -339,8 +329,8 @@ std::vector<uint8_t> serialize_safetensors(const StateDict& tensors, const Metad
     offset += nbytes;
   }
 
-  std::string text = header.dump();                // compact: no spaces, like serde_json
-  text.resize((text.size() + 7) / 8 * 8, ' ');      // data starts on a multiple of 8
+  std::string text = header.dump();             // compact: no spaces, like serde_json
+  text.resize((text.size() + 7) / 8 * 8, ' ');  // data starts on a multiple of 8
 
   std::vector<uint8_t> out;
   out.reserve(8 + text.size() + offset);
@@ -353,8 +343,8 @@ std::vector<uint8_t> serialize_safetensors(const StateDict& tensors, const Metad
 SafetensorsContents deserialize_safetensors(std::span<const uint8_t> bytes,
                                             const std::string& source) {
   const uint64_t size = bytes.size();
-  const uint64_t n = check_header_length(bytes.first(std::min<size_t>(8, bytes.size())), size,
-                                         source);
+  const uint64_t n =
+      check_header_length(bytes.first(std::min<size_t>(8, bytes.size())), size, source);
 
   // bytes [8, 8+n): a JSON object starting with '{', padded at the end with spaces only.
   std::string_view header(reinterpret_cast<const char*>(bytes.data()) + 8, n);
@@ -388,8 +378,9 @@ SafetensorsContents deserialize_safetensors(std::span<const uint8_t> bytes,
              "__metadata__ maps strings to strings");
       for (const auto& [mkey, mvalue] : value.items()) {
         if (!mvalue.is_string())
-          fail(source, fmt::format("__metadata__ value of \"{}\" is {} ({}), not a string", mkey,
-                                   json_kind(mvalue), mvalue.dump()),
+          fail(source,
+               fmt::format("__metadata__ value of \"{}\" is {} ({}), not a string", mkey,
+                           json_kind(mvalue), mvalue.dump()),
                "metadata values must be strings; write numbers as text, e.g. \"3\"");
         contents.metadata[mkey] = mvalue.get<std::string>();
       }
@@ -406,100 +397,45 @@ SafetensorsContents deserialize_safetensors(std::span<const uint8_t> bytes,
   const Entry* previous = nullptr;
   for (const Entry& e : entries) {
     if (e.begin > expected)
-      fail(source, fmt::format("bytes [{}, {}) of the data belong to no tensor (a gap before '{}')",
-                               expected, e.begin, e.name),
+      fail(source,
+           fmt::format("bytes [{}, {}) of the data belong to no tensor (a gap before '{}')",
+                       expected, e.begin, e.name),
            "tensors must be stored back to back from offset 0");
     if (e.begin < expected)
-      fail(source, fmt::format("tensor '{}' at [{}, {}) overlaps '{}', which ends at {}", e.name,
-                               e.begin, e.end, previous != nullptr ? previous->name : "",
-                               expected),
+      fail(source,
+           fmt::format("tensor '{}' at [{}, {}) overlaps '{}', which ends at {}", e.name, e.begin,
+                       e.end, previous != nullptr ? previous->name : "", expected),
            "tensors must be stored back to back without sharing bytes");
     expected = e.end;
     previous = &e;
   }
   const uint64_t available = size - 8 - n;
   if (expected > available)
-    fail(source, fmt::format("the tensors need {} bytes of data but only {} are present",
-                             expected, available),
+    fail(source,
+         fmt::format("the tensors need {} bytes of data but only {} are present", expected,
+                     available),
          "the file is truncated (an interrupted download or write?)");
   if (expected < available)
-    fail(source, fmt::format("{} unexpected bytes follow the last tensor (data ends at file "
-                             "offset {}, the file is {} bytes)",
-                             available - expected, 8 + n + expected, size),
+    fail(source,
+         fmt::format("{} unexpected bytes follow the last tensor (data ends at file "
+                     "offset {}, the file is {} bytes)",
+                     available - expected, 8 + n + expected, size),
          "something was appended to the file, or the header was edited");
 
   const uint8_t* data = bytes.data() + 8 + n;
   for (const Entry& e : entries) {
     if (e.itemsize == 0)
-      fail(source, fmt::format("tensor '{}' has dtype {}, which minigrad cannot load", e.name,
-                               e.dtype),
+      fail(source,
+           fmt::format("tensor '{}' has dtype {}, which minigrad cannot load", e.name, e.dtype),
            "minigrad reads F32 and I64 (F64 is converted to float32)");
     contents.tensors.push_back(to_tensor(e, data + e.begin, source));
   }
   return contents;
 }
 
-void save_safetensors(const std::string& path, const StateDict& tensors,
-                      const Metadata& metadata) {
-  namespace fs = std::filesystem;
+void save_safetensors(const std::string& path, const StateDict& tensors, const Metadata& metadata) {
   const std::vector<uint8_t> bytes = serialize_safetensors(tensors, metadata);
-  if (path.empty())
-    throw std::invalid_argument("save_safetensors: empty path (HINT: give a file name such as "
-                                "model.safetensors)");
-  const fs::path target(path);
-  std::error_code ec;
-  if (fs::is_directory(target, ec))
-    fail_save(path, "it is a directory", "give a file name, e.g. " +
-                                             (target / "model.safetensors").string());
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  if (!fs::is_directory(dir, ec))
-    fail_save(path, fmt::format("directory '{}' does not exist", dir.string()),
-              fmt::format("create it first: mkdir -p {}", dir.string()));
-
-  // Write a temporary file beside the target, make it durable, then rename it over the target:
-  // a reader sees the old file or the complete new one, never a partial write.
-  static std::atomic<unsigned> counter{0};
-  int fd = -1;
-  std::string tmp_path;
-  for (int attempt = 0; fd < 0; ++attempt) {
-    tmp_path = fmt::format("{}.tmp.{}.{}", path, ::getpid(), counter++);
-    fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0 && (errno != EEXIST || attempt > 100))
-      fail_save(path, fmt::format("cannot create '{}': {}", tmp_path, std::strerror(errno)),
-                "check that the directory is writable");
-  }
-  TempFile tmp(tmp_path);
-  size_t written = 0;
-  while (written < bytes.size()) {
-    const ssize_t r = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) {
-      const int err = errno;
-      ::close(fd);
-      fail_save(path, fmt::format("writing '{}' failed: {}", tmp_path, std::strerror(err)),
-                "is the disk full?");
-    }
-    written += static_cast<size_t>(r);
-  }
-  if (::fsync(fd) != 0) {
-    const int err = errno;
-    ::close(fd);
-    fail_save(path, fmt::format("fsync of '{}' failed: {}", tmp_path, std::strerror(err)),
-              "is the disk full or failing?");
-  }
-  if (::close(fd) != 0)
-    fail_save(path, fmt::format("closing '{}' failed: {}", tmp_path, std::strerror(errno)),
-              "is the disk full?");
-  if (::rename(tmp_path.c_str(), path.c_str()) != 0)
-    fail_save(path, fmt::format("renaming '{}' to it failed: {}", tmp_path, std::strerror(errno)),
-              "is the target a directory, or on another file system?");
-  tmp.release();
-  // Make the rename itself durable; the file is complete either way, so errors are not fatal.
-  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    (void)::fsync(dir_fd);
-    ::close(dir_fd);
-  }
+  write_file_atomically(path, bytes, "save_safetensors");
 }
 
 SafetensorsContents load_safetensors_with_metadata(const std::string& path) {
@@ -518,8 +454,7 @@ SafetensorsContents load_safetensors_with_metadata(const std::string& path) {
   in.seekg(0, std::ios::end);
   const std::streamoff size = in.tellg();
   in.seekg(0, std::ios::beg);
-  if (size < 0)
-    throw std::runtime_error(fmt::format("load_safetensors: cannot read '{}'", path));
+  if (size < 0) throw std::runtime_error(fmt::format("load_safetensors: cannot read '{}'", path));
   std::vector<uint8_t> bytes(static_cast<size_t>(std::min<std::streamoff>(size, 8)));
   if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size())))
     throw std::runtime_error(fmt::format("load_safetensors: cannot read '{}'", path));
@@ -527,8 +462,8 @@ SafetensorsContents load_safetensors_with_metadata(const std::string& path) {
   (void)check_header_length(bytes, static_cast<uint64_t>(size), path);
   bytes.resize(static_cast<size_t>(size));
   if (!in.read(reinterpret_cast<char*>(bytes.data()) + 8, size - 8))
-    throw std::runtime_error(fmt::format("load_safetensors: reading '{}' failed after {} of {} bytes",
-                                         path, 8 + in.gcount(), size));
+    throw std::runtime_error(fmt::format(
+        "load_safetensors: reading '{}' failed after {} of {} bytes", path, 8 + in.gcount(), size));
   return deserialize_safetensors(bytes, path);
 }
 

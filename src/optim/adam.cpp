@@ -22,7 +22,10 @@ void check_adam_options(const std::string& name, const AdamOptions& o) {
 }
 
 AdamOptions as_adam_options(const AdamWOptions& o) {
-  return {.lr = o.lr, .betas = o.betas, .eps = o.eps, .weight_decay = o.weight_decay,
+  return {.lr = o.lr,
+          .betas = o.betas,
+          .eps = o.eps,
+          .weight_decay = o.weight_decay,
           .amsgrad = o.amsgrad};
 }
 

@@ -21,8 +21,7 @@ void LRScheduler::step() {
 StepLR::StepLR(Optimizer& optimizer, int64_t step_size, double gamma)
     : LRScheduler(optimizer), step_size_(step_size), gamma_(gamma) {
   if (step_size <= 0)
-    throw std::invalid_argument("StepLR: step_size must be >= 1, got " +
-                                std::to_string(step_size) +
+    throw std::invalid_argument("StepLR: step_size must be >= 1, got " + std::to_string(step_size) +
                                 " (HINT: the lr is multiplied by gamma every step_size epochs)");
   check_hyperparameter(std::isfinite(gamma) && gamma >= 0.0, "StepLR", "gamma", gamma,
                        "gamma must be a finite number >= 0, typically 0.1");

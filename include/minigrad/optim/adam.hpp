@@ -13,10 +13,10 @@
 namespace minigrad::optim {
 
 struct AdamOptions {
-  double lr = 1e-3;                       // γ
+  double lr = 1e-3;                            // γ
   std::array<double, 2> betas = {0.9, 0.999};  // β1, β2 in [0, 1)
-  double eps = 1e-8;                      // ε
-  double weight_decay = 0.0;              // λ, added to the gradient
+  double eps = 1e-8;                           // ε
+  double weight_decay = 0.0;                   // λ, added to the gradient
   bool amsgrad = false;
 };
 
@@ -25,7 +25,7 @@ struct AdamWOptions {
   double lr = 1e-3;
   std::array<double, 2> betas = {0.9, 0.999};
   double eps = 1e-8;
-  double weight_decay = 1e-2;             // λ, applied as θ ← θ − γλθ
+  double weight_decay = 1e-2;  // λ, applied as θ ← θ − γλθ
   bool amsgrad = false;
 };
 
@@ -48,11 +48,11 @@ class Adam : public Optimizer {
 
  private:
   AdamOptions options_;
-  bool decoupled_;  // AdamW
-  std::vector<int64_t> step_;              // all indexed like params_
+  bool decoupled_;             // AdamW
+  std::vector<int64_t> step_;  // all indexed like params_
   std::vector<Tensor> exp_avg_;
   std::vector<Tensor> exp_avg_sq_;
-  std::vector<Tensor> max_exp_avg_sq_;     // amsgrad only
+  std::vector<Tensor> max_exp_avg_sq_;  // amsgrad only
 };
 
 class AdamW : public Adam {
