@@ -1,14 +1,11 @@
 // The JSON report of a training run.
 #include "minigrad/train/report.hpp"
 
-#include <fmt/format.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
+#include <cstdint>
 #include <nlohmann/json.hpp>
-#include <stdexcept>
+#include <span>
+
+#include "minigrad/io/atomic_file.hpp"
 
 namespace minigrad::train {
 
@@ -25,6 +22,7 @@ std::string report_json(const TrainConfig& config, const TrainResult& r) {
   j["parameters"] = r.parameters;
   j["features"] = r.features;
   j["classes"] = r.classes;
+  j["peak_rss_mb"] = r.peak_rss_mb;
   j["config"] = {
       {"data", config.data_path},       {"train", config.train_path},
       {"test", config.test_path},       {"epochs", config.epochs},
@@ -41,24 +39,8 @@ std::string report_json(const TrainConfig& config, const TrainResult& r) {
 }
 
 void write_text_atomic(const std::string& path, const std::string& text) {
-  const std::string tmp = fmt::format("{}.tmp{}", path, static_cast<long>(getpid()));
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr)
-    throw std::runtime_error(fmt::format("cannot write '{}': {} (HINT: does the directory exist "
-                                         "and is it writable?)",
-                                         path, std::strerror(errno)));
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0 &&
-                  fsync(fileno(f)) == 0;
-  const int err = errno;
-  if (std::fclose(f) != 0 || !ok) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error(fmt::format("cannot write '{}': {}", path, std::strerror(ok ? errno : err)));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int rename_err = errno;
-    std::remove(tmp.c_str());
-    throw std::runtime_error(fmt::format("cannot write '{}': {}", path, std::strerror(rename_err)));
-  }
+  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
+  io::write_file_atomically(path, std::span<const uint8_t>(bytes, text.size()), "report");
 }
 
 }  // namespace minigrad::train

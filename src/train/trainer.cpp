@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -391,6 +392,10 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
     else
       std::fprintf(out, "(no confusion matrix for %d classes; is --label the right column?)\n", d.classes);
   }
+
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  r.peak_rss_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;  // KiB on Linux
 
   if (!c.save_path.empty()) {
     save_model(*model, d.test.transform(), c.save_path);
