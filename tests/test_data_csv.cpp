@@ -60,9 +60,11 @@ TEST_CASE("csv: the documents' layout, header detected, label first") {
   CHECK(t.label_index == 0);
   CHECK(t.column_names == std::vector<std::string>{"label", "pixel1", "pixel2", "pixel3"});
   CHECK(t.feature_names() == std::vector<std::string>{"pixel1", "pixel2", "pixel3"});
-  CHECK(t.features == std::vector<float>{0, 12, 255, 1, 2, 3});
-  CHECK(t.labels == std::vector<int32_t>{9, 0});
   CHECK(t.features_are_bytes);
+  CHECK(t.feature_bytes == std::vector<uint8_t>{0, 12, 255, 1, 2, 3});
+  CHECK(t.features.empty());  // no float copy of a byte table
+  CHECK(t.features_as_floats() == std::vector<float>{0, 12, 255, 1, 2, 3});
+  CHECK(t.labels == std::vector<int32_t>{9, 0});
   CHECK(t.num_classes() == 10);
   CHECK(t.first_data_line == 2);
   CHECK(t.line_of(1) == 3);
@@ -76,6 +78,8 @@ TEST_CASE("csv: header absent, auto-detected or forced") {
   CHECK(t.column_names == std::vector<std::string>{"column1", "column2", "column3"});
   CHECK(t.features == std::vector<float>{2.5f, 3, 4, 5});
   CHECK_FALSE(t.features_are_bytes);  // 2.5 is not a whole number
+  CHECK(t.feature_bytes.empty());
+  CHECK(t.features_as_floats() == t.features);
 
   // A numeric header ("0,1,2") is only a header when forced.
   const CsvTable forced = parse("0,1,2\n1,5,6\n", {.header = Header::Present});
@@ -102,7 +106,7 @@ TEST_CASE("csv: delimiters") {
     CHECK(t.rows == 2);
     CHECK(t.cols == 2);
     CHECK(t.labels == std::vector<int32_t>{3, 1});
-    CHECK(t.features == std::vector<float>{4, 5, 2, 0});
+    CHECK(t.features_as_floats() == std::vector<float>{4, 5, 2, 0});
   }
   // The wrong delimiter is reported, with a hint naming the one in use.
   const std::string msg = error_of([] { parse("label,a\n1,2;3\n"); });
@@ -126,7 +130,7 @@ TEST_CASE("csv: CRLF, BOM, quotes, spaces, blank lines at the end") {
   // CRLF without a final newline, and no header.
   const CsvTable u = parse("1,2\r\n3,4");
   CHECK(u.rows == 2);
-  CHECK(u.features == std::vector<float>{2, 4});
+  CHECK(u.features_as_floats() == std::vector<float>{2, 4});
 }
 
 TEST_CASE("csv: skip_rows for a count line") {
@@ -134,7 +138,7 @@ TEST_CASE("csv: skip_rows for a count line") {
   CHECK(t.has_header);
   CHECK(t.rows == 2);
   CHECK(t.first_data_line == 3);
-  CHECK(t.features == std::vector<float>{7, 8});
+  CHECK(t.features_as_floats() == std::vector<float>{7, 8});
   const std::string msg = error_of([] { parse("a\nb\n", {.skip_rows = 5}); });
   CHECK(has(msg, "has only 2 lines, but skip_rows is 5"));
 }
@@ -144,11 +148,11 @@ TEST_CASE("csv: label column by index, negative index, name, last, none") {
   const CsvTable by_last = parse(text, {.label = LabelColumn::last()});
   CHECK(by_last.label_index == 2);
   CHECK(by_last.labels == std::vector<int32_t>{3, 6});
-  CHECK(by_last.features == std::vector<float>{1, 2, 4, 5});
+  CHECK(by_last.features_as_floats() == std::vector<float>{1, 2, 4, 5});
 
   const CsvTable by_name = parse(text, {.label = LabelColumn::name("b")});
   CHECK(by_name.labels == std::vector<int32_t>{2, 5});
-  CHECK(by_name.features == std::vector<float>{1, 3, 4, 6});
+  CHECK(by_name.features_as_floats() == std::vector<float>{1, 3, 4, 6});
   CHECK(by_name.feature_names() == std::vector<std::string>{"a", "target"});
 
   CHECK(parse(text, {.label = LabelColumn::index(1)}).labels == std::vector<int32_t>{2, 5});
@@ -176,12 +180,66 @@ TEST_CASE("csv: label column by index, negative index, name, last, none") {
 
 TEST_CASE("csv: features_are_bytes only for whole numbers in 0..255") {
   CHECK(parse("1,0,255\n").features_are_bytes);
-  CHECK(parse("1,0,255.0\n").features_are_bytes);
+  // Byte values through the general parser (decimals, blanks, quotes, exponents) are bytes too.
+  const CsvTable general = parse("1,0,255.0\n2, 7 ,\"8\"\n3,1e2,0.0\n");
+  CHECK(general.features_are_bytes);
+  CHECK(general.feature_bytes == std::vector<uint8_t>{0, 255, 7, 8, 100, 0});
   CHECK_FALSE(parse("1,0,256\n").features_are_bytes);
   CHECK_FALSE(parse("1,-1,3\n").features_are_bytes);
   CHECK_FALSE(parse("1,0.5,3\n").features_are_bytes);
   // The label column does not count: a label of 300 keeps byte features.
   CHECK(parse("300,1,2\n").features_are_bytes);
+}
+
+TEST_CASE("csv: a byte table switches to floats at its first other value, values unchanged") {
+  // 40 rows of 3 byte features, one cell replaced by `cell` at (row r, feature j); r = -1 keeps
+  // every cell a byte. The reader holds bytes until that cell and floats from there on.
+  const auto table = [](int r, int j, const std::string& cell, float value,
+                        std::vector<float>* expected) {
+    std::string text = "label,a,b,c\n";
+    for (int i = 0; i < 40; ++i) {
+      text += std::to_string(i % 10);
+      for (int k = 0; k < 3; ++k) {
+        const int v = (i * 37 + k * 101) % 256;
+        const bool here = i == r && k == j;
+        text += ',' + (here ? cell : std::to_string(v));
+        expected->push_back(here ? value : static_cast<float>(v));
+      }
+      text += '\n';
+    }
+    return text;
+  };
+  std::vector<float> all_bytes;
+  const CsvTable pure = parse(table(-1, 0, "", 0.0f, &all_bytes));
+  CHECK(pure.features_are_bytes);
+  CHECK(pure.features.empty());
+  CHECK(pure.features_as_floats() == all_bytes);
+
+  struct Other {
+    std::string cell;
+    float value;
+  };
+  for (const Other& o : {Other{"256", 256.0f}, Other{"0.5", 0.5f}, Other{"-1", -1.0f},
+                         Other{"1234567890", 1234567890.0f}, Other{" 300 ", 300.0f}}) {
+    for (int r : {0, 17, 39}) {
+      for (int j : {0, 2}) {
+        CAPTURE(o.cell);
+        CAPTURE(r);
+        CAPTURE(j);
+        std::vector<float> expected;
+        const CsvTable t = parse(table(r, j, o.cell, o.value, &expected));
+        CHECK(t.rows == 40);
+        CHECK_FALSE(t.features_are_bytes);
+        CHECK(t.feature_bytes.empty());
+        CHECK(t.features == expected);
+        REQUIRE(t.labels.size() == 40);
+        CHECK(t.labels[39] == 9);
+      }
+    }
+  }
+  // Messages after the switch still name the right line and column.
+  CHECK(has(error_of([] { parse("label,a\n1,2\n3,0.5\n4,5\n5,x\n"); }),
+            "t.csv:5: column 2 ('a') holds 'x'"));
 }
 
 TEST_CASE("csv: numbers beyond the integer fast path") {
@@ -203,7 +261,7 @@ TEST_CASE("csv: rows mixing plain integers and other numbers parse the same") {
   CHECK(t.features == std::vector<float>{1, 2, 3, 4, 5, 6.5f, 7, 8, 9, 10, 11, 12});
   CHECK_FALSE(t.features_are_bytes);
   const CsvTable mid = parse("a,label,b\n1,2,3\n4,5,6\n", {.label = LabelColumn::index(1)});
-  CHECK(mid.features == std::vector<float>{1, 3, 4, 6});
+  CHECK(mid.feature_bytes == std::vector<uint8_t>{1, 3, 4, 6});
   CHECK(mid.labels == std::vector<int32_t>{2, 5});
 }
 

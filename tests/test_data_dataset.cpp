@@ -69,7 +69,16 @@ TEST_CASE("dataset: from_csv keeps bytes only when every feature is a byte") {
   CHECK(d.raw_value(1, 0) == 17.0f);
 
   CHECK_FALSE(Dataset::from_csv(parse_csv("label,p1\n3,0.5\n", "t.csv")).is_bytes());
-  CHECK_FALSE(Dataset::from_csv(parse_csv("label,p1\n3,5\n", "t.csv"), false).is_bytes());
+  // allow_bytes = false widens a byte table to floats, values unchanged.
+  const Dataset floats = Dataset::from_csv(parse_csv("label,p1\n3,5\n4,255\n", "t.csv"), false);
+  CHECK_FALSE(floats.is_bytes());
+  CHECK(floats.raw_value(0, 0) == 5.0f);
+  CHECK(floats.raw_value(1, 0) == 255.0f);
+  // A table that turns to floats on its last row keeps every earlier value.
+  const Dataset mixed = Dataset::from_csv(parse_csv("label,p1,p2\n3,0,255\n1,17,4.5\n", "t.csv"));
+  CHECK_FALSE(mixed.is_bytes());
+  CHECK(mixed.raw_value(0, 1) == 255.0f);
+  CHECK(mixed.raw_value(1, 1) == 4.5f);
   const Dataset none =
       Dataset::from_csv(parse_csv("a,b\n1,2\n", "t.csv", {.label = LabelColumn::none()}));
   CHECK_FALSE(none.has_labels());

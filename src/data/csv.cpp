@@ -1,7 +1,8 @@
-// CSV reader: the file is mapped into memory in one call and parsed in place. Rows of plain
-// non-negative integers (every Fashion-MNIST row) take a tight fast path; any other row goes
-// through the general parser (std::from_chars), which also writes the error messages. No
-// std::string per cell, no iostreams: the 133 MB training CSV loads in about a third of a second.
+// CSV reader, the table side: maps the file, decides header and label column, and assembles
+// the rows that csv_row.cpp tokenizes. Features are stored as bytes while every value so far is
+// a whole number in 0..255 (Fashion-MNIST: 47 MB instead of 188 MB of floats) and switch to
+// floats at the first value that is not. No std::string per cell, no iostreams: the 133 MB
+// training CSV loads in about a third of a second.
 #include "minigrad/data/csv.hpp"
 
 #include <fcntl.h>
@@ -11,14 +12,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
-#include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <limits>
-#include <memory>
 #include <system_error>
+
+#include "csv_row.hpp"
 
 namespace minigrad::data {
 
@@ -84,296 +84,24 @@ int32_t CsvTable::num_classes() const {
   return *std::max_element(labels.begin(), labels.end()) + 1;
 }
 
+std::vector<float> CsvTable::features_as_floats() const {
+  if (!features_are_bytes) return features;
+  return std::vector<float>(feature_bytes.begin(), feature_bytes.end());
+}
+
 namespace {
 
-// ---- one cell ----
-
-enum class CellStatus { Ok, Empty, NotANumber, NotFinite, Unterminated };
-
-struct Cell {
-  CellStatus status = CellStatus::Ok;
-  double value = 0.0;           // exact for the fast path; from_chars<double> otherwise
-  bool whole_byte = false;      // a whole number in 0..255
-  const char* begin = nullptr;  // the cell's text, for messages
-  const char* end = nullptr;    // where parsing stopped: the delimiter or the line end
-};
-
-inline bool is_blank(char c, char delimiter) { return (c == ' ' || c == '\t') && c != delimiter; }
-
-inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
-
-// Parses one cell starting at p; stops at the delimiter or line_end (never past them).
-inline Cell parse_cell(const char* p, const char* line_end, char delimiter) {
-  Cell cell;
-  while (p < line_end && is_blank(*p, delimiter)) ++p;
-  cell.begin = p;
-  const bool quoted = p < line_end && *p == '"';
-  if (quoted) ++p;
-  const char* num = p;
-
-  // Fast path: up to 9 decimal digits fit in uint32_t and are exact in double.
-  uint32_t v = 0;
-  int digits = 0;
-  while (p < line_end && is_digit(*p) && digits < 9) {
-    v = v * 10 + static_cast<uint32_t>(*p - '0');
-    ++p;
-    ++digits;
-  }
-  const bool fast = digits > 0 && (p == line_end || (!is_digit(*p) && *p != '.' && *p != 'e' &&
-                                                     *p != 'E' && *p != 'x' && *p != 'X'));
-  if (fast) {
-    cell.value = v;
-    cell.whole_byte = v <= 255;
-  } else {
-    p = num;
-    if (p < line_end && *p == '+') ++p;  // from_chars rejects a leading '+'
-    double d = 0.0;
-    auto [ptr, ec] = std::from_chars(p, line_end, d);
-    if (ptr == p) {
-      // Nothing numeric here: empty, or text. Find the end of the cell for the message.
-      const char* e = p;
-      while (e < line_end && *e != delimiter) ++e;
-      const char* b = num;
-      bool empty = true;
-      for (const char* q = b; q < e; ++q) {
-        if (!is_blank(*q, delimiter) && *q != '"') empty = false;
-      }
-      cell.status = empty ? CellStatus::Empty : CellStatus::NotANumber;
-      cell.end = e;
-      return cell;
-    }
-    p = ptr;
-    if (ec == std::errc::result_out_of_range || !std::isfinite(d)) {
-      cell.status = CellStatus::NotFinite;
-      cell.value = d;
-      cell.end = p;
-      return cell;
-    }
-    cell.value = d;
-    cell.whole_byte = d >= 0.0 && d <= 255.0 && d == std::floor(d);
-  }
-  while (p < line_end && is_blank(*p, delimiter)) ++p;
-  if (quoted) {
-    if (p >= line_end || *p != '"') {
-      cell.status =
-          (p < line_end && *p != delimiter) ? CellStatus::NotANumber : CellStatus::Unterminated;
-      while (p < line_end && *p != delimiter) ++p;
-      cell.end = p;
-      return cell;
-    }
-    ++p;
-    while (p < line_end && is_blank(*p, delimiter)) ++p;
-  }
-  if (p < line_end && *p != delimiter) {
-    // Trailing text after a number ("12abc", "1.5.3").
-    cell.status = CellStatus::NotANumber;
-    while (p < line_end && *p != delimiter) ++p;
-  }
-  cell.end = p;
-  return cell;
-}
-
-// ---- lines ----
-
-struct Line {
-  const char* begin;
-  const char* end;   // '\r' of a CRLF excluded
-  const char* next;  // start of the next line
-};
-
-inline Line next_line(const char* p, const char* text_end) {
-  const void* nl = std::memchr(p, '\n', static_cast<size_t>(text_end - p));
-  const char* e = nl ? static_cast<const char*>(nl) : text_end;
-  Line line{p, e, nl ? e + 1 : text_end};
-  if (line.end > line.begin && line.end[-1] == '\r') --line.end;
-  return line;
-}
-
-bool is_blank_line(const Line& line) {
-  for (const char* p = line.begin; p < line.end; ++p) {
-    if (*p != ' ' && *p != '\t' && *p != '\r') return false;
-  }
-  return true;
-}
-
-int64_t count_fields(const Line& line, char delimiter) {
-  return 1 + std::count(line.begin, line.end, delimiter);
-}
-
-std::string_view trimmed_cell(const char* b, const char* e, char delimiter) {
-  while (b < e && is_blank(*b, delimiter)) ++b;
-  while (e > b && is_blank(e[-1], delimiter)) --e;
-  if (e - b >= 2 && *b == '"' && e[-1] == '"') {
-    ++b;
-    --e;
-  }
-  return {b, static_cast<size_t>(e - b)};
-}
-
-// Text of a cell for a message, shortened so a binary file does not flood the terminal.
-std::string shown(const char* b, const char* e) {
-  std::string s(b, static_cast<size_t>(std::min<ptrdiff_t>(e - b, 40)));
-  if (e - b > 40) s += "...";
-  return s;
-}
-
-std::string delimiter_name(char d) {
-  switch (d) {
-    case ',':
-      return "','";
-    case ';':
-      return "';'";
-    case '\t':
-      return "tab";
-    case ' ':
-      return "space";
-    default:
-      return fmt::format("'{}'", d);
-  }
-}
-
-// Everything read_csv needs to build a message for one cell.
-struct Parser {
-  const std::string& name;
-  const CsvOptions& options;
-  std::vector<std::string> column_names;
-
-  std::string column(int64_t j) const {
-    if (static_cast<size_t>(j) < column_names.size() && !column_names[j].empty() &&
-        column_names[j] != fmt::format("column{}", j + 1)) {
-      return fmt::format("column {} ('{}')", j + 1, column_names[j]);
-    }
-    return fmt::format("column {}", j + 1);
-  }
-
-  [[noreturn]] void fail(int64_t line, const std::string& what) const {
-    throw DataError(fmt::format("{}:{}: {}", name, line, what));
-  }
-
-  [[noreturn]] void fail_cell(int64_t line, int64_t j, const Cell& cell) const {
-    const std::string text = shown(cell.begin, cell.end);
-    switch (cell.status) {
-      case CellStatus::Empty:
-        fail(line, fmt::format("{} is empty, expected a number (HINT: missing values are not "
-                               "supported; fill or drop the row)",
-                               column(j)));
-      case CellStatus::NotFinite:
-        fail(line, fmt::format("{} holds '{}', expected a finite number (HINT: NaN and infinite "
-                               "values are not supported; fill or drop the row)",
-                               column(j), text));
-      case CellStatus::Unterminated:
-        fail(line, fmt::format("{}: the quote in '{}' is never closed", column(j), text));
-      default:
-        fail(line, fmt::format("{} holds '{}', expected a number (HINT: is the delimiter {} "
-                               "right? Only numeric tables can be read)",
-                               column(j), text, delimiter_name(options.delimiter)));
-    }
-  }
-};
-
-// ---- rows ----
-
-// The common case, tried first on every row: each cell a plain integer of 1 to 9 digits right
-// between delimiters (no spaces, quotes, signs or decimals), as in every Fashion-MNIST row.
-// Returns false to hand the row to RowParser, which handles everything else and the errors.
-// (A branch-free 4-byte SWAR digit parser was tried here: slower on this machine.)
-inline bool parse_row_fast(const Line& line, int64_t num_fields, int64_t label, char delim,
-                           float* out, int32_t* label_out, uint32_t* or_out) {
-  const char* c = line.begin;
-  const char* const e = line.end;
-  uint32_t all_or = 0;
-  for (int64_t j = 0; j < num_fields; ++j) {
-    const char* const s = c;
-    uint32_t v = 0;
-    while (c < e && is_digit(*c)) {
-      v = v * 10 + static_cast<uint32_t>(*c - '0');
-      ++c;
-    }
-    if (c == s || c - s > 9) return false;
-    if (j + 1 < num_fields) {
-      if (c >= e || *c != delim) return false;
-      ++c;
-    } else if (c != e) {
-      return false;
-    }
-    if (j == label) {
-      *label_out = static_cast<int32_t>(v);
-    } else {
-      *out++ = static_cast<float>(v);
-      all_or |= v;
-    }
-  }
-  *or_out |= all_or;
-  return true;
-}
-
-// Any row: quotes, spaces, signs, decimals and exponents, and every error message.
-struct RowParser {
-  const Parser& parser;
-  int64_t num_fields;
-  int64_t label;
-  char delim;
-  std::string expected_from;  // " (as in the header on line 1)" or ""
-
-  void parse(const Line& line, int64_t line_no, float* out, int32_t* label_out,
-             bool* all_bytes) const {
-    if (is_blank_line(line)) {
-      parser.fail(line_no,
-                  "blank line between rows (HINT: delete it; blank lines are only allowed at "
-                  "the end)");
-    }
-    const char* c = line.begin;
-    for (int64_t j = 0; j < num_fields; ++j) {
-      const Cell cell = parse_cell(c, line.end, delim);
-      const bool at_end = cell.end == line.end;
-      if (cell.status != CellStatus::Ok || at_end != (j == num_fields - 1)) {
-        // Counting the fields only now keeps the common path to one pass over the line.
-        const int64_t found = count_fields(line, delim);
-        if (found != num_fields) {
-          parser.fail(line_no, fmt::format("expected {} fields{}, found {} (HINT: is a value {}?)",
-                                           num_fields, expected_from, found,
-                                           found < num_fields ? "missing" : "extra"));
-        }
-        Cell bad = cell;
-        if (bad.status == CellStatus::Ok) bad.status = CellStatus::NotANumber;
-        parser.fail_cell(line_no, j, bad);
-      }
-      if (j == label) {
-        *label_out = checked_label(cell, line_no, j);
-      } else {
-        const float f = static_cast<float>(cell.value);
-        if (!std::isfinite(f)) {  // finite in double, beyond float's range
-          Cell bad = cell;
-          bad.status = CellStatus::NotFinite;
-          parser.fail_cell(line_no, j, bad);
-        }
-        *out++ = f;
-        *all_bytes = *all_bytes && cell.whole_byte;
-      }
-      c = at_end ? line.end : cell.end + 1;
-    }
-  }
-
-  int32_t checked_label(const Cell& cell, int64_t line_no, int64_t j) const {
-    const double v = cell.value;
-    const std::string text = shown(cell.begin, cell.end);
-    if (v != std::floor(v)) {
-      parser.fail(line_no, fmt::format("{}: label {} is not a whole number (expected a class id "
-                                       "0, 1, 2, ...; HINT: is the label column right? It is {})",
-                                       parser.column(j), text, parser.options.label.str()));
-    }
-    if (v < 0) {
-      parser.fail(line_no, fmt::format("{}: label {} is negative (expected a class id 0, 1, 2, "
-                                       "...)",
-                                       parser.column(j), text));
-    }
-    if (v > std::numeric_limits<int32_t>::max()) {
-      parser.fail(line_no,
-                  fmt::format("{}: label {} is too large for a class id", parser.column(j), text));
-    }
-    return static_cast<int32_t>(v);
-  }
-};
+using csv_detail::Cell;
+using csv_detail::CellStatus;
+using csv_detail::count_fields;
+using csv_detail::delimiter_name;
+using csv_detail::fail_at;
+using csv_detail::is_blank_line;
+using csv_detail::Line;
+using csv_detail::next_line;
+using csv_detail::parse_cell;
+using csv_detail::RowReader;
+using csv_detail::trimmed_cell;
 
 // ---- the whole file in memory ----
 
@@ -443,6 +171,62 @@ void advise_huge_pages(void* data, size_t bytes) {
 #endif
 }
 
+// The bytes read so far become floats (exactly: every byte is a float), for a table that has
+// just shown a value outside 0..255 or a fraction. Room for `bound` rows is reserved as before.
+void widen_to_floats(CsvTable& table, size_t bound) {
+  table.features.reserve(bound * static_cast<size_t>(table.cols));
+  advise_huge_pages(table.features.data(), table.features.capacity() * sizeof(float));
+  table.features.assign(table.feature_bytes.begin(), table.feature_bytes.end());
+  std::vector<uint8_t>().swap(table.feature_bytes);
+  table.features_are_bytes = false;
+}
+
+// Every data row from p to text_end (line_no is p's line, `bound` an upper bound on the rows)
+// into the table: into feature_bytes while every value is a whole number in 0..255, into
+// features from the first row that has another value. A table of pixels never holds floats.
+void read_rows(const RowReader& rows, const char* p, const char* text_end, int64_t line_no,
+               size_t bound, CsvTable& table) {
+  const auto cols = static_cast<size_t>(table.cols);
+  table.features_are_bytes = true;
+  table.feature_bytes.reserve(bound * cols);
+  advise_huge_pages(table.feature_bytes.data(), table.feature_bytes.capacity());
+  if (table.label_index >= 0) table.labels.reserve(bound);
+  std::vector<float> row(cols);  // a row for the general reader while the table is bytes
+  while (p < text_end) {
+    const Line line = next_line(p, text_end);
+    int32_t y = 0;
+    if (table.features_are_bytes) {
+      std::vector<uint8_t>& bytes = table.feature_bytes;
+      const size_t mark = bytes.size();
+      bytes.resize(mark + cols);  // one row: stays in cache
+      if (!rows.read_plain(line, bytes.data() + mark, &y)) {
+        bool all_bytes = true;
+        rows.read(line, line_no, row.data(), &y, &all_bytes);
+        if (all_bytes) {
+          std::transform(row.begin(), row.end(), bytes.begin() + static_cast<ptrdiff_t>(mark),
+                         [](float v) { return static_cast<uint8_t>(v); });
+        } else {
+          bytes.resize(mark);
+          widen_to_floats(table, bound);
+          table.features.insert(table.features.end(), row.begin(), row.end());
+        }
+      }
+    } else {
+      const size_t mark = table.features.size();
+      table.features.resize(mark + cols);
+      float* out = table.features.data() + mark;
+      if (!rows.read_plain(line, out, &y)) {
+        bool all_bytes = true;  // no longer needed: the table stays floats
+        rows.read(line, line_no, out, &y, &all_bytes);
+      }
+    }
+    if (table.label_index >= 0) table.labels.push_back(y);
+    ++table.rows;
+    ++line_no;
+    p = line.next;
+  }
+}
+
 }  // namespace
 
 CsvTable parse_csv(std::string_view text, const std::string& name, const CsvOptions& options) {
@@ -454,7 +238,6 @@ CsvTable parse_csv(std::string_view text, const std::string& name, const CsvOpti
     throw std::invalid_argument("read_csv: the delimiter cannot be a newline or a quote");
   }
   const char delim = options.delimiter;
-  Parser parser{name, options, {}};
 
   // UTF-8 byte order mark, as written by Excel.
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
@@ -492,7 +275,7 @@ CsvTable parse_csv(std::string_view text, const std::string& name, const CsvOpti
   // ---- first line: header or data? ----
   const Line first = next_line(p, text_end);
   if (is_blank_line(first)) {
-    parser.fail(line_no, "the first line is blank, expected a header or a row of numbers");
+    fail_at(name, line_no, "the first line is blank, expected a header or a row of numbers");
   }
   const int64_t num_fields = count_fields(first, delim);
   bool has_header = options.header == Header::Present;
@@ -526,10 +309,10 @@ CsvTable parse_csv(std::string_view text, const std::string& name, const CsvOpti
     for (int64_t j = 0; j < num_fields; ++j)
       table.column_names.push_back(fmt::format("column{}", j + 1));
   }
-  parser.column_names = table.column_names;
   table.first_data_line = line_no;
   if (p >= text_end) {
-    parser.fail(line_no - 1, fmt::format("has a header ({} columns) but no data rows", num_fields));
+    fail_at(name, line_no - 1,
+            fmt::format("has a header ({} columns) but no data rows", num_fields));
   }
 
   // ---- which column is the label ----
@@ -549,26 +332,28 @@ CsvTable parse_csv(std::string_view text, const std::string& name, const CsvOpti
         some += (j ? ", " : "") + table.column_names[j];
       }
       if (table.column_names.size() > 5) some += ", ...";
-      parser.fail(line_no - 1, fmt::format("no column named '{}' for the labels (the columns are "
-                                           "{})",
-                                           lc.name_value(), some));
+      fail_at(name, line_no - 1,
+              fmt::format("no column named '{}' for the labels (the columns are "
+                          "{})",
+                          lc.name_value(), some));
     }
     label = it - table.column_names.begin();
   } else if (!lc.is_none()) {
     label = lc.index_value() < 0 ? num_fields + lc.index_value() : lc.index_value();
     if (label < 0 || label >= num_fields) {
-      parser.fail(line_no, fmt::format("the label column is {} but rows have {} fields (HINT: "
-                                       "indices run from 0 to {}, or -1 for the last)",
-                                       lc.str(), num_fields, num_fields - 1));
+      fail_at(name, line_no,
+              fmt::format("the label column is {} but rows have {} fields (HINT: "
+                          "indices run from 0 to {}, or -1 for the last)",
+                          lc.str(), num_fields, num_fields - 1));
     }
   }
   table.label_index = label;
   table.cols = num_fields - (label >= 0 ? 1 : 0);
   if (table.cols == 0) {
-    parser.fail(has_header ? line_no - 1 : line_no,
-                fmt::format("the only column is the label: there are no feature columns "
-                            "(HINT: is the delimiter {} right?)",
-                            delimiter_name(delim)));
+    fail_at(name, has_header ? line_no - 1 : line_no,
+            fmt::format("the only column is the label: there are no feature columns "
+                        "(HINT: is the delimiter {} right?)",
+                        delimiter_name(delim)));
   }
 
   // ---- data rows ----
@@ -576,29 +361,9 @@ CsvTable parse_csv(std::string_view text, const std::string& name, const CsvOpti
   // pass over the text. Reserving that bound costs address space only: pages are touched as
   // rows are written.
   const auto bound = static_cast<size_t>(text_end - p) / static_cast<size_t>(2 * num_fields) + 1;
-  table.features.reserve(bound * static_cast<size_t>(table.cols));
-  advise_huge_pages(table.features.data(), table.features.capacity() * sizeof(float));
-  if (label >= 0) table.labels.reserve(bound);
-  const RowParser rows{
-      parser, num_fields, label, delim,
-      has_header ? fmt::format(" (as in the header on line {})", line_no - 1) : std::string()};
-  uint32_t fast_or = 0;  // OR of every integer the fast path stored: <= 255 iff all bytes
-  bool general_bytes = true;
-  while (p < text_end) {
-    const Line line = next_line(p, text_end);
-    const size_t mark = table.features.size();
-    table.features.resize(mark + static_cast<size_t>(table.cols));  // one row: stays in cache
-    float* out = table.features.data() + mark;
-    int32_t y = 0;
-    if (!parse_row_fast(line, num_fields, label, delim, out, &y, &fast_or)) {
-      rows.parse(line, line_no, out, &y, &general_bytes);
-    }
-    if (label >= 0) table.labels.push_back(y);
-    ++table.rows;
-    ++line_no;
-    p = line.next;
-  }
-  table.features_are_bytes = (fast_or >> 8) == 0 && general_bytes;
+  const RowReader rows(name, options, table.column_names, num_fields, label,
+                       has_header ? line_no - 1 : 0);
+  read_rows(rows, p, text_end, line_no, bound, table);
   return table;
 }
 

@@ -128,15 +128,15 @@ Dataset Dataset::from_floats(std::vector<float> features, std::vector<int32_t> l
 
 Dataset Dataset::from_csv(CsvTable&& table, bool allow_bytes) {
   std::vector<int32_t> labels = std::move(table.labels);
-  if (allow_bytes && table.features_are_bytes) {
-    // The reader checked that every value is a whole number in 0..255: the cast is exact.
-    std::vector<uint8_t> bytes(table.features.size());
-    std::transform(table.features.begin(), table.features.end(), bytes.begin(),
-                   [](float v) { return static_cast<uint8_t>(v); });
-    std::vector<float>().swap(table.features);  // release the float copy now
-    return from_bytes(std::move(bytes), std::move(labels), table.cols);
+  if (!table.features_are_bytes) {
+    return from_floats(std::move(table.features), std::move(labels), table.cols);
   }
-  return from_floats(std::move(table.features), std::move(labels), table.cols);
+  if (allow_bytes) {
+    return from_bytes(std::move(table.feature_bytes), std::move(labels), table.cols);
+  }
+  std::vector<float> floats = table.features_as_floats();
+  std::vector<uint8_t>().swap(table.feature_bytes);  // the bytes are no longer needed
+  return from_floats(std::move(floats), std::move(labels), table.cols);
 }
 
 Dataset Dataset::from_idx(const IdxImages& images, const IdxLabels& labels) {

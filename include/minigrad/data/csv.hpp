@@ -65,18 +65,22 @@ struct CsvOptions {
   LabelColumn label = LabelColumn();
 };
 
-/// A numeric table: features (rows, cols) row-major plus one integer label per row.
+/// A numeric table: features (rows, cols) row-major plus one integer label per row. The features
+/// sit in one of two vectors, the other left empty: `feature_bytes` when every value is a whole
+/// number in 0..255 (features_are_bytes; pixels take a quarter of the memory), `features` as
+/// floats otherwise.
 struct CsvTable {
   std::string path;                       // as given to read_csv, for messages
   std::vector<std::string> column_names;  // every column in file order; "column1".. if no header
   bool has_header = false;
   int64_t label_index = -1;  // index into column_names, -1 if no label column
   int64_t rows = 0;
-  int64_t cols = 0;                 // feature columns (the label column excluded)
-  std::vector<float> features;      // rows x cols, row-major
-  std::vector<int32_t> labels;      // rows values >= 0; empty if no label column
-  bool features_are_bytes = false;  // every feature is a whole number in 0..255
-  int64_t first_data_line = 1;      // 1-based line number of row 0
+  int64_t cols = 0;                    // feature columns (the label column excluded)
+  std::vector<float> features;         // rows x cols, row-major; empty if features_are_bytes
+  std::vector<uint8_t> feature_bytes;  // rows x cols, row-major, if features_are_bytes
+  std::vector<int32_t> labels;         // rows values >= 0; empty if no label column
+  bool features_are_bytes = false;     // every feature is a whole number in 0..255
+  int64_t first_data_line = 1;         // 1-based line number of row 0
 
   /// 1-based line number of data row `row`, for messages.
   int64_t line_of(int64_t row) const { return first_data_line + row; }
@@ -84,6 +88,8 @@ struct CsvTable {
   std::vector<std::string> feature_names() const;
   /// Largest label + 1 (0 when there are no labels).
   int32_t num_classes() const;
+  /// Every feature as a float, rows x cols row-major, whichever vector holds them (a copy).
+  std::vector<float> features_as_floats() const;
 };
 
 /// Reads a numeric CSV file. Throws DataError on anything malformed: missing/empty file, a

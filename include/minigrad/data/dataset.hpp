@@ -47,8 +47,8 @@ class Dataset {
   /// features (N, F) as floats, row-major; labels as in from_bytes.
   static Dataset from_floats(std::vector<float> features, std::vector<int32_t> labels,
                              int64_t num_features);
-  /// From a parsed CSV: stored as bytes when every feature is a whole number in 0..255 and
-  /// `allow_bytes` is set, as floats otherwise. The table's features are moved out.
+  /// From a parsed CSV: stored as bytes when the table holds bytes (every feature a whole number
+  /// in 0..255) and `allow_bytes` is set, as floats otherwise. The table's features are moved out.
   static Dataset from_csv(CsvTable&& table, bool allow_bytes = true);
   /// From Fashion-MNIST-style IDX files: F = rows * cols byte features. Checks the counts match.
   static Dataset from_idx(const IdxImages& images, const IdxLabels& labels);
