@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "minigrad/autograd.hpp"
+#include "minigrad/backend/gemm_kernels.hpp"
 
 namespace minigrad {
 
@@ -79,6 +80,9 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
     for (int64_t i = 0; i < m * n; ++i) c[i] = beta == 0.0f ? 0.0f : beta * c[i];
     return;
   }
+  // Small products go to minigrad's own register-tiled kernels when the CPU has them
+  // (backend/gemm_kernels.hpp); the rest to OpenBLAS.
+  if (kernels::gemm(transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c)) return;
   // Row-major op(A) (m, k) is stored (m, k) with leading dimension k, or (k, m) with m.
   cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
               transpose_b ? CblasTrans : CblasNoTrans, static_cast<int>(m), static_cast<int>(n),

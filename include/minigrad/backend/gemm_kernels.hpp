@@ -1,0 +1,38 @@
+// minigrad's own sgemm kernels for the small products of MLP training (batch x features by
+// features x units), where OpenBLAS spends much of each call packing operands that are used only a
+// few times. Register-tiled loops for AVX-512 and for AVX2+FMA, picked at run time from the CPU;
+// everything else (other CPUs, Aᵀ·Bᵀ, large products) stays with OpenBLAS.
+#pragma once
+
+#include <cstdint>
+
+namespace minigrad::kernels {
+
+/// The instruction set of the tiled kernels in use.
+enum class Isa { None, Avx2, Avx512 };
+
+/// Chosen once from the CPU and the environment variable MINIGRAD_GEMM: "auto" (default: the
+/// widest the CPU supports), "avx512", "avx2" (if the CPU has it) or "blas" (OpenBLAS only).
+Isa isa();
+/// "AVX-512", "AVX2" or "none", for the kernel line the apps print.
+const char* isa_name();
+
+/// C (m, n) = alpha·op(A)·op(B) + beta·C, row-major, op(X) = Xᵀ when its flag is set; the same
+/// contract as cblas_sgemm with tight leading dimensions. Returns false, touching nothing, when the
+/// tiled kernels do not take this product (the caller then uses OpenBLAS).
+bool gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
+          const float* a, const float* b, float beta, float* c);
+
+/// Runs the tiled kernels of `isa` regardless of the size policy (for tests); false if this CPU
+/// cannot run them or the product is Aᵀ·Bᵀ.
+bool gemm_with(Isa isa, bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
+               float alpha, const float* a, const float* b, float beta, float* c);
+
+namespace detail {
+bool gemm_avx512(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
+                 const float* a, const float* b, float beta, float* c);
+bool gemm_avx2(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
+               const float* a, const float* b, float beta, float* c);
+}  // namespace detail
+
+}  // namespace minigrad::kernels

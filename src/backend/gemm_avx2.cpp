@@ -1,0 +1,46 @@
+// The tiled sgemm of gemm_tiles.hpp for AVX2 with FMA (8 floats a register, 16 registers): dot
+// tiles of 3x4 accumulators, outer-product tiles of 6 rows by 2 vectors (16 columns), masked
+// loads and stores at the edges. Compiled alone with -mavx2 -mfma (see CMakeLists.txt);
+// gemm_kernels.cpp calls it only on a CPU that reports AVX2 and FMA.
+#include <immintrin.h>
+
+#include "gemm_tiles.hpp"
+#include "minigrad/backend/gemm_kernels.hpp"
+
+namespace {
+
+struct Avx2 {
+  using R = __m256;
+  using Mask = __m256i;
+  static constexpr int W = 8;
+  static constexpr int kDotMR = 3, kDotNR = 4;      // 12 accumulators + 3 + 1 loads
+  static constexpr int kOuterMR = 6, kOuterNV = 2;  // 12 accumulators + 2 loads + 1 broadcast
+  static R zero() { return _mm256_setzero_ps(); }
+  static R broadcast(float x) { return _mm256_set1_ps(x); }
+  // Lane l is on when l < lanes (maskload/maskstore look at each lane's sign bit).
+  static Mask mask(int lanes) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+  static R load(const float* p) { return _mm256_loadu_ps(p); }
+  static R load(const float* p, Mask m) { return _mm256_maskload_ps(p, m); }
+  static void store(float* p, R x, Mask m) { _mm256_maskstore_ps(p, m, x); }
+  static R fmadd(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }
+  static R mul(R a, R b) { return _mm256_mul_ps(a, b); }
+  static float reduce_add(R x) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+  }
+};
+
+}  // namespace
+
+namespace minigrad::kernels::detail {
+
+bool gemm_avx2(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
+               const float* a, const float* b, float beta, float* c) {
+  return gemm_tiled<Avx2>(transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c);
+}
+
+}  // namespace minigrad::kernels::detail
