@@ -27,6 +27,19 @@ float Generator::normal() {
   return static_cast<float>(std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2));
 }
 
+void Generator::bernoulli_fill(float* out, int64_t n, float p, float value) {
+  // u/2^24 < p  <=>  u < p·2^24  <=>  u < ceil(p·2^24) for a whole number u in [0, 2^24).
+  const double scaled = std::ceil(static_cast<double>(p) * 16777216.0);
+  const uint64_t threshold = scaled <= 0.0 ? 0 : scaled >= 16777216.0 ? 16777216 : static_cast<uint64_t>(scaled);
+  int64_t i = 0;
+  for (; i + 1 < n; i += 2) {
+    const uint64_t r = next_u64();
+    out[i] = (r >> 40) < threshold ? value : 0.0f;
+    out[i + 1] = ((r >> 8) & 0xFFFFFFu) < threshold ? value : 0.0f;
+  }
+  if (i < n) out[i] = (next_u64() >> 40) < threshold ? value : 0.0f;
+}
+
 uint64_t Generator::randint(uint64_t n) {
   if (n == 0) throw std::invalid_argument("Generator::randint: n must be > 0");
   // Rejection sampling: drop the top partial block so every residue is equally likely.

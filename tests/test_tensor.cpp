@@ -79,6 +79,31 @@ TEST_CASE("seeded random factories are reproducible and have the right distribut
   for (float v : w.to_vector()) CHECK((v >= -2.0f && v < 3.0f));
 }
 
+TEST_CASE("bernoulli_fill draws two 24-bit uniforms per 64 bits, tested as bernoulli() tests one") {
+  // Against the definition, bit by bit: out[2j] from bits 40-63 of draw j, out[2j+1] from 8-31.
+  Generator g(5), ref(5);
+  std::vector<float> out(7);
+  g.bernoulli_fill(out.data(), 7, 0.3f, 2.5f);
+  const auto below = [](uint64_t u24, float p) { return static_cast<double>(u24) / 16777216.0 < p; };
+  for (int j = 0; j < 4; ++j) {
+    const uint64_t r = ref.next_u64();
+    CHECK(out[2 * j] == (below(r >> 40, 0.3f) ? 2.5f : 0.0f));
+    if (2 * j + 1 < 7) CHECK(out[2 * j + 1] == (below((r >> 8) & 0xFFFFFF, 0.3f) ? 2.5f : 0.0f));
+  }
+  CHECK(g.next_u64() == ref.next_u64());  // 7 values took exactly 4 draws
+
+  // The rate over many values, and the two ends.
+  std::vector<float> big(100000);
+  g.bernoulli_fill(big.data(), 100000, 0.7f, 1.0f);
+  double kept = 0;
+  for (float v : big) kept += v;
+  CHECK(std::fabs(kept / 100000.0 - 0.7) < 0.006);  // 4 standard errors: 4·sqrt(.21/1e5) = 0.0058
+  g.bernoulli_fill(big.data(), 1000, 0.0f, 1.0f);
+  for (int i = 0; i < 1000; ++i) CHECK(big[static_cast<size_t>(i)] == 0.0f);
+  g.bernoulli_fill(big.data(), 1000, 1.0f, 3.0f);
+  for (int i = 0; i < 1000; ++i) CHECK(big[static_cast<size_t>(i)] == 3.0f);
+}
+
 TEST_CASE("a Tensor is a handle: copies share data and grad") {
   Tensor a = Tensor::zeros({3}).requires_grad_();
   Tensor b = a;

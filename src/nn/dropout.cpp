@@ -34,7 +34,7 @@ Tensor Dropout::forward(const Tensor& x) {
     mask.fill_(0.0f);  // everything dropped; no 1/(1-p) = inf to multiply by 0 into NaN
   } else {
     const float keep = 1.0f - p_, scale = 1.0f / keep;
-    for (int64_t i = 0; i < n; ++i) m[i] = gen_.bernoulli(keep) ? scale : 0.0f;
+    gen_.bernoulli_fill(m, n, keep, scale);
   }
   Tensor y = Tensor::empty(x.shape());
   const float* xs = x.data();
