@@ -11,16 +11,19 @@
 namespace minigrad {
 
 Tensor relu(const Tensor& x) {
+  // n is read once: with x.numel() in the loop condition the compiler must assume a store to
+  // py may change it, and leaves the loop scalar.
+  const int64_t n = x.numel();
   Tensor y = Tensor::empty(x.shape());
   const float* px = x.data();
   float* py = y.data();
-  for (int64_t i = 0; i < x.numel(); ++i) py[i] = px[i] < 0.0f ? 0.0f : px[i];  // keeps NaN
+  for (int64_t i = 0; i < n; ++i) py[i] = px[i] < 0.0f ? 0.0f : px[i];  // keeps NaN
   // dx = dy · [x > 0]   (0 at exactly x = 0, as in PyTorch)
-  return record(y, "relu", {x}, [x](const Tensor& dy) {
+  return record(y, "relu", {x}, [x, n](const Tensor& dy) {
     float* dx = grad_buffer(x);
     const float* g = dy.data();
     const float* in = x.data();
-    for (int64_t i = 0; i < x.numel(); ++i) dx[i] += in[i] > 0.0f ? g[i] : 0.0f;
+    for (int64_t i = 0; i < n; ++i) dx[i] += in[i] > 0.0f ? g[i] : 0.0f;
   });
 }
 
