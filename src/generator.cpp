@@ -30,14 +30,23 @@ float Generator::normal() {
 void Generator::bernoulli_fill(float* out, int64_t n, float p, float value) {
   // u/2^24 < p  <=>  u < p·2^24  <=>  u < ceil(p·2^24) for a whole number u in [0, 2^24).
   const double scaled = std::ceil(static_cast<double>(p) * 16777216.0);
-  const uint64_t threshold = scaled <= 0.0 ? 0 : scaled >= 16777216.0 ? 16777216 : static_cast<uint64_t>(scaled);
-  int64_t i = 0;
-  for (; i + 1 < n; i += 2) {
-    const uint64_t r = next_u64();
-    out[i] = (r >> 40) < threshold ? value : 0.0f;
-    out[i + 1] = ((r >> 8) & 0xFFFFFFu) < threshold ? value : 0.0f;
+  const int32_t threshold = scaled <= 0.0          ? 0
+                            : scaled >= 16777216.0 ? 16777216
+                                                   : static_cast<int32_t>(scaled);
+  // In chunks: first the serial part (the generator's steps) into 24-bit integers, then the
+  // comparisons and selects as a plain loop that the compiler turns into vector code.
+  constexpr int64_t kChunk = 512;
+  int32_t u[kChunk];
+  for (int64_t start = 0; start < n; start += kChunk) {
+    const int64_t count = n - start < kChunk ? n - start : kChunk;
+    for (int64_t j = 0; j < count; j += 2) {
+      const uint64_t r = next_u64();
+      u[j] = static_cast<int32_t>(r >> 40);
+      if (j + 1 < count) u[j + 1] = static_cast<int32_t>((r >> 8) & 0xFFFFFFu);
+    }
+    float* o = out + start;
+    for (int64_t i = 0; i < count; ++i) o[i] = u[i] < threshold ? value : 0.0f;
   }
-  if (i < n) out[i] = (next_u64() >> 40) < threshold ? value : 0.0f;
 }
 
 uint64_t Generator::randint(uint64_t n) {

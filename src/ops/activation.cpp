@@ -23,7 +23,10 @@ Tensor relu(const Tensor& x) {
     float* dx = grad_buffer(x);
     const float* g = dy.data();
     const float* in = x.data();
-    for (int64_t i = 0; i < n; ++i) dx[i] += in[i] > 0.0f ? g[i] : 0.0f;
+    for (int64_t i = 0; i < n; ++i) {
+      const float gi = g[i];  // read unconditionally, so the select below needs no branch
+      dx[i] += in[i] > 0.0f ? gi : 0.0f;
+    }
   });
 }
 
