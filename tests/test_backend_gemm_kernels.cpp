@@ -75,3 +75,36 @@ TEST_CASE("tiled sgemm refuses the product it does not implement and an ISA it c
   CHECK_FALSE(kernels::gemm_with(kernels::Isa::None, false, false, 2, 2, 2, 1.0f, a, b, 0.0f, c));
   for (float v : c) CHECK(v == 9.0f);  // untouched
 }
+
+TEST_CASE("two threads split the rows of C and give bit-identical results to one") {
+  if (kernels::isa() == kernels::Isa::None) {
+    MESSAGE("no tiled kernels on this CPU (or MINIGRAD_GEMM=blas); skipped");
+    return;
+  }
+  Generator gen(11);
+  struct Dims {
+    int64_t m, n, k;
+  };
+  // Above the split threshold (4 MFLOP, 32 rows); odd sizes so the halves have edge tiles.
+  for (const Dims d : {Dims{37, 130, 785}, Dims{128, 784, 33}, Dims{64, 300, 200}})
+    for (bool ta : {false, true})
+      for (bool tb : {false, true}) {
+        if (ta && tb) continue;
+        INFO("m=", d.m, " n=", d.n, " k=", d.k, " ta=", ta, " tb=", tb);
+        const auto a = random_values(d.m * d.k, gen), b = random_values(d.k * d.n, gen);
+        const auto c0 = random_values(d.m * d.n, gen);
+        auto one = c0, two = c0;
+        kernels::set_num_threads(1);
+        REQUIRE(kernels::gemm(ta, tb, d.m, d.n, d.k, 1.0f, a.data(), b.data(), 1.0f, one.data()));
+        kernels::set_num_threads(2);
+        REQUIRE(kernels::gemm(ta, tb, d.m, d.n, d.k, 1.0f, a.data(), b.data(), 1.0f, two.data()));
+        kernels::set_num_threads(1);
+        CHECK(one == two);
+        auto expected = c0;
+        gemm_reference(ta, tb, d.m, d.n, d.k, 1.0f, a.data(), b.data(), 1.0f, expected.data());
+        double worst = 0;
+        for (size_t i = 0; i < two.size(); ++i)
+          worst = std::max(worst, std::fabs(static_cast<double>(two[i]) - expected[i]));
+        CHECK(worst <= 2e-6 * std::sqrt(static_cast<double>(d.k)) + 1e-6);
+      }
+}

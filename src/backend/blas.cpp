@@ -1,5 +1,6 @@
 // Kernel selection and threading for OpenBLAS (see blas.hpp for why this exists).
 #include "minigrad/backend/blas.hpp"
+#include "minigrad/backend/gemm_kernels.hpp"
 
 #include <cblas.h>
 #include <fmt/format.h>
@@ -116,11 +117,17 @@ KernelInfo kernel_info() { return {core_name(), g_chosen_by, num_threads()}; }
 
 std::string describe() {
   const KernelInfo k = kernel_info();
-  return fmt::format("BLAS: OpenBLAS, {} kernels (chosen by {}), {} thread{}", k.core, k.chosen_by,
-                     k.threads, k.threads == 1 ? "" : "s");
+  const std::string threads = fmt::format("{} thread{}", k.threads, k.threads == 1 ? "" : "s");
+  if (kernels::isa() == kernels::Isa::None)
+    return fmt::format("BLAS: OpenBLAS, {} kernels (chosen by {}), {}", k.core, k.chosen_by, threads);
+  return fmt::format("BLAS: minigrad's {} sgemm tiles; OpenBLAS, {} kernels (chosen by {}), for the "
+                     "rest; {}", kernels::isa_name(), k.core, k.chosen_by, threads);
 }
 
-void set_num_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); }
+void set_num_threads(int n) {
+  openblas_set_num_threads(n < 1 ? 1 : n);
+  kernels::set_num_threads(n);
+}
 int num_threads() { return openblas_get_num_threads(); }
 
 }  // namespace minigrad::blas

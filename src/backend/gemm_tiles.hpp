@@ -74,8 +74,8 @@ void dot_edge(int mr, int nr, int64_t k, float alpha, const float* a, int64_t ld
 // C (m, n) = alpha·A·Bᵀ + beta·C. Rows of A are taken in panels of kRowPanel so that a panel
 // (kRowPanel·k floats) stays in L2 while every tile of B's rows passes over it.
 template <class V>
-void gemm_dot(int64_t m, int64_t n, int64_t k, float alpha, const float* a, const float* b,
-              float beta, float* c) {
+void gemm_dot(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+              const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   constexpr int MR = V::kDotMR, NR = V::kDotNR;
   constexpr int64_t kRowPanel = 64;
   for (int64_t i0 = 0; i0 < m; i0 += kRowPanel) {
@@ -85,9 +85,10 @@ void gemm_dot(int64_t m, int64_t n, int64_t k, float alpha, const float* a, cons
       for (int64_t i = i0; i < i1; i += MR) {
         const int mr = i1 - i < MR ? static_cast<int>(i1 - i) : MR;
         if (mr == MR && nr == NR)
-          dot_tile<V, MR, NR>(k, alpha, a + i * k, k, b + j * k, k, beta, c + i * n + j, n);
+          dot_tile<V, MR, NR>(k, alpha, a + i * lda, lda, b + j * ldb, ldb, beta, c + i * ldc + j, ldc);
         else
-          dot_edge<V, MR, NR>(mr, nr, k, alpha, a + i * k, k, b + j * k, k, beta, c + i * n + j, n);
+          dot_edge<V, MR, NR>(mr, nr, k, alpha, a + i * lda, lda, b + j * ldb, ldb, beta,
+                              c + i * ldc + j, ldc);
       }
     }
   }
@@ -160,28 +161,31 @@ void outer_strip(int64_t m, int64_t k, float alpha, const float* a, int64_t rsa,
 // remainder goes one vector at a time, the very last one masked.
 template <class V>
 void gemm_outer(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t rsa,
-                int64_t csa, const float* b, float beta, float* c) {
+                int64_t csa, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   constexpr int NV = V::kOuterNV;
   const typename V::Mask full = V::mask(V::W);
   int64_t j = 0;
   for (; j + NV * V::W <= n; j += NV * V::W)
-    outer_strip<V, NV>(m, k, alpha, a, rsa, csa, b + j, n, beta, c + j, n, full);
+    outer_strip<V, NV>(m, k, alpha, a, rsa, csa, b + j, ldb, beta, c + j, ldc, full);
   for (; j < n; j += V::W) {
     const int width = n - j < V::W ? static_cast<int>(n - j) : V::W;
-    outer_strip<V, 1>(m, k, alpha, a, rsa, csa, b + j, n, beta, c + j, n, V::mask(width));
+    outer_strip<V, 1>(m, k, alpha, a, rsa, csa, b + j, ldb, beta, c + j, ldc, V::mask(width));
   }
 }
 
-// The entry point each ISA's translation unit exports: false when the caller must use BLAS
-// (Aᵀ·Bᵀ, which training never asks for).
+// The entry point each ISA's translation unit exports, with BLAS's leading dimensions (the
+// row strides of A, B and C as stored): false when the caller must use BLAS (Aᵀ·Bᵀ, which
+// training never asks for).
 template <class V>
 bool gemm_tiled(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
-                const float* a, const float* b, float beta, float* c) {
+                const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+                int64_t ldc) {
   if (!transpose_a && transpose_b) {
-    gemm_dot<V>(m, n, k, alpha, a, b, beta, c);
+    gemm_dot<V>(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   } else if (!transpose_b) {
-    // A (m, k): rsa = k, csa = 1;  Aᵀ with A stored (k, m): rsa = 1, csa = m.
-    gemm_outer<V>(m, n, k, alpha, a, transpose_a ? 1 : k, transpose_a ? m : 1, b, beta, c);
+    // A stored (m, k): A(i, p) at i·lda + p;  Aᵀ with A stored (k, m): A(i, p) at p·lda + i.
+    gemm_outer<V>(m, n, k, alpha, a, transpose_a ? 1 : lda, transpose_a ? lda : 1, b, ldb, beta,
+                  c, ldc);
   } else {
     return false;
   }

@@ -28,11 +28,19 @@ bool gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
 bool gemm_with(Isa isa, bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
                float alpha, const float* a, const float* b, float beta, float* c);
 
+/// 1 (the default) or 2: with 2, products of at least 4 MFLOP and 32 rows split C's rows between
+/// the caller and one worker thread. Results are bit-identical either way.
+void set_num_threads(int n);
+int num_threads();
+
 namespace detail {
+// With BLAS's leading dimensions (row strides of A, B and C as stored).
 bool gemm_avx512(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
-                 const float* a, const float* b, float beta, float* c);
+                 const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+                 int64_t ldc);
 bool gemm_avx2(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
-               const float* a, const float* b, float beta, float* c);
+               const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+               int64_t ldc);
 }  // namespace detail
 
 }  // namespace minigrad::kernels
