@@ -132,19 +132,20 @@ Tensor BatchNorm1d::forward(const Tensor& x) {
   auto backward = [x, weight, bias, xhat, invstd, batch_stats, N, C](const Tensor& dy) {
     const float* d = dy.data();
     const float* xh = xhat.data();
+    // One pass for the two sums everything needs: Σ_i dy and Σ_i dy·xhat, per feature (double).
+    std::vector<double> sum_dy(static_cast<size_t>(C), 0.0), sum_dy_xhat(static_cast<size_t>(C), 0.0);
+    for (int64_t i = 0; i < N; ++i)
+      for (int64_t c = 0; c < C; ++c) {
+        sum_dy[c] += d[i * C + c];
+        sum_dy_xhat[c] += static_cast<double>(d[i * C + c]) * xh[i * C + c];
+      }
     if (weight.defined() && weight.requires_grad()) {
       float* dgamma = grad_buffer(weight);
-      std::vector<double> acc(static_cast<size_t>(C), 0.0);
-      for (int64_t i = 0; i < N; ++i)
-        for (int64_t c = 0; c < C; ++c) acc[c] += static_cast<double>(d[i * C + c]) * xh[i * C + c];
-      for (int64_t c = 0; c < C; ++c) dgamma[c] += static_cast<float>(acc[c]);
+      for (int64_t c = 0; c < C; ++c) dgamma[c] += static_cast<float>(sum_dy_xhat[c]);
     }
     if (bias.defined() && bias.requires_grad()) {
       float* dbeta = grad_buffer(bias);
-      std::vector<double> acc(static_cast<size_t>(C), 0.0);
-      for (int64_t i = 0; i < N; ++i)
-        for (int64_t c = 0; c < C; ++c) acc[c] += d[i * C + c];
-      for (int64_t c = 0; c < C; ++c) dbeta[c] += static_cast<float>(acc[c]);
+      for (int64_t c = 0; c < C; ++c) dbeta[c] += static_cast<float>(sum_dy[c]);
     }
     if (!x.requires_grad()) return;
     float* dx = grad_buffer(x);
@@ -155,21 +156,21 @@ Tensor BatchNorm1d::forward(const Tensor& x) {
           dx[i * C + c] += d[i * C + c] * (gam ? gam[c] : 1.0f) * invstd[c];
       return;
     }
-    std::vector<double> sum_dxhat(static_cast<size_t>(C), 0.0),
-        sum_dxhat_xhat(static_cast<size_t>(C), 0.0);
-    for (int64_t i = 0; i < N; ++i)
-      for (int64_t c = 0; c < C; ++c) {
-        const double dxh = static_cast<double>(d[i * C + c]) * (gam ? gam[c] : 1.0f);
-        sum_dxhat[c] += dxh;
-        sum_dxhat_xhat[c] += dxh * xh[i * C + c];
-      }
+    // dxhat = dy·γ, so Σ_i dxhat = γ·Σ_i dy and Σ_i dxhat·xhat = γ·Σ_i dy·xhat. Per feature:
+    //   dx = a·(dxhat - mean_dxhat - xhat·mean_dxhat_xhat),  a = invstd (the 1/N moved inside)
     const double n = static_cast<double>(N);
+    std::vector<float> gain(static_cast<size_t>(C)), mean_dxhat(static_cast<size_t>(C)),
+        mean_dxhat_xhat(static_cast<size_t>(C));
+    for (int64_t c = 0; c < C; ++c) {
+      const double g = gam ? gam[c] : 1.0;
+      gain[c] = static_cast<float>(g);
+      mean_dxhat[c] = static_cast<float>(g * sum_dy[c] / n);
+      mean_dxhat_xhat[c] = static_cast<float>(g * sum_dy_xhat[c] / n);
+    }
     for (int64_t i = 0; i < N; ++i)
       for (int64_t c = 0; c < C; ++c) {
         const int64_t k = i * C + c;
-        const double dxh = static_cast<double>(d[k]) * (gam ? gam[c] : 1.0f);
-        dx[k] += static_cast<float>(invstd[c] / n *
-                                    (n * dxh - sum_dxhat[c] - xh[k] * sum_dxhat_xhat[c]));
+        dx[k] += invstd[c] * (d[k] * gain[c] - mean_dxhat[c] - xh[k] * mean_dxhat_xhat[c]);
       }
   };
   return record(y, "batch_norm", {x, weight, bias}, std::move(backward));
