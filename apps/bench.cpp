@@ -171,6 +171,7 @@ int main(int argc, char** argv) {
 
   try {
     nlohmann::ordered_json j;
+    blas::set_num_threads(1);  // the kernel line names one thread; each row sets its own count
     j["blas"] = blas::describe();
     data::Dataset train;
     if (std::filesystem::exists(data_path)) {
