@@ -321,6 +321,36 @@ TEST_CASE("csv: files that are missing, directories, empty or header only") {
   CHECK(t.rows == 1);
 }
 
+TEST_CASE("csv: a file larger than the read window reads like its text") {
+  // read_csv maps a file a few MiB at a time and releases what it has read: 30,000 rows of 100
+  // features (about 11 MB) cross several windows; row 20,000 turns the table to floats.
+  TempDir dir;
+  std::string text = "label";
+  for (int k = 0; k < 100; ++k) text += ",p" + std::to_string(k);
+  text += '\n';
+  for (int i = 0; i < 30000; ++i) {
+    text += std::to_string(i % 10);
+    for (int k = 0; k < 100; ++k) {
+      const bool odd_one = i == 20000 && k == 50;
+      text += ',' + (odd_one ? std::string("0.25") : std::to_string((i + k * 7) % 256));
+    }
+    text += '\n';
+  }
+  const std::string path = dir.write("big.csv", text);
+  const CsvTable from_file = read_csv(path);
+  const CsvTable from_text = parse_csv(text, path);
+  CHECK(from_file.rows == 30000);
+  CHECK_FALSE(from_file.features_are_bytes);
+  REQUIRE(from_file.features.size() == 30000 * 100);
+  CHECK(from_file.features[20000 * 100 + 50] == 0.25f);
+  CHECK(from_file.features[29999 * 100 + 99] == static_cast<float>((29999 + 99 * 7) % 256));
+  CHECK(from_file.features == from_text.features);
+  CHECK(from_file.labels == from_text.labels);
+  // A bad last row is still reported at its own line.
+  const std::string bad = dir.write("bad.csv", text + "1,x\n");
+  CHECK(has(error_of([&] { read_csv(bad); }), "bad.csv:30002: expected 101 fields"));
+}
+
 TEST_CASE("csv: checks against a loaded model name the file, line and expected value") {
   const CsvTable t = parse("label,a,b\n1,2,3\n4,5,6\n");
   CHECK_NOTHROW(check_num_features(t, 2, "the model"));

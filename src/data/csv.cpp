@@ -5,19 +5,15 @@
 // training CSV loads in about a third of a second.
 #include "minigrad/data/csv.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
-#include <cstring>
 #include <filesystem>
 #include <system_error>
 
+#include "csv_file.hpp"
 #include "csv_row.hpp"
 
 namespace minigrad::data {
@@ -96,65 +92,13 @@ using csv_detail::CellStatus;
 using csv_detail::count_fields;
 using csv_detail::delimiter_name;
 using csv_detail::fail_at;
+using csv_detail::FileText;
 using csv_detail::is_blank_line;
 using csv_detail::Line;
 using csv_detail::next_line;
 using csv_detail::parse_cell;
 using csv_detail::RowReader;
 using csv_detail::trimmed_cell;
-
-// ---- the whole file in memory ----
-
-// A file's bytes: mapped read-only with every page loaded up front (MAP_POPULATE: one system
-// call instead of a page fault per 4 KiB, and no copy), or read with read(2) when mapping fails
-// (pipes, special files).
-class FileText {
- public:
-  explicit FileText(const std::string& path) : path_(path) {
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) fail(fmt::format("cannot be opened: {}", std::strerror(errno)));
-    struct stat st {};
-    if (::fstat(fd_, &st) != 0) fail(fmt::format("cannot be read: {}", std::strerror(errno)));
-    size_ = static_cast<size_t>(st.st_size);
-    if (size_ > 0 && S_ISREG(st.st_mode)) {
-      void* m = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd_, 0);
-      if (m != MAP_FAILED) {
-        mapped_ = static_cast<const char*>(m);
-        return;
-      }
-    }
-    // Fallback: read until end of file (st_size may be 0 for special files).
-    char chunk[1 << 16];
-    for (;;) {
-      const ssize_t r = ::read(fd_, chunk, sizeof chunk);
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0) fail(fmt::format("cannot be read: {}", std::strerror(errno)));
-      if (r == 0) break;
-      buffer_.append(chunk, static_cast<size_t>(r));
-    }
-  }
-  FileText(const FileText&) = delete;
-  FileText& operator=(const FileText&) = delete;
-  ~FileText() {
-    if (mapped_) ::munmap(const_cast<char*>(mapped_), size_);
-    if (fd_ >= 0) ::close(fd_);
-  }
-  std::string_view view() const {
-    return mapped_ ? std::string_view(mapped_, size_) : std::string_view(buffer_);
-  }
-
- private:
-  [[noreturn]] void fail(const std::string& what) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-    throw DataError(fmt::format("{}: {}", path_, what));
-  }
-  std::string path_;
-  int fd_ = -1;
-  size_t size_ = 0;
-  const char* mapped_ = nullptr;
-  std::string buffer_;
-};
 
 // Asks for 2 MiB pages on a large buffer about to be filled: a page fault per 2 MiB instead of
 // per 4 KiB. Only a hint; harmless when transparent huge pages are off.
@@ -184,8 +128,9 @@ void widen_to_floats(CsvTable& table, size_t bound) {
 // Every data row from p to text_end (line_no is p's line, `bound` an upper bound on the rows)
 // into the table: into feature_bytes while every value is a whole number in 0..255, into
 // features from the first row that has another value. A table of pixels never holds floats.
+// `file`, when not null, holds the text and is told as rows are done with.
 void read_rows(const RowReader& rows, const char* p, const char* text_end, int64_t line_no,
-               size_t bound, CsvTable& table) {
+               size_t bound, CsvTable& table, FileText* file) {
   const auto cols = static_cast<size_t>(table.cols);
   table.features_are_bytes = true;
   table.feature_bytes.reserve(bound * cols);
@@ -224,12 +169,13 @@ void read_rows(const RowReader& rows, const char* p, const char* text_end, int64
     ++table.rows;
     ++line_no;
     p = line.next;
+    if (file) file->advance(p);
   }
 }
 
-}  // namespace
-
-CsvTable parse_csv(std::string_view text, const std::string& name, const CsvOptions& options) {
+// parse_csv, with the file holding `text` when there is one (see read_rows).
+CsvTable parse_text(std::string_view text, const std::string& name, const CsvOptions& options,
+                    FileText* file) {
   if (options.skip_rows < 0) {
     throw std::invalid_argument(
         fmt::format("read_csv: skip_rows is {}, expected >= 0", options.skip_rows));
@@ -363,8 +309,14 @@ CsvTable parse_csv(std::string_view text, const std::string& name, const CsvOpti
   const auto bound = static_cast<size_t>(text_end - p) / static_cast<size_t>(2 * num_fields) + 1;
   const RowReader rows(name, options, table.column_names, num_fields, label,
                        has_header ? line_no - 1 : 0);
-  read_rows(rows, p, text_end, line_no, bound, table);
+  read_rows(rows, p, text_end, line_no, bound, table, file);
   return table;
+}
+
+}  // namespace
+
+CsvTable parse_csv(std::string_view text, const std::string& name, const CsvOptions& options) {
+  return parse_text(text, name, options, nullptr);
 }
 
 CsvTable read_csv(const std::string& path, const CsvOptions& options) {
@@ -380,8 +332,8 @@ CsvTable read_csv(const std::string& path, const CsvOptions& options) {
   if (fs::is_directory(st)) {
     throw DataError(fmt::format("{}: is a directory, expected a CSV file", path));
   }
-  const FileText text(path);
-  return parse_csv(text.view(), path, options);
+  FileText text(path);
+  return parse_text(text.view(), path, options, &text);
 }
 
 // ---- checks the apps make against a loaded model ----
