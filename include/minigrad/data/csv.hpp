@@ -1,8 +1,8 @@
 // CSV reader for numeric tables such as fmnist_small.csv (label,pixel1,...,pixel784).
-// Teaches fast text parsing: the whole file is read at once and cells are parsed in place (plain
-// integers by hand, other numbers with std::from_chars), with errors that name file:line and
-// column. Leaves out: text columns, missing values (an empty cell is an error), quoted delimiters
-// or newlines inside a cell, and comment lines.
+// Teaches fast text parsing: the file is mapped and cells are parsed in place (plain integers by
+// hand, other numbers with std::from_chars), with errors that name file:line and column, and
+// pixel tables are kept as bytes. Leaves out: text columns, missing values (an empty cell is an
+// error), quoted delimiters or newlines inside a cell, and comment lines.
 #pragma once
 
 #include <cstdint>
