@@ -33,7 +33,8 @@ TEST_CASE("tiled sgemm equals the naive reference across tile edges, forms, alph
   struct Dims {
     int64_t m, n, k;
   };
-  // Tiles are 4x4 (dot), 6 rows by 64 or 16 columns (outer); vectors are 16 or 8 floats wide.
+  // Dot tiles are 4x6 (AVX-512) and 3x4 (AVX2); outer tiles 6 rows by 64 or 16 columns; vectors
+  // are 16 or 8 floats wide.
   const Dims dims[] = {{1, 1, 1},   {3, 5, 7},     {4, 4, 16},     {6, 64, 32},  {7, 65, 17},
                        {13, 129, 33}, {32, 128, 784}, {64, 10, 128}, {65, 3, 200}, {2, 1000, 5}};
   Generator gen(7);

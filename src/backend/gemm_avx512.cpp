@@ -1,5 +1,5 @@
 // The tiled sgemm of gemm_tiles.hpp for AVX-512 (16 floats a register, 32 registers): dot tiles
-// of 4x4 accumulators, outer-product tiles of 6 rows by 4 vectors (64 columns), masked loads and
+// of 4x6 accumulators, outer-product tiles of 6 rows by 4 vectors (64 columns), masked loads and
 // stores at every edge. This file alone is compiled with -mavx512f -mfma (see CMakeLists.txt);
 // gemm_kernels.cpp calls it only on a CPU that reports AVX-512F.
 #include <immintrin.h>
@@ -13,7 +13,7 @@ struct Avx512 {
   using R = __m512;
   using Mask = __mmask16;
   static constexpr int W = 16;
-  static constexpr int kDotMR = 4, kDotNR = 4;      // 16 accumulators + 4 + 1 loads
+  static constexpr int kDotMR = 4, kDotNR = 6;      // 24 accumulators + 4 + 1 loads
   static constexpr int kOuterMR = 6, kOuterNV = 4;  // 24 accumulators + 4 loads + 1 broadcast
   static R zero() { return _mm512_setzero_ps(); }
   static R broadcast(float x) { return _mm512_set1_ps(x); }
