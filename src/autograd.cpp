@@ -91,6 +91,13 @@ float* grad_buffer(const Tensor& t) {
   return impl->grad->storage->data();
 }
 
+GradTarget grad_target(const Tensor& t) {
+  TensorImpl* impl = t.impl();
+  if (impl->grad) return {impl->grad->storage->data(), true};
+  impl->grad = Tensor::empty(impl->shape).impl_ptr();
+  return {impl->grad->storage->data(), false};
+}
+
 void accumulate_grad(const Tensor& t, const Tensor& g) {
   if (g.shape() != t.shape())
     throw std::logic_error(fmt::format(

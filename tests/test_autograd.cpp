@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "minigrad/autograd.hpp"
 #include "minigrad/ops/activation.hpp"
@@ -220,4 +221,33 @@ TEST_CASE("record attaches a node only when an input needs a grad") {
   CHECK(out.grad_fn()->released());
   CHECK(should_record({&a}) == false);
   CHECK(should_record({&a, &b}) == true);
+}
+
+TEST_CASE("grad_target creates a gradient to be written once, then asks for accumulation") {
+  Tensor w = Tensor::ones({2, 3}).requires_grad_();
+  const GradTarget first = grad_target(w);
+  CHECK_FALSE(first.accumulate);  // new: the caller writes it whole
+  for (int i = 0; i < 6; ++i) first.data[i] = 1.0f;
+  const GradTarget second = grad_target(w);
+  CHECK(second.accumulate);
+  CHECK(second.data == first.data);
+  w.zero_grad(/*set_to_none=*/true);
+  CHECK_FALSE(grad_target(w).accumulate);
+}
+
+TEST_CASE("linear's gradients are written on the first backward and added on the next") {
+  // x·Wᵀ + b twice through the same leaves: written by beta = 0, then added by beta = 1.
+  Generator gen(3);
+  Tensor x = Tensor::randn({5, 4}, gen).requires_grad_();
+  Tensor w = Tensor::randn({3, 4}, gen).requires_grad_();
+  Tensor b = Tensor::randn({3}, gen).requires_grad_();
+  sum(linear(x, w, b)).backward();
+  const auto dx1 = x.grad().to_vector(), dw1 = w.grad().to_vector(), db1 = b.grad().to_vector();
+  sum(linear(x, w, b)).backward();
+  const auto dx2 = x.grad().to_vector(), dw2 = w.grad().to_vector(), db2 = b.grad().to_vector();
+  for (size_t i = 0; i < dx1.size(); ++i) CHECK(dx2[i] == doctest::Approx(2 * dx1[i]));
+  for (size_t i = 0; i < dw1.size(); ++i) CHECK(dw2[i] == doctest::Approx(2 * dw1[i]));
+  for (size_t i = 0; i < db1.size(); ++i) CHECK(db2[i] == doctest::Approx(2 * db1[i]));
+  // d(Σ y)/db = rows of the batch; d/dW[j,k] = Σ_r x[r,k]
+  CHECK(db1 == std::vector<float>{5, 5, 5});
 }

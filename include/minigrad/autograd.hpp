@@ -69,6 +69,15 @@ Tensor record(Tensor out, std::string name, std::vector<Tensor> inputs, Node::Ba
 /// The gradient buffer of `t`, created as zeros of t's shape on first use. Backward closures
 /// add (+=) into it; a plain = would drop the contribution of every other path through t.
 float* grad_buffer(const Tensor& t);
+/// For a backward that writes all of t's gradient in one call, such as a GEMM with a beta: the
+/// buffer, and whether it already holds a gradient to add to (accumulate, beta = 1). A buffer
+/// created here is left uninitialised (accumulate = false) and must be written whole, with
+/// beta = 0 or "=": this saves zero-filling a gradient just to add the first one into it.
+struct GradTarget {
+  float* data;
+  bool accumulate;
+};
+GradTarget grad_target(const Tensor& t);
 /// Adds `g` (same shape as t) into t's gradient.
 void accumulate_grad(const Tensor& t, const Tensor& g);
 

@@ -137,15 +137,23 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   gemm(false, true, batch, out, in, 1.0f, x.data(), w.data(), has_bias ? 1.0f : 0.0f, y.data());
 
   //   dx = dy · w              (B, in)    only if x requires grad (not for the input images)
-  //   dw = dyᵀ · x             (out, in)  accumulated in place with beta = 1
+  //   dw = dyᵀ · x             (out, in)
   //   db = Σ_rows dy           (out)
+  // sgemm adds into a gradient that already holds something (beta = 1) and writes a new one
+  // outright (beta = 0), so a gradient is never zero-filled just to be added to.
   std::vector<Tensor> inputs = {x, w};
   if (has_bias) inputs.push_back(b);
   return record(y, "linear", std::move(inputs), [x, w, b, batch, in, out](const Tensor& dy) {
-    if (x.requires_grad())
-      gemm(false, false, batch, in, out, 1.0f, dy.data(), w.data(), 1.0f, grad_buffer(x));
-    if (w.requires_grad())
-      gemm(true, false, out, in, batch, 1.0f, dy.data(), x.data(), 1.0f, grad_buffer(w));
+    if (x.requires_grad()) {
+      const GradTarget dx = grad_target(x);
+      gemm(false, false, batch, in, out, 1.0f, dy.data(), w.data(), dx.accumulate ? 1.0f : 0.0f,
+           dx.data);
+    }
+    if (w.requires_grad()) {
+      const GradTarget dw = grad_target(w);
+      gemm(true, false, out, in, batch, 1.0f, dy.data(), x.data(), dw.accumulate ? 1.0f : 0.0f,
+           dw.data);
+    }
     if (b.defined() && b.requires_grad()) {
       float* db = grad_buffer(b);
       const float* g = dy.data();
