@@ -88,14 +88,20 @@ Tensor record(Tensor out, std::string name, std::vector<Tensor> inputs, Node::Ba
 float* grad_buffer(const Tensor& t) {
   TensorImpl* impl = t.impl();
   if (!impl->grad) impl->grad = Tensor::zeros(impl->shape).impl_ptr();
+  impl->settle_grad();
   return impl->grad->storage->data();
 }
 
 GradTarget grad_target(const Tensor& t) {
   TensorImpl* impl = t.impl();
-  if (impl->grad) return {impl->grad->storage->data(), true};
-  impl->grad = Tensor::empty(impl->shape).impl_ptr();
-  return {impl->grad->storage->data(), false};
+  if (!impl->grad) {
+    impl->grad = Tensor::empty(impl->shape).impl_ptr();
+    return {impl->grad->storage->data(), false};
+  }
+  // After zero_grad() the old values are dead: written over, never added to.
+  const bool accumulate = !impl->grad_is_zero;
+  impl->grad_is_zero = false;
+  return {impl->grad->storage->data(), accumulate};
 }
 
 void accumulate_grad(const Tensor& t, const Tensor& g) {
@@ -177,8 +183,12 @@ void run_backward(const Tensor& root, const Tensor& grad_output, bool retain_gra
   for (Tensor& t : order) {
     TensorImpl* impl = t.impl();
     if (!impl->grad_fn) continue;
-    if (impl->retains_grad && impl->grad) retained.emplace_back(impl, std::move(impl->grad));
+    if (impl->retains_grad && impl->grad) {
+      impl->settle_grad();
+      retained.emplace_back(impl, std::move(impl->grad));
+    }
     impl->grad.reset();
+    impl->grad_is_zero = false;
   }
 
   accumulate_grad(root, seed);

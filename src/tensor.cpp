@@ -220,14 +220,26 @@ Tensor& Tensor::requires_grad_(bool on) {
   checked().requires_grad = on;
   return *this;
 }
-Tensor Tensor::grad() const { return Tensor(checked().grad); }
+void TensorImpl::settle_grad() {
+  if (!grad_is_zero) return;
+  std::fill_n(grad->storage->data(), shape_numel(grad->shape), 0.0f);
+  grad_is_zero = false;
+}
+
+Tensor Tensor::grad() const {
+  TensorImpl& impl = checked();
+  impl.settle_grad();
+  return Tensor(impl.grad);
+}
 void Tensor::zero_grad(bool set_to_none) {
-  auto& g = checked().grad;
-  if (!g) return;
-  if (set_to_none)
-    g.reset();
-  else
-    std::fill_n(g->storage->data(), shape_numel(g->shape), 0.0f);
+  TensorImpl& impl = checked();
+  if (!impl.grad) return;
+  if (set_to_none) {
+    impl.grad.reset();
+    impl.grad_is_zero = false;
+  } else {
+    impl.grad_is_zero = true;  // filled on the next read, or overwritten whole (grad_target)
+  }
 }
 Tensor& Tensor::retain_grad() {
   checked().retains_grad = true;

@@ -233,6 +233,16 @@ TEST_CASE("grad_target creates a gradient to be written once, then asks for accu
   CHECK(second.data == first.data);
   w.zero_grad(/*set_to_none=*/true);
   CHECK_FALSE(grad_target(w).accumulate);
+
+  // zero_grad() marks the buffer: a whole write skips the zeros, any read sees them.
+  grad_target(w).data[0] = 7.0f;
+  w.zero_grad();
+  CHECK_FALSE(grad_target(w).accumulate);
+  w.zero_grad();
+  CHECK(w.grad().to_vector() == std::vector<float>(6, 0.0f));
+  w.zero_grad();
+  grad_buffer(w)[1] += 2.0f;  // an adding backward sees zeros too
+  CHECK(w.grad().to_vector() == std::vector<float>{0, 2, 0, 0, 0, 0});
 }
 
 TEST_CASE("linear's gradients are written on the first backward and added on the next") {

@@ -70,9 +70,9 @@ Tensor record(Tensor out, std::string name, std::vector<Tensor> inputs, Node::Ba
 /// add (+=) into it; a plain = would drop the contribution of every other path through t.
 float* grad_buffer(const Tensor& t);
 /// For a backward that writes all of t's gradient in one call, such as a GEMM with a beta: the
-/// buffer, and whether it already holds a gradient to add to (accumulate, beta = 1). A buffer
-/// created here is left uninitialised (accumulate = false) and must be written whole, with
-/// beta = 0 or "=": this saves zero-filling a gradient just to add the first one into it.
+/// buffer, and whether it holds a gradient to add to (accumulate, beta = 1). A buffer created
+/// here, or cleared by zero_grad(), is not zero-filled (accumulate = false) and must be written
+/// whole, with beta = 0 or "=": no gradient is zeroed just to have the first one added to it.
 struct GradTarget {
   float* data;
   bool accumulate;

@@ -36,7 +36,13 @@ struct TensorImpl {
   bool requires_grad = false;
   bool retains_grad = false;            // keep .grad on a non-leaf after backward()
   std::shared_ptr<TensorImpl> grad;     // same shape as this tensor, or null
+  // zero_grad() only sets this flag: the buffer is filled with zeros when something reads it,
+  // and a backward that writes the whole gradient (grad_target) skips the fill altogether.
+  bool grad_is_zero = false;
   std::shared_ptr<Node> grad_fn;        // the node that produced this tensor (null for a leaf)
+
+  /// Carries out a pending zero_grad(): fills grad with zeros if grad_is_zero.
+  void settle_grad();
 };
 
 class Tensor {

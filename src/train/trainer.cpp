@@ -277,9 +277,7 @@ StepStats train_step(nn::Module& model, optim::Optimizer& optimizer, const data:
                      std::vector<int>& predictions) {
   const Tensor logits = model(batch.x);             // (B, C)
   const Tensor loss = nn::cross_entropy(logits, batch.y);  // ()
-  // set_to_none (PyTorch 2's default): backward then writes each gradient outright instead of
-  // adding it into a buffer zeroed for the purpose; the values are the same.
-  optimizer.zero_grad(/*set_to_none=*/true);
+  optimizer.zero_grad();
   loss.backward();
   optimizer.step();
   predict_classes(logits, predictions);
