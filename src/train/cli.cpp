@@ -86,7 +86,7 @@ bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) 
       ("weight-decay", "L2 weight decay (decoupled for adamw)", cxxopts::value<std::string>()->default_value(fmt::format("{}", d.weight_decay)))
       ("optimizer", "sgd, adam or adamw", cxxopts::value<std::string>()->default_value(d.optimizer))
       ("seed", "Seed for initialisation, shuffling and dropout", cxxopts::value<std::string>()->default_value(std::to_string(d.seed)))
-      ("threads", "BLAS threads", cxxopts::value<std::string>()->default_value(std::to_string(d.threads)));
+      ("threads", "Threads for the matrix products (2 pays only at large batches; see docs/benchmarks.md)", cxxopts::value<std::string>()->default_value(std::to_string(d.threads)));
   options.add_options("Output")
       ("save", "Write the trained model to a safetensors file", cxxopts::value<std::string>()->default_value(""))
       ("load", "Start from a safetensors model (ours or the documents' PyTorch MyNN)", cxxopts::value<std::string>()->default_value(""))
