@@ -17,6 +17,7 @@ std::string report_json(const TrainConfig& config, const TrainResult& r) {
   j["epoch_accuracy"] = r.epoch_accuracy;
   j["train_seconds"] = r.train_seconds;
   j["samples_per_second"] = r.samples_per_second;
+  j["threads"] = r.threads;
   j["n_train"] = r.n_train;
   j["n_test"] = r.n_test;
   j["parameters"] = r.parameters;
@@ -31,7 +32,9 @@ std::string report_json(const TrainConfig& config, const TrainResult& r) {
       {"optimizer", config.optimizer},  {"hidden", config.hidden},
       {"batchnorm", config.batchnorm},  {"dropout", config.dropout},
       {"seed", config.seed},            {"split_seed", config.split_seed},
-      {"threads", config.threads},      {"load", config.load_path},
+      {"threads", config.threads == 0 ? nlohmann::ordered_json("auto")
+                                      : nlohmann::ordered_json(config.threads)},
+      {"load", config.load_path},
       {"eval_only", config.eval_only},
   };
   j["blas"] = r.blas;

@@ -15,6 +15,7 @@
 
 #include "minigrad/autograd.hpp"
 #include "minigrad/backend/blas.hpp"
+#include "minigrad/backend/gemm_kernels.hpp"
 #include "minigrad/data/dataloader.hpp"
 #include "minigrad/io/safetensors.hpp"
 #include "minigrad/nn/loss.hpp"
@@ -69,7 +70,7 @@ void validate(const TrainConfig& c) {
     if (h < 1) fail(fmt::format("--hidden: layer sizes must be positive, got {}", h));
   if (c.scaling == Scaling::Divide && !(c.scale > 0.0f))
     fail(fmt::format("--scale: expected a positive divisor, got {}", c.scale));
-  if (c.threads < 1) fail(fmt::format("--threads: expected at least 1, got {}", c.threads));
+  if (c.threads < 0) fail(fmt::format("--threads: expected auto or at least 1, got {}", c.threads));
   // Output paths are checked before training, not after: a typo must not cost a whole run.
   for (const auto& [flag, path] : {std::pair{"save", c.save_path}, std::pair{"report", c.report_path}}) {
     if (path.empty()) continue;
@@ -308,10 +309,65 @@ Evaluation evaluate(nn::Module& model, const data::Dataset& data, int classes) {
   return ev;
 }
 
+// ---- --threads auto: a measured choice ----
+// One and two threads give bit-identical results (the products split rows, not sums), so the
+// thread count can be chosen by speed alone: during the first epoch, after kWarmup steps, the
+// next 2·kSteps steps alternate between 1 and 2 threads and are timed; the faster count stays
+// for the rest of the run. Epochs too short to measure keep one thread, and so does a run on
+// OpenBLAS alone (MINIGRAD_GEMM=blas), whose threads may split sums.
+class ThreadChooser {
+ public:
+  ThreadChooser(int requested, int64_t steps_per_epoch)
+      : auto_(requested == 0 && steps_per_epoch >= kWarmup + 2 * kSteps &&
+              kernels::isa() != kernels::Isa::None),
+        threads_(requested == 0 ? 1 : requested) {}
+
+  void before_step(int epoch, int64_t step) {
+    timing_ = auto_ && epoch == 1 && step >= kWarmup && step < kWarmup + 2 * kSteps;
+    if (!timing_) return;
+    trial_ = (step - kWarmup) % 2 == 0 ? 1 : 2;
+    // The tiles' own threads only: OpenBLAS (which runs none of training's products here)
+    // stays on one, as resizing its pool every step would cost milliseconds.
+    kernels::set_num_threads(trial_);
+    start_ = std::chrono::steady_clock::now();
+  }
+
+  void after_step(int64_t rows) {
+    if (!timing_) return;
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    seconds_[trial_ - 1] += s;
+    rows_[trial_ - 1] += rows;
+    if (++timed_ == 2 * kSteps) {  // the last timed step: decide
+      threads_ = rate(2) > rate(1) ? 2 : 1;
+      kernels::set_num_threads(threads_);
+    }
+  }
+
+  bool measured() const { return timed_ == 2 * kSteps; }
+  int threads() const { return threads_; }
+  std::string summary() const {
+    return fmt::format("threads: auto chose {} ({:.0f} samples/s on 1 thread, {:.0f} on 2, over {} "
+                       "steps each)", threads_, rate(1), rate(2), kSteps);
+  }
+
+ private:
+  static constexpr int64_t kWarmup = 20, kSteps = 50;
+  double rate(int t) const { return seconds_[t - 1] > 0 ? static_cast<double>(rows_[t - 1]) / seconds_[t - 1] : 0.0; }
+
+  bool auto_;
+  int threads_;
+  bool timing_ = false;
+  int trial_ = 1;
+  int64_t timed_ = 0;
+  double seconds_[2] = {0, 0};
+  int64_t rows_[2] = {0, 0};
+  std::chrono::steady_clock::time_point start_;
+};
+
 // ---- the pipeline ----
 TrainResult run_training(const TrainConfig& c, std::FILE* out) {
   validate(c);
-  blas::set_num_threads(c.threads);
+  blas::set_num_threads(c.threads == 0 ? 1 : c.threads);
   auto say = [&](const std::string& line) {
     if (!c.quiet) std::fprintf(out, "%s\n", line.c_str());
   };
@@ -358,6 +414,7 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
     say(fmt::format("training: {} epochs of {} batches (batch size {}), {} lr {}", c.epochs,
                     loader.size(), c.batch_size, c.optimizer, c.lr));
     Progress progress(out, stdout_is_terminal() && out == stdout, c.quiet);
+    ThreadChooser chooser(c.threads, loader.size());
     std::vector<int> predictions;
     int64_t samples = 0;
     model->train();
@@ -367,15 +424,19 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
       loader.new_epoch();
       for (int64_t b = 0; b < loader.size(); ++b) {
         const data::Batch& batch = loader.batch(b);
+        chooser.before_step(epoch, b);
         const StepStats st = train_step(*model, *optimizer, batch, predictions);
+        chooser.after_step(batch.size());
         progress.step(st.loss, st.correct, batch.size());
         samples += batch.size();
       }
       r.train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       progress.end_epoch();
+      if (epoch == 1 && chooser.measured()) say(chooser.summary());
       r.epoch_loss.push_back(progress.epoch_loss());
       r.epoch_accuracy.push_back(progress.epoch_accuracy());
     }
+    r.threads = chooser.threads();
     r.samples_per_second = r.train_seconds > 0 ? static_cast<double>(samples) / r.train_seconds : 0.0;
     say(fmt::format("trained in {:.2f}s: {:.0f} samples/s", r.train_seconds, r.samples_per_second));
   }

@@ -103,6 +103,25 @@ a=$(run 5); b=$(run 5); c=$(run 6)
 [[ "$a" == "$b" ]] && echo "ok: identical output for the same seed" || fail "same seed, different output"
 [[ "$a" != "$c" ]] && echo "ok: another seed differs" || fail "seed has no effect"
 
+# ---- threads: bad values fail; 1, 2 and auto give the same numbers ----
+expect_error 2 "--threads" "$csv" --data "$tmp/blobs.csv" --label last --threads two
+expect_error 2 "--threads" "$csv" --data "$tmp/blobs.csv" --label last --threads -1
+# 640 rows of 784 features: the first layer's products (6.4 MFLOP at batch 32) are split in two.
+awk 'BEGIN { srand(11); for (i = 0; i < 640; i++) { c = i % 4; line = c;
+  for (j = 0; j < 784; j++) line = line "," int(rand() * 128 + (j % 4 == c ? 127 : 0)); print line } }' \
+  >"$tmp/wide.csv"
+wide() { "$csv" --data "$tmp/wide.csv" --epochs 2 --threads "$1" 2>&1 | grep -v -e 'samples/s' -e 'steps, ' -e '^BLAS' ; }
+a=$(wide 1); b=$(wide 2)
+[[ "$a" == "$b" ]] && echo "ok: --threads 1 and 2 give identical output" || fail "--threads 2 changed the results"
+grep -q "test accuracy" <<<"$a" || fail "the wide run printed no accuracy: $a"
+# Enough steps (120 in the first epoch) for auto to time both counts and say which it kept.
+auto=$("$csv" --data "$tmp/blobs.csv" --label last --hidden 8 --epochs 2 --batch-size 2 --threads auto 2>&1)
+grep -q "threads: auto chose [12] (" <<<"$auto" && echo "ok: --threads auto measures and chooses" \
+  || fail "--threads auto printed no choice: $auto"
+one=$("$csv" --data "$tmp/blobs.csv" --label last --hidden 8 --epochs 2 --batch-size 2 --threads 1 2>&1)
+[[ "$(grep -v -e 'samples/s' -e 'steps, ' -e '^BLAS' <<<"$auto")" == "$(grep -v -e 'samples/s' -e 'steps, ' -e '^BLAS' <<<"$one")" ]] \
+  && echo "ok: --threads auto gives the numbers of one thread" || fail "--threads auto changed the results"
+
 # ---- output to a pipe has no control characters; --help works ----
 "$csv" --data "$tmp/blobs_head.csv" --label last --epochs 2 --batch-size 8 | grep -q $'\r\|\x1b' \
   && fail "control characters in piped output" || echo "ok: plain output when piped"

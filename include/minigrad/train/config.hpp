@@ -43,7 +43,7 @@ struct TrainConfig {
   double weight_decay = 0.0;
   std::string optimizer = "sgd";  // sgd | adam | adamw
   uint64_t seed = 42;
-  int threads = 1;
+  int threads = 0;  // 0: auto (1 and 2 timed during the first epoch, the faster kept)
 
   // ---- input/output ----
   std::string save_path;    // safetensors checkpoint written after training

@@ -33,6 +33,7 @@ struct TrainResult {
   int64_t classes = 0;
   double peak_rss_mb = 0.0;            // the process's peak resident memory, at the end
   std::string blas;                    // the BLAS line, e.g. "OpenBLAS, SkylakeX kernels, ..."
+  int threads = 1;                     // threads the matrix products ran on (chosen, with auto)
 };
 
 /// Runs `config` end to end, printing progress and results to `out` (nothing with quiet, but
