@@ -1,6 +1,6 @@
 // Picks the tiled sgemm kernels for this CPU once, and runs each product on one thread or, when
-// two are allowed and the product is large enough, splits C's columns between the caller and one
-// worker thread. A column split leaves every element's sum in the same order, so one and two
+// two are allowed and the product is large enough, splits C's rows between the caller and one
+// worker thread. A row split leaves every element's sum in the same order, so one and two
 // threads give bit-identical results.
 #include "minigrad/backend/gemm_kernels.hpp"
 
@@ -164,9 +164,7 @@ bool gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
     static Worker worker;
     static std::mutex in_use;  // one split product at a time; other callers run on their own
     std::unique_lock lock(in_use, std::try_to_lock);
-    if (!lock.owns_lock())
-      return run(which, transpose_a, transpose_b, m, n, k, alpha, a, transpose_a ? m : k, b,
-                 transpose_b ? k : n, beta, c, n);
+    if (!lock.owns_lock()) return gemm_with(which, transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c);
     const Product p{which, transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c};
     const int64_t half = (m / 2 + 5) / 6 * 6;  // a multiple of 6 rows: whole outer-form tiles
     worker.post(p, half, m);
@@ -174,8 +172,7 @@ bool gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
     worker.wait();
     return true;
   }
-  return run(which, transpose_a, transpose_b, m, n, k, alpha, a, transpose_a ? m : k, b,
-             transpose_b ? k : n, beta, c, n);
+  return gemm_with(which, transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c);
 }
 
 }  // namespace minigrad::kernels
