@@ -77,7 +77,7 @@ TEST_CASE("tiled sgemm refuses the product it does not implement and an ISA it c
   for (float v : c) CHECK(v == 9.0f);  // untouched
 }
 
-TEST_CASE("two threads split the rows of C and give bit-identical results to one") {
+TEST_CASE("two threads split a product and give bit-identical results to one") {
   if (kernels::isa() == kernels::Isa::None) {
     MESSAGE("no tiled kernels on this CPU (or MINIGRAD_GEMM=blas); skipped");
     return;
@@ -86,7 +86,8 @@ TEST_CASE("two threads split the rows of C and give bit-identical results to one
   struct Dims {
     int64_t m, n, k;
   };
-  // Above the split threshold (4 MFLOP, 32 rows); odd sizes so the halves have edge tiles.
+  // Above the split threshold (1 MFLOP); odd sizes so the parts have edge tiles, and split points
+  // (split_point: 72 of 130 columns, 64 of 128 rows, 392 of 784 columns) inside a one-thread tile.
   for (const Dims d : {Dims{37, 130, 785}, Dims{128, 784, 33}, Dims{64, 300, 200}})
     for (bool ta : {false, true})
       for (bool tb : {false, true}) {

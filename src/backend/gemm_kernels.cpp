@@ -1,17 +1,16 @@
 // Picks the tiled sgemm kernels for this CPU once, and runs each product on one thread or, when
-// two are allowed and the product is large enough, splits C's rows between the caller and one
-// worker thread. A row split leaves every element's sum in the same order, so one and two
-// threads give bit-identical results.
+// two are allowed and the product is large enough, splits C's rows between the caller and the
+// worker thread of backend/parallel.hpp. A row split leaves every element's sum in the same
+// order, so one and two threads give bit-identical results.
 #include "minigrad/backend/gemm_kernels.hpp"
 
 #include <fmt/format.h>
 
-#include <atomic>
 #include <cstdlib>
-#include <mutex>
 #include <stdexcept>
 #include <string_view>
-#include <thread>
+
+#include "minigrad/backend/parallel.hpp"
 
 namespace minigrad::kernels {
 
@@ -89,60 +88,13 @@ void run_rows(const Product& p, int64_t i0, int64_t i1) {
   run(p.isa, p.ta, p.tb, i1 - i0, p.n, p.k, p.alpha, a, lda, p.b, ldb, p.beta, p.c + i0 * p.n, p.n);
 }
 
-// The second thread: waits for a share of a product, runs it, reports back. Both waits are
-// std::atomic::wait (a futex after a short spin), so an idle or descheduled worker costs the
-// caller a wake-up, never a core spinning against it.
-class Worker {
- public:
-  ~Worker() {
-    if (!thread_.joinable()) return;
-    stop_.store(true);
-    posted_.fetch_add(1, std::memory_order_release);
-    posted_.notify_one();
-    thread_.join();
-  }
-  // Starts rows [i0, i1) of `p` on the worker and returns at once.
-  void post(const Product& p, int64_t i0, int64_t i1) {
-    if (!thread_.joinable()) thread_ = std::thread([this] { loop(); });
-    product_ = p;
-    i0_ = i0;
-    i1_ = i1;
-    posted_.fetch_add(1, std::memory_order_release);
-    posted_.notify_one();
-  }
-  // Returns once the last posted share is done.
-  void wait() {
-    const uint32_t target = posted_.load(std::memory_order_relaxed);
-    for (uint32_t now = done_.load(std::memory_order_acquire); now != target;
-         now = done_.load(std::memory_order_acquire))
-      done_.wait(now, std::memory_order_acquire);
-  }
-
- private:
-  void loop() {
-    uint32_t seen = 0;
-    for (;;) {
-      posted_.wait(seen, std::memory_order_acquire);
-      seen = posted_.load(std::memory_order_acquire);
-      if (stop_.load()) return;
-      run_rows(product_, i0_, i1_);
-      done_.store(seen, std::memory_order_release);
-      done_.notify_one();
-    }
-  }
-  std::thread thread_;
-  std::atomic<uint32_t> posted_{0}, done_{0};
-  std::atomic<bool> stop_{false};
-  Product product_{};
-  int64_t i0_ = 0, i1_ = 0;
-};
-
-std::atomic<int> g_threads{1};
+// Columns [j0, j1) of C = A·Bᵀ: they need rows [j0, j1) of B (stored (n, k)) only.
+void run_columns(const Product& p, int64_t j0, int64_t j1) {
+  run(p.isa, false, true, p.m, j1 - j0, p.k, p.alpha, p.a, p.k, p.b + j0 * p.k, p.k, p.beta,
+      p.c + j0, p.n);
+}
 
 }  // namespace
-
-void set_num_threads(int n) { g_threads.store(n < 2 ? 1 : 2); }
-int num_threads() { return g_threads.load(); }
 
 bool gemm_with(Isa which, bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
                float alpha, const float* a, const float* b, float beta, float* c) {
@@ -154,25 +106,25 @@ bool gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
           const float* a, const float* b, float beta, float* c) {
   const Isa which = isa();
   if (which == Isa::None || (transpose_a && transpose_b)) return false;
-  // With two threads, the rows of C are split when each half has whole tiles to do and the
-  // product is large enough to pay for a wake-up (a few microseconds): 4 MFLOP is the first
-  // layer's product at batch 20 and above.
-  constexpr int64_t kMinRows = 16;
-  constexpr double kMinFlops = 4e6;
+  const Product p{which, transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c};
+  // With two threads, a product of at least 1 MFLOP (the first layer's at batch 5 and above) is
+  // split in two along the weight's rows, at split_point: the columns of x·Wᵀ (B = W, (out, in)),
+  // the rows of dW = dyᵀ·x, and so also the rows of the other outer-form products (dx = dy·W).
+  // Each part must hold at least one whole register tile (6 rows or columns).
+  constexpr double kMinFlops = 1e6;
+  constexpr int64_t kMinPart = 6;
   const double flops = 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
-  if (g_threads.load(std::memory_order_relaxed) > 1 && m >= 2 * kMinRows && flops >= kMinFlops) {
-    static Worker worker;
-    static std::mutex in_use;  // one split product at a time; other callers run on their own
-    std::unique_lock lock(in_use, std::try_to_lock);
-    if (!lock.owns_lock()) return gemm_with(which, transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c);
-    const Product p{which, transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c};
-    const int64_t half = (m / 2 + 5) / 6 * 6;  // a multiple of 6 rows: whole outer-form tiles
-    worker.post(p, half, m);
-    run_rows(p, 0, half);
-    worker.wait();
+  const bool dot_form = !transpose_a && transpose_b;
+  const int64_t along = dot_form ? n : m;
+  if (num_threads() > 1 && flops >= kMinFlops && along >= 2 * kMinPart) {
+    if (dot_form)
+      run_split([&p](int64_t j0, int64_t j1) { run_columns(p, j0, j1); }, split_point(n), n);
+    else
+      run_split([&p](int64_t i0, int64_t i1) { run_rows(p, i0, i1); }, split_point(m), m);
     return true;
   }
-  return gemm_with(which, transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c);
+  run_rows(p, 0, m);
+  return true;
 }
 
 }  // namespace minigrad::kernels

@@ -1,4 +1,4 @@
-// SGD's update rule (torch.optim.SGD, pytorch-semantics.md A5). Three plain loops per parameter,
+// SGD's update rule (torch.optim.SGD, pytorch-semantics.md A5). A few plain loops per parameter,
 // each simple enough for the compiler to vectorise.
 #include "minigrad/optim/sgd.hpp"
 
@@ -8,6 +8,8 @@
 #include <cmath>
 #include <stdexcept>
 #include <utility>
+
+#include "minigrad/backend/parallel.hpp"
 
 namespace minigrad::optim {
 
@@ -34,40 +36,56 @@ SGD::SGD(std::vector<Tensor> params, SGDOptions options)
 //   b = μ·b + (1 − τ)·g      afterwards
 //   g = g + μ·b  (nesterov)  or  g = b
 //   θ = θ − γ·g
+// Every element is independent, so a large parameter is updated in two parts, one per thread
+// when two are set (kernels::set_num_threads); the result is the same either way.
 void SGD::update(std::size_t i, float* p, const float* dp, int64_t n) {
   const float weight_decay = static_cast<float>(options_.weight_decay);
   const float momentum = static_cast<float>(options_.momentum);
   const float one_minus_dampening = static_cast<float>(1.0 - options_.dampening);
   const float neg_lr = static_cast<float>(-lr());
+  const bool decay = options_.weight_decay != 0.0, nesterov = options_.nesterov;
 
-  const float* g = dp;
-  if (options_.weight_decay != 0.0 || options_.nesterov) scratch_.resize(static_cast<size_t>(n));
-  if (options_.weight_decay != 0.0) {
-    float* gw = scratch_.data();
-    for (int64_t k = 0; k < n; ++k) gw[k] = dp[k] + weight_decay * p[k];
-    g = gw;
-  }
-
+  // Buffers are allocated here, before the halves run.
+  if (decay || nesterov) scratch_.resize(static_cast<size_t>(n));
+  float* scratch = scratch_.data();
+  float* b = nullptr;
+  bool first_step = false;
   if (options_.momentum != 0.0) {
     Tensor& buffer = momentum_buffer_[i];
-    if (!buffer.defined()) {
-      buffer = Tensor::empty(params_[i].shape());
-      std::copy_n(g, n, buffer.data());
-    } else {
-      float* b = buffer.data();
-      for (int64_t k = 0; k < n; ++k) b[k] = b[k] * momentum + one_minus_dampening * g[k];
-    }
-    const float* b = buffer.data();
-    if (options_.nesterov) {
-      float* gn = scratch_.data();  // may be g itself: element k reads g[k] before writing it
-      for (int64_t k = 0; k < n; ++k) gn[k] = g[k] + momentum * b[k];
-      g = gn;
-    } else {
-      g = b;
-    }
+    first_step = !buffer.defined();
+    if (first_step) buffer = Tensor::empty(params_[i].shape());
+    b = buffer.data();
   }
 
-  for (int64_t k = 0; k < n; ++k) p[k] += neg_lr * g[k];
+  // Elements [k0, k1).
+  auto part = [&](int64_t k0, int64_t k1) {
+    const float* g = dp;
+    if (decay) {
+      for (int64_t k = k0; k < k1; ++k) scratch[k] = dp[k] + weight_decay * p[k];
+      g = scratch;
+    }
+    if (b) {
+      if (first_step)
+        std::copy(g + k0, g + k1, b + k0);
+      else
+        for (int64_t k = k0; k < k1; ++k) b[k] = b[k] * momentum + one_minus_dampening * g[k];
+      if (nesterov) {
+        for (int64_t k = k0; k < k1; ++k) scratch[k] = g[k] + momentum * b[k];  // g may be scratch
+        g = scratch;
+      } else {
+        g = b;
+      }
+    }
+    for (int64_t k = k0; k < k1; ++k) p[k] += neg_lr * g[k];
+  };
+  // A large weight is updated in two parts split at the row where the products split it
+  // (kernels::split_point), so each thread updates the rows already in its own core's cache.
+  // Small parameters are not worth a hand-over.
+  const Shape& shape = params_[i].shape();
+  constexpr int64_t kMinSplit = 1 << 15;
+  const int64_t rows = shape.empty() ? 1 : shape[0];
+  const int64_t split = n >= kMinSplit && rows > 1 ? kernels::split_point(rows) * (n / rows) : n;
+  kernels::run_split(part, split, n);
 }
 
 }  // namespace minigrad::optim

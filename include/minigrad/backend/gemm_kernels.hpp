@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "minigrad/backend/parallel.hpp"  // set_num_threads: 2 splits large products
+
 namespace minigrad::kernels {
 
 /// The instruction set of the tiled kernels in use.
@@ -27,11 +29,6 @@ bool gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
 /// cannot run them or the product is Aᵀ·Bᵀ.
 bool gemm_with(Isa isa, bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
                float alpha, const float* a, const float* b, float beta, float* c);
-
-/// 1 (the default) or 2: with 2, products of at least 4 MFLOP and 32 rows split C's rows between
-/// the caller and one worker thread. Results are bit-identical either way.
-void set_num_threads(int n);
-int num_threads();
 
 namespace detail {
 // With BLAS's leading dimensions (row strides of A, B and C as stored).

@@ -1,0 +1,40 @@
+// The second thread: minigrad's kernels (the tiled sgemm, the optimizer's update, the batch
+// gather) can hand part of their range to one worker thread and do the rest on the calling thread. Each element is computed
+// by exactly one of the two, the same way as on one thread, so results are bit-identical whatever
+// the thread count.
+//
+// The worker spins for a short while after each piece of work (a training step posts several
+// within microseconds of each other, and waking a sleeping thread costs more than a small product)
+// and then sleeps in a futex wait, so an idle worker costs nothing.
+#pragma once
+
+#include <cstdint>
+
+namespace minigrad::kernels {
+
+/// 1 (the default) or 2 threads for the kernels; any n >= 2 means 2.
+void set_num_threads(int n);
+int num_threads();
+
+/// Where two threads split a dimension of n (rows of a weight, columns of an output): about half,
+/// a multiple of 8. Every kernel that touches a weight's rows splits them at this same point (the
+/// forward product, the weight's gradient, the optimizer's update), so each thread keeps working
+/// on the half of the weight that is already in its own core's cache.
+inline int64_t split_point(int64_t n) { return (n / 2 + 7) / 8 * 8; }
+
+/// fn(context, begin, end) for one part of a range.
+using RangeFn = void (*)(const void* context, int64_t begin, int64_t end);
+
+/// Runs fn(context, 0, split) on the calling thread and fn(context, split, n) on the worker, and
+/// returns when both are done. With one thread, or while another caller has the worker, it runs
+/// fn(context, 0, n) on the calling thread instead. 0 <= split <= n.
+void run_split(RangeFn fn, const void* context, int64_t split, int64_t n);
+
+/// run_split for a callable f(begin, end).
+template <class F>
+void run_split(const F& f, int64_t split, int64_t n) {
+  run_split([](const void* c, int64_t b, int64_t e) { (*static_cast<const F*>(c))(b, e); }, &f,
+            split, n);
+}
+
+}  // namespace minigrad::kernels
