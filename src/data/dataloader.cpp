@@ -73,6 +73,10 @@ const Batch& DataLoader::batch(int64_t b) {
   const bool labelled = dataset_.has_labels();
   dataset_.gather(rows_idx, xs->data(), labelled ? ys->data() : nullptr,
                   labelled ? labels_buf_.data() : nullptr);
+  if (b + 1 < size()) {  // the next batch's rows start loading while this one is used
+    const int64_t next = batch_starts_[static_cast<size_t>(b + 1)];
+    dataset_.prefetch(std::span<const int64_t>(order_.data() + next, static_cast<size_t>(batch_rows(b + 1))));
+  }
 
   auto x = std::make_shared<TensorImpl>();
   x->storage = xs;

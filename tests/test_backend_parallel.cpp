@@ -1,0 +1,129 @@
+// Tests of backend/parallel.hpp: run_split covers a range exactly once with one and two threads,
+// hands the second part to another thread, falls back to the caller while the worker is taken,
+// and the kernels that use it (SGD's update, the batch gather, the split products) give
+// bit-identical results on one and two threads.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "minigrad/backend/parallel.hpp"
+#include "minigrad/data/dataset.hpp"
+#include "minigrad/generator.hpp"
+#include "minigrad/ops/elementwise.hpp"
+#include "minigrad/ops/reduce.hpp"
+#include "minigrad/optim/sgd.hpp"
+#include "minigrad/tensor.hpp"
+
+using namespace minigrad;
+
+namespace {
+
+// Restores one thread however a test case ends.
+struct ThreadsGuard {
+  explicit ThreadsGuard(int n) { kernels::set_num_threads(n); }
+  ~ThreadsGuard() { kernels::set_num_threads(1); }
+};
+
+}  // namespace
+
+TEST_CASE("split_point: about half, a multiple of 8") {
+  CHECK(kernels::split_point(128) == 64);
+  CHECK(kernels::split_point(64) == 32);
+  CHECK(kernels::split_point(784) == 392);
+  CHECK(kernels::split_point(100) == 56);
+  CHECK(kernels::split_point(10) == 8);
+}
+
+TEST_CASE("run_split visits every index once, on one or two threads") {
+  for (int threads : {1, 2}) {
+    ThreadsGuard guard(threads);
+    CHECK(kernels::num_threads() == threads);
+    for (int64_t n : {0, 1, 7, 1000}) {
+      for (int64_t split : {int64_t{0}, n / 3, n}) {
+        INFO("threads=", threads, " n=", n, " split=", split);
+        std::vector<std::atomic<int>> seen(static_cast<size_t>(n));
+        std::atomic<int> parts{0};
+        kernels::run_split(
+            [&](int64_t b, int64_t e) {
+              ++parts;
+              for (int64_t i = b; i < e; ++i) ++seen[static_cast<size_t>(i)];
+            },
+            split, n);
+        for (const auto& s : seen) CHECK(s.load() == 1);
+        // Two parts only when both are non-empty and two threads are set.
+        CHECK(parts.load() == (threads == 2 && split > 0 && split < n ? 2 : 1));
+      }
+    }
+  }
+}
+
+TEST_CASE("with two threads the second part runs on another thread") {
+  ThreadsGuard guard(2);
+  const std::thread::id caller = std::this_thread::get_id();
+  std::thread::id first, second;
+  kernels::run_split(
+      [&](int64_t b, int64_t) { (b == 0 ? first : second) = std::this_thread::get_id(); }, 1, 2);
+  CHECK(first == caller);
+  CHECK(second != caller);
+}
+
+TEST_CASE("callers on several threads at once each get their range done") {
+  ThreadsGuard guard(2);
+  constexpr int kCallers = 4, kRounds = 200;
+  std::vector<std::vector<int>> hits(kCallers, std::vector<int>(64, 0));
+  std::vector<std::thread> callers;
+  for (int t = 0; t < kCallers; ++t)
+    callers.emplace_back([&hits, t] {
+      for (int r = 0; r < kRounds; ++r)
+        kernels::run_split(
+            [&](int64_t b, int64_t e) {
+              for (int64_t i = b; i < e; ++i) ++hits[static_cast<size_t>(t)][static_cast<size_t>(i)];
+            },
+            32, 64);
+    });
+  for (auto& c : callers) c.join();
+  for (const auto& h : hits)
+    for (int v : h) CHECK(v == kRounds);
+}
+
+TEST_CASE("SGD steps and batch gathers are bit-identical on one and two threads") {
+  // A weight large enough to be split (>= 32k elements), with momentum, weight decay and
+  // Nesterov so every loop of the update runs in both parts.
+  auto run = [](int threads) {
+    ThreadsGuard guard(threads);
+    Generator gen(3);
+    Tensor w = Tensor::uniform({200, 300}, -1.0f, 1.0f, gen).requires_grad_();
+    optim::SGD opt({w}, {.lr = 0.1, .momentum = 0.9, .weight_decay = 1e-3, .nesterov = true});
+    for (int step = 0; step < 3; ++step) {
+      opt.zero_grad();
+      sum(w * w).backward();
+      opt.step();
+    }
+    return std::vector<float>(w.data(), w.data() + w.numel());
+  };
+  CHECK(run(1) == run(2));
+
+  std::vector<uint8_t> bytes(100 * 784);
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(i * 7 % 256);
+  std::vector<int32_t> labels(100);
+  for (int i = 0; i < 100; ++i) labels[static_cast<size_t>(i)] = i % 10;
+  data::Dataset ds = data::Dataset::from_bytes(std::move(bytes), std::move(labels), 784);
+  ds.set_transform(data::FeatureTransform::divide_by(255.0f));
+  const std::vector<int64_t> rows = {5, 99, 0, 42, 42, 7, 63, 18, 1, 2, 3, 4, 80, 81, 82, 9,
+                                     10, 11, 12, 13, 14, 15, 16, 17, 50, 51, 52, 53, 54, 55, 56, 57};
+  auto gather = [&](int threads) {
+    ThreadsGuard guard(threads);
+    std::vector<float> x(rows.size() * 784), y(rows.size());
+    std::vector<int32_t> yi(rows.size());
+    ds.prefetch(rows);
+    ds.gather(rows, x.data(), y.data(), yi.data());
+    x.insert(x.end(), y.begin(), y.end());
+    for (int32_t v : yi) x.push_back(static_cast<float>(v));
+    return x;
+  };
+  const auto one = gather(1);
+  CHECK(one == gather(2));
+  CHECK(one[784 + 3] == static_cast<float>((99 * 784 + 3) * 7 % 256) / 255.0f);  // row 1 is row 99
+}
