@@ -1,5 +1,6 @@
 // Storage: the flat float buffer behind one or more Tensor handles.
 // 64-byte aligned so that BLAS and vectorised loops start on a cache line. Contiguous only.
+// Freed buffers are recycled for the next request of the same size (see src/storage.cpp).
 #pragma once
 
 #include <cstddef>
@@ -21,7 +22,8 @@ class Storage {
 
  private:
   struct Free {
-    void operator()(float* p) const;
+    size_t bytes;  // as allocated (rounded up to 64)
+    void operator()(float* p) const;  // to the reuse cache (src/storage.cpp) or to free()
   };
   std::unique_ptr<float[], Free> data_;
   int64_t size_;
