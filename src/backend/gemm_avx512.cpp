@@ -33,6 +33,36 @@ struct Avx512 {
     x = _mm512_add_ps(x, _mm512_mask_permute_ps(x, 0xFFFF, x, 0xB1));        // lane 1 onto 0
     return _mm512_cvtss_f32(x);
   }
+  // The lane sums of 8 vectors at once: lane j of the result is reduce_add(x[j]) for j < 8, bit
+  // for bit, because each vector's lanes are folded in the same order (16 -> 8 -> 4 -> 2 -> 1,
+  // the same operand order); only the shuffles are shared between vectors, 21 instead of 32.
+  // The dot tile stores one row of C (NR <= 8 sums) with it instead of NR scalar reductions.
+  static constexpr bool kHasReduceAdd8 = true;
+  static R add(R a, R b) { return _mm512_add_ps(a, b); }
+  static R reduce_add8(const R (&x)[8]) {
+    // 16 -> 8 lanes, two vectors a result: blocks [a0+a2, a1+a3, b0+b2, b1+b3].
+    R t[4];
+    for (int i = 0; i < 4; ++i) {
+      const R a = x[2 * i], b = x[2 * i + 1];
+      t[i] = add(_mm512_mask_shuffle_f32x4(a, 0xFFFF, a, b, 0x44),
+                 _mm512_mask_shuffle_f32x4(a, 0xFFFF, a, b, 0xEE));
+    }
+    // 8 -> 4 lanes: one 128-bit block a vector, u[0] = [x0, x1, x2, x3], u[1] = [x4 .. x7].
+    R u[2];
+    for (int i = 0; i < 2; ++i) {
+      const R a = t[2 * i], b = t[2 * i + 1];
+      u[i] = add(_mm512_mask_shuffle_f32x4(a, 0xFFFF, a, b, 0x88),
+                 _mm512_mask_shuffle_f32x4(a, 0xFFFF, a, b, 0xDD));
+    }
+    // 4 -> 2 lanes within each block k: [xk, xk, x(4+k), x(4+k)].
+    const R r = add(_mm512_mask_shuffle_ps(u[0], 0xFFFF, u[0], u[1], 0x44),
+                    _mm512_mask_shuffle_ps(u[0], 0xFFFF, u[0], u[1], 0xEE));
+    // 2 -> 1: lane 4k holds the sum of xk, lane 4k + 1 that of x(4+k).
+    const R f = add(_mm512_mask_shuffle_ps(r, 0xFFFF, r, r, 0x88),
+                    _mm512_mask_shuffle_ps(r, 0xFFFF, r, r, 0xDD));
+    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0);
+    return _mm512_mask_permutexvar_ps(f, 0xFFFF, order, f);
+  }
 };
 
 }  // namespace

@@ -50,14 +50,31 @@ void dot_tile(int64_t k, float alpha, const float* a, int64_t lda, const float* 
       for (int i = 0; i < MR; ++i) acc[i][j] = V::fmadd(av[i], bv, acc[i][j]);
     }
   }
+  // C's MR x NR block: alpha·(lane sum) + beta·C; beta = 0 never reads C (BLAS rule).
+  if constexpr (requires { V::kHasReduceAdd8; }) {
+    static_assert(NR <= 8);
+    const typename V::Mask row_mask = V::mask(NR);
+    const typename V::R valpha = V::broadcast(alpha), vbeta = V::broadcast(beta);
 #pragma GCC unroll 8
-  for (int i = 0; i < MR; ++i)
+    for (int i = 0; i < MR; ++i) {
+      typename V::R row[8];
 #pragma GCC unroll 8
-    for (int j = 0; j < NR; ++j) {
-      float& out = c[i * ldc + j];
-      const float sum = alpha * V::reduce_add(acc[i][j]);
-      out = beta == 0.0f ? sum : sum + beta * out;  // beta = 0 never reads C (BLAS rule)
+      for (int j = 0; j < 8; ++j) row[j] = j < NR ? acc[i][j] : V::zero();
+      typename V::R sum = V::mul(valpha, V::reduce_add8(row));
+      float* out = c + i * ldc;
+      if (beta != 0.0f) sum = V::add(sum, V::mul(vbeta, V::load(out, row_mask)));
+      V::store(out, sum, row_mask);
     }
+  } else {
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+      for (int j = 0; j < NR; ++j) {
+        float& out = c[i * ldc + j];
+        const float sum = alpha * V::reduce_add(acc[i][j]);
+        out = beta == 0.0f ? sum : sum + beta * out;
+      }
+  }
 }
 
 // The edge tiles: `mr` <= MR rows and `nr` <= NR columns, resolved to a fixed-size tile.
