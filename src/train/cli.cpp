@@ -86,7 +86,7 @@ bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) 
       ("weight-decay", "L2 weight decay (decoupled for adamw)", cxxopts::value<std::string>()->default_value(fmt::format("{}", d.weight_decay)))
       ("optimizer", "sgd, adam or adamw", cxxopts::value<std::string>()->default_value(d.optimizer))
       ("seed", "Seed for initialisation, shuffling and dropout", cxxopts::value<std::string>()->default_value(std::to_string(d.seed)))
-      ("threads", "Threads for the matrix products: auto (time 1 and 2 in the first epoch, keep the faster; results are identical) or a number", cxxopts::value<std::string>()->default_value(d.threads == 0 ? "auto" : std::to_string(d.threads)));
+      ("threads", "Threads for minigrad's kernels (matrix products, SGD update, batch gather): auto (time 1 and 2 in the first epoch, keep the faster), 1 or 2; results are identical", cxxopts::value<std::string>()->default_value(d.threads == 0 ? "auto" : std::to_string(d.threads)));
   options.add_options("Output")
       ("save", "Write the trained model to a safetensors file", cxxopts::value<std::string>()->default_value(""))
       ("load", "Start from a safetensors model (ours or the documents' PyTorch MyNN)", cxxopts::value<std::string>()->default_value(""))
@@ -152,7 +152,8 @@ bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) 
   c.seed = parse_number<uint64_t>("seed", str("seed"), "a non-negative integer");
   c.threads = str("threads") == "auto"
                   ? 0
-                  : parse_number<int>("threads", str("threads"), "auto or a whole number of threads (1 or more)");
+                  : parse_number<int>("threads", str("threads"), "auto, 1 or 2");
+  if (c.threads > 2) bad_flag("threads", "auto, 1 or 2 (minigrad's kernels use at most two threads)", str("threads"));
 
   c.save_path = str("save");
   c.load_path = str("load");

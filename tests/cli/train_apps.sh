@@ -106,6 +106,7 @@ a=$(run 5); b=$(run 5); c=$(run 6)
 # ---- threads: bad values fail; 1, 2 and auto give the same numbers ----
 expect_error 2 "--threads" "$csv" --data "$tmp/blobs.csv" --label last --threads two
 expect_error 2 "--threads" "$csv" --data "$tmp/blobs.csv" --label last --threads -1
+expect_error 2 "--threads" "$csv" --data "$tmp/blobs.csv" --label last --threads 3
 # 640 rows of 784 features: the first layer's products (6.4 MFLOP at batch 32) are split in two.
 awk 'BEGIN { srand(11); for (i = 0; i < 640; i++) { c = i % 4; line = c;
   for (j = 0; j < 784; j++) line = line "," int(rand() * 128 + (j % 4 == c ? 127 : 0)); print line } }' \
