@@ -310,55 +310,60 @@ Evaluation evaluate(nn::Module& model, const data::Dataset& data, int classes) {
 }
 
 // ---- --threads auto: a measured choice ----
-// One and two threads give bit-identical results (the products split rows, not sums), so the
-// thread count can be chosen by speed alone: during the first epoch, after kWarmup steps, the
-// next 2·kSteps steps alternate between 1 and 2 threads and are timed; the faster count stays
-// for the rest of the run. Epochs too short to measure keep one thread, and so does a run on
-// OpenBLAS alone (MINIGRAD_GEMM=blas), whose threads may split sums.
+// One and two threads give bit-identical results (every element is computed the same way, only
+// by one core or the other), so the thread count can be chosen by speed alone: during the first
+// epoch, after kWarmup steps, four blocks of kBlock steps run on 1, 2, 1 and 2 threads; the
+// first kSettle steps of each block are not timed (they move each weight half to the core that
+// now owns it), the rest are, and the faster count stays for the rest of the run. Epochs too
+// short to measure keep one thread, and so does a run on OpenBLAS alone (MINIGRAD_GEMM=blas),
+// whose threads may split sums.
 class ThreadChooser {
  public:
   ThreadChooser(int requested, int64_t steps_per_epoch)
-      : auto_(requested == 0 && steps_per_epoch >= kWarmup + 2 * kSteps &&
+      : auto_(requested == 0 && steps_per_epoch >= kWarmup + 4 * kBlock &&
               kernels::isa() != kernels::Isa::None),
         threads_(requested == 0 ? 1 : requested) {}
 
   void before_step(int epoch, int64_t step) {
-    timing_ = auto_ && epoch == 1 && step >= kWarmup && step < kWarmup + 2 * kSteps;
-    if (!timing_) return;
-    trial_ = (step - kWarmup) % 2 == 0 ? 1 : 2;
-    // The tiles' own threads only: OpenBLAS (which runs none of training's products here)
-    // stays on one, as resizing its pool every step would cost milliseconds.
+    const int64_t k = step - kWarmup;
+    trying_ = auto_ && epoch == 1 && k >= 0 && k < 4 * kBlock;
+    if (!trying_) return;
+    trial_ = (k / kBlock) % 2 == 0 ? 1 : 2;
+    timing_ = k % kBlock >= kSettle;
+    // minigrad's kernels only: OpenBLAS (which runs none of training's products here) stays on
+    // one thread, as resizing its pool would cost milliseconds.
     kernels::set_num_threads(trial_);
     start_ = std::chrono::steady_clock::now();
   }
 
   void after_step(int64_t rows) {
-    if (!timing_) return;
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    seconds_[trial_ - 1] += s;
-    rows_[trial_ - 1] += rows;
-    if (++timed_ == 2 * kSteps) {  // the last timed step: decide
+    if (!trying_) return;
+    if (timing_) {
+      seconds_[trial_ - 1] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+      rows_[trial_ - 1] += rows;
+    }
+    if (++tried_ == 4 * kBlock) {  // the last trial step: decide
       threads_ = rate(2) > rate(1) ? 2 : 1;
       kernels::set_num_threads(threads_);
     }
   }
 
-  bool measured() const { return timed_ == 2 * kSteps; }
+  bool measured() const { return tried_ == 4 * kBlock; }
   int threads() const { return threads_; }
   std::string summary() const {
     return fmt::format("threads: auto chose {} ({:.0f} samples/s on 1 thread, {:.0f} on 2, over {} "
-                       "steps each)", threads_, rate(1), rate(2), kSteps);
+                       "steps each)", threads_, rate(1), rate(2), 2 * (kBlock - kSettle));
   }
 
  private:
-  static constexpr int64_t kWarmup = 20, kSteps = 50;
+  static constexpr int64_t kWarmup = 20, kBlock = 25, kSettle = 5;
   double rate(int t) const { return seconds_[t - 1] > 0 ? static_cast<double>(rows_[t - 1]) / seconds_[t - 1] : 0.0; }
 
   bool auto_;
   int threads_;
-  bool timing_ = false;
+  bool trying_ = false, timing_ = false;
   int trial_ = 1;
-  int64_t timed_ = 0;
+  int64_t tried_ = 0;
   double seconds_[2] = {0, 0};
   int64_t rows_[2] = {0, 0};
   std::chrono::steady_clock::time_point start_;
