@@ -284,7 +284,8 @@ void Dataset::prefetch(std::span<const int64_t> indices) const {
   for (const int64_t r : indices) {
     if (r < 0 || r >= rows_) continue;  // gather() reports it
     const char* row = base + r * row_bytes;
-    for (int64_t off = 0; off < row_bytes; off += 64) __builtin_prefetch(row + off, 0, 1);
+    for (int64_t off = 0; off < row_bytes; off += 64) __builtin_prefetch(row + off, 0, 3);
+    if (static_cast<size_t>(r) < labels_.size()) __builtin_prefetch(labels_.data() + r, 0, 3);
   }
 }
 

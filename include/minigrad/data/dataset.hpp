@@ -77,9 +77,9 @@ class Dataset {
   /// transform on the way: x_out (n, F); y_out (n) labels as floats and y_int (n) as ints, each
   /// skipped when null (and when there are no labels).
   void gather(std::span<const int64_t> indices, float* x_out, float* y_out, int32_t* y_int) const;
-  /// Asks the CPU to start loading rows[indices] into its caches (no effect on results): a
-  /// DataLoader calls it for the next batch, whose rows are scattered over the whole table, so
-  /// they arrive while the current step computes instead of stalling the next gather.
+  /// Asks the CPU to start loading rows[indices] and their labels into its caches (no effect on
+  /// results): a DataLoader calls it for the next batch, whose rows are scattered over the whole
+  /// table, so they arrive while the current step computes instead of stalling the next gather.
   void prefetch(std::span<const int64_t> indices) const;
   /// Every row, transformed: x (N, F).
   Tensor features_tensor() const;
