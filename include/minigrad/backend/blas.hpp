@@ -29,6 +29,7 @@ std::string core_name();
 KernelInfo kernel_info();
 /// One line for logs: "BLAS: OpenBLAS 0.3.21, SkylakeX kernels (...), 1 thread".
 std::string describe();
+/// OpenBLAS's thread count, and minigrad's own kernels' (kernels::set_num_threads: 1 or 2).
 void set_num_threads(int n);
 int num_threads();
 
