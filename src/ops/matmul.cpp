@@ -80,8 +80,8 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
     for (int64_t i = 0; i < m * n; ++i) c[i] = beta == 0.0f ? 0.0f : beta * c[i];
     return;
   }
-  // Small products go to minigrad's own register-tiled kernels when the CPU has them
-  // (backend/gemm_kernels.hpp); the rest to OpenBLAS.
+  // Products go to minigrad's own register-tiled kernels when the CPU has them
+  // (backend/gemm_kernels.hpp); the rest (no AVX2, Aᵀ·Bᵀ) to OpenBLAS.
   if (kernels::gemm(transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c)) return;
   // Row-major op(A) (m, k) is stored (m, k) with leading dimension k, or (k, m) with m.
   cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,

@@ -45,7 +45,7 @@ void SGD::update(std::size_t i, float* p, const float* dp, int64_t n) {
   const float neg_lr = static_cast<float>(-lr());
   const bool decay = options_.weight_decay != 0.0, nesterov = options_.nesterov;
 
-  // Buffers are allocated here, before the halves run.
+  // Buffers are allocated here, before the two parts run.
   if (decay || nesterov) scratch_.resize(static_cast<size_t>(n));
   float* scratch = scratch_.data();
   float* b = nullptr;

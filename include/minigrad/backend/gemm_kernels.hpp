@@ -1,7 +1,7 @@
 // minigrad's own sgemm kernels for the small products of MLP training (batch x features by
 // features x units), where OpenBLAS spends much of each call packing operands that are used only a
-// few times. Register-tiled loops for AVX-512 and for AVX2+FMA, picked at run time from the CPU;
-// everything else (other CPUs, Aᵀ·Bᵀ, large products) stays with OpenBLAS.
+// few times. Register-tiled loops for AVX-512 and for AVX2+FMA, picked at run time from the CPU,
+// for products of any size; the rest (CPUs without AVX2, Aᵀ·Bᵀ) stays with OpenBLAS.
 #pragma once
 
 #include <cstdint>
