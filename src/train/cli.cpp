@@ -153,7 +153,6 @@ bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) 
   c.threads = str("threads") == "auto"
                   ? 0
                   : parse_number<int>("threads", str("threads"), "auto, 1 or 2");
-  if (c.threads > 2) bad_flag("threads", "auto, 1 or 2 (minigrad's kernels use at most two threads)", str("threads"));
 
   c.save_path = str("save");
   c.load_path = str("load");

@@ -70,7 +70,9 @@ void validate(const TrainConfig& c) {
     if (h < 1) fail(fmt::format("--hidden: layer sizes must be positive, got {}", h));
   if (c.scaling == Scaling::Divide && !(c.scale > 0.0f))
     fail(fmt::format("--scale: expected a positive divisor, got {}", c.scale));
-  if (c.threads < 0 || c.threads > 2) fail(fmt::format("--threads: expected auto (0), 1 or 2, got {}", c.threads));
+  if (c.threads < 0 || c.threads > 2)
+    fail(fmt::format("--threads: expected auto (0), 1 or 2 (minigrad's kernels use at most two "
+                     "threads), got {}", c.threads));
   // Output paths are checked before training, not after: a typo must not cost a whole run.
   for (const auto& [flag, path] : {std::pair{"save", c.save_path}, std::pair{"report", c.report_path}}) {
     if (path.empty()) continue;
