@@ -75,7 +75,8 @@ const Batch& DataLoader::batch(int64_t b) {
                   labelled ? labels_buf_.data() : nullptr);
   if (b + 1 < size()) {  // the next batch's rows start loading while this one is used
     const int64_t next = batch_starts_[static_cast<size_t>(b + 1)];
-    dataset_.prefetch(std::span<const int64_t>(order_.data() + next, static_cast<size_t>(batch_rows(b + 1))));
+    dataset_.prefetch(
+        std::span<const int64_t>(order_.data() + next, static_cast<size_t>(batch_rows(b + 1))));
   }
 
   auto x = std::make_shared<TensorImpl>();

@@ -1,7 +1,7 @@
 // The second thread: minigrad's kernels (the tiled sgemm, the optimizer's update, the batch
-// gather) can hand part of their range to one worker thread and do the rest on the calling thread. Each element is computed
-// by exactly one of the two, the same way as on one thread, so results are bit-identical whatever
-// the thread count.
+// gather) can hand part of their range to one worker thread and do the rest on the calling
+// thread. Each element is computed by exactly one of the two, the same way as on one thread, so
+// results are bit-identical whatever the thread count.
 //
 // The worker spins for a short while after each piece of work (a training step posts several
 // within microseconds of each other, and waking a sleeping thread costs more than a small product)
