@@ -1,10 +1,13 @@
 // Tests of backend/parallel.hpp: run_split covers a range exactly once with one and two threads,
-// hands the second part to another thread, falls back to the caller while the worker is taken,
-// and the kernels that use it (SGD's update, the batch gather, the split products) give
-// bit-identical results on one and two threads.
+// hands the second part to another thread, falls back to the caller while the worker is taken;
+// a background task runs every chunk once, on the worker between split parts or on the caller
+// that finishes it; and the kernels that use them (SGD's update, the batch gather, the split
+// products) give bit-identical results on one and two threads.
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -86,6 +89,67 @@ TEST_CASE("callers on several threads at once each get their range done") {
   for (auto& c : callers) c.join();
   for (const auto& h : hits)
     for (int v : h) CHECK(v == kRounds);
+}
+
+TEST_CASE("a background task runs every chunk once, however it is finished") {
+  for (int threads : {1, 2}) {
+    ThreadsGuard guard(threads);
+    for (int64_t size : {0, 1, 37, 5000}) {
+      for (int64_t chunk : {1, 7, 64}) {
+        INFO("threads=", threads, " size=", size, " chunk=", chunk);
+        std::vector<std::atomic<int>> seen(static_cast<size_t>(size));
+        auto mark = [](const void* c, int64_t b, int64_t e) {
+          auto& s = *static_cast<std::vector<std::atomic<int>>*>(const_cast<void*>(c));
+          for (int64_t i = b; i < e; ++i) ++s[static_cast<size_t>(i)];
+        };
+        const kernels::BackgroundTicket t = kernels::post_background({mark, &seen, size, chunk});
+        CHECK(t.generation != 0);
+        // Split products meanwhile: the worker takes them first and goes back to the task.
+        for (int r = 0; r < 20; ++r) kernels::run_split([](int64_t, int64_t) {}, 8, 16);
+        kernels::finish_background(t);
+        for (const auto& s : seen) CHECK(s.load() == 1);
+        kernels::finish_background(t);  // again: nothing left to do
+      }
+    }
+  }
+}
+
+TEST_CASE("posting a background task finishes the previous one first") {
+  ThreadsGuard guard(2);
+  std::vector<std::atomic<int>> first(1000), second(1000);
+  auto mark = [](const void* c, int64_t b, int64_t e) {
+    auto& s = *static_cast<std::vector<std::atomic<int>>*>(const_cast<void*>(c));
+    for (int64_t i = b; i < e; ++i) ++s[static_cast<size_t>(i)];
+  };
+  const kernels::BackgroundTicket t1 = kernels::post_background({mark, &first, 1000, 3});
+  const kernels::BackgroundTicket t2 = kernels::post_background({mark, &second, 1000, 3});
+  for (const auto& s : first) CHECK(s.load() == 1);  // done before t2 was posted
+  kernels::finish_background(t1);                     // a stale ticket: returns at once
+  kernels::finish_background(t2);
+  for (const auto& s : second) CHECK(s.load() == 1);
+  CHECK_THROWS_WITH_AS(kernels::post_background({mark, &first, 10, 0}),
+                       doctest::Contains("chunk 0"), std::invalid_argument);
+}
+
+TEST_CASE("with two threads the worker runs background chunks while the caller does not wait") {
+  ThreadsGuard guard(2);
+  const std::thread::id caller = std::this_thread::get_id();
+  std::atomic<int> by_worker{0};
+  struct Context {
+    std::thread::id caller;
+    std::atomic<int>* by_worker;
+  } ctx{caller, &by_worker};
+  const kernels::BackgroundTicket t = kernels::post_background(
+      {[](const void* c, int64_t, int64_t) {
+         const auto& x = *static_cast<const Context*>(c);
+         if (std::this_thread::get_id() != x.caller) ++*x.by_worker;
+       },
+       &ctx, 1, 1});
+  // The caller leaves the only chunk to the worker for up to 10 s before finishing it itself.
+  for (int i = 0; i < 10000 && by_worker.load() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  kernels::finish_background(t);
+  CHECK(by_worker.load() == 1);
 }
 
 TEST_CASE("SGD steps and batch gathers are bit-identical on one and two threads") {

@@ -1,16 +1,24 @@
-// One worker thread that takes the second part of a range. Hand-over protocol (all counters only
-// grow, so a stale value is never mistaken for a new one):
-//   caller: writes the task, posted_ += 1, wakes the worker if it sleeps, runs its own part, then
-//           waits until done_ == posted_.
-//   worker: waits until posted_ changes, runs its part, done_ = posted_, wakes the caller if it
-//           sleeps.
+// One worker thread that takes the second part of a range, and in its idle time works through a
+// background task (see parallel.hpp). Hand-over protocol (all counters only grow, so a stale value
+// is never mistaken for a new one):
+//   caller: writes the task, posted_ += 1, signal_ += 1, wakes the worker if it sleeps, runs its
+//           own part, then waits until done_ == posted_.
+//   worker: waits until signal_ changes; runs a posted part first (done_ = posted_, wakes the
+//           caller if it sleeps), then background chunks one at a time while no part is posted.
 // Both waits spin first (a task takes 5-100 µs here, a futex wake-up of an idle core several µs)
 // and then sleep; `*_sleeping_` tells the other side whether a notify (a system call) is needed.
+//
+// Background chunks are claimed with a compare-and-swap on one word, (generation << 32) | next
+// chunk, by the worker and by finish_background() alike, so each chunk runs exactly once and a
+// claim made for an older task can never succeed on a newer one.
 #include "minigrad/backend/parallel.hpp"
+
+#include <fmt/format.h>
 
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 namespace minigrad::kernels {
@@ -57,12 +65,45 @@ class Worker {
   }
   // Starts fn(context, begin, end) on the worker and returns at once.
   void post(RangeFn fn, const void* context, int64_t begin, int64_t end) {
-    if (!thread_.joinable()) thread_ = std::thread([this] { loop(); });
+    start();
     fn_ = fn;
     context_ = context;
     begin_ = begin;
     end_ = end;
+    posted_.fetch_add(1, std::memory_order_release);
     publish();
+  }
+
+  // Makes `task` the background task (the previous one must be finished) and lets the worker
+  // start on it if `wake`; returns the task's generation.
+  uint32_t post_background(const BackgroundFn& task, bool wake) {
+    uint32_t generation = background_generation() + 1;
+    if (generation == 0) generation = 1;  // 0 means "no task"
+    bg_fn_.store(task.fn, std::memory_order_relaxed);
+    bg_context_.store(task.context, std::memory_order_relaxed);
+    bg_size_.store(task.size, std::memory_order_relaxed);
+    bg_chunk_.store(task.chunk, std::memory_order_relaxed);
+    bg_done_.store(0, std::memory_order_relaxed);
+    claim_.store(static_cast<uint64_t>(generation) << 32, std::memory_order_release);
+    if (wake) {
+      start();
+      publish();
+    }
+    return generation;
+  }
+
+  uint32_t background_generation() const {
+    return static_cast<uint32_t>(claim_.load(std::memory_order_acquire) >> 32);
+  }
+
+  // Runs what is left of background task `generation` on the calling thread, then waits for a
+  // chunk the worker may still be running. Nothing to do if a newer task replaced it.
+  void finish_background(uint32_t generation) {
+    while (run_chunk(generation)) {
+    }
+    const int64_t chunks = chunk_count();
+    if (static_cast<uint32_t>(claim_.load(std::memory_order_acquire) >> 32) != generation) return;
+    while (bg_done_.load(std::memory_order_acquire) < chunks) cpu_relax();
   }
   // Returns once the last posted task is done.
   void wait() {
@@ -73,30 +114,88 @@ class Worker {
   }
 
  private:
-  void publish() {
-    posted_.fetch_add(1, std::memory_order_seq_cst);
-    if (worker_sleeping_.load(std::memory_order_seq_cst)) posted_.notify_one();
+  void start() {
+    if (!thread_.joinable()) thread_ = std::thread([this] { loop(); });
   }
+
+  void publish() {
+    signal_.fetch_add(1, std::memory_order_seq_cst);
+    if (worker_sleeping_.load(std::memory_order_seq_cst)) signal_.notify_one();
+  }
+
+  int64_t chunk_count() const {
+    const int64_t size = bg_size_.load(std::memory_order_relaxed);
+    const int64_t chunk = bg_chunk_.load(std::memory_order_relaxed);
+    return (size + chunk - 1) / chunk;
+  }
+
+  // Claims and runs the next chunk of background task `generation` (0: whichever is current);
+  // false when there is none left.
+  bool run_chunk(uint32_t generation) {
+    uint64_t word = claim_.load(std::memory_order_acquire);
+    for (;;) {
+      const auto current = static_cast<uint32_t>(word >> 32);
+      if (current == 0 || (generation != 0 && current != generation)) return false;
+      const RangeFn fn = bg_fn_.load(std::memory_order_relaxed);
+      const void* context = bg_context_.load(std::memory_order_relaxed);
+      const int64_t size = bg_size_.load(std::memory_order_relaxed);
+      const int64_t chunk = bg_chunk_.load(std::memory_order_relaxed);
+      const auto index = static_cast<int64_t>(word & 0xFFFFFFFFu);
+      if (index * chunk >= size) return false;
+      // Success means the word did not change since these fields were read, so they are this
+      // generation's (a new task is stored only once every chunk of the old one has run).
+      if (claim_.compare_exchange_weak(word, word + 1, std::memory_order_acq_rel,
+                                       std::memory_order_acquire)) {
+        const int64_t begin = index * chunk;
+        fn(context, begin, begin + chunk < size ? begin + chunk : size);
+        bg_done_.fetch_add(1, std::memory_order_release);
+        return true;
+      }
+    }
+  }
+
+  bool part_posted() const {
+    return posted_.load(std::memory_order_acquire) != done_.load(std::memory_order_relaxed);
+  }
+
   void loop() {
     uint32_t seen = 0;
     for (;;) {
-      spin_then_wait(posted_, seen, worker_sleeping_, kWorkerSpin);
-      seen = posted_.load(std::memory_order_acquire);
+      spin_then_wait(signal_, seen, worker_sleeping_, kWorkerSpin);
+      seen = signal_.load(std::memory_order_acquire);
       if (stop_.load()) return;
-      fn_(context_, begin_, end_);
-      done_.store(seen, std::memory_order_seq_cst);
-      if (caller_sleeping_.load(std::memory_order_seq_cst)) done_.notify_one();
+      if (part_posted()) {
+        const uint32_t part = posted_.load(std::memory_order_acquire);
+        fn_(context_, begin_, end_);
+        done_.store(part, std::memory_order_seq_cst);
+        if (caller_sleeping_.load(std::memory_order_seq_cst)) done_.notify_one();
+      }
+      while (!part_posted() && run_chunk(0)) {
+      }
     }
   }
+
   std::thread thread_;
-  std::atomic<uint32_t> posted_{0}, done_{0};
+  std::atomic<uint32_t> signal_{0}, posted_{0}, done_{0};
   std::atomic<bool> worker_sleeping_{false}, caller_sleeping_{false}, stop_{false};
   RangeFn fn_ = nullptr;
   const void* context_ = nullptr;
   int64_t begin_ = 0, end_ = 0;
+  // The background task: its fields, the claim word and the count of chunks run.
+  std::atomic<uint64_t> claim_{0};
+  std::atomic<RangeFn> bg_fn_{nullptr};
+  std::atomic<const void*> bg_context_{nullptr};
+  std::atomic<int64_t> bg_size_{0}, bg_chunk_{1}, bg_done_{0};
 };
 
 std::atomic<int> g_threads{1};
+
+Worker& the_worker() {
+  static Worker worker;
+  return worker;
+}
+
+std::mutex g_background;  // post_background and finish_background, one caller at a time
 
 }  // namespace
 
@@ -108,7 +207,7 @@ void run_split(RangeFn fn, const void* context, int64_t split, int64_t n) {
     fn(context, 0, n);
     return;
   }
-  static Worker worker;
+  Worker& worker = the_worker();
   static std::mutex in_use;  // one split at a time; other callers run on their own thread
   std::unique_lock lock(in_use, std::try_to_lock);
   if (!lock.owns_lock()) {
@@ -118,6 +217,23 @@ void run_split(RangeFn fn, const void* context, int64_t split, int64_t n) {
   worker.post(fn, context, split, n);
   fn(context, 0, split);
   worker.wait();
+}
+
+BackgroundTicket post_background(const BackgroundFn& task) {
+  if (task.fn == nullptr || task.size < 0 || task.chunk < 1)
+    throw std::invalid_argument(fmt::format(
+        "post_background: size {} and chunk {}, expected a function, size >= 0 and chunk >= 1",
+        task.size, task.chunk));
+  Worker& worker = the_worker();
+  const std::lock_guard lock(g_background);
+  worker.finish_background(worker.background_generation());
+  return BackgroundTicket{worker.post_background(task, g_threads.load(std::memory_order_relaxed) > 1)};
+}
+
+void finish_background(BackgroundTicket ticket) {
+  if (ticket.generation == 0) return;
+  const std::lock_guard lock(g_background);
+  the_worker().finish_background(ticket.generation);
 }
 
 }  // namespace minigrad::kernels

@@ -247,31 +247,37 @@ void transform_row(const T* src, float* dst, int64_t f, const FeatureTransform& 
 
 }  // namespace
 
-void Dataset::gather(std::span<const int64_t> indices, float* x_out, float* y_out,
-                     int32_t* y_int) const {
+void Dataset::check_indices(std::span<const int64_t> indices) const {
   for (const int64_t r : indices) {
     if (r < 0 || r >= rows_) {
       throw std::out_of_range(
           fmt::format("Dataset::gather: row {} is outside a dataset of {} rows", r, rows_));
     }
   }
-  // Rows [i0, i1) of the batch; with two threads (kernels::set_num_threads) a large batch is
-  // gathered in two halves.
-  auto part = [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) {
-      const int64_t r = indices[static_cast<size_t>(i)];
-      float* dst = x_out + i * cols_;
-      if (is_bytes_)
-        transform_row(bytes_.data() + r * cols_, dst, cols_, transform_, inv_stddev_.data());
-      else
-        transform_row(floats_.data() + r * cols_, dst, cols_, transform_, inv_stddev_.data());
-      if (has_labels_ && !labels_.empty()) {
-        const int32_t y = labels_[static_cast<size_t>(r)];
-        if (y_out) y_out[i] = static_cast<float>(y);
-        if (y_int) y_int[i] = y;
-      }
+}
+
+void Dataset::gather_range(std::span<const int64_t> indices, int64_t begin, int64_t end,
+                           float* x_out, float* y_out, int32_t* y_int) const {
+  for (int64_t i = begin; i < end; ++i) {
+    const int64_t r = indices[static_cast<size_t>(i)];
+    float* dst = x_out + i * cols_;
+    if (is_bytes_)
+      transform_row(bytes_.data() + r * cols_, dst, cols_, transform_, inv_stddev_.data());
+    else
+      transform_row(floats_.data() + r * cols_, dst, cols_, transform_, inv_stddev_.data());
+    if (has_labels_ && !labels_.empty()) {
+      const int32_t y = labels_[static_cast<size_t>(r)];
+      if (y_out) y_out[i] = static_cast<float>(y);
+      if (y_int) y_int[i] = y;
     }
-  };
+  }
+}
+
+void Dataset::gather(std::span<const int64_t> indices, float* x_out, float* y_out,
+                     int32_t* y_int) const {
+  check_indices(indices);
+  // With two threads (kernels::set_num_threads) a large batch is gathered in two halves.
+  auto part = [&](int64_t i0, int64_t i1) { gather_range(indices, i0, i1, x_out, y_out, y_int); };
   const auto n = static_cast<int64_t>(indices.size());
   constexpr int64_t kMinSplit = 16384;  // values; a batch of 32 Fashion-MNIST rows has 25,088
   kernels::run_split(part, n * cols_ >= kMinSplit ? n / 2 : n, n);

@@ -30,6 +30,26 @@ using RangeFn = void (*)(const void* context, int64_t begin, int64_t end);
 /// fn(context, 0, n) on the calling thread instead. 0 <= split <= n.
 void run_split(RangeFn fn, const void* context, int64_t split, int64_t n);
 
+/// A background task: fn(context, begin, end) over [0, size) in chunks of `chunk` indices.
+struct BackgroundFn {
+  RangeFn fn = nullptr;
+  const void* context = nullptr;
+  int64_t size = 0;
+  int64_t chunk = 1;
+};
+/// Names a posted background task for finish_background; 0 names none.
+struct BackgroundTicket {
+  uint32_t generation = 0;
+};
+/// Hands `task` to the worker, which runs its chunks in the time between the parts run_split gives
+/// it (so work for the next step, such as gathering the next batch, overlaps this step's serial
+/// parts). With one thread nothing runs until finish_background. One background task at a time:
+/// the previous one is finished first. `task.context` must stay valid until it is finished.
+BackgroundTicket post_background(const BackgroundFn& task);
+/// Returns once the task is complete: runs the chunks nobody has started on the calling thread and
+/// waits for any the worker is running. Nothing to do if a newer task already finished it.
+void finish_background(BackgroundTicket ticket);
+
 /// run_split for a callable f(begin, end).
 template <class F>
 void run_split(const F& f, int64_t split, int64_t n) {

@@ -1,6 +1,8 @@
 // DataLoader: cuts a Dataset into batches x (B, F), y (B), reshuffled every epoch by its own
-// seeded Generator. Batches are gathered into buffers allocated once and reused at every step
-// (bytes become floats and are scaled during that copy): clone() a batch to keep it.
+// seeded Generator. Batches are gathered into two sets of buffers allocated once and used in turn
+// (bytes become floats and are scaled during that copy): clone() a batch to keep it. With two
+// threads (kernels::set_num_threads) the worker gathers batch b + 1 in its idle time while batch
+// b is used; with one, the next batch's rows are prefetched into the cache.
 // Single-row policy: a last batch of ONE row would break BatchNorm1d in training (one value per
 // channel has no variance), so it is merged into the previous batch (B + 1 rows) when
 // batch_size > 1; drop_last drops any short batch instead. Leaves out: workers, samplers, pinning.
@@ -25,8 +27,8 @@ struct DataLoaderOptions {
   bool drop_last = false;  // drop a final batch shorter than batch_size
 };
 
-/// One batch. x and y are fresh handles on the loader's reused storage: the next batch
-/// overwrites their values.
+/// One batch. x and y are fresh handles on the loader's reused storage: asking for the next batch
+/// may overwrite their values.
 struct Batch {
   Tensor x;                         // (B, F) features after the dataset's transform
   Tensor y;                         // (B) class ids as floats (CrossEntropyLoss targets)
@@ -39,6 +41,11 @@ class DataLoader {
   /// `dataset` must outlive the loader (it is not copied). Shuffling draws from `gen`.
   DataLoader(const Dataset& dataset, DataLoaderOptions options, Generator gen = Generator(0));
   DataLoader(Dataset&&, DataLoaderOptions, Generator = Generator(0)) = delete;  // would dangle
+  ~DataLoader();
+  DataLoader(DataLoader&&) noexcept;
+  DataLoader(const DataLoader&) = delete;
+  DataLoader& operator=(const DataLoader&) = delete;
+  DataLoader& operator=(DataLoader&&) = delete;
 
   /// Batches per epoch (len(loader)), after drop_last and the single-row merge.
   int64_t size() const { return static_cast<int64_t>(batch_starts_.size()); }
@@ -49,7 +56,8 @@ class DataLoader {
 
   /// Starts an epoch: reshuffles the row order when shuffle is set. begin() calls it.
   void new_epoch();
-  /// Gathers batch b (0 <= b < size()) of the current epoch into the reused buffers.
+  /// Batch b (0 <= b < size()) of the current epoch in the reused buffers: gathered now, or
+  /// already by the worker when b follows the batch asked for last.
   const Batch& batch(int64_t b);
   /// Row order of the current epoch (identity when not shuffling).
   const std::vector<int64_t>& order() const { return order_; }
@@ -87,9 +95,19 @@ class DataLoader {
   std::vector<int64_t> order_;
   std::vector<int64_t> batch_starts_;  // first position in order_ of each batch
   int64_t epoch_ = 0;
-  // Reused buffers: one pair for full batches and one for the differently sized last batch.
-  std::shared_ptr<Storage> x_full_, y_full_, x_last_, y_last_;
-  std::vector<int32_t> labels_buf_;
+  // Reused buffers: two sets for full batches (used in turn, so the worker can fill one while the
+  // other is in use) and one for a differently sized last batch.
+  struct Slot {
+    std::shared_ptr<Storage> x, y;
+    std::vector<int32_t> labels;
+  };
+  Slot full_[2], last_;
+  int current_full_ = 1;  // full_[current_full_] holds the batch handed out last
+  Slot& slot_for(int64_t b);
+  // A batch the worker is gathering (see batch()); on the heap so its address survives a move.
+  struct Pending;
+  std::unique_ptr<Pending> pending_;
+  void finish_pending();
   Batch batch_;
 };
 

@@ -77,6 +77,13 @@ class Dataset {
   /// transform on the way: x_out (n, F); y_out (n) labels as floats and y_int (n) as ints, each
   /// skipped when null (and when there are no labels).
   void gather(std::span<const int64_t> indices, float* x_out, float* y_out, int32_t* y_int) const;
+  /// Throws std::out_of_range naming the first index outside 0..N-1.
+  void check_indices(std::span<const int64_t> indices) const;
+  /// gather() of batch rows [begin, end) only (x_out etc. still point at row 0 of the batch), on
+  /// the calling thread and without checking the indices: for a caller that has run
+  /// check_indices() and splits the batch itself.
+  void gather_range(std::span<const int64_t> indices, int64_t begin, int64_t end, float* x_out,
+                    float* y_out, int32_t* y_int) const;
   /// Asks the CPU to start loading rows[indices] and their labels into its caches (no effect on
   /// results): a DataLoader calls it for the next batch, whose rows are scattered over the whole
   /// table, so they arrive while the current step computes instead of stalling the next gather.
