@@ -26,6 +26,7 @@
 #include "minigrad/ops/elementwise.hpp"
 #include "minigrad/optim/sgd.hpp"
 #include "minigrad/tensor.hpp"
+#include "minigrad/train/args.hpp"
 #include "minigrad/viz/dot.hpp"
 
 extern char** environ;
@@ -35,9 +36,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct UsageError : std::invalid_argument {
-  using std::invalid_argument::invalid_argument;
-};
+using train::UsageError;
 
 struct Options {
   bool mlp = false;
@@ -181,33 +180,15 @@ Options parse(int argc, char** argv) {
       "seed", "Seed of the MLP's weights, batch and dropout masks",
       cxxopts::value<std::string>()->default_value("0"))("h,help", "Show this help");
   // clang-format on
-  cxxopts::ParseResult r;
-  try {
-    r = spec.parse(argc, argv);
-  } catch (const cxxopts::exceptions::exception& e) {
-    throw UsageError(fmt::format("{} (HINT: autograd_demo --help lists the flags)", e.what()));
-  }
-  if (r.count("help")) {
-    fmt::print("{}\n", spec.help());
-    std::exit(0);
-  }
-  if (!r.unmatched().empty())
-    throw UsageError(
-        fmt::format("unexpected argument '{}' (HINT: autograd_demo --help lists the flags)",
-                    r.unmatched().front()));
+  const std::optional<cxxopts::ParseResult> parsed = train::parse_command_line(spec, argc, argv);
+  if (!parsed) std::exit(0);  // --help
+  const cxxopts::ParseResult& r = *parsed;
   Options o;
   o.mlp = r.count("mlp") > 0;
   o.dot_path = r["dot"].as<std::string>();
   o.svg_path = r["svg"].as<std::string>();
   o.render = r.count("no-svg") == 0;
-  const std::string seed = r["seed"].as<std::string>();
-  size_t used = 0;
-  try {
-    if (!seed.empty() && seed[0] != '-') o.seed = std::stoull(seed, &used);
-  } catch (const std::exception&) {
-  }
-  if (used == 0 || used != seed.size())
-    throw UsageError(fmt::format("--seed: expected a whole number >= 0, got '{}'", seed));
+  o.seed = train::parse_number<uint64_t>("seed", r["seed"].as<std::string>(), "a whole number >= 0");
   check_output_path("dot", o.dot_path);
   if (o.svg_path.empty()) o.svg_path = fs::path(o.dot_path).replace_extension(".svg").string();
   if (o.render) check_output_path("svg", o.svg_path);

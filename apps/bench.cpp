@@ -19,6 +19,7 @@
 #include "minigrad/data/dataloader.hpp"
 #include "minigrad/nn/mlp.hpp"
 #include "minigrad/optim/sgd.hpp"
+#include "minigrad/train/args.hpp"
 #include "minigrad/train/trainer.hpp"
 
 using namespace minigrad;
@@ -42,27 +43,6 @@ double peak_rss_mb() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
-}
-
-std::vector<int64_t> parse_list(const std::string& flag, const std::string& text) {
-  std::vector<int64_t> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    try {
-      size_t used = 0;
-      const std::string part = text.substr(start, comma - start);
-      const long long v = std::stoll(part, &used);
-      if (used != part.size() || v < 1) throw std::invalid_argument(part);
-      out.push_back(v);
-    } catch (const std::exception&) {
-      throw std::invalid_argument(fmt::format("--{}: expected comma-separated positive integers, got '{}'", flag, text));
-    }
-    start = comma + 1;
-  }
-  if (out.empty()) throw std::invalid_argument(fmt::format("--{}: expected at least one value", flag));
-  return out;
 }
 
 struct Rate {
@@ -143,8 +123,8 @@ int main(int argc, char** argv) {
   options.add_options()
       ("data", "Training CSV (synthetic data of the same shape when absent)", cxxopts::value<std::string>()->default_value("data/fashion-mnist_train.csv"))
       ("batch-sizes", "Training batch sizes", cxxopts::value<std::string>()->default_value("32,128,256"))
-      ("threads", "Thread counts to measure", cxxopts::value<std::string>()->default_value("1,2"))
-      ("seconds", "Seconds of measurement per configuration", cxxopts::value<double>()->default_value("3"))
+      ("threads", "Thread counts to measure (1 or 2 each)", cxxopts::value<std::string>()->default_value("1,2"))
+      ("seconds", "Seconds of measurement per configuration", cxxopts::value<std::string>()->default_value("3"))
       ("json", "Print JSON instead of a table")
       ("h,help", "Show this help");
   std::vector<int64_t> batch_sizes, thread_counts;
@@ -152,20 +132,22 @@ int main(int argc, char** argv) {
   std::string data_path;
   bool json = false;
   try {
-    auto r = options.parse(argc, argv);
-    if (r.count("help")) {
-      std::printf("%s\n", options.help().c_str());
-      return 0;
-    }
-    if (!r.unmatched().empty()) throw std::invalid_argument("unexpected argument '" + r.unmatched().front() + "'");
-    batch_sizes = parse_list("batch-sizes", r["batch-sizes"].as<std::string>());
-    thread_counts = parse_list("threads", r["threads"].as<std::string>());
-    seconds = r["seconds"].as<double>();
-    if (!(seconds > 0)) throw std::invalid_argument("--seconds: expected a positive number");
+    const std::optional<cxxopts::ParseResult> parsed = train::parse_command_line(options, argc, argv);
+    if (!parsed) return 0;  // --help
+    const cxxopts::ParseResult& r = *parsed;
+    batch_sizes = train::parse_positive_list("batch-sizes", r["batch-sizes"].as<std::string>(),
+                                             "comma-separated positive batch sizes such as 32,256");
+    thread_counts = train::parse_positive_list("threads", r["threads"].as<std::string>(),
+                                               "comma-separated thread counts, each 1 or 2");
+    for (const int64_t t : thread_counts)
+      if (t > 2) train::bad_flag("threads", "comma-separated thread counts, each 1 or 2", r["threads"].as<std::string>());
+    const std::string s = r["seconds"].as<std::string>();
+    seconds = train::parse_number<double>("seconds", s, "a positive number of seconds");
+    if (!(seconds > 0 && seconds < 1e6)) train::bad_flag("seconds", "a positive number of seconds", s);
     data_path = r["data"].as<std::string>();
     json = r.count("json") > 0;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "bench: error: %s (HINT: bench --help)\n", e.what());
+    std::fprintf(stderr, "bench: error: %s\n", e.what());
     return 2;
   }
 

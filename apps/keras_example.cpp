@@ -25,15 +25,14 @@
 #include "minigrad/nn/loss.hpp"
 #include "minigrad/nn/sequential.hpp"
 #include "minigrad/optim/adam.hpp"
+#include "minigrad/train/args.hpp"
 #include "minigrad/train/progress.hpp"
 
 using namespace minigrad;
 
 namespace {
 
-struct UsageError : std::invalid_argument {
-  using std::invalid_argument::invalid_argument;
-};
+using train::UsageError;
 
 struct Options {
   uint64_t seed = 0;
@@ -75,21 +74,6 @@ int64_t correct(const Tensor& logits, const Tensor& labels) {
   return n;
 }
 
-template <class T>
-T parse_whole(const std::string& flag, const std::string& text, T lowest) {
-  size_t used = 0;
-  unsigned long long v = 0;
-  try {
-    if (!text.empty() && text[0] != '-') v = std::stoull(text, &used);
-  } catch (const std::exception&) {
-  }
-  if (used == 0 || used != text.size() || v < static_cast<unsigned long long>(lowest) ||
-      v > static_cast<unsigned long long>(std::numeric_limits<T>::max()))
-    throw UsageError(
-        fmt::format("--{}: expected a whole number >= {}, got '{}'", flag, lowest, text));
-  return static_cast<T>(v);
-}
-
 Options parse(int argc, char** argv) {
   cxxopts::Options spec("keras_example",
                         "The documents' Keras BatchNormalization example, trained with minigrad");
@@ -99,23 +83,12 @@ Options parse(int argc, char** argv) {
       "epochs", "Passes over the 100 rows", cxxopts::value<std::string>()->default_value("15"))(
       "quiet", "Print only the final loss and accuracy")("h,help", "Show this help");
   // clang-format on
-  cxxopts::ParseResult r;
-  try {
-    r = spec.parse(argc, argv);
-  } catch (const cxxopts::exceptions::exception& e) {
-    throw UsageError(fmt::format("{} (HINT: keras_example --help lists the flags)", e.what()));
-  }
-  if (r.count("help")) {
-    fmt::print("{}\n", spec.help());
-    std::exit(0);
-  }
-  if (!r.unmatched().empty())
-    throw UsageError(
-        fmt::format("unexpected argument '{}' (HINT: keras_example --help lists the flags)",
-                    r.unmatched().front()));
+  const std::optional<cxxopts::ParseResult> parsed = train::parse_command_line(spec, argc, argv);
+  if (!parsed) std::exit(0);  // --help
+  const cxxopts::ParseResult& r = *parsed;
   Options o;
-  o.seed = parse_whole<uint64_t>("seed", r["seed"].as<std::string>(), 0);
-  o.epochs = parse_whole<int>("epochs", r["epochs"].as<std::string>(), 1);
+  o.seed = train::parse_number<uint64_t>("seed", r["seed"].as<std::string>(), "a whole number >= 0");
+  o.epochs = train::parse_number<int>("epochs", r["epochs"].as<std::string>(), "a whole number >= 1", 1);
   o.quiet = r.count("quiet") > 0;
   return o;
 }

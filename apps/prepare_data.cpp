@@ -19,6 +19,7 @@
 
 #include "minigrad/backend/blas.hpp"
 #include "minigrad/data/idx.hpp"
+#include "minigrad/train/args.hpp"
 
 namespace fs = std::filesystem;
 using minigrad::data::DataError;
@@ -176,27 +177,18 @@ int run(int argc, char** argv) {
        cxxopts::value<std::string>()->default_value("data"))
       ("force", "rewrite files that are already complete")
       ("small", "rows of fmnist_small.csv (the first N training images)",
-       cxxopts::value<int64_t>()->default_value("6000"))
+       cxxopts::value<std::string>()->default_value("6000"))
       ("h,help", "show this help");
   // clang-format on
-  cxxopts::ParseResult args;
-  try {
-    args = options.parse(argc, argv);
-  } catch (const cxxopts::exceptions::exception& e) {
-    throw UsageError(fmt::format("{} (HINT: see --help)", e.what()));
-  }
-  if (args.count("help")) {
-    fmt::print("{}\n", options.help());
-    return 0;
-  }
-  if (!args.unmatched().empty()) {
-    throw UsageError(
-        fmt::format("unexpected argument '{}' (HINT: see --help)", args.unmatched()[0]));
-  }
+  const std::optional<cxxopts::ParseResult> parsed =
+      minigrad::train::parse_command_line(options, argc, argv);
+  if (!parsed) return 0;  // --help
+  const cxxopts::ParseResult& args = *parsed;
   const std::string source = args["source"].as<std::string>();
   const fs::path out = args["out"].as<std::string>();
   const bool force = args.count("force") > 0;
-  const int64_t small = args["small"].as<int64_t>();
+  const auto small = minigrad::train::parse_number<int64_t>(
+      "small", args["small"].as<std::string>(), "a whole number of rows in 1..60000");
   if (small < 1 || small > 60000) {
     throw UsageError(
         fmt::format("--small is {}, expected 1..60000 (the training set's size)", small));
@@ -252,6 +244,9 @@ int main(int argc, char** argv) {
   try {
     return run(argc, argv);
   } catch (const UsageError& e) {
+    fmt::print(stderr, "prepare_data: error: {}\n", e.what());
+    return 2;
+  } catch (const minigrad::train::UsageError& e) {  // a bad flag
     fmt::print(stderr, "prepare_data: error: {}\n", e.what());
     return 2;
   } catch (const std::exception& e) {

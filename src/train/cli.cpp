@@ -12,40 +12,16 @@
 
 #include "minigrad/backend/blas.hpp"
 #include "minigrad/data/csv.hpp"
+#include "minigrad/train/args.hpp"
 #include "minigrad/train/trainer.hpp"
 
 namespace minigrad::train {
 
 namespace {
 
-[[noreturn]] void bad_flag(const std::string& flag, const std::string& expected, const std::string& got) {
-  throw std::invalid_argument(fmt::format("--{}: expected {}, got '{}'", flag, expected, got));
-}
-
-template <class T>
-T parse_number(const std::string& flag, const std::string& text, const std::string& expected) {
-  T value{};
-  const char* first = text.data();
-  const char* last = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(first, last, value);
-  if (ec != std::errc() || ptr != last) bad_flag(flag, expected, text);
-  return value;
-}
-
 std::vector<int64_t> parse_sizes(const std::string& flag, const std::string& text) {
-  std::vector<int64_t> sizes;
-  if (text.empty() || text == "none") return sizes;  // no hidden layer: a linear classifier
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t comma = text.find(',', start);
-    const std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    const auto n = parse_number<int64_t>(flag, part, "comma-separated positive layer sizes such as 128,64");
-    if (n < 1) bad_flag(flag, "comma-separated positive layer sizes such as 128,64", text);
-    sizes.push_back(n);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return sizes;
+  if (text.empty() || text == "none") return {};  // no hidden layer: a linear classifier
+  return parse_positive_list(flag, text, "comma-separated positive layer sizes such as 128,64");
 }
 
 char parse_delimiter(const std::string& text) {
@@ -96,20 +72,9 @@ bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) 
       ("quiet", "Print only the final accuracy line")
       ("h,help", "Show this help");
 
-  cxxopts::ParseResult r;
-  try {
-    r = options.parse(argc, argv);
-  } catch (const cxxopts::exceptions::exception& e) {
-    throw std::invalid_argument(fmt::format("{} (HINT: {} --help lists the flags)", e.what(), preset.program));
-  }
-  if (r.count("help")) {
-    std::printf("%s\n", options.help().c_str());
-    return false;
-  }
-  if (!r.unmatched().empty())
-    throw std::invalid_argument(fmt::format("unexpected argument '{}' (HINT: flags start with --; {} "
-                                            "--help lists them)",
-                                            r.unmatched().front(), preset.program));
+  const std::optional<cxxopts::ParseResult> parsed = parse_command_line(options, argc, argv);
+  if (!parsed) return false;  // --help
+  const cxxopts::ParseResult& r = *parsed;
 
   auto str = [&](const char* flag) { return r[flag].as<std::string>(); };
   c.data_path = str("data");

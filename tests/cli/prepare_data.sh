@@ -28,7 +28,9 @@ expect_exit 2 "dataset-fashion-mnist" --source "$tmp/no-such-dir" --out "$tmp/ou
 touch "$tmp/a-file"
 expect_exit 2 "cannot create the output directory" --out "$tmp/a-file/sub"
 expect_exit 2 "expected 1..60000" --small 0 --out "$tmp/out-bad"
-expect_exit 2 "HINT: see --help" --no-such-flag
+expect_exit 2 "HINT: prepare_data --help lists the flags" --no-such-flag
+expect_exit 2 "--small: expected a whole number" --small many --out "$tmp/out-bad"
+expect_exit 2 "unexpected argument 'stray'" stray
 # Corrupt sources: a truncated images file is reported, not written out.
 mkdir -p "$tmp/bad-src"
 printf '\x00\x00\x08\x03\x00\x00\x00\x05\x00\x00\x00\x1c\x00\x00\x00\x1c' | gzip > "$tmp/bad-src/train-images-idx3-ubyte.gz"

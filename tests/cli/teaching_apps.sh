@@ -9,11 +9,7 @@
 set -u
 bin=$(cd "$1" && pwd)
 src=${MINIGRAD_SOURCE_DIR:?}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
+source "$(dirname "$0")/common.bash"
 
 # expect_error <pattern in stderr> <command...>: exit code 2 and the pattern in the message.
 expect_error() {
@@ -106,5 +102,4 @@ expect_error "--seed" "$keras" --seed -3
 expect_error "bogus" "$keras" --bogus
 expect_error "unexpected argument" "$keras" extra
 
-if [[ $failures -gt 0 ]]; then echo "$failures failure(s)"; exit 1; fi
-echo "all teaching app checks passed"
+finish "teaching app"

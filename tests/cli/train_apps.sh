@@ -4,10 +4,7 @@
 # deterministic, and checkpoints round-trip. Usage: train_apps.sh <bin_dir>
 set -u
 bin=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/common.bash"
 
 # expect_error <expected exit> <pattern in stderr> <command...>
 expect_error() {
@@ -128,5 +125,4 @@ one=$("$csv" --data "$tmp/blobs.csv" --label last --hidden 8 --epochs 2 --batch-
   && fail "control characters in piped output" || echo "ok: plain output when piped"
 "$csv" --help | grep -q -- "--batch-size" && echo "ok: --help lists flags" || fail "--help"
 
-if [[ $failures -gt 0 ]]; then echo "$failures failure(s)"; exit 1; fi
-echo "all train app checks passed"
+finish "train app"

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Command-line behaviour of bench: every bad flag exits 2 with a message naming the flag and what
+# it expected; a tiny run on synthetic data (no CSV at --data) prints the JSON fields the
+# benchmark notes rely on. Speed itself is not checked here. Usage: bench.sh <bin_dir>
+set -u
+bench=${1:?usage: bench.sh <bin_dir>}/bench
+source "$(dirname "$0")/common.bash"
+
+# expect_error <pattern in stderr> <args...>: exit code 2, the pattern in the message, no stdout.
+expect_error() {
+  local pattern=$1; shift
+  local out err rc
+  out=$("$bench" "$@" 2>"$tmp/err"); rc=$?; err=$(cat "$tmp/err")
+  if [[ $rc -ne 2 ]]; then fail "bench $* exited $rc, expected 2; stderr: $err"; return; fi
+  if ! grep -qF -- "$pattern" <<<"$err"; then fail "bench $*: stderr lacks '$pattern': $err"; return; fi
+  [[ -z "$out" ]] || { fail "bench $* printed to stdout: $out"; return; }
+  pass "bench $* -> 2: $(head -c 140 <<<"$err")"
+}
+
+expect_error "--batch-sizes: expected comma-separated positive batch sizes" --batch-sizes 0
+expect_error "--batch-sizes: expected" --batch-sizes 32,,256
+expect_error "--batch-sizes: expected" --batch-sizes 32,abc
+expect_error "--threads: expected comma-separated thread counts, each 1 or 2" --threads 1,3
+expect_error "--seconds: expected a positive number of seconds, got '0'" --seconds 0
+expect_error "--seconds: expected a positive number of seconds, got 'abc'" --seconds abc
+expect_error "HINT: bench --help lists the flags" --bogus
+expect_error "unexpected argument 'stray'" stray
+
+out=$("$bench" --help); rc=$?
+[[ $rc -eq 0 ]] && grep -qF -- "--batch-sizes" <<<"$out" && pass "--help lists the flags" \
+  || fail "--help exited $rc: $out"
+
+out=$("$bench" --data "$tmp/absent.csv" --batch-sizes 16 --threads 1,2 --seconds 0.05 --json 2>&1)
+rc=$?
+if [[ $rc -ne 0 ]]; then
+  fail "a tiny synthetic run exited $rc: $out"
+else
+  for field in '"blas"' '"data": "synthetic' '"batch_size": 16' '"threads": 2' \
+               '"samples_per_second"' '"inference_samples_per_second"' '"peak_rss_mb"'; do
+    grep -qF -- "$field" <<<"$out" && pass "JSON has $field" || fail "JSON lacks $field: $out"
+  done
+fi
+
+finish "bench"
