@@ -324,7 +324,15 @@ class ThreadChooser {
   ThreadChooser(int requested, int64_t steps_per_epoch)
       : auto_(requested == 0 && steps_per_epoch >= kWarmup + 4 * kBlock &&
               kernels::isa() != kernels::Isa::None),
-        threads_(requested == 0 ? 1 : requested) {}
+        threads_(requested == 0 ? 1 : requested) {
+    if (requested != 0 || auto_) return;
+    // auto that cannot measure: say why it keeps one thread.
+    kept_because_ = kernels::isa() == kernels::Isa::None
+                        ? "OpenBLAS runs every product (MINIGRAD_GEMM=blas or no AVX2), and its "
+                          "threads may change sums"
+                        : fmt::format("an epoch of {} steps is too short to time both; it takes {}",
+                                      steps_per_epoch, kWarmup + 4 * kBlock);
+  }
 
   void before_step(int epoch, int64_t step) {
     const int64_t k = step - kWarmup;
@@ -350,9 +358,11 @@ class ThreadChooser {
     }
   }
 
-  bool measured() const { return tried_ == 4 * kBlock; }
   int threads() const { return threads_; }
+  /// What auto did, once it is decided (after the first epoch); empty for an explicit count.
   std::string summary() const {
+    if (!kept_because_.empty()) return fmt::format("threads: auto kept 1 ({})", kept_because_);
+    if (tried_ != 4 * kBlock) return "";
     return fmt::format("threads: auto chose {} ({:.0f} samples/s on 1 thread, {:.0f} on 2, over {} "
                        "steps each)", threads_, rate(1), rate(2), 2 * (kBlock - kSettle));
   }
@@ -369,6 +379,7 @@ class ThreadChooser {
   double seconds_[2] = {0, 0};
   int64_t rows_[2] = {0, 0};
   std::chrono::steady_clock::time_point start_;
+  std::string kept_because_;  // auto without a measurement: why one thread
 };
 
 // ---- the pipeline ----
@@ -439,7 +450,7 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
       }
       r.train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       progress.end_epoch();
-      if (epoch == 1 && chooser.measured()) say(chooser.summary());
+      if (epoch == 1 && !chooser.summary().empty()) say(chooser.summary());
       r.epoch_loss.push_back(progress.epoch_loss());
       r.epoch_accuracy.push_back(progress.epoch_accuracy());
     }
