@@ -9,14 +9,14 @@
 // converted the same way whoever does it, so batches are bit-identical to gathering on demand.
 #include "minigrad/data/dataloader.hpp"
 
-#include "minigrad/backend/parallel.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <numeric>
 #include <stdexcept>
 #include <utility>
+
+#include "minigrad/backend/parallel.hpp"
 
 namespace minigrad::data {
 
