@@ -1,11 +1,12 @@
 // bench: measured throughput of the documents' model (784-128-64-10, BatchNorm1d, Dropout 0.3,
 // SGD lr 0.1) with the same training step the apps use. Prints a table, or JSON with --json:
 // training samples/s per batch size and thread count, inference samples/s, CSV load speed, peak
-// memory and the BLAS kernel. Uses data/fashion-mnist_train.csv when it exists, synthetic bytes
-// of the same shape otherwise.
+// memory and the BLAS kernel. Reads --data (by default data/fashion-mnist_train.csv, and when
+// that default is absent or with --synthetic, uses synthetic bytes of the same shape).
 #include <fmt/format.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cxxopts.hpp>
@@ -24,6 +25,8 @@
 
 using namespace minigrad;
 using Clock = std::chrono::steady_clock;
+
+constexpr const char* kDefaultData = "data/fashion-mnist_train.csv";
 
 namespace {
 
@@ -121,7 +124,8 @@ int main(int argc, char** argv) {
   blas::init(argc, argv);
   cxxopts::Options options("bench", "Throughput of the documents' model: training, inference, CSV loading");
   options.add_options()
-      ("data", "Training CSV (synthetic data of the same shape when absent)", cxxopts::value<std::string>()->default_value("data/fashion-mnist_train.csv"))
+      ("data", "Training CSV (label first, 784 pixels); when this default is absent, synthetic data of its shape", cxxopts::value<std::string>()->default_value(kDefaultData))
+      ("synthetic", "Use synthetic data of Fashion-MNIST's shape (60000 x 784 bytes, 10 classes)")
       ("batch-sizes", "Training batch sizes", cxxopts::value<std::string>()->default_value("32,128,256"))
       ("threads", "Thread counts to measure (1 or 2 each)", cxxopts::value<std::string>()->default_value("1,2"))
       ("seconds", "Seconds of measurement per configuration", cxxopts::value<std::string>()->default_value("3"))
@@ -130,6 +134,7 @@ int main(int argc, char** argv) {
   std::vector<int64_t> batch_sizes, thread_counts;
   double seconds = 3;
   std::string data_path;
+  bool synthetic_data = false;
   bool json = false;
   try {
     const std::optional<cxxopts::ParseResult> parsed = train::parse_command_line(options, argc, argv);
@@ -145,6 +150,9 @@ int main(int argc, char** argv) {
     seconds = train::parse_number<double>("seconds", s, "a positive number of seconds");
     if (!(seconds > 0 && seconds < 1e6)) train::bad_flag("seconds", "a positive number of seconds", s);
     data_path = r["data"].as<std::string>();
+    synthetic_data = r.count("synthetic") > 0 || (r.count("data") == 0 && !std::filesystem::exists(data_path));
+    if (r.count("synthetic") && r.count("data"))
+      throw train::UsageError("--data and --synthetic exclude each other (HINT: give one)");
     json = r.count("json") > 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench: error: %s\n", e.what());
@@ -156,14 +164,25 @@ int main(int argc, char** argv) {
     blas::set_num_threads(1);  // the kernel line names one thread; each row sets its own count
     j["blas"] = blas::describe();
     data::Dataset train;
-    if (std::filesystem::exists(data_path)) {
-      const auto size_mb = static_cast<double>(std::filesystem::file_size(data_path)) / 1e6;
+    if (!synthetic_data) {
       const auto t0 = Clock::now();
-      data::CsvTable table = data::read_csv(data_path);
+      data::CsvTable table = data::read_csv(data_path);  // names the file and line of any problem
       const double load_s = seconds_since(t0);
+      const auto size_mb = static_cast<double>(std::filesystem::file_size(data_path)) / 1e6;
       train = data::Dataset::from_csv(std::move(table));
       j["data"] = data_path;
       j["csv_load"] = {{"megabytes", size_mb}, {"seconds", load_s}, {"mb_per_second", size_mb / load_s}};
+      // The documents' model: 10 classes, and every batch size needs that many rows (at least 2,
+      // for BatchNorm's variance).
+      const int64_t largest = *std::max_element(batch_sizes.begin(), batch_sizes.end());
+      if (train.size() < std::max<int64_t>(largest, 2))
+        throw train::UsageError(fmt::format(
+            "{}: {} row{}, too few for --batch-sizes up to {} (HINT: use smaller batches or more "
+            "rows)", data_path, train.size(), train.size() == 1 ? "" : "s", largest));
+      if (train.num_classes() > 10)
+        throw train::UsageError(fmt::format(
+            "{}: labels go up to {}, but the documents' model has 10 classes (0..9) (HINT: use "
+            "train_csv for other tables)", data_path, train.num_classes() - 1));
     } else {
       train = synthetic(60000);
       j["data"] = "synthetic 60000 x 784 bytes";

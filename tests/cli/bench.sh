@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Command-line behaviour of bench: every bad flag exits 2 with a message naming the flag and what
-# it expected; a tiny run on synthetic data (no CSV at --data) prints the JSON fields the
-# benchmark notes rely on. Speed itself is not checked here. Usage: bench.sh <bin_dir>
+# Command-line behaviour of bench: every bad flag and every unusable --data exits 2 with a
+# message naming the flag or file and what was expected; a tiny run on synthetic data prints the
+# JSON fields the benchmark notes rely on. Speed itself is not checked here.
+# Usage: bench.sh <bin_dir>
 set -u
 bench=${1:?usage: bench.sh <bin_dir>}/bench
 source "$(dirname "$0")/common.bash"
@@ -30,7 +31,19 @@ out=$("$bench" --help); rc=$?
 [[ $rc -eq 0 ]] && grep -qF -- "--batch-sizes" <<<"$out" && pass "--help lists the flags" \
   || fail "--help exited $rc: $out"
 
-out=$("$bench" --data "$tmp/absent.csv" --batch-sizes 16 --threads 1,2 --seconds 0.05 --json 2>&1)
+# Data: a --data that is given must be a usable CSV for the documents' model.
+expect_error "absent.csv: no such file" --data "$tmp/absent.csv"
+mkdir "$tmp/adir.csv"
+expect_error "is a directory" --data "$tmp/adir.csv"
+printf 'label,p1,p2\n1,2,3\n' >"$tmp/one_row.csv"
+expect_error "1 row, too few for --batch-sizes up to 32" --data "$tmp/one_row.csv" --batch-sizes 32
+printf 'label,p1,p2\n1,2,3\n12,4,5\n3,6,7\n' >"$tmp/labels.csv"
+expect_error "labels go up to 12, but the documents' model has 10 classes" --data "$tmp/labels.csv" --batch-sizes 2
+printf 'label,p1\n1,2\n3,x\n' >"$tmp/text.csv"
+expect_error "text.csv:3: column 2 ('p1') holds 'x'" --data "$tmp/text.csv"
+expect_error "--data and --synthetic exclude each other" --data "$tmp/text.csv" --synthetic
+
+out=$("$bench" --synthetic --batch-sizes 16 --threads 1,2 --seconds 0.05 --json 2>&1)
 rc=$?
 if [[ $rc -ne 0 ]]; then
   fail "a tiny synthetic run exited $rc: $out"
