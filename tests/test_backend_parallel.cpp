@@ -129,6 +129,9 @@ TEST_CASE("posting a background task finishes the previous one first") {
   for (const auto& s : second) CHECK(s.load() == 1);
   CHECK_THROWS_WITH_AS(kernels::post_background({mark, &first, 10, 0}),
                        doctest::Contains("chunk 0"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(kernels::post_background({mark, &first, int64_t{1} << 33, 1}),
+                       doctest::Contains("fewer than 2^32 chunks"), std::invalid_argument);
+  CHECK_THROWS_AS(kernels::post_background({nullptr, &first, 10, 1}), std::invalid_argument);
 }
 
 TEST_CASE("with two threads the worker runs background chunks while the caller does not wait") {

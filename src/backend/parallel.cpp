@@ -103,7 +103,11 @@ class Worker {
     }
     const int64_t chunks = chunk_count();
     if (static_cast<uint32_t>(claim_.load(std::memory_order_acquire) >> 32) != generation) return;
-    while (bg_done_.load(std::memory_order_acquire) < chunks) cpu_relax();
+    // A chunk takes microseconds; yield now and then in case the worker's vCPU was taken away.
+    for (int i = 1; bg_done_.load(std::memory_order_acquire) < chunks; ++i) {
+      cpu_relax();
+      if (i % 1024 == 0) std::this_thread::yield();
+    }
   }
   // Returns once the last posted task is done.
   void wait() {
@@ -220,10 +224,12 @@ void run_split(RangeFn fn, const void* context, int64_t split, int64_t n) {
 }
 
 BackgroundTicket post_background(const BackgroundFn& task) {
-  if (task.fn == nullptr || task.size < 0 || task.chunk < 1)
+  // The claim word counts chunks in 32 bits.
+  if (task.fn == nullptr || task.size < 0 || task.chunk < 1 ||
+      (task.size + task.chunk - 1) / task.chunk > int64_t{0xFFFFFFFF})
     throw std::invalid_argument(fmt::format(
-        "post_background: size {} and chunk {}, expected a function, size >= 0 and chunk >= 1",
-        task.size, task.chunk));
+        "post_background: size {} and chunk {}, expected a function, size >= 0, chunk >= 1 and "
+        "fewer than 2^32 chunks", task.size, task.chunk));
   Worker& worker = the_worker();
   const std::lock_guard lock(g_background);
   worker.finish_background(worker.background_generation());
