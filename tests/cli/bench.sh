@@ -49,7 +49,8 @@ if [[ $rc -ne 0 ]]; then
   fail "a tiny synthetic run exited $rc: $out"
 else
   for field in '"blas"' '"data": "synthetic' '"batch_size": 16' '"threads": 2' \
-               '"samples_per_second"' '"inference_samples_per_second"' '"peak_rss_mb"'; do
+               '"samples_per_second"' '"inference": [' '"inference_samples_per_second"' \
+               '"peak_rss_mb"'; do
     grep -qF -- "$field" <<<"$out" && pass "JSON has $field" || fail "JSON lacks $field: $out"
   done
 fi
