@@ -30,10 +30,9 @@ namespace {
 
 constexpr const char* kDefaultSource = "/usr/share/datasets/fashion-mnist";
 
-// A failure the user can fix (missing package, unwritable directory): message, exit code 2.
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+// A failure the user can fix (a bad flag, missing package, unwritable directory): message, exit
+// code 2. The same type parse_command_line throws for flags.
+using minigrad::train::UsageError;
 
 // One split as read from the IDX pair.
 struct Split {
@@ -244,9 +243,6 @@ int main(int argc, char** argv) {
   try {
     return run(argc, argv);
   } catch (const UsageError& e) {
-    fmt::print(stderr, "prepare_data: error: {}\n", e.what());
-    return 2;
-  } catch (const minigrad::train::UsageError& e) {  // a bad flag
     fmt::print(stderr, "prepare_data: error: {}\n", e.what());
     return 2;
   } catch (const std::exception& e) {

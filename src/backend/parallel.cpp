@@ -102,7 +102,7 @@ class Worker {
     while (run_chunk(generation)) {
     }
     const int64_t chunks = chunk_count();
-    if (static_cast<uint32_t>(claim_.load(std::memory_order_acquire) >> 32) != generation) return;
+    if (background_generation() != generation) return;
     // A chunk takes microseconds; yield now and then in case the worker's vCPU was taken away.
     for (int i = 1; bg_done_.load(std::memory_order_acquire) < chunks; ++i) {
       cpu_relax();

@@ -450,7 +450,8 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
       }
       r.train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       progress.end_epoch();
-      if (epoch == 1 && !chooser.summary().empty()) say(chooser.summary());
+      if (epoch == 1)
+        if (const std::string threads = chooser.summary(); !threads.empty()) say(threads);
       r.epoch_loss.push_back(progress.epoch_loss());
       r.epoch_accuracy.push_back(progress.epoch_accuracy());
     }
