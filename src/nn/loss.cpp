@@ -116,17 +116,21 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target,
   float* p = needs_grad ? probs.data() : nullptr;
   std::vector<double> losses(static_cast<size_t>(N), 0.0);
   double valid = 0;
+  std::vector<double> e(static_cast<size_t>(C));  // exp(x[n,c] - m) of the current row
   for (int64_t n = 0; n < N; ++n) {
     const float* row = x + n * C;
     const double m = *std::max_element(row, row + C);
     double s = 0, sum_x = 0;
     for (int64_t c = 0; c < C; ++c) {
-      s += std::exp(row[c] - m);
+      e[static_cast<size_t>(c)] = std::exp(row[c] - m);
+      s += e[static_cast<size_t>(c)];
       sum_x += row[c];
     }
     const double lse = m + std::log(s);
+    // softmax = exp(x - m) / Σ exp(x - m): the exponentials above, divided, instead of a second
+    // exp(x - lse) per class.
     if (p)
-      for (int64_t c = 0; c < C; ++c) p[n * C + c] = static_cast<float>(std::exp(row[c] - lse));
+      for (int64_t c = 0; c < C; ++c) p[n * C + c] = static_cast<float>(e[static_cast<size_t>(c)] / s);
     if (cls[n] < 0) continue;
     valid += 1;
     const double nll = lse - row[cls[n]];
