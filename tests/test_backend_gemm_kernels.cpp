@@ -1,9 +1,11 @@
 // Tests of backend/gemm_kernels.hpp: the tiled AVX-512 and AVX2 kernels against the naive
 // reference on every tile edge (m, n and k not multiples of the tile or vector sizes), all three
-// forms they take (A·Bᵀ, A·B, Aᵀ·B), alpha and beta, and the refusal of Aᵀ·Bᵀ. A kernel the CPU
-// cannot run is reported and skipped, so the test also passes (with less coverage) elsewhere.
+// forms they take (A·Bᵀ, A·B, Aᵀ·B), alpha and beta, a bias in A·Bᵀ, and the refusal of Aᵀ·Bᵀ.
+// A kernel the CPU cannot run is reported and skipped, so the test also passes (with less
+// coverage) elsewhere.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -109,4 +111,44 @@ TEST_CASE("two threads split a product and give bit-identical results to one") {
           worst = std::max(worst, std::fabs(static_cast<double>(two[i]) - expected[i]));
         CHECK(worst <= 2e-6 * std::sqrt(static_cast<double>(d.k)) + 1e-6);
       }
+}
+
+TEST_CASE("a bias added in the kernel's store equals rows that start as the bias, bit for bit") {
+  if (kernels::isa() == kernels::Isa::None) {
+    MESSAGE("no tiled kernels on this CPU (or MINIGRAD_GEMM=blas); skipped");
+    return;
+  }
+  Generator gen(13);
+  struct Dims {
+    int64_t m, n, k;
+  };
+  // Edge tiles in both directions, k below one vector, and products above the split threshold
+  // (the second thread's columns get the bias from their own offset).
+  for (const Dims d : {Dims{1, 1, 1}, Dims{7, 65, 17}, Dims{13, 129, 3}, Dims{256, 128, 784},
+                       Dims{37, 130, 785}, Dims{32, 10, 64}})
+    for (int threads : {1, 2}) {
+      INFO("m=", d.m, " n=", d.n, " k=", d.k, " threads=", threads);
+      const auto a = random_values(d.m * d.k, gen), b = random_values(d.n * d.k, gen);
+      const auto bias = random_values(d.n, gen);
+      std::vector<float> copied(static_cast<size_t>(d.m * d.n));
+      for (int64_t i = 0; i < d.m; ++i)
+        std::copy(bias.begin(), bias.end(), copied.begin() + i * d.n);
+      std::vector<float> fused(copied.size(), std::numeric_limits<float>::quiet_NaN());
+      kernels::set_num_threads(threads);
+      REQUIRE(kernels::gemm(false, true, d.m, d.n, d.k, 1.0f, a.data(), b.data(), 1.0f,
+                            copied.data()));
+      REQUIRE(kernels::gemm(false, true, d.m, d.n, d.k, 1.0f, a.data(), b.data(), 0.0f,
+                            fused.data(), bias.data()));
+      kernels::set_num_threads(1);
+      CHECK(fused == copied);
+    }
+
+  // Only A·Bᵀ with beta = 0 takes a bias; anything else is refused and C is left alone.
+  float a = 1, b = 1, bias = 2, c = 5;
+  CHECK_FALSE(kernels::gemm(false, false, 1, 1, 1, 1.0f, &a, &b, 0.0f, &c, &bias));
+  CHECK_FALSE(kernels::gemm(true, false, 1, 1, 1, 1.0f, &a, &b, 0.0f, &c, &bias));
+  CHECK_FALSE(kernels::gemm(false, true, 1, 1, 1, 1.0f, &a, &b, 1.0f, &c, &bias));
+  CHECK(c == 5.0f);
+  CHECK(kernels::gemm(false, true, 1, 1, 1, 1.0f, &a, &b, 0.0f, &c, &bias));
+  CHECK(c == 3.0f);
 }

@@ -71,8 +71,9 @@ namespace minigrad::kernels::detail {
 
 bool gemm_avx512(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
                  const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-                 int64_t ldc) {
-  return gemm_tiled<Avx512>(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+                 int64_t ldc, const float* bias) {
+  return gemm_tiled<Avx512>(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+                            bias);
 }
 
 }  // namespace minigrad::kernels::detail

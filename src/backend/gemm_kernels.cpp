@@ -55,14 +55,15 @@ namespace {
 // The kernels of `which` with explicit leading dimensions; false if the CPU lacks them or the
 // product is Aᵀ·Bᵀ.
 bool run(Isa which, bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-         int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+         int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc,
+         const float* bias) {
   switch (which) {
     case Isa::Avx512:
       return cpu_has_avx512() &&
-             detail::gemm_avx512(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+             detail::gemm_avx512(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
     case Isa::Avx2:
       return cpu_has_avx2() &&
-             detail::gemm_avx2(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+             detail::gemm_avx2(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
     case Isa::None: break;
   }
   return false;
@@ -78,6 +79,7 @@ struct Product {
   const float* b;
   float beta;
   float* c;
+  const float* bias;  // n values or null
 };
 
 // Rows [i0, i1) of C: they need rows [i0, i1) of op(A) only, which start at a + i0·k when A is
@@ -85,13 +87,14 @@ struct Product {
 void run_rows(const Product& p, int64_t i0, int64_t i1) {
   const int64_t lda = p.ta ? p.m : p.k, ldb = p.tb ? p.k : p.n;
   const float* a = p.ta ? p.a + i0 : p.a + i0 * p.k;
-  run(p.isa, p.ta, p.tb, i1 - i0, p.n, p.k, p.alpha, a, lda, p.b, ldb, p.beta, p.c + i0 * p.n, p.n);
+  run(p.isa, p.ta, p.tb, i1 - i0, p.n, p.k, p.alpha, a, lda, p.b, ldb, p.beta, p.c + i0 * p.n, p.n,
+      p.bias);
 }
 
 // Columns [j0, j1) of C = A·Bᵀ: they need rows [j0, j1) of B (stored (n, k)) only.
 void run_columns(const Product& p, int64_t j0, int64_t j1) {
   run(p.isa, false, true, p.m, j1 - j0, p.k, p.alpha, p.a, p.k, p.b + j0 * p.k, p.k, p.beta,
-      p.c + j0, p.n);
+      p.c + j0, p.n, p.bias ? p.bias + j0 : nullptr);
 }
 
 }  // namespace
@@ -99,14 +102,15 @@ void run_columns(const Product& p, int64_t j0, int64_t j1) {
 bool gemm_with(Isa which, bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
                float alpha, const float* a, const float* b, float beta, float* c) {
   return run(which, transpose_a, transpose_b, m, n, k, alpha, a, transpose_a ? m : k, b,
-             transpose_b ? k : n, beta, c, n);
+             transpose_b ? k : n, beta, c, n, nullptr);
 }
 
 bool gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
-          const float* a, const float* b, float beta, float* c) {
+          const float* a, const float* b, float beta, float* c, const float* bias) {
   const Isa which = isa();
   if (which == Isa::None || (transpose_a && transpose_b)) return false;
-  const Product p{which, transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c};
+  if (bias != nullptr && (transpose_a || !transpose_b || beta != 0.0f)) return false;
+  const Product p{which, transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c, bias};
   // With two threads, a product of at least 1 MFLOP (the first layer's at batch 5 and above) is
   // split in two along the weight's rows, at split_point: the columns of x·Wᵀ (B = W, (out, in)),
   // the rows of dW = dyᵀ·x, and so also the rows of the other outer-form products (dx = dy·W).

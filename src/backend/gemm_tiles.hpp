@@ -18,9 +18,12 @@ namespace {
 // A is (m, k) with row stride lda, B is (n, k) with row stride ldb. One tile holds MR rows of A
 // and NR rows of B in MR·NR vector accumulators; each step of W along k loads MR + NR vectors
 // and does MR·NR fused multiply-adds. The W lanes are summed once at the end of the tile.
+// With a bias (n values, beta = 0): C[i][j] = alpha·Σ_p A[i][p]·B[j][p] + bias[j], the bias added
+// where beta·C would be, so the result is bit-identical to rows that start as the bias and beta = 1
+// (Linear's forward without a pass that copies the bias into every row first).
 template <class V, int MR, int NR>
 void dot_tile(int64_t k, float alpha, const float* a, int64_t lda, const float* b, int64_t ldb,
-              float beta, float* c, int64_t ldc) {
+              float beta, float* c, int64_t ldc, const float* bias) {
   typename V::R acc[MR][NR];
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i)
@@ -50,11 +53,12 @@ void dot_tile(int64_t k, float alpha, const float* a, int64_t lda, const float* 
       for (int i = 0; i < MR; ++i) acc[i][j] = V::fmadd(av[i], bv, acc[i][j]);
     }
   }
-  // C's MR x NR block: alpha·(lane sum) + beta·C; beta = 0 never reads C (BLAS rule).
+  // C's MR x NR block: alpha·(lane sum) + beta·C, or + bias; beta = 0 never reads C (BLAS rule).
   if constexpr (requires { V::kHasReduceAdd8; }) {
     static_assert(NR <= 8);
     const typename V::Mask row_mask = V::mask(NR);
     const typename V::R valpha = V::broadcast(alpha), vbeta = V::broadcast(beta);
+    const typename V::R vbias = bias ? V::load(bias, row_mask) : V::zero();
 #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
       typename V::R row[8];
@@ -62,7 +66,10 @@ void dot_tile(int64_t k, float alpha, const float* a, int64_t lda, const float* 
       for (int j = 0; j < 8; ++j) row[j] = j < NR ? acc[i][j] : V::zero();
       typename V::R sum = V::mul(valpha, V::reduce_add8(row));
       float* out = c + i * ldc;
-      if (beta != 0.0f) sum = V::add(sum, V::mul(vbeta, V::load(out, row_mask)));
+      if (bias)
+        sum = V::add(sum, vbias);
+      else if (beta != 0.0f)
+        sum = V::add(sum, V::mul(vbeta, V::load(out, row_mask)));
       V::store(out, sum, row_mask);
     }
   } else {
@@ -72,7 +79,7 @@ void dot_tile(int64_t k, float alpha, const float* a, int64_t lda, const float* 
       for (int j = 0; j < NR; ++j) {
         float& out = c[i * ldc + j];
         const float sum = alpha * V::reduce_add(acc[i][j]);
-        out = beta == 0.0f ? sum : sum + beta * out;
+        out = bias ? sum + bias[j] : beta == 0.0f ? sum : sum + beta * out;
       }
   }
 }
@@ -80,19 +87,22 @@ void dot_tile(int64_t k, float alpha, const float* a, int64_t lda, const float* 
 // The edge tiles: `mr` <= MR rows and `nr` <= NR columns, resolved to a fixed-size tile.
 template <class V, int MR, int NR>
 void dot_edge(int mr, int nr, int64_t k, float alpha, const float* a, int64_t lda, const float* b,
-              int64_t ldb, float beta, float* c, int64_t ldc) {
+              int64_t ldb, float beta, float* c, int64_t ldc, const float* bias) {
   if constexpr (MR > 1)
-    if (mr < MR) return dot_edge<V, MR - 1, NR>(mr, nr, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    if (mr < MR)
+      return dot_edge<V, MR - 1, NR>(mr, nr, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
   if constexpr (NR > 1)
-    if (nr < NR) return dot_edge<V, MR, NR - 1>(mr, nr, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  dot_tile<V, MR, NR>(k, alpha, a, lda, b, ldb, beta, c, ldc);
+    if (nr < NR)
+      return dot_edge<V, MR, NR - 1>(mr, nr, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
+  dot_tile<V, MR, NR>(k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
 }
 
-// C (m, n) = alpha·A·Bᵀ + beta·C. Rows of A are taken in panels of kRowPanel so that a panel
-// (kRowPanel·k floats) stays in L2 while every tile of B's rows passes over it.
+// C (m, n) = alpha·A·Bᵀ + beta·C, or + bias (n values, when not null). Rows of A are taken in
+// panels of kRowPanel so that a panel (kRowPanel·k floats) stays in L2 while every tile of B's
+// rows passes over it.
 template <class V>
 void gemm_dot(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
-              const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+              const float* b, int64_t ldb, float beta, float* c, int64_t ldc, const float* bias) {
   constexpr int MR = V::kDotMR, NR = V::kDotNR;
   constexpr int64_t kRowPanel = 64;
   for (int64_t i0 = 0; i0 < m; i0 += kRowPanel) {
@@ -101,11 +111,13 @@ void gemm_dot(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int6
       const int nr = n - j < NR ? static_cast<int>(n - j) : NR;
       for (int64_t i = i0; i < i1; i += MR) {
         const int mr = i1 - i < MR ? static_cast<int>(i1 - i) : MR;
+        const float* bias_j = bias ? bias + j : nullptr;
         if (mr == MR && nr == NR)
-          dot_tile<V, MR, NR>(k, alpha, a + i * lda, lda, b + j * ldb, ldb, beta, c + i * ldc + j, ldc);
+          dot_tile<V, MR, NR>(k, alpha, a + i * lda, lda, b + j * ldb, ldb, beta, c + i * ldc + j,
+                              ldc, bias_j);
         else
           dot_edge<V, MR, NR>(mr, nr, k, alpha, a + i * lda, lda, b + j * ldb, ldb, beta,
-                              c + i * ldc + j, ldc);
+                              c + i * ldc + j, ldc, bias_j);
       }
     }
   }
@@ -192,14 +204,14 @@ void gemm_outer(int64_t m, int64_t n, int64_t k, float alpha, const float* a, in
 
 // The entry point each ISA's translation unit exports, with BLAS's leading dimensions (the
 // row strides of A, B and C as stored): false when the caller must use BLAS (Aᵀ·Bᵀ, which
-// training never asks for).
+// training never asks for) or another path (a bias outside the dot form).
 template <class V>
 bool gemm_tiled(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
                 const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-                int64_t ldc) {
+                int64_t ldc, const float* bias) {
   if (!transpose_a && transpose_b) {
-    gemm_dot<V>(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  } else if (!transpose_b) {
+    gemm_dot<V>(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
+  } else if (!transpose_b && bias == nullptr) {
     // A stored (m, k): A(i, p) at i·lda + p;  Aᵀ with A stored (k, m): A(i, p) at p·lda + i.
     gemm_outer<V>(m, n, k, alpha, a, transpose_a ? 1 : lda, transpose_a ? lda : 1, b, ldb, beta,
                   c, ldc);

@@ -130,11 +130,17 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
         "linear: bias is {} but the weight {} has {} outputs (HINT: the bias is (out_features))",
         shape_str(b.shape()), shape_str(w.shape()), out));
 
-  // Each row starts as the bias and sgemm adds x · wᵀ on top (beta = 1): no separate add pass.
+  // minigrad's own kernels add the bias as they store each tile of x · wᵀ; for OpenBLAS each row
+  // starts as the bias and sgemm adds x · wᵀ on top (beta = 1). Either way no separate add pass,
+  // and the same sums: (x · wᵀ) + b rounded once.
   Tensor y = Tensor::empty({batch, out});
-  if (has_bias)
-    for (int64_t r = 0; r < batch; ++r) std::copy_n(b.data(), out, y.data() + r * out);
-  gemm(false, true, batch, out, in, 1.0f, x.data(), w.data(), has_bias ? 1.0f : 0.0f, y.data());
+  if (!has_bias || batch == 0 || out == 0 ||
+      !kernels::gemm(false, true, batch, out, in, 1.0f, x.data(), w.data(), 0.0f, y.data(),
+                     b.data())) {
+    if (has_bias)
+      for (int64_t r = 0; r < batch; ++r) std::copy_n(b.data(), out, y.data() + r * out);
+    gemm(false, true, batch, out, in, 1.0f, x.data(), w.data(), has_bias ? 1.0f : 0.0f, y.data());
+  }
 
   //   dx = dy · w              (B, in)    only if x requires grad (not for the input images)
   //   dw = dyᵀ · x             (out, in)

@@ -22,8 +22,10 @@ const char* isa_name();
 /// C (m, n) = alpha·op(A)·op(B) + beta·C, row-major, op(X) = Xᵀ when its flag is set; the same
 /// contract as cblas_sgemm with tight leading dimensions. Returns false, touching nothing, when the
 /// tiled kernels do not take this product (the caller then uses OpenBLAS).
+/// With `bias` (n values; beta must be 0 and the product A·Bᵀ, Linear's forward, else false):
+/// C = alpha·A·Bᵀ + bias in every row, bit-identical to rows that start as the bias and beta = 1.
 bool gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
-          const float* a, const float* b, float beta, float* c);
+          const float* a, const float* b, float beta, float* c, const float* bias = nullptr);
 
 /// Runs the tiled kernels of `isa` regardless of the size policy (for tests); false if this CPU
 /// cannot run them or the product is Aᵀ·Bᵀ.
@@ -34,10 +36,10 @@ namespace detail {
 // With BLAS's leading dimensions (row strides of A, B and C as stored).
 bool gemm_avx512(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
                  const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-                 int64_t ldc);
+                 int64_t ldc, const float* bias);
 bool gemm_avx2(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
                const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-               int64_t ldc);
+               int64_t ldc, const float* bias);
 }  // namespace detail
 
 }  // namespace minigrad::kernels
