@@ -3,7 +3,9 @@
 // training samples/s per batch size and thread count, inference samples/s per thread count, CSV
 // load speed, peak memory and the BLAS kernel. Reads --data (by default
 // data/fashion-mnist_train.csv; when that default is absent, or with --synthetic, synthetic bytes
-// of the same shape).
+// of the same shape). With --sgemm-bound it also times OpenBLAS's sgemm on large matrices, the
+// machine's limit for a step made almost only of products, and gives each training row's share.
+#include <cblas.h>
 #include <fmt/format.h>
 #include <sys/resource.h>
 
@@ -12,6 +14,7 @@
 #include <cstdio>
 #include <cxxopts.hpp>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -110,6 +113,47 @@ double inference_throughput(const data::Dataset& test, double seconds, int threa
   return static_cast<double>(samples) / elapsed;
 }
 
+// Multiply-adds of one training sample of the documents' model (in -> 128 -> 64 -> 10), counted
+// as 2 FLOP each: the forward product of every layer, its weight gradient, and the input gradient
+// of every layer but the first (whose input needs none). Biases, BatchNorm, Dropout and the loss
+// are left out.
+constexpr int64_t flop_per_sample(int64_t in_features) {
+  const int64_t layers[3][2] = {{in_features, 128}, {128, 64}, {64, 10}};
+  int64_t flop = 0;
+  for (int i = 0; i < 3; ++i) {
+    const int64_t mac = layers[i][0] * layers[i][1];
+    flop += 2 * mac /* forward */ + 2 * mac /* dW */ + (i > 0 ? 2 * mac : 0) /* dx */;
+  }
+  return flop;
+}
+static_assert(flop_per_sample(784) == 454400);
+
+// OpenBLAS sgemm, C = A·B on n x n matrices, in GFLOP/s over `seconds` on `threads` BLAS threads.
+// Large square products are where sgemm runs at its best, so this bounds any training step.
+double sgemm_gflops(int threads, double seconds) {
+  constexpr int n = 2048;
+  blas::set_num_threads(threads);
+  Generator gen(5);
+  std::vector<float> a(static_cast<size_t>(n) * n), b(a.size()), c(a.size());
+  for (auto& v : a) v = static_cast<float>(gen.randint(1000)) / 1000.0f;
+  for (auto& v : b) v = static_cast<float>(gen.randint(1000)) / 1000.0f;
+  auto multiply = [&] {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data(), n, b.data(),
+                n, 0.0f, c.data(), n);
+  };
+  multiply();  // warm-up: OpenBLAS starts its threads and allocates its buffers
+  int64_t calls = 0;
+  const auto start = Clock::now();
+  double elapsed = 0;
+  while (elapsed < seconds) {
+    multiply();
+    ++calls;
+    elapsed = seconds_since(start);
+  }
+  blas::set_num_threads(1);
+  return 2.0 * n * n * static_cast<double>(n) * static_cast<double>(calls) / elapsed / 1e9;
+}
+
 data::Dataset synthetic(int64_t rows) {
   Generator gen(3);
   std::vector<uint8_t> pixels(static_cast<size_t>(rows * 784));
@@ -130,6 +174,7 @@ int main(int argc, char** argv) {
       ("batch-sizes", "Training batch sizes", cxxopts::value<std::string>()->default_value("32,128,256"))
       ("threads", "Thread counts to measure (1 or 2 each)", cxxopts::value<std::string>()->default_value("1,2"))
       ("seconds", "Seconds of measurement per configuration", cxxopts::value<std::string>()->default_value("3"))
+      ("sgemm-bound", "Also time OpenBLAS sgemm (2048x2048) on each thread count and give each training row's share of the bound it sets (run with MINIGRAD_BLAS_CORE=best for the fastest kernels)")
       ("json", "Print JSON instead of a table")
       ("h,help", "Show this help");
   std::vector<int64_t> batch_sizes, thread_counts;
@@ -137,6 +182,7 @@ int main(int argc, char** argv) {
   std::string data_path;
   bool synthetic_data = false;
   bool json = false;
+  bool sgemm_bound = false;
   try {
     const std::optional<cxxopts::ParseResult> parsed = train::parse_command_line(options, argc, argv);
     if (!parsed) return 0;  // --help
@@ -155,6 +201,7 @@ int main(int argc, char** argv) {
     if (r.count("synthetic") && r.count("data"))
       throw train::UsageError("--data and --synthetic exclude each other (HINT: give one)");
     json = r.count("json") > 0;
+    sgemm_bound = r.count("sgemm-bound") > 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench: error: %s\n", e.what());
     return 2;
@@ -212,6 +259,29 @@ int main(int argc, char** argv) {
       if (run["threads"] == 1) j["inference_samples_per_second"] = run["samples_per_second"];
     j["peak_rss_mb"] = peak_rss_mb();
 
+    // The bound: training samples/s if every FLOP of a step ran at large-sgemm speed. Measured
+    // last, so that its 48 MB of matrices stay out of the peak memory figure.
+    std::map<int64_t, double> bound;  // thread count -> samples/s
+    const int64_t flop = flop_per_sample(train.num_features());
+    if (sgemm_bound) {
+      nlohmann::ordered_json rows = nlohmann::json::array();
+      for (int64_t th : thread_counts) {
+        const double gflops = sgemm_gflops(static_cast<int>(th), seconds);
+        bound[th] = gflops * 1e9 / static_cast<double>(flop);
+        rows.push_back({{"threads", th}, {"gflops", gflops}, {"bound_samples_per_second", bound[th]}});
+        if (!json) std::fprintf(stderr, "  sgemm 2048x2048, %lld thread(s): %.0f GFLOP/s\n",
+                                static_cast<long long>(th), gflops);
+      }
+      const blas::KernelInfo kernel = blas::kernel_info();
+      j["sgemm_bound"] = {{"kernel", fmt::format("OpenBLAS, {} kernels chosen by {}", kernel.core, kernel.chosen_by)},
+                          {"flop_per_sample", flop},
+                          {"runs", rows}};
+      for (auto& run : runs)
+        run["share_of_sgemm_bound"] =
+            run["samples_per_second"].get<double>() / bound[run["threads"].get<int64_t>()];
+      j["training"] = runs;
+    }
+
     if (json) {
       std::printf("%s\n", j.dump(2).c_str());
       return 0;
@@ -221,11 +291,23 @@ int main(int argc, char** argv) {
     if (j.contains("csv_load"))
       std::printf("CSV load: %.1f MB in %.3f s (%.0f MB/s)\n", j["csv_load"]["megabytes"].get<double>(),
                   j["csv_load"]["seconds"].get<double>(), j["csv_load"]["mb_per_second"].get<double>());
-    std::printf("\n| batch | threads | training samples/s | per CPU-second |\n|---:|---:|---:|---:|\n");
-    for (const auto& run : runs)
-      std::printf("| %lld | %lld | %.0f | %.0f |\n", static_cast<long long>(run["batch_size"].get<int64_t>()),
+    if (sgemm_bound) {
+      std::printf("sgemm bound (%s; %lld FLOP per training sample):",
+                  j["sgemm_bound"]["kernel"].get<std::string>().c_str(),
+                  static_cast<long long>(flop));
+      for (const auto& [th, samples] : bound)
+        std::printf(" %.0f samples/s on %lld thread%s%s", samples, static_cast<long long>(th),
+                    th == 1 ? "" : "s", th == bound.rbegin()->first ? "\n" : ",");
+    }
+    std::printf("\n| batch | threads | training samples/s | per CPU-second |%s\n|---:|---:|---:|---:|%s\n",
+                sgemm_bound ? " share of the sgemm bound |" : "", sgemm_bound ? "---:|" : "");
+    for (const auto& run : runs) {
+      std::printf("| %lld | %lld | %.0f | %.0f |", static_cast<long long>(run["batch_size"].get<int64_t>()),
                   static_cast<long long>(run["threads"].get<int64_t>()), run["samples_per_second"].get<double>(),
                   run["samples_per_cpu_second"].get<double>());
+      if (sgemm_bound) std::printf(" %.2f |", run["share_of_sgemm_bound"].get<double>());
+      std::printf("\n");
+    }
     std::printf("\ninference (eval mode, batch 1000):");
     for (size_t i = 0; i < inference.size(); ++i) {
       const int64_t th = inference[i]["threads"].get<int64_t>();

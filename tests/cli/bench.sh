@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Command-line behaviour of bench: every bad flag and every unusable --data exits 2 with a
-# message naming the flag or file and what was expected; a tiny run on synthetic data prints the
-# JSON fields the benchmark notes rely on. Speed itself is not checked here.
+# message naming the flag or file and what was expected; tiny runs on synthetic data print the
+# JSON fields the benchmark notes rely on (with --sgemm-bound too). Speed itself is not checked.
 # Usage: bench.sh <bin_dir>
 set -u
 bench=${1:?usage: bench.sh <bin_dir>}/bench
@@ -54,5 +54,22 @@ else
     grep -qF -- "$field" <<<"$out" && pass "JSON has $field" || fail "JSON lacks $field: $out"
   done
 fi
+
+# --sgemm-bound: one sgemm a thread count at least, the bound and each row's share of it.
+out=$("$bench" --synthetic --batch-sizes 16 --threads 1 --seconds 0.01 --sgemm-bound --json 2>&1)
+rc=$?
+if [[ $rc -ne 0 ]]; then
+  fail "a tiny --sgemm-bound run exited $rc: $out"
+else
+  for field in '"sgemm_bound"' '"flop_per_sample": 454400' '"gflops"' \
+               '"bound_samples_per_second"' '"share_of_sgemm_bound"'; do
+    grep -qF -- "$field" <<<"$out" && pass "--sgemm-bound JSON has $field" \
+      || fail "--sgemm-bound JSON lacks $field: $out"
+  done
+fi
+out=$("$bench" --synthetic --batch-sizes 16 --threads 1 --seconds 0.01 --sgemm-bound 2>/dev/null)
+grep -qF "share of the sgemm bound" <<<"$out" && grep -qF "sgemm bound (OpenBLAS" <<<"$out" \
+  && pass "--sgemm-bound table names the bound and the share" \
+  || fail "--sgemm-bound table lacks the bound or the share: $out"
 
 finish "bench"
