@@ -33,19 +33,23 @@ void Generator::bernoulli_fill(float* out, int64_t n, float p, float value) {
   const int32_t threshold = scaled <= 0.0          ? 0
                             : scaled >= 16777216.0 ? 16777216
                                                    : static_cast<int32_t>(scaled);
-  // In chunks: first the serial part (the generator's steps) into 24-bit integers, then the
-  // comparisons and selects as a plain loop that the compiler turns into vector code.
-  constexpr int64_t kChunk = 512;
-  int32_t u[kChunk];
+  // In chunks: first the serial part, the generator's steps, as bare 64-bit words (a loop that
+  // runs at the speed of the generator's own dependency chain), then the two 24-bit uniforms of
+  // each word, the comparisons and the selects as a plain loop the compiler turns into vector code.
+  constexpr int64_t kChunk = 512;  // values
+  uint64_t words[kChunk / 2];
   for (int64_t start = 0; start < n; start += kChunk) {
     const int64_t count = n - start < kChunk ? n - start : kChunk;
-    for (int64_t j = 0; j < count; j += 2) {
-      const uint64_t r = next_u64();
-      u[j] = static_cast<int32_t>(r >> 40);
-      if (j + 1 < count) u[j + 1] = static_cast<int32_t>((r >> 8) & 0xFFFFFFu);
-    }
+    for (int64_t w = 0; w < (count + 1) / 2; ++w) words[w] = next_u64();
     float* o = out + start;
-    for (int64_t i = 0; i < count; ++i) o[i] = u[i] < threshold ? value : 0.0f;
+    for (int64_t w = 0; w < count / 2; ++w) {
+      const auto first = static_cast<int32_t>(words[w] >> 40);
+      const auto second = static_cast<int32_t>((words[w] >> 8) & 0xFFFFFFu);
+      o[2 * w] = first < threshold ? value : 0.0f;
+      o[2 * w + 1] = second < threshold ? value : 0.0f;
+    }
+    if (count % 2 == 1)  // an odd last value uses the first half of one more word
+      o[count - 1] = static_cast<int32_t>(words[count / 2] >> 40) < threshold ? value : 0.0f;
   }
 }
 

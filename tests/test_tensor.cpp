@@ -92,6 +92,23 @@ TEST_CASE("bernoulli_fill draws two 24-bit uniforms per 64 bits, tested as berno
   }
   CHECK(g.next_u64() == ref.next_u64());  // 7 values took exactly 4 draws
 
+  // The same across the fill's internal chunks of 512 values, with even and odd lengths.
+  for (const int n : {1, 511, 512, 513, 1024, 1025, 1539}) {
+    INFO("n=", n);
+    Generator fill(9), def(9);
+    std::vector<float> got(static_cast<size_t>(n));
+    fill.bernoulli_fill(got.data(), n, 0.6f, 1.5f);
+    bool same = true;
+    for (int j = 0; 2 * j < n; ++j) {
+      const uint64_t r = def.next_u64();
+      same &= got[2 * static_cast<size_t>(j)] == (below(r >> 40, 0.6f) ? 1.5f : 0.0f);
+      if (2 * j + 1 < n)
+        same &= got[2 * static_cast<size_t>(j) + 1] == (below((r >> 8) & 0xFFFFFF, 0.6f) ? 1.5f : 0.0f);
+    }
+    CHECK(same);
+    CHECK(fill.next_u64() == def.next_u64());  // ceil(n / 2) draws, no more
+  }
+
   // The rate over many values, and the two ends.
   std::vector<float> big(100000);
   g.bernoulli_fill(big.data(), 100000, 0.7f, 1.0f);
