@@ -268,14 +268,18 @@ int main(int argc, char** argv) {
       for (int64_t th : thread_counts) {
         const double gflops = sgemm_gflops(static_cast<int>(th), seconds);
         bound[th] = gflops * 1e9 / static_cast<double>(flop);
-        rows.push_back({{"threads", th}, {"gflops", gflops}, {"bound_samples_per_second", bound[th]}});
+        rows.push_back(
+            {{"threads", th}, {"gflops", gflops}, {"bound_samples_per_second", bound[th]}});
         if (!json) std::fprintf(stderr, "  sgemm 2048x2048, %lld thread(s): %.0f GFLOP/s\n",
                                 static_cast<long long>(th), gflops);
       }
       const blas::KernelInfo kernel = blas::kernel_info();
-      j["sgemm_bound"] = {{"kernel", fmt::format("OpenBLAS, {} kernels chosen by {}", kernel.core, kernel.chosen_by)},
-                          {"flop_per_sample", flop},
-                          {"runs", rows}};
+      const std::string kernel_name =
+          fmt::format("OpenBLAS, {} kernels chosen by {}", kernel.core, kernel.chosen_by);
+      j["sgemm_bound"] = {
+          {"kernel", kernel_name},
+          {"flop_per_sample", flop},
+          {"runs", rows}};
       for (auto& run : runs)
         run["share_of_sgemm_bound"] =
             run["samples_per_second"].get<double>() / bound[run["threads"].get<int64_t>()];
@@ -299,11 +303,14 @@ int main(int argc, char** argv) {
         std::printf(" %.0f samples/s on %lld thread%s%s", samples, static_cast<long long>(th),
                     th == 1 ? "" : "s", th == bound.rbegin()->first ? "\n" : ",");
     }
-    std::printf("\n| batch | threads | training samples/s | per CPU-second |%s\n|---:|---:|---:|---:|%s\n",
-                sgemm_bound ? " share of the sgemm bound |" : "", sgemm_bound ? "---:|" : "");
+    std::printf("\n| batch | threads | training samples/s | per CPU-second |%s\n",
+                sgemm_bound ? " share of the sgemm bound |" : "");
+    std::printf("|---:|---:|---:|---:|%s\n", sgemm_bound ? "---:|" : "");
     for (const auto& run : runs) {
-      std::printf("| %lld | %lld | %.0f | %.0f |", static_cast<long long>(run["batch_size"].get<int64_t>()),
-                  static_cast<long long>(run["threads"].get<int64_t>()), run["samples_per_second"].get<double>(),
+      std::printf("| %lld | %lld | %.0f | %.0f |",
+                  static_cast<long long>(run["batch_size"].get<int64_t>()),
+                  static_cast<long long>(run["threads"].get<int64_t>()),
+                  run["samples_per_second"].get<double>(),
                   run["samples_per_cpu_second"].get<double>());
       if (sgemm_bound) std::printf(" %.2f |", run["share_of_sgemm_bound"].get<double>());
       std::printf("\n");

@@ -101,9 +101,9 @@ TEST_CASE("bernoulli_fill draws two 24-bit uniforms per 64 bits, tested as berno
     bool same = true;
     for (int j = 0; 2 * j < n; ++j) {
       const uint64_t r = def.next_u64();
-      same &= got[2 * static_cast<size_t>(j)] == (below(r >> 40, 0.6f) ? 1.5f : 0.0f);
-      if (2 * j + 1 < n)
-        same &= got[2 * static_cast<size_t>(j) + 1] == (below((r >> 8) & 0xFFFFFF, 0.6f) ? 1.5f : 0.0f);
+      const auto k = 2 * static_cast<size_t>(j);
+      same &= got[k] == (below(r >> 40, 0.6f) ? 1.5f : 0.0f);
+      if (2 * j + 1 < n) same &= got[k + 1] == (below((r >> 8) & 0xFFFFFF, 0.6f) ? 1.5f : 0.0f);
     }
     CHECK(same);
     CHECK(fill.next_u64() == def.next_u64());  // ceil(n / 2) draws, no more

@@ -130,7 +130,8 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target,
     // softmax = exp(x - m) / Σ exp(x - m): the exponentials above, divided, instead of a second
     // exp(x - lse) per class.
     if (p)
-      for (int64_t c = 0; c < C; ++c) p[n * C + c] = static_cast<float>(e[static_cast<size_t>(c)] / s);
+      for (int64_t c = 0; c < C; ++c)
+        p[n * C + c] = static_cast<float>(e[static_cast<size_t>(c)] / s);
     if (cls[n] < 0) continue;
     valid += 1;
     const double nll = lse - row[cls[n]];
