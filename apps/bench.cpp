@@ -189,10 +189,11 @@ int main(int argc, char** argv) {
     const cxxopts::ParseResult& r = *parsed;
     batch_sizes = train::parse_positive_list("batch-sizes", r["batch-sizes"].as<std::string>(),
                                              "comma-separated positive batch sizes such as 32,256");
+    const char* threads_expected = "comma-separated thread counts, each 1 or 2";
     thread_counts = train::parse_positive_list("threads", r["threads"].as<std::string>(),
-                                               "comma-separated thread counts, each 1 or 2");
+                                               threads_expected);
     for (const int64_t t : thread_counts)
-      if (t > 2) train::bad_flag("threads", "comma-separated thread counts, each 1 or 2", r["threads"].as<std::string>());
+      if (t > 2) train::bad_flag("threads", threads_expected, r["threads"].as<std::string>());
     const std::string s = r["seconds"].as<std::string>();
     seconds = train::parse_number<double>("seconds", s, "a positive number of seconds");
     if (!(seconds > 0 && seconds < 1e6)) train::bad_flag("seconds", "a positive number of seconds", s);
@@ -280,10 +281,9 @@ int main(int argc, char** argv) {
           {"kernel", kernel_name},
           {"flop_per_sample", flop},
           {"runs", rows}};
-      for (auto& run : runs)
+      for (auto& run : j["training"])
         run["share_of_sgemm_bound"] =
             run["samples_per_second"].get<double>() / bound[run["threads"].get<int64_t>()];
-      j["training"] = runs;
     }
 
     if (json) {
@@ -306,7 +306,7 @@ int main(int argc, char** argv) {
     std::printf("\n| batch | threads | training samples/s | per CPU-second |%s\n",
                 sgemm_bound ? " share of the sgemm bound |" : "");
     std::printf("|---:|---:|---:|---:|%s\n", sgemm_bound ? "---:|" : "");
-    for (const auto& run : runs) {
+    for (const auto& run : j["training"]) {
       std::printf("| %lld | %lld | %.0f | %.0f |",
                   static_cast<long long>(run["batch_size"].get<int64_t>()),
                   static_cast<long long>(run["threads"].get<int64_t>()),

@@ -109,9 +109,9 @@ void gemm_dot(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int6
     const int64_t i1 = i0 + kRowPanel < m ? i0 + kRowPanel : m;
     for (int64_t j = 0; j < n; j += NR) {
       const int nr = n - j < NR ? static_cast<int>(n - j) : NR;
+      const float* bias_j = bias ? bias + j : nullptr;
       for (int64_t i = i0; i < i1; i += MR) {
         const int mr = i1 - i < MR ? static_cast<int>(i1 - i) : MR;
-        const float* bias_j = bias ? bias + j : nullptr;
         if (mr == MR && nr == NR)
           dot_tile<V, MR, NR>(k, alpha, a + i * lda, lda, b + j * ldb, ldb, beta, c + i * ldc + j,
                               ldc, bias_j);

@@ -265,6 +265,8 @@ void Dataset::gather_range(std::span<const int64_t> indices, int64_t begin, int6
   const auto* base = is_bytes_ ? reinterpret_cast<const char*>(bytes_.data())
                                : reinterpret_cast<const char*>(floats_.data());
   const int64_t row_bytes = cols_ * (is_bytes_ ? 1 : static_cast<int64_t>(sizeof(float)));
+  // (The same request as prefetch() makes, written out here: one helper for both measured 7-9%
+  // slower on one thread, twice.)
   constexpr int64_t kAhead = 3;
   for (int64_t i = begin; i < end; ++i) {
     if (i + kAhead < n) {
