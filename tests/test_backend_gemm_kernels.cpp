@@ -29,12 +29,20 @@ bool runs_here(kernels::Isa isa) {
   return kernels::gemm_with(isa, false, false, 1, 1, 1, 1.0f, &a, &b, 0.0f, &c);
 }
 
+// Whether kernels::gemm uses the tiles here; when not, says so (the caller skips its test).
+bool tiled_kernels_chosen() {
+  if (kernels::isa() != kernels::Isa::None) return true;
+  MESSAGE("no tiled kernels on this CPU (or MINIGRAD_GEMM=blas); skipped");
+  return false;
+}
+
+struct Dims {
+  int64_t m, n, k;
+};
+
 }  // namespace
 
 TEST_CASE("tiled sgemm equals the naive reference across tile edges, forms, alpha and beta") {
-  struct Dims {
-    int64_t m, n, k;
-  };
   // Dot tiles are 4x6 (AVX-512) and 3x4 (AVX2); outer tiles 6 rows by 64 or 16 columns; vectors
   // are 16 or 8 floats wide.
   const Dims dims[] = {{1, 1, 1},   {3, 5, 7},     {4, 4, 16},     {6, 64, 32},  {7, 65, 17},
@@ -80,14 +88,8 @@ TEST_CASE("tiled sgemm refuses the product it does not implement and an ISA it c
 }
 
 TEST_CASE("two threads split a product and give bit-identical results to one") {
-  if (kernels::isa() == kernels::Isa::None) {
-    MESSAGE("no tiled kernels on this CPU (or MINIGRAD_GEMM=blas); skipped");
-    return;
-  }
+  if (!tiled_kernels_chosen()) return;
   Generator gen(11);
-  struct Dims {
-    int64_t m, n, k;
-  };
   // Above the split threshold (1 MFLOP); odd sizes so the parts have edge tiles, and split points
   // (split_point: 72 of 130 columns, 64 of 128 rows, 392 of 784 columns) inside a one-thread tile.
   for (const Dims d : {Dims{37, 130, 785}, Dims{128, 784, 33}, Dims{64, 300, 200}})
@@ -114,14 +116,8 @@ TEST_CASE("two threads split a product and give bit-identical results to one") {
 }
 
 TEST_CASE("a bias added in the kernel's store equals rows that start as the bias, bit for bit") {
-  if (kernels::isa() == kernels::Isa::None) {
-    MESSAGE("no tiled kernels on this CPU (or MINIGRAD_GEMM=blas); skipped");
-    return;
-  }
+  if (!tiled_kernels_chosen()) return;
   Generator gen(13);
-  struct Dims {
-    int64_t m, n, k;
-  };
   // Edge tiles in both directions, k below one vector, and products above the split threshold
   // (the second thread's columns get the bias from their own offset).
   for (const Dims d : {Dims{1, 1, 1}, Dims{7, 65, 17}, Dims{13, 129, 3}, Dims{256, 128, 784},
