@@ -1,6 +1,7 @@
 // Tests of io/checkpoint.hpp: a trained model saved and loaded into a fresh one gives identical
 // eval outputs; extras (feature standardisation) come back while the module's keys stay strict;
-// mismatched checkpoints fail naming the file and the keys.
+// mismatched checkpoints fail naming the file and the keys; an MLP comes back with the dropout
+// probability its metadata records, or the documented default for a file without it.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -194,4 +195,85 @@ TEST_CASE("checkpoint: a checkpoint of another architecture fails naming the fil
   // ... but shapes must match even then.
   CHECK_THROWS_WITH_AS(io::load(*wider, path, /*strict=*/false), doctest::Contains("size mismatch"),
                        std::runtime_error);
+}
+
+// ---- MLP checkpoints: the architecture comes back from key names, shapes and metadata ----
+
+TEST_CASE("checkpoint: save_mlp records the dropout probability and load_mlp rebuilds with it") {
+  TempDir dir;
+  const std::string path = (dir.path / "mlp.safetensors").string();
+  Generator gen(11);
+  auto model = nn::make_mlp(
+      {.in_features = 5, .hidden = {7, 4}, .classes = 3, .batchnorm = false, .dropout = 0.45f},
+      gen);
+  const auto transform = data::FeatureTransform::standardize({1, 2, 3, 4, 5}, {1, 1, 2, 2, 4});
+  io::save_mlp(*model, transform, path);
+  CHECK(io::load_safetensors_with_metadata(path).metadata.at(io::kDropoutKey) == "0.45");
+
+  Generator other(12);
+  const io::MlpCheckpoint loaded = io::load_mlp(path, "Reloaded", other);
+  const nn::MlpOptions& o = loaded.model->options();
+  CHECK(o.dropout == 0.45f);  // not the default 0.3: read from the metadata
+  CHECK_FALSE(loaded.architecture.dropout_assumed);
+  CHECK(o.in_features == 5);
+  CHECK(o.hidden == std::vector<int64_t>{7, 4});
+  CHECK(o.classes == 3);
+  CHECK_FALSE(o.batchnorm);
+  CHECK(o.name == "Reloaded");
+  REQUIRE(loaded.transform.has_value());
+  CHECK(loaded.transform->kind == data::FeatureTransform::Kind::Standardize);
+  CHECK(loaded.transform->stddev == std::vector<float>{1, 1, 2, 2, 4});
+  const StateDict a = model->state_dict(), b = loaded.model->state_dict();
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) CHECK(same_bits(a[i].tensor, b[i].tensor));
+
+  // Without Dropout layers the probability is 0, and stays 0.
+  auto plain = nn::make_mlp({.in_features = 5, .hidden = {7}, .classes = 3, .dropout = 0.0f}, gen);
+  io::save_mlp(*plain, data::FeatureTransform::divide_by(255.0f), path);
+  const io::MlpCheckpoint reloaded = io::load_mlp(path, "MLP", other);
+  CHECK(reloaded.model->options().dropout == 0.0f);
+  CHECK_FALSE(reloaded.architecture.dropout_assumed);
+  REQUIRE(reloaded.transform.has_value());
+  CHECK(reloaded.transform->divisor == 255.0f);
+}
+
+TEST_CASE("checkpoint: a PyTorch MyNN without metadata gets the default dropout, and says so") {
+  Generator gen(0);
+  const io::MlpCheckpoint loaded = io::load_mlp(k_torch_fixture, "MyNN", gen);
+  CHECK(loaded.architecture.dropout_assumed);
+  CHECK(loaded.model->options().dropout == io::kDefaultDropout);
+  CHECK(loaded.model->options().hidden == std::vector<int64_t>{8, 6});
+  CHECK(loaded.model->options().batchnorm);
+  CHECK_FALSE(loaded.transform.has_value());  // PyTorch's file does not say how to scale
+  loaded.model->eval();
+  NoGradGuard no_grad;
+  const std::vector<float> y = (*loaded.model)(fixed_input(6, 6)).to_vector();
+  REQUIRE(y.size() == k_torch_output.size());
+  for (size_t k = 0; k < y.size(); ++k) CHECK(std::abs(y[k] - k_torch_output[k]) <= 1e-5f);
+}
+
+TEST_CASE(
+    "checkpoint: dropout metadata that contradicts the layers or is not a probability fails") {
+  Generator gen(3);
+  auto with_dropout = nn::make_mlp({.in_features = 4, .hidden = {5}, .classes = 2}, gen);
+  auto without =
+      nn::make_mlp({.in_features = 4, .hidden = {5}, .classes = 2, .dropout = 0.0f}, gen);
+  auto read = [](const nn::Module& m, const std::string& p) {
+    return io::read_mlp_architecture(m.state_dict(), {{io::kDropoutKey, p}}, "m.safetensors");
+  };
+  CHECK(read(*with_dropout, "0.25").options.dropout == 0.25f);
+  CHECK_THROWS_WITH_AS(read(*with_dropout, "0"),
+                       doctest::Contains("m.safetensors: metadata minigrad.dropout is 0 but the "
+                                         "layer indices show Dropout layers"),
+                       std::runtime_error);
+  CHECK_THROWS_WITH_AS(read(*without, "0.3"), doctest::Contains("show no Dropout layers"),
+                       std::runtime_error);
+  for (const char* bad : {"half", "1", "-0.1", "0.3x", ""})
+    CHECK_THROWS_WITH_AS(read(*with_dropout, bad),
+                         doctest::Contains("expected a probability in [0, 1)"), std::runtime_error);
+  // The key names still have to be an MLP's.
+  CHECK_THROWS_WITH_AS(
+      io::read_mlp_architecture({{"encoder.weight", Tensor::zeros({2, 2})}}, {}, "x.safetensors"),
+      doctest::Contains("x.safetensors: key 'encoder.weight' is not part of an MLP"),
+      std::runtime_error);
 }

@@ -1,12 +1,17 @@
 // Checkpoints: a module's state_dict, plus optional extras under a key prefix, in one safetensors
-// file. The module's own keys are loaded strictly; the extras are handed back to the caller.
+// file. The module's own keys are loaded strictly; the extras are handed back to the caller. An
+// MLP checkpoint also records in the metadata what its weights cannot show: Dropout's
+// probability and how inputs are scaled.
 #include "minigrad/io/checkpoint.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
-#include <set>
+#include <charconv>
+#include <map>
 #include <stdexcept>
 #include <string_view>
+#include <vector>
 
 namespace minigrad::io {
 
@@ -16,10 +21,37 @@ bool has_prefix(std::string_view name, std::string_view prefix) {
   return name.substr(0, prefix.size()) == prefix;
 }
 
+// The module's own tensors and the extras (names starting with `extra_prefix`), apart.
+struct SplitState {
+  StateDict own, extras;
+};
+
+SplitState split_extras(StateDict tensors, const std::string& extra_prefix) {
+  SplitState split;
+  for (NamedTensor& nt : tensors) {
+    if (!extra_prefix.empty() && has_prefix(nt.name, extra_prefix))
+      split.extras.push_back(std::move(nt));
+    else
+      split.own.push_back(std::move(nt));
+  }
+  return split;
+}
+
+// module.load_state_dict, with errors that name the file.
+void load_into(nn::Module& module, const StateDict& own, bool strict, const std::string& path) {
+  try {
+    module.load_state_dict(own, strict);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(fmt::format("{}: {}", path, e.what()));
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(fmt::format("{}: {}", path, e.what()));
+  }
+}
+
 }  // namespace
 
 void save(const nn::Module& module, const std::string& path, const StateDict& extras,
-          const std::string& extra_prefix) {
+          const std::string& extra_prefix, const Metadata& metadata) {
   StateDict state = module.state_dict();
   if (!extras.empty() && extra_prefix.empty())
     throw std::invalid_argument(
@@ -39,26 +71,14 @@ void save(const nn::Module& module, const std::string& path, const StateDict& ex
           nt.name, extra_prefix, extra_prefix, nt.name));
     state.push_back(nt);
   }
-  save_safetensors(path, state);
+  save_safetensors(path, state, metadata);
 }
 
 StateDict load(nn::Module& module, const std::string& path, bool strict,
                const std::string& extra_prefix) {
-  StateDict own, extras;
-  for (NamedTensor& nt : load_safetensors(path)) {
-    if (!extra_prefix.empty() && has_prefix(nt.name, extra_prefix))
-      extras.push_back(std::move(nt));
-    else
-      own.push_back(std::move(nt));
-  }
-  try {
-    module.load_state_dict(own, strict);
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(fmt::format("{}: {}", path, e.what()));
-  } catch (const std::runtime_error& e) {
-    throw std::runtime_error(fmt::format("{}: {}", path, e.what()));
-  }
-  return extras;
+  SplitState split = split_extras(load_safetensors(path), extra_prefix);
+  load_into(module, split.own, strict, path);
+  return std::move(split.extras);
 }
 
 const Tensor& find_tensor(const StateDict& state, const std::string& name) {
@@ -70,6 +90,170 @@ const Tensor& find_tensor(const StateDict& state, const std::string& name) {
       "no tensor named '{}' (have: {}) (HINT: extras are saved with checkpoint save(module, path, "
       "extras))",
       name, have.empty() ? "none" : have));
+}
+
+// ---- MLP checkpoints ----
+
+namespace {
+
+constexpr const char* kMeanKey = "preprocess.mean";
+constexpr const char* kStdKey = "preprocess.std";
+
+// metadata[kDropoutKey] checked against what the layer indices say: `has_dropout` (the file has
+// Dropout layers). Sets the probability, or the default when the key is missing.
+void read_dropout(const Metadata& metadata, bool has_dropout, const std::string& source,
+                  MlpArchitecture& a) {
+  const auto it = metadata.find(kDropoutKey);
+  if (it == metadata.end()) {
+    a.options.dropout = has_dropout ? kDefaultDropout : 0.0f;
+    a.dropout_assumed = has_dropout;
+    return;
+  }
+  const std::string& text = it->second;
+  float p = 0.0f;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), p);
+  if (ec != std::errc() || end != text.data() + text.size() || !(p >= 0.0f && p < 1.0f))
+    throw std::runtime_error(fmt::format(
+        "{}: metadata {} is '{}', expected a probability in [0, 1) (HINT: save the model again)",
+        source, kDropoutKey, text));
+  if ((p > 0.0f) != has_dropout)
+    throw std::runtime_error(fmt::format(
+        "{}: metadata {} is {} but the layer indices show {} (HINT: the metadata belongs to "
+        "another model; save the model again)",
+        source, kDropoutKey, text, has_dropout ? "Dropout layers" : "no Dropout layers"));
+  a.options.dropout = p;
+}
+
+}  // namespace
+
+MlpArchitecture read_mlp_architecture(const StateDict& state, const Metadata& metadata,
+                                      const std::string& source) {
+  // Keys look like network.<index>.<name>; collect the Linear weights and BatchNorm layers.
+  std::map<int64_t, Shape> linear_weights;
+  std::map<int64_t, bool> batchnorms;
+  for (const NamedTensor& t : state) {
+    const std::string prefix = "network.";
+    if (t.name.rfind(prefix, 0) != 0)
+      throw std::runtime_error(
+          fmt::format("{}: key '{}' is not part of an MLP saved by minigrad or "
+                      "the documents' MyNN (expected network.<i>.<name>)",
+                      source, t.name));
+    const size_t dot = t.name.find('.', prefix.size());
+    if (dot == std::string::npos)
+      throw std::runtime_error(fmt::format("{}: malformed key '{}'", source, t.name));
+    int64_t index = 0;
+    try {
+      index = std::stoll(t.name.substr(prefix.size(), dot - prefix.size()));
+    } catch (const std::exception&) {
+      throw std::runtime_error(fmt::format("{}: malformed key '{}'", source, t.name));
+    }
+    const std::string field = t.name.substr(dot + 1);
+    if (field == "running_mean")
+      batchnorms[index] = true;
+    else if (field == "weight" && t.tensor.dim() == 2)
+      linear_weights[index] = t.tensor.shape();
+  }
+  if (linear_weights.empty())
+    throw std::runtime_error(
+        fmt::format("{}: no Linear layer weights (network.<i>.weight) found", source));
+
+  MlpArchitecture a;
+  nn::MlpOptions& o = a.options;
+  o.batchnorm = !batchnorms.empty();
+  o.hidden.clear();
+  std::vector<int64_t> indices;
+  int64_t previous_out = -1;
+  for (const auto& [index, shape] : linear_weights) {
+    indices.push_back(index);
+    if (previous_out >= 0 && shape[1] != previous_out)
+      throw std::runtime_error(
+          fmt::format("{}: network.{}.weight has shape {} but the layer before "
+                      "gives {} features",
+                      source, index, shape_str(shape), previous_out));
+    if (previous_out < 0)
+      o.in_features = shape[1];
+    else
+      o.hidden.push_back(previous_out);
+    previous_out = shape[0];
+  }
+  o.classes = previous_out;
+  // Layers per hidden block: Linear [+ BatchNorm] + ReLU [+ Dropout].
+  const int64_t stride = indices.size() > 1 ? indices[1] - indices[0] : 2 + (o.batchnorm ? 1 : 0);
+  const int64_t without_dropout = 2 + (o.batchnorm ? 1 : 0);
+  if (stride != without_dropout && stride != without_dropout + 1)
+    throw std::runtime_error(
+        fmt::format("{}: layer indices {} do not match an MLP of Linear, "
+                    "BatchNorm1d, ReLU and Dropout blocks",
+                    source, fmt::join(indices, ", ")));
+  read_dropout(metadata, stride == without_dropout + 1, source, a);
+  return a;
+}
+
+namespace {
+
+// How inputs were scaled, from metadata[kScalingKey] and the extras; none if the file does not
+// say (a PyTorch file).
+std::optional<data::FeatureTransform> read_scaling(const Metadata& metadata,
+                                                   const StateDict& extras,
+                                                   const std::string& path) {
+  const auto it = metadata.find(kScalingKey);
+  if (it == metadata.end()) return std::nullopt;
+  const std::string& how = it->second;
+  if (how == "identity") return data::FeatureTransform::identity();
+  if (how.rfind("divide:", 0) == 0)
+    return data::FeatureTransform::divide_by(std::stof(how.substr(7)));
+  if (how != "standardize")
+    throw std::runtime_error(
+        fmt::format("{}: unknown {} '{}' (expected divide:K, standardize or identity)", path,
+                    kScalingKey, how));
+  const Tensor* mean = nullptr;
+  const Tensor* stddev = nullptr;
+  for (const NamedTensor& t : extras) {
+    if (t.name == kMeanKey) mean = &t.tensor;
+    if (t.name == kStdKey) stddev = &t.tensor;
+  }
+  if (mean == nullptr || stddev == nullptr)
+    throw std::runtime_error(
+        fmt::format("{}: metadata says 'standardize' but the tensors {} and {} are missing", path,
+                    kMeanKey, kStdKey));
+  return data::FeatureTransform::standardize(mean->to_vector(), stddev->to_vector());
+}
+
+}  // namespace
+
+MlpCheckpoint load_mlp(const std::string& path, const std::string& name, Generator& gen) {
+  SafetensorsContents file = load_safetensors_with_metadata(path);
+  const SplitState split = split_extras(std::move(file.tensors), kDefaultExtraPrefix);
+  MlpCheckpoint loaded;
+  loaded.architecture = read_mlp_architecture(split.own, file.metadata, path);
+  nn::MlpOptions options = loaded.architecture.options;
+  options.name = name;
+  loaded.model = nn::make_mlp(options, gen);
+  load_into(*loaded.model, split.own, /*strict=*/true, path);
+  loaded.transform = read_scaling(file.metadata, split.extras, path);
+  return loaded;
+}
+
+void save_mlp(const nn::Mlp& model, const data::FeatureTransform& transform,
+              const std::string& path) {
+  Metadata metadata = {{"format", "pt"}, {kDropoutKey, fmt::format("{}", model.options().dropout)}};
+  StateDict extras;
+  using Kind = data::FeatureTransform::Kind;
+  switch (transform.kind) {
+    case Kind::Identity:
+      metadata[kScalingKey] = "identity";
+      break;
+    case Kind::Divide:
+      metadata[kScalingKey] = fmt::format("divide:{}", transform.divisor);
+      break;
+    case Kind::Standardize:
+      // Extra tensors: PyTorch users drop the "preprocess." keys before load_state_dict.
+      metadata[kScalingKey] = "standardize";
+      extras.push_back({kMeanKey, Tensor::from(transform.mean), DType::F32});
+      extras.push_back({kStdKey, Tensor::from(transform.stddev), DType::F32});
+      break;
+  }
+  save(model, path, extras, kDefaultExtraPrefix, metadata);
 }
 
 }  // namespace minigrad::io

@@ -65,7 +65,7 @@ bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) 
       ("threads", "Threads for minigrad's kernels (matrix products, SGD update, batch gather): auto (time 1 and 2 in the first epoch, keep the faster), 1 or 2; results are identical", cxxopts::value<std::string>()->default_value(d.threads == 0 ? "auto" : std::to_string(d.threads)));
   options.add_options("Output")
       ("save", "Write the trained model to a safetensors file", cxxopts::value<std::string>()->default_value(""))
-      ("load", "Start from a safetensors model (ours or the documents' PyTorch MyNN)", cxxopts::value<std::string>()->default_value(""))
+      ("load", "Start from a safetensors model (ours or the documents' PyTorch MyNN); its layers and dropout come from the file (dropout 0.3 when its metadata does not say)", cxxopts::value<std::string>()->default_value(""))
       ("eval-only", "Only evaluate the --load model on the test data")
       ("report", "Write a JSON report", cxxopts::value<std::string>()->default_value(""))
       ("summary", "Print the model's layer table")

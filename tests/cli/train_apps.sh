@@ -89,6 +89,21 @@ expect_error 2 "model.safetensors" "$csv" --test "$tmp/three_features.csv" --lab
 awk -F, 'NR == 1 { print; next } { $5 = (NR == 7 ? 5 : $5); print }' OFS=, "$tmp/blobs.csv" >"$tmp/label5.csv"
 expect_error 2 "label5.csv:7" "$csv" --test "$tmp/label5.csv" --label last \
   --load "$tmp/model.safetensors" --eval-only
+# The checkpoint records its Dropout probability, so reloading it assumes nothing.
+grep -aq '"minigrad.dropout":"0.3"' "$tmp/model.safetensors" \
+  && echo "ok: the checkpoint's metadata records dropout 0.3" \
+  || fail "no minigrad.dropout in the checkpoint's metadata: $(head -c 200 "$tmp/model.safetensors")"
+grep -q "default" <<<"$out2" && fail "a minigrad checkpoint's reload assumed a default: $out2"
+# A PyTorch MyNN (6 features, 3 classes, Dropout layers, no metadata) loads with the documented
+# default dropout, and the output says so.
+awk 'BEGIN { for (i = 0; i < 30; i++) printf "%d,%d,%d,%d,%d,%d,%d\n", i % 3, i, i % 5, -i, 2, i % 7, 1 }' \
+  >"$tmp/six.csv"
+torch_out=$("$csv" --test "$tmp/six.csv" --header no --scale 1 --eval-only \
+  --load "$MINIGRAD_SOURCE_DIR/tests/fixtures/torch_mynn_small.safetensors" 2>&1)
+grep -q "its metadata gives no probability (minigrad.dropout), as in files PyTorch writes: using the default 0.3" <<<"$torch_out" \
+  && grep -q "^test accuracy: " <<<"$torch_out" \
+  && echo "ok: a PyTorch checkpoint loads with the default dropout and says so" \
+  || fail "PyTorch checkpoint load said: $torch_out"
 printf 'not a safetensors file' >"$tmp/junk.safetensors"
 expect_error 2 "junk.safetensors" "$csv" --test "$tmp/blobs.csv" --label last \
   --load "$tmp/junk.safetensors" --eval-only

@@ -9,11 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "minigrad/data/dataset.hpp"
 #include "minigrad/data/dataloader.hpp"
+#include "minigrad/data/dataset.hpp"
 #include "minigrad/nn/mlp.hpp"
 #include "minigrad/optim/optimizer.hpp"
-#include "minigrad/state_dict.hpp"
 #include "minigrad/train/config.hpp"
 #include "minigrad/train/metrics.hpp"
 
@@ -23,17 +22,17 @@ struct TrainResult {
   std::vector<double> epoch_loss;      // mean training loss of each epoch
   std::vector<double> epoch_accuracy;  // training accuracy of each epoch (train mode, as Keras)
   double test_accuracy = 0.0;
-  double test_loss = 0.0;              // mean cross-entropy over the test rows, eval mode
-  double train_seconds = 0.0;          // the training loop alone: no loading, no evaluation
-  double samples_per_second = 0.0;     // training rows processed / train_seconds
+  double test_loss = 0.0;           // mean cross-entropy over the test rows, eval mode
+  double train_seconds = 0.0;       // the training loop alone: no loading, no evaluation
+  double samples_per_second = 0.0;  // training rows processed / train_seconds
   int64_t n_train = 0;
   int64_t n_test = 0;
   int64_t parameters = 0;
   int64_t features = 0;
   int64_t classes = 0;
-  double peak_rss_mb = 0.0;            // the process's peak resident memory, at the end
-  std::string blas;                    // the BLAS line, e.g. "OpenBLAS, SkylakeX kernels, ..."
-  int threads = 1;                     // threads the matrix products ran on (chosen, with auto)
+  double peak_rss_mb = 0.0;  // the process's peak resident memory, at the end
+  std::string blas;          // the BLAS line, e.g. "OpenBLAS, SkylakeX kernels, ..."
+  int threads = 1;           // threads the matrix products ran on (chosen, with auto)
 };
 
 /// Runs `config` end to end, printing progress and results to `out` (nothing with quiet, but
@@ -56,10 +55,5 @@ struct Evaluation {
   ConfusionMatrix confusion{1};
 };
 Evaluation evaluate(nn::Module& model, const data::Dataset& data, int classes);
-
-/// The MLP shape stored in a checkpoint (ours or PyTorch's MyNN), read from key names and
-/// shapes: in/hidden/classes from the Linear weights, BatchNorm from running_mean keys, Dropout
-/// from the index stride. Throws std::runtime_error if the keys are not such an MLP.
-nn::MlpOptions infer_mlp_options(const StateDict& state, const std::string& source);
 
 }  // namespace minigrad::train

@@ -1,0 +1,64 @@
+// TrainConfig's checks, in the order a user meets the flags: data, model, training, output.
+#include "minigrad/train/validate.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace minigrad::train {
+
+void validate(const TrainConfig& c) {
+  auto fail = [](const std::string& msg) { throw std::invalid_argument(msg); };
+  const bool split_mode = !c.data_path.empty();
+  if (split_mode && (!c.train_path.empty() || !c.test_path.empty()))
+    fail("give either --data (one file, split) or --train/--test (two files), not both");
+  if (!split_mode && c.test_path.empty())
+    fail("no data: give --data FILE (split into train/test) or --train FILE --test FILE");
+  if (!split_mode && !c.eval_only && c.train_path.empty())
+    fail("--test needs --train (or --eval-only with --load to evaluate a saved model)");
+  if (c.eval_only && c.load_path.empty())
+    fail("--eval-only needs --load FILE: a model to evaluate");
+  if (split_mode && !(c.test_fraction > 0.0 && c.test_fraction < 1.0))
+    fail(fmt::format("--split: expected a fraction between 0 and 1 (exclusive), got {}",
+                     c.test_fraction));
+  if (!c.eval_only && c.epochs < 1)
+    fail(fmt::format("--epochs: expected at least 1, got {}", c.epochs));
+  if (c.batch_size < 1)
+    fail(fmt::format("--batch-size: expected at least 1, got {}", c.batch_size));
+  if (c.batchnorm && c.batch_size < 2 && !c.eval_only)
+    fail(
+        "--batch-size 1 cannot train BatchNorm1d (one row has no variance) (HINT: use a batch size "
+        "of 2 or more, or --no-batchnorm)");
+  if (!(c.lr > 0.0)) fail(fmt::format("--lr: expected a positive learning rate, got {}", c.lr));
+  if (!(c.dropout >= 0.0f && c.dropout < 1.0f))
+    fail(fmt::format("--dropout: expected a probability in [0, 1), got {}", c.dropout));
+  for (int64_t h : c.hidden)
+    if (h < 1) fail(fmt::format("--hidden: layer sizes must be positive, got {}", h));
+  if (c.scaling == Scaling::Divide && !(c.scale > 0.0f))
+    fail(fmt::format("--scale: expected a positive divisor, got {}", c.scale));
+  if (c.threads < 0 || c.threads > 2)
+    fail(
+        fmt::format("--threads: expected auto (0), 1 or 2 (minigrad's kernels use at most two "
+                    "threads), got {}",
+                    c.threads));
+  // Output paths are checked before training, not after: a typo must not cost a whole run.
+  for (const auto& [flag, path] :
+       {std::pair{"save", c.save_path}, std::pair{"report", c.report_path}}) {
+    if (path.empty()) continue;
+    const std::filesystem::path p(path);
+    const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : ".";
+    std::error_code ec;
+    if (std::filesystem::is_directory(p, ec))
+      fail(fmt::format("--{}: '{}' is a directory (HINT: give a file name inside it)", flag, path));
+    if (!std::filesystem::is_directory(dir, ec))
+      fail(fmt::format("--{}: the directory '{}' does not exist (HINT: create it first)", flag,
+                       dir.string()));
+  }
+  if (c.optimizer != "sgd" && c.optimizer != "adam" && c.optimizer != "adamw")
+    fail(fmt::format("--optimizer: expected sgd, adam or adamw, got '{}'", c.optimizer));
+}
+
+}  // namespace minigrad::train
