@@ -173,9 +173,10 @@ void read_rows(const RowReader& rows, const char* p, const char* text_end, int64
   }
 }
 
-// parse_csv, with the file holding `text` when there is one (see read_rows).
-CsvTable parse_text(std::string_view text, const std::string& name, const CsvOptions& options,
-                    FileText* file) {
+// ---- parse_text's steps, in the order they meet the file ----
+
+// Options no file can make sense of.
+void check_options(const CsvOptions& options) {
   if (options.skip_rows < 0) {
     throw std::invalid_argument(
         fmt::format("read_csv: skip_rows is {}, expected >= 0", options.skip_rows));
@@ -183,9 +184,19 @@ CsvTable parse_text(std::string_view text, const std::string& name, const CsvOpt
   if (options.delimiter == '\n' || options.delimiter == '\r' || options.delimiter == '"') {
     throw std::invalid_argument("read_csv: the delimiter cannot be a newline or a quote");
   }
-  const char delim = options.delimiter;
+}
 
-  // UTF-8 byte order mark, as written by Excel.
+// The part of the text still to read: p starts line line_no; end is past the last character that
+// is not a trailing blank.
+struct Cursor {
+  const char* p;
+  const char* end;
+  int64_t line_no = 1;
+};
+
+// The text without a UTF-8 byte order mark (as Excel writes) and without blank lines and spaces
+// at the end, which are ignored: cut off once here.
+Cursor trimmed_text(std::string_view text, const std::string& name, char delim) {
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   if (text.empty()) {
     throw DataError(
@@ -193,110 +204,136 @@ CsvTable parse_text(std::string_view text, const std::string& name, const CsvOpt
                     "numbers)",
                     name));
   }
-  // Blank lines (and spaces) at the end are ignored: cut them off once here.
-  const char* p = text.data();
-  const char* text_end = text.data() + text.size();
-  while (text_end > p && (text_end[-1] == '\n' || text_end[-1] == '\r' || text_end[-1] == ' ' ||
-                          (text_end[-1] == '\t' && delim != '\t'))) {
-    --text_end;
+  Cursor at{text.data(), text.data() + text.size()};
+  while (at.end > at.p && (at.end[-1] == '\n' || at.end[-1] == '\r' || at.end[-1] == ' ' ||
+                           (at.end[-1] == '\t' && delim != '\t'))) {
+    --at.end;
   }
+  return at;
+}
 
-  int64_t line_no = 1;
-  for (int64_t i = 0; i < options.skip_rows; ++i, ++line_no) {
-    if (p >= text_end) {
+// Skips options.skip_rows lines; something must be left after them.
+void skip_lines(Cursor& at, const std::string& name, int64_t skip_rows) {
+  for (int64_t i = 0; i < skip_rows; ++i, ++at.line_no) {
+    if (at.p >= at.end) {
       throw DataError(
           fmt::format("{}: has only {} lines, but skip_rows is {} (HINT: lower "
                       "skip_rows)",
-                      name, line_no - 1, options.skip_rows));
+                      name, at.line_no - 1, skip_rows));
     }
-    p = next_line(p, text_end).next;
+    at.p = next_line(at.p, at.end).next;
   }
-  if (p >= text_end) {
+  if (at.p >= at.end) {
     throw DataError(fmt::format("{}: no data{} (expected rows of numbers)", name,
-                                options.skip_rows > 0
-                                    ? fmt::format(" after skipping {} rows", options.skip_rows)
-                                    : std::string(" (only blank lines)")));
+                                skip_rows > 0 ? fmt::format(" after skipping {} rows", skip_rows)
+                                              : std::string(" (only blank lines)")));
   }
+}
 
-  // ---- first line: header or data? ----
-  const Line first = next_line(p, text_end);
-  if (is_blank_line(first)) {
-    fail_at(name, line_no, "the first line is blank, expected a header or a row of numbers");
+// Header::Auto: the first line is a header when one of its cells is text. An empty or NaN cell
+// is left for the data checks to report.
+bool looks_like_header(const Line& first, int64_t num_fields, char delim) {
+  const char* c = first.begin;
+  for (int64_t j = 0; j < num_fields; ++j) {
+    const Cell cell = parse_cell(c, first.end, delim);
+    if (cell.status == CellStatus::NotANumber || cell.status == CellStatus::Unterminated)
+      return true;
+    c = cell.end < first.end ? cell.end + 1 : first.end;
   }
-  const int64_t num_fields = count_fields(first, delim);
-  bool has_header = options.header == Header::Present;
-  if (options.header == Header::Auto) {
-    const char* c = first.begin;
-    for (int64_t j = 0; j < num_fields; ++j) {
-      // Text makes a header; an empty or NaN cell is left for the data checks to report.
-      const Cell cell = parse_cell(c, first.end, delim);
-      if (cell.status == CellStatus::NotANumber || cell.status == CellStatus::Unterminated) {
-        has_header = true;
-        break;
-      }
-      c = cell.end < first.end ? cell.end + 1 : first.end;
-    }
-  }
-  CsvTable table;
-  table.path = name;
-  table.has_header = has_header;
-  table.column_names.reserve(static_cast<size_t>(num_fields));
-  if (has_header) {
-    const char* c = first.begin;
-    for (int64_t j = 0; j < num_fields; ++j) {
-      const char* e = c;
-      while (e < first.end && *e != delim) ++e;
-      table.column_names.emplace_back(trimmed_cell(c, e, delim));
-      c = e < first.end ? e + 1 : e;
-    }
-    p = first.next;
-    ++line_no;
-  } else {
-    for (int64_t j = 0; j < num_fields; ++j)
-      table.column_names.push_back(fmt::format("column{}", j + 1));
-  }
-  table.first_data_line = line_no;
-  if (p >= text_end) {
-    fail_at(name, line_no - 1,
-            fmt::format("has a header ({} columns) but no data rows", num_fields));
-  }
+  return false;
+}
 
-  // ---- which column is the label ----
-  int64_t label = -1;
-  const LabelColumn& lc = options.label;
+// The header's cells split at the delimiter and trimmed, or column1, column2, ... without one.
+std::vector<std::string> column_names(const Line& first, int64_t num_fields, bool has_header,
+                                      char delim) {
+  std::vector<std::string> names;
+  names.reserve(static_cast<size_t>(num_fields));
+  if (!has_header) {
+    for (int64_t j = 0; j < num_fields; ++j) names.push_back(fmt::format("column{}", j + 1));
+    return names;
+  }
+  const char* c = first.begin;
+  for (int64_t j = 0; j < num_fields; ++j) {
+    const char* e = c;
+    while (e < first.end && *e != delim) ++e;
+    names.emplace_back(trimmed_cell(c, e, delim));
+    c = e < first.end ? e + 1 : e;
+  }
+  return names;
+}
+
+// The label column's index in each row (-1 for none), from a name in the header or an index
+// (negative counts from the end). `line_no` is the first data line, for messages.
+int64_t find_label_column(const CsvTable& table, const LabelColumn& lc, int64_t num_fields,
+                          int64_t line_no) {
+  const std::string& name = table.path;
+  if (lc.is_none()) return -1;
   if (lc.is_name()) {
-    if (!has_header) {
+    if (!table.has_header) {
       throw DataError(
           fmt::format("{}: the label column is {} but the file has no header (HINT: "
                       "choose the label column by index or 'last')",
                       name, lc.str()));
     }
-    auto it = std::find(table.column_names.begin(), table.column_names.end(), lc.name_value());
-    if (it == table.column_names.end()) {
+    const std::vector<std::string>& names = table.column_names;
+    auto it = std::find(names.begin(), names.end(), lc.name_value());
+    if (it == names.end()) {
       std::string some;
-      for (size_t j = 0; j < table.column_names.size() && j < 5; ++j) {
-        some += (j ? ", " : "") + table.column_names[j];
-      }
-      if (table.column_names.size() > 5) some += ", ...";
+      for (size_t j = 0; j < names.size() && j < 5; ++j) some += (j ? ", " : "") + names[j];
+      if (names.size() > 5) some += ", ...";
       fail_at(name, line_no - 1,
               fmt::format("no column named '{}' for the labels (the columns are "
                           "{})",
                           lc.name_value(), some));
     }
-    label = it - table.column_names.begin();
-  } else if (!lc.is_none()) {
-    label = lc.index_value() < 0 ? num_fields + lc.index_value() : lc.index_value();
-    if (label < 0 || label >= num_fields) {
-      fail_at(name, line_no,
-              fmt::format("the label column is {} but rows have {} fields (HINT: "
-                          "indices run from 0 to {}, or -1 for the last)",
-                          lc.str(), num_fields, num_fields - 1));
-    }
+    return it - names.begin();
   }
+  const int64_t label = lc.index_value() < 0 ? num_fields + lc.index_value() : lc.index_value();
+  if (label < 0 || label >= num_fields) {
+    fail_at(name, line_no,
+            fmt::format("the label column is {} but rows have {} fields (HINT: "
+                        "indices run from 0 to {}, or -1 for the last)",
+                        lc.str(), num_fields, num_fields - 1));
+  }
+  return label;
+}
+
+// parse_csv, with the file holding `text` when there is one (see read_rows).
+CsvTable parse_text(std::string_view text, const std::string& name, const CsvOptions& options,
+                    FileText* file) {
+  check_options(options);
+  const char delim = options.delimiter;
+  Cursor at = trimmed_text(text, name, delim);
+  skip_lines(at, name, options.skip_rows);
+
+  // ---- first line: header or data? ----
+  const Line first = next_line(at.p, at.end);
+  if (is_blank_line(first)) {
+    fail_at(name, at.line_no, "the first line is blank, expected a header or a row of numbers");
+  }
+  const int64_t num_fields = count_fields(first, delim);
+  CsvTable table;
+  table.path = name;
+  table.has_header =
+      options.header == Header::Present ||
+      (options.header == Header::Auto && looks_like_header(first, num_fields, delim));
+  table.column_names = column_names(first, num_fields, table.has_header, delim);
+  if (table.has_header) {
+    at.p = first.next;
+    ++at.line_no;
+  }
+  table.first_data_line = at.line_no;
+  if (at.p >= at.end) {
+    fail_at(name, at.line_no - 1,
+            fmt::format("has a header ({} columns) but no data rows", num_fields));
+  }
+
+  // ---- which column is the label ----
+  const int64_t label = find_label_column(table, options.label, num_fields, at.line_no);
   table.label_index = label;
   table.cols = num_fields - (label >= 0 ? 1 : 0);
   if (table.cols == 0) {
-    fail_at(name, has_header ? line_no - 1 : line_no,
+    fail_at(name, table.has_header ? at.line_no - 1 : at.line_no,
             fmt::format("the only column is the label: there are no feature columns "
                         "(HINT: is the delimiter {} right?)",
                         delimiter_name(delim)));
@@ -306,10 +343,10 @@ CsvTable parse_text(std::string_view text, const std::string& name, const CsvOpt
   // Every row takes at least 2 bytes per field ("0,"), which bounds the row count without a
   // pass over the text. Reserving that bound costs address space only: pages are touched as
   // rows are written.
-  const auto bound = static_cast<size_t>(text_end - p) / static_cast<size_t>(2 * num_fields) + 1;
+  const auto bound = static_cast<size_t>(at.end - at.p) / static_cast<size_t>(2 * num_fields) + 1;
   const RowReader rows(name, options, table.column_names, num_fields, label,
-                       has_header ? line_no - 1 : 0);
-  read_rows(rows, p, text_end, line_no, bound, table, file);
+                       table.has_header ? at.line_no - 1 : 0);
+  read_rows(rows, at.p, at.end, at.line_no, bound, table, file);
   return table;
 }
 
