@@ -11,39 +11,20 @@
 #include <stdexcept>
 #include <vector>
 
+#include "dim_split.hpp"
 #include "minigrad/autograd.hpp"
 
 namespace minigrad {
 
 namespace {
 
-struct Reduction {
-  int64_t outer = 1, n = 1, inner = 1;
-  Shape out;  // the result's shape (with or without the kept 1)
+// x viewed as (outer, n, inner) around dim, and the result's shape (with or without the kept 1).
+struct Reduction : ops_detail::DimSplit {
+  Shape out;
 };
 
-// Checks `dim` against x's shape (negative counts from the end; a scalar accepts 0 and -1, as
-// in PyTorch) and splits the shape around it.
 Reduction split(const char* op, const Shape& shape, int64_t dim, bool keepdim) {
-  const int64_t rank = static_cast<int64_t>(shape.size());
-  const int64_t span = rank == 0 ? 1 : rank;
-  if (dim < -span || dim >= span)
-    throw std::out_of_range(fmt::format(
-        "{}: dim {} is out of range for a tensor of shape {} (HINT: use a dim from {} to {})", op,
-        dim, shape_str(shape), -span, span - 1));
-  Reduction r;
-  if (rank == 0) return r;  // a scalar reduces to itself
-  const int64_t d = dim < 0 ? dim + rank : dim;
-  for (int64_t k = 0; k < d; ++k) r.outer *= shape[static_cast<size_t>(k)];
-  r.n = shape[static_cast<size_t>(d)];
-  for (int64_t k = d + 1; k < rank; ++k) r.inner *= shape[static_cast<size_t>(k)];
-  for (int64_t k = 0; k < rank; ++k) {
-    if (k != d)
-      r.out.push_back(shape[static_cast<size_t>(k)]);
-    else if (keepdim)
-      r.out.push_back(1);
-  }
-  return r;
+  return {ops_detail::split_dim(op, shape, dim), ops_detail::reduced_shape(shape, dim, keepdim)};
 }
 
 // y (outer, inner) = Σ_k x (outer, n, inner), divided by n for the mean.

@@ -9,32 +9,19 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "dim_split.hpp"
 #include "minigrad/autograd.hpp"
 
 namespace minigrad {
 
 namespace {
 
-struct Lanes {
-  int64_t outer = 1, n = 1, inner = 1;
-};
+using Lanes = ops_detail::DimSplit;
 
-// Splits x's shape around `dim` (negative counts from the end; a scalar accepts 0 and -1).
+// Splits x's shape around `dim` into lanes of n elements (see dim_split.hpp).
 Lanes split(const char* op, const Shape& shape, int64_t dim) {
-  const int64_t rank = static_cast<int64_t>(shape.size());
-  const int64_t span = rank == 0 ? 1 : rank;
-  if (dim < -span || dim >= span)
-    throw std::out_of_range(fmt::format(
-        "{}: dim {} is out of range for a tensor of shape {} (HINT: use a dim from {} to {}; "
-        "for a batch of logits (B, C) that is dim 1 or -1)",
-        op, dim, shape_str(shape), -span, span - 1));
-  Lanes l;
-  if (rank == 0) return l;
-  const int64_t d = dim < 0 ? dim + rank : dim;
-  for (int64_t k = 0; k < d; ++k) l.outer *= shape[static_cast<size_t>(k)];
-  l.n = shape[static_cast<size_t>(d)];
-  for (int64_t k = d + 1; k < rank; ++k) l.inner *= shape[static_cast<size_t>(k)];
-  return l;
+  return ops_detail::split_dim(op, shape, dim,
+                               "; for a batch of logits (B, C) that is dim 1 or -1");
 }
 
 // y = x - m - log Σ_k exp(x_k - m) along each lane; with `exponentiate`, y = exp of that.
