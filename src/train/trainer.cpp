@@ -14,8 +14,7 @@
 #include <stdexcept>
 
 #include "minigrad/autograd.hpp"
-#include "minigrad/backend/blas.hpp"
-#include "minigrad/backend/gemm_kernels.hpp"
+#include "minigrad/backend/backend.hpp"
 #include "minigrad/data/dataloader.hpp"
 #include "minigrad/io/safetensors.hpp"
 #include "minigrad/nn/loss.hpp"
@@ -317,19 +316,18 @@ Evaluation evaluate(nn::Module& model, const data::Dataset& data, int classes) {
 // epoch, after kWarmup steps, four blocks of kBlock steps run on 1, 2, 1 and 2 threads; the
 // first kSettle steps of each block are not timed (they move each weight half to the core that
 // now owns it), the rest are, and the faster count stays for the rest of the run. Epochs too
-// short to measure keep one thread, and so does a run on OpenBLAS alone (MINIGRAD_GEMM=blas),
-// whose threads may split sums.
+// short to measure keep one thread, and so does a backend whose second thread cannot help
+// (backend::why_one_thread: the reference backend, or OpenBLAS alone, whose threads may split sums).
 class ThreadChooser {
  public:
   ThreadChooser(int requested, int64_t steps_per_epoch)
       : auto_(requested == 0 && steps_per_epoch >= kWarmup + 4 * kBlock &&
-              kernels::isa() != kernels::Isa::None),
+              backend::why_one_thread().empty()),
         threads_(requested == 0 ? 1 : requested) {
     if (requested != 0 || auto_) return;
     // auto that cannot measure: say why it keeps one thread.
-    kept_because_ = kernels::isa() == kernels::Isa::None
-                        ? "OpenBLAS runs every product (MINIGRAD_GEMM=blas or no AVX2), and its "
-                          "threads may change sums"
+    kept_because_ = !backend::why_one_thread().empty()
+                        ? backend::why_one_thread()
                         : fmt::format("an epoch of {} steps is too short to time both; it takes {}",
                                       steps_per_epoch, kWarmup + 4 * kBlock);
   }
@@ -342,7 +340,7 @@ class ThreadChooser {
     timing_ = k % kBlock >= kSettle;
     // minigrad's kernels only: OpenBLAS (which runs none of training's products here) stays on
     // one thread, as resizing its pool would cost milliseconds.
-    kernels::set_num_threads(trial_);
+    backend::set_num_threads(trial_);
     start_ = std::chrono::steady_clock::now();
   }
 
@@ -354,7 +352,7 @@ class ThreadChooser {
     }
     if (++tried_ == 4 * kBlock) {  // the last trial step: decide
       threads_ = rate(2) > rate(1) ? 2 : 1;
-      kernels::set_num_threads(threads_);
+      backend::set_num_threads(threads_);
     }
   }
 
@@ -385,7 +383,7 @@ class ThreadChooser {
 // ---- the pipeline ----
 TrainResult run_training(const TrainConfig& c, std::FILE* out) {
   validate(c);
-  blas::set_num_threads(c.threads == 0 ? 1 : c.threads);
+  backend::set_num_threads(c.threads == 0 ? 1 : c.threads);
   auto say = [&](const std::string& line) {
     if (!c.quiet) std::fprintf(out, "%s\n", line.c_str());
   };
@@ -411,7 +409,7 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
   r.parameters = model->num_parameters();
   r.features = d.features;
   r.classes = d.classes;
-  r.blas = blas::describe();
+  r.blas = backend::describe();
 
   say(r.blas);
   say(fmt::format("data: {} training rows, {} test rows, {} features, {} classes; inputs: {}",
