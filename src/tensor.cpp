@@ -97,9 +97,9 @@ Tensor Tensor::uniform(const Shape& shape, float low, float high, Generator& gen
 }
 Tensor Tensor::from_storage(std::shared_ptr<Storage> storage, const Shape& shape) {
   if (!storage || storage->size() != shape_numel(shape))
-    throw std::invalid_argument(fmt::format(
-        "Tensor::from_storage: a storage of {} values cannot have shape {} ({} values)",
-        storage ? storage->size() : 0, shape_str(shape), shape_numel(shape)));
+    throw std::invalid_argument(
+        fmt::format("Tensor::from_storage: a storage of {} values cannot have shape {} ({} values)",
+                    storage ? storage->size() : 0, shape_str(shape), shape_numel(shape)));
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = std::move(storage);
   impl->shape = shape;

@@ -317,7 +317,7 @@ Evaluation evaluate(nn::Module& model, const data::Dataset& data, int classes) {
 // first kSettle steps of each block are not timed (they move each weight half to the core that
 // now owns it), the rest are, and the faster count stays for the rest of the run. Epochs too
 // short to measure keep one thread, and so does a backend whose second thread cannot help
-// (backend::why_one_thread: the reference backend, or OpenBLAS alone, whose threads may split sums).
+// (backend::why_one_thread: the reference one, or OpenBLAS alone, whose threads may split sums).
 class ThreadChooser {
  public:
   ThreadChooser(int requested, int64_t steps_per_epoch)
