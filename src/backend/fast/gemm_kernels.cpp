@@ -1,6 +1,6 @@
 // Picks the tiled sgemm kernels for this CPU once, and runs each product on one thread or, when
 // two are allowed and the product is large enough, splits it between the caller and the worker
-// thread of backend/parallel.hpp (by the weight's rows, see gemm()). A split leaves every
+// thread of parallel.hpp (by the weight's rows, see gemm()). A split leaves every
 // element's sum in the same order, so one and two threads give bit-identical results.
 #include "gemm_kernels.hpp"
 
