@@ -1,7 +1,7 @@
 # A thin wrapper over CMake. Every target installs what it needs first (see .ci/deps.sh).
 #   make train   build, prepare data/fmnist_small.csv, run the documents' experiment
-#   make test    build and run the test suite, once per sgemm kernel choice (under CI=true also
-#                the sanitizer build, -Werror)
+#   make test    build and run the test suite on the fast backend, once per sgemm kernel choice,
+#                and on the reference backend (under CI=true also the sanitizer build, -Werror)
 #   make data    write the Fashion-MNIST CSVs into data/
 #   make bench   run the benchmark
 
@@ -24,11 +24,14 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# The suite runs once per sgemm kernel choice: results may differ only by float rounding.
+# The suite runs once per sgemm kernel choice and once on the reference backend's plain loops:
+# results may differ only by float rounding.
 test-release: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@for gemm in avx2 blas; do echo "== tests with MINIGRAD_GEMM=$$gemm"; \
 	  (cd $(BUILD) && MINIGRAD_GEMM=$$gemm ctest --output-on-failure -j $(JOBS)) || exit 1; done
+	@echo "== tests with MINIGRAD_BACKEND=reference"
+	@cd $(BUILD) && MINIGRAD_BACKEND=reference ctest --output-on-failure -j $(JOBS)
 
 test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMINIGRAD_SANITIZE=ON $(CMAKE_ARGS) >/dev/null

@@ -20,7 +20,7 @@
 #include <string>
 
 #include "minigrad/autograd.hpp"
-#include "minigrad/backend/blas.hpp"
+#include "minigrad/backend/backend.hpp"
 #include "minigrad/nn/loss.hpp"
 #include "minigrad/nn/mlp.hpp"
 #include "minigrad/ops/elementwise.hpp"
@@ -197,7 +197,7 @@ Options parse(int argc, char** argv) {
 
 int run(int argc, char** argv) {
   const Options o = parse(argc, argv);
-  if (o.mlp) fmt::print("{}\n", blas::describe());
+  if (o.mlp) fmt::print("{}\n", backend::describe());
   const std::string dot_text = o.mlp ? mlp_step(o.seed) : expression();
   write_text(o.dot_path, dot_text);
   fmt::print("wrote the graph to {}\n", o.dot_path);
@@ -218,7 +218,12 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  blas::init(argc, argv);
+  try {
+    backend::name();  // an unknown MINIGRAD_BACKEND is a usage error
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "autograd_demo: error: {}\n", e.what());
+    return 2;
+  }
   try {
     return run(argc, argv);
   } catch (const UsageError& e) {

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "minigrad/autograd.hpp"
-#include "minigrad/backend/blas.hpp"
+#include "minigrad/backend/backend.hpp"
 #include "minigrad/data/dataloader.hpp"
 #include "minigrad/data/dataset.hpp"
 #include "minigrad/nn/activation.hpp"
@@ -112,7 +112,7 @@ int run(int argc, char** argv) {
   data::DataLoader loader(rows, {.batch_size = 16, .shuffle = true}, Generator(gen.next_u64()));
 
   if (!o.quiet) {
-    fmt::print("{}\n", blas::describe());
+    fmt::print("{}\n", backend::describe());
     fmt::print(
         "100 rows of 10 features, labels 0/1 (seed {}); {} parameters; Adam; binary "
         "cross-entropy computed stably from the logit (BCEWithLogitsLoss)\n",
@@ -149,7 +149,12 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  blas::init(argc, argv);
+  try {
+    backend::name();  // an unknown MINIGRAD_BACKEND is a usage error
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "keras_example: error: {}\n", e.what());
+    return 2;
+  }
   try {
     return run(argc, argv);
   } catch (const UsageError& e) {

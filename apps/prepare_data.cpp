@@ -17,7 +17,6 @@
 #include <string>
 #include <vector>
 
-#include "minigrad/backend/blas.hpp"
 #include "minigrad/data/idx.hpp"
 #include "minigrad/train/args.hpp"
 
@@ -239,7 +238,6 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  minigrad::blas::init(argc, argv);
   try {
     return run(argc, argv);
   } catch (const UsageError& e) {

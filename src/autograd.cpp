@@ -88,30 +88,7 @@ Tensor record(Tensor out, std::string name, std::vector<Tensor> inputs, Node::Ba
 float* grad_buffer(const Tensor& t) {
   TensorImpl* impl = t.impl();
   if (!impl->grad) impl->grad = Tensor::zeros(impl->shape).impl_ptr();
-  impl->settle_grad();
   return impl->grad->storage->data();
-}
-
-GradTarget grad_target(const Tensor& t) {
-  TensorImpl* impl = t.impl();
-  if (!impl->grad) {
-    impl->grad = Tensor::empty(impl->shape).impl_ptr();
-    return {impl->grad->storage->data(), false};
-  }
-  // After zero_grad() the old values are dead: written over, never added to.
-  const bool accumulate = !impl->grad_is_zero;
-  impl->grad_is_zero = false;
-  return {impl->grad->storage->data(), accumulate};
-}
-
-void accumulate_grad(const Tensor& t, const Tensor& g) {
-  if (g.shape() != t.shape())
-    throw std::logic_error(fmt::format(
-        "backward(): gradient of shape {} cannot accumulate into a tensor of shape {}",
-        shape_str(g.shape()), shape_str(t.shape())));
-  float* dst = grad_buffer(t);
-  const float* src = g.data();
-  for (int64_t i = 0; i < g.numel(); ++i) dst[i] += src[i];
 }
 
 // ---- backward ----
@@ -183,15 +160,12 @@ void run_backward(const Tensor& root, const Tensor& grad_output, bool retain_gra
   for (Tensor& t : order) {
     TensorImpl* impl = t.impl();
     if (!impl->grad_fn) continue;
-    if (impl->retains_grad && impl->grad) {
-      impl->settle_grad();
-      retained.emplace_back(impl, std::move(impl->grad));
-    }
+    if (impl->retains_grad && impl->grad) retained.emplace_back(impl, std::move(impl->grad));
     impl->grad.reset();
-    impl->grad_is_zero = false;
   }
 
-  accumulate_grad(root, seed);
+  float* droot = grad_buffer(root);  // dL/dL = 1, added (+=) like every other contribution
+  for (int64_t i = 0; i < seed.numel(); ++i) droot[i] += seed.data()[i];
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     TensorImpl* impl = it->impl();
     if (!impl->grad_fn || !impl->grad) continue;  // a leaf, or no gradient reached it

@@ -95,6 +95,16 @@ Tensor Tensor::uniform(const Shape& shape, float low, float high, Generator& gen
   for (int64_t i = 0; i < t.numel(); ++i) p[i] = gen.uniform(low, high);
   return t;
 }
+Tensor Tensor::from_storage(std::shared_ptr<Storage> storage, const Shape& shape) {
+  if (!storage || storage->size() != shape_numel(shape))
+    throw std::invalid_argument(
+        fmt::format("Tensor::from_storage: a storage of {} values cannot have shape {} ({} values)",
+                    storage ? storage->size() : 0, shape_str(shape), shape_numel(shape)));
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = std::move(storage);
+  impl->shape = shape;
+  return Tensor(std::move(impl));
+}
 Tensor Tensor::arange(int64_t n) {
   Tensor t = make({n}, false);
   for (int64_t i = 0; i < n; ++i) t.data()[i] = static_cast<float>(i);
@@ -220,26 +230,14 @@ Tensor& Tensor::requires_grad_(bool on) {
   checked().requires_grad = on;
   return *this;
 }
-void TensorImpl::settle_grad() {
-  if (!grad_is_zero) return;
-  std::fill_n(grad->storage->data(), shape_numel(grad->shape), 0.0f);
-  grad_is_zero = false;
-}
-
-Tensor Tensor::grad() const {
-  TensorImpl& impl = checked();
-  impl.settle_grad();
-  return Tensor(impl.grad);
-}
+Tensor Tensor::grad() const { return Tensor(checked().grad); }
 void Tensor::zero_grad(bool set_to_none) {
   TensorImpl& impl = checked();
   if (!impl.grad) return;
-  if (set_to_none) {
+  if (set_to_none)
     impl.grad.reset();
-    impl.grad_is_zero = false;
-  } else {
-    impl.grad_is_zero = true;  // filled on the next read, or overwritten whole (grad_target)
-  }
+  else
+    std::fill_n(impl.grad->storage->data(), impl.grad->storage->size(), 0.0f);
 }
 Tensor& Tensor::retain_grad() {
   checked().retains_grad = true;

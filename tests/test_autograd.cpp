@@ -223,26 +223,21 @@ TEST_CASE("record attaches a node only when an input needs a grad") {
   CHECK(should_record({&a, &b}) == true);
 }
 
-TEST_CASE("grad_target creates a gradient to be written once, then asks for accumulation") {
+TEST_CASE("grad_buffer: zeros on first use, the same buffer after, zeroed by zero_grad") {
   Tensor w = Tensor::ones({2, 3}).requires_grad_();
-  const GradTarget first = grad_target(w);
-  CHECK_FALSE(first.accumulate);  // new: the caller writes it whole
-  for (int i = 0; i < 6; ++i) first.data[i] = 1.0f;
-  const GradTarget second = grad_target(w);
-  CHECK(second.accumulate);
-  CHECK(second.data == first.data);
-  w.zero_grad(/*set_to_none=*/true);
-  CHECK_FALSE(grad_target(w).accumulate);
-
-  // zero_grad() marks the buffer: a whole write skips the zeros, any read sees them.
-  grad_target(w).data[0] = 7.0f;
-  w.zero_grad();
-  CHECK_FALSE(grad_target(w).accumulate);
-  w.zero_grad();
+  float* first = grad_buffer(w);
+  CHECK(w.grad().to_vector() == std::vector<float>(6, 0.0f));  // created as zeros
+  first[1] += 2.0f;
+  CHECK(grad_buffer(w) == first);  // then the same buffer: contributions add up
+  grad_buffer(w)[1] += 3.0f;
+  CHECK(w.grad().to_vector() == std::vector<float>{0, 5, 0, 0, 0, 0});
+  w.zero_grad();  // zeroed in place: the same buffer, all zeros
+  CHECK(grad_buffer(w) == first);
   CHECK(w.grad().to_vector() == std::vector<float>(6, 0.0f));
-  w.zero_grad();
-  grad_buffer(w)[1] += 2.0f;  // an adding backward sees zeros too
-  CHECK(w.grad().to_vector() == std::vector<float>{0, 2, 0, 0, 0, 0});
+  w.zero_grad(/*set_to_none=*/true);
+  CHECK_FALSE(w.grad().defined());
+  grad_buffer(w)[0] += 1.0f;  // a new buffer, zeros again
+  CHECK(w.grad().to_vector() == std::vector<float>{1, 0, 0, 0, 0, 0});
 }
 
 TEST_CASE("linear's gradients are written on the first backward and added on the next") {

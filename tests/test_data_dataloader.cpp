@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "minigrad/backend/parallel.hpp"
+#include "minigrad/backend/backend.hpp"
 #include "minigrad/data/dataloader.hpp"
 
 using namespace minigrad;
@@ -172,7 +172,7 @@ TEST_CASE("dataloader: the same batches with the worker gathering ahead as witho
   Dataset d = Dataset::from_bytes(std::move(x), std::move(y), 784);
   d.set_transform(FeatureTransform::divide_by(255.0f));
   auto run = [&d](int threads) {
-    kernels::set_num_threads(threads);
+    backend::set_num_threads(threads);
     DataLoader l(d, {.batch_size = 64, .shuffle = true}, Generator(5));
     std::vector<float> seen;
     auto take = [&](const Batch& b, const std::vector<int64_t>& order, int64_t first) {
@@ -194,7 +194,7 @@ TEST_CASE("dataloader: the same batches with the worker gathering ahead as witho
     for (int64_t b : {3, 4, 15, 0, 1, 1, 2}) take(l.batch(b), l.order(), b * 64);
     l.new_epoch();  // while batch 3 is being gathered ahead
     take(l.batch(2), l.order(), 2 * 64);
-    kernels::set_num_threads(1);
+    backend::set_num_threads(1);
     return seen;
   };
   const std::vector<float> one = run(1);

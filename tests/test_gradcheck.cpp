@@ -48,7 +48,10 @@ Tensor add_row(const Tensor& x, const Tensor& row, bool sum_rows) {
     for (int64_t j = 0; j < m; ++j) y.data()[i * m + j] = x.data()[i * m + j] + row.data()[j];
   // dx = dy, drow = Σ_i dy[i, :]
   return record(y, "add_row", {x, row}, [x, row, sum_rows, n, m](const Tensor& dy) {
-    if (x.requires_grad()) accumulate_grad(x, dy);
+    if (x.requires_grad()) {
+      float* dx = grad_buffer(x);
+      for (int64_t i = 0; i < n * m; ++i) dx[i] += dy.data()[i];
+    }
     if (!row.requires_grad()) return;
     if (sum_rows) {
       float* drow = grad_buffer(row);

@@ -1,7 +1,10 @@
 // The smallest complete use of the engine: build a graph, walk it backwards, read the gradients.
 #include <iostream>
 
-#include "minigrad/minigrad.hpp"
+#include "minigrad/ops/activation.hpp"
+#include "minigrad/ops/elementwise.hpp"
+#include "minigrad/ops/reduce.hpp"
+#include "minigrad/tensor.hpp"
 
 using namespace minigrad;
 

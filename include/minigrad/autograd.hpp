@@ -69,17 +69,6 @@ Tensor record(Tensor out, std::string name, std::vector<Tensor> inputs, Node::Ba
 /// The gradient buffer of `t`, created as zeros of t's shape on first use. Backward closures
 /// add (+=) into it; a plain = would drop the contribution of every other path through t.
 float* grad_buffer(const Tensor& t);
-/// For a backward that writes all of t's gradient in one call, such as a GEMM with a beta: the
-/// buffer, and whether it holds a gradient to add to (accumulate, beta = 1). A buffer created
-/// here, or cleared by zero_grad(), is not zero-filled (accumulate = false) and must be written
-/// whole, with beta = 0 or "=": no gradient is zeroed just to have the first one added to it.
-struct GradTarget {
-  float* data;
-  bool accumulate;
-};
-GradTarget grad_target(const Tensor& t);
-/// Adds `g` (same shape as t) into t's gradient.
-void accumulate_grad(const Tensor& t, const Tensor& g);
 
 /// The engine behind Tensor::backward(): iterative topological sort, reverse walk, release.
 void run_backward(const Tensor& root, const Tensor& grad_output, bool retain_graph);

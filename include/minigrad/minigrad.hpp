@@ -9,7 +9,7 @@
 #include "minigrad/storage.hpp"
 #include "minigrad/tensor.hpp"
 
-#include "minigrad/backend/blas.hpp"
+#include "minigrad/backend/backend.hpp"
 
 #include "minigrad/ops/activation.hpp"
 #include "minigrad/ops/elementwise.hpp"

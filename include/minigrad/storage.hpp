@@ -1,6 +1,6 @@
 // Storage: the flat float buffer behind one or more Tensor handles.
-// 64-byte aligned so that BLAS and vectorised loops start on a cache line. Contiguous only.
-// Freed buffers are recycled for the next request of the same size (see src/storage.cpp).
+// 64-byte aligned so that vectorised loops start on a cache line. Contiguous only. The memory
+// comes from the backend (backend/backend.hpp), which may recycle freed buffers.
 #pragma once
 
 #include <cstddef>
@@ -21,11 +21,11 @@ class Storage {
   int64_t size() const { return size_; }
 
  private:
-  struct Free {
-    size_t bytes;  // as allocated (rounded up to 64)
-    void operator()(float* p) const;  // to the reuse cache (src/storage.cpp) or to free()
+  struct Release {
+    int64_t count;
+    void operator()(float* p) const;  // backend::release
   };
-  std::unique_ptr<float[], Free> data_;
+  std::unique_ptr<float[], Release> data_;
   int64_t size_;
 };
 

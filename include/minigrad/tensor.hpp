@@ -36,13 +36,7 @@ struct TensorImpl {
   bool requires_grad = false;
   bool retains_grad = false;            // keep .grad on a non-leaf after backward()
   std::shared_ptr<TensorImpl> grad;     // same shape as this tensor, or null
-  // zero_grad() only sets this flag: the buffer is filled with zeros when something reads it,
-  // and a backward that writes the whole gradient (grad_target) skips the fill altogether.
-  bool grad_is_zero = false;
   std::shared_ptr<Node> grad_fn;        // the node that produced this tensor (null for a leaf)
-
-  /// Carries out a pending zero_grad(): fills grad with zeros if grad_is_zero.
-  void settle_grad();
 };
 
 class Tensor {
@@ -75,6 +69,9 @@ class Tensor {
   static Tensor uniform(const Shape& shape, float low, float high, Generator& gen);
   /// 0, 1, ..., n-1 as floats.
   static Tensor arange(int64_t n);
+  /// A tensor over an existing storage (no copy), viewed with `shape`, whose numel must equal
+  /// the storage's size: for buffers filled in place, such as a data loader's batches.
+  static Tensor from_storage(std::shared_ptr<Storage> storage, const Shape& shape);
 
   // ---- shape and data ----
   bool defined() const { return impl_ != nullptr; }

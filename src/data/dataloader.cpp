@@ -3,7 +3,7 @@
 // once; every batch wraps it in fresh Tensor handles so no grad or graph leaks between steps.
 //
 // Gathering ahead: batch(b) posts the gather of batch b + 1 as the worker's background task
-// (backend/parallel.hpp), into the slot not in use, and batch(b + 1) only finishes it. At batch
+// (backend/backend.hpp), into the slot not in use, and batch(b + 1) only finishes it. At batch
 // 256 the gather is a tenth of a step, and the worker is idle for more than that while the
 // calling thread runs the step's serial parts (BatchNorm, the small layers, the loss). Each row is
 // converted the same way whoever does it, so batches are bit-identical to gathering on demand.
@@ -16,7 +16,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "minigrad/backend/parallel.hpp"
+#include "minigrad/backend/backend.hpp"
 
 namespace minigrad::data {
 
@@ -27,7 +27,7 @@ struct DataLoader::Pending {
   float* y = nullptr;
   int32_t* labels = nullptr;
   int64_t epoch = 0, batch = -1;  // batch -1: nothing posted
-  kernels::BackgroundTicket ticket;
+  backend::BackgroundTicket ticket;
 };
 
 DataLoader::DataLoader(const Dataset& dataset, DataLoaderOptions options, Generator gen)
@@ -82,7 +82,7 @@ DataLoader::~DataLoader() {
 
 void DataLoader::finish_pending() {
   if (pending_->batch < 0) return;
-  kernels::finish_background(pending_->ticket);
+  backend::finish_background(pending_->ticket);
   pending_->batch = -1;
 }
 
@@ -132,7 +132,7 @@ const Batch& DataLoader::batch(int64_t b) {
 
   if (b + 1 < size()) {  // the next batch: gathered by the worker, or its rows prefetched
     const std::span<const int64_t> next_rows = rows_of(b + 1);
-    if (kernels::num_threads() > 1) {
+    if (backend::num_threads() > 1) {
       dataset_.check_indices(next_rows);
       Slot& next = slot_for(b + 1);
       Pending& p = *pending_;
@@ -141,7 +141,7 @@ const Batch& DataLoader::batch(int64_t b) {
       // Chunks of about 8,000 values (10 rows of Fashion-MNIST, a few µs): the worker checks for
       // a product to split between chunks, so a chunk is the longest it can keep one waiting.
       const int64_t chunk = std::max<int64_t>(1, 8192 / std::max<int64_t>(f, 1));
-      p.ticket = kernels::post_background(
+      p.ticket = backend::post_background(
           {[](const void* c, int64_t i0, int64_t i1) {
              const auto& q = *static_cast<const Pending*>(c);
              q.dataset->gather_range(q.rows, i0, i1, q.x, q.y, q.labels);
@@ -152,15 +152,9 @@ const Batch& DataLoader::batch(int64_t b) {
     }
   }
 
-  auto x = std::make_shared<TensorImpl>();
-  x->storage = slot.x;
-  x->shape = {rows, f};
-  batch_.x = Tensor(std::move(x));
+  batch_.x = Tensor::from_storage(slot.x, {rows, f});
   if (labelled) {
-    auto y = std::make_shared<TensorImpl>();
-    y->storage = slot.y;
-    y->shape = {rows};
-    batch_.y = Tensor(std::move(y));
+    batch_.y = Tensor::from_storage(slot.y, {rows});
     batch_.labels = std::span<const int32_t>(slot.labels.data(), static_cast<size_t>(rows));
   } else {
     batch_.y = Tensor();

@@ -10,7 +10,7 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "minigrad/backend/parallel.hpp"
+#include "minigrad/backend/backend.hpp"
 
 namespace minigrad::data {
 
@@ -292,11 +292,9 @@ void Dataset::gather_range(std::span<const int64_t> indices, int64_t begin, int6
 void Dataset::gather(std::span<const int64_t> indices, float* x_out, float* y_out,
                      int32_t* y_int) const {
   check_indices(indices);
-  // With two threads (kernels::set_num_threads) a large batch is gathered in two halves.
+  // With two threads (backend::set_num_threads) a large batch is gathered in two parts.
   auto part = [&](int64_t i0, int64_t i1) { gather_range(indices, i0, i1, x_out, y_out, y_int); };
-  const auto n = static_cast<int64_t>(indices.size());
-  constexpr int64_t kMinSplit = 16384;  // values; a batch of 32 Fashion-MNIST rows has 25,088
-  kernels::run_split(part, n * cols_ >= kMinSplit ? n / 2 : n, n);
+  backend::parallel_rows(static_cast<int64_t>(indices.size()), cols_, part);
 }
 
 void Dataset::prefetch(std::span<const int64_t> indices) const {

@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "minigrad/backend/parallel.hpp"
+#include "minigrad/backend/backend.hpp"
 
 namespace minigrad::optim {
 
@@ -36,8 +36,8 @@ SGD::SGD(std::vector<Tensor> params, SGDOptions options)
 //   b = μ·b + (1 − τ)·g      afterwards
 //   g = g + μ·b  (nesterov)  or  g = b
 //   θ = θ − γ·g
-// Every element is independent, so a large parameter is updated in two parts, one per thread
-// when two are set (kernels::set_num_threads); the result is the same either way.
+// Every element is independent, so a large parameter may be updated in two parts, one per thread
+// when two are set (backend::set_num_threads); the result is the same either way.
 void SGD::update(std::size_t i, float* p, const float* dp, int64_t n) {
   const float weight_decay = static_cast<float>(options_.weight_decay);
   const float momentum = static_cast<float>(options_.momentum);
@@ -57,8 +57,11 @@ void SGD::update(std::size_t i, float* p, const float* dp, int64_t n) {
     b = buffer.data();
   }
 
-  // Elements [k0, k1).
-  auto part = [&](int64_t k0, int64_t k1) {
+  // The parameter viewed as (rows, n / rows): rows [r0, r1) are elements [k0, k1).
+  const Shape& shape = params_[i].shape();
+  const int64_t rows = shape.empty() || shape[0] == 0 ? 1 : shape[0], row_size = n / rows;
+  auto part = [&](int64_t r0, int64_t r1) {
+    const int64_t k0 = r0 * row_size, k1 = r1 * row_size;
     const float* g = dp;
     if (decay) {
       for (int64_t k = k0; k < k1; ++k) scratch[k] = dp[k] + weight_decay * p[k];
@@ -78,14 +81,7 @@ void SGD::update(std::size_t i, float* p, const float* dp, int64_t n) {
     }
     for (int64_t k = k0; k < k1; ++k) p[k] += neg_lr * g[k];
   };
-  // A large weight is updated in two parts split at the row where the products split it
-  // (kernels::split_point), so each thread updates the rows already in its own core's cache.
-  // Small parameters are not worth a hand-over.
-  const Shape& shape = params_[i].shape();
-  constexpr int64_t kMinSplit = 1 << 15;
-  const int64_t rows = shape.empty() ? 1 : shape[0];
-  const int64_t split = n >= kMinSplit && rows > 1 ? kernels::split_point(rows) * (n / rows) : n;
-  kernels::run_split(part, split, n);
+  backend::parallel_rows(rows, row_size, part);
 }
 
 }  // namespace minigrad::optim

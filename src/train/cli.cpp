@@ -10,7 +10,7 @@
 #include <cxxopts.hpp>
 #include <stdexcept>
 
-#include "minigrad/backend/blas.hpp"
+#include "minigrad/backend/backend.hpp"
 #include "minigrad/data/csv.hpp"
 #include "minigrad/train/args.hpp"
 #include "minigrad/train/trainer.hpp"
@@ -129,9 +129,9 @@ bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) 
 }
 
 int run_app(int argc, char** argv, const AppPreset& preset) {
-  blas::init(argc, argv);
   TrainConfig config;
   try {
+    backend::name();  // an unknown MINIGRAD_BACKEND is a usage error, before anything runs
     if (!parse_args(argc, argv, preset, config)) return 0;
     run_training(config, stdout);
     return 0;

@@ -3,19 +3,18 @@
 
 #include <fmt/format.h>
 
-#include "minigrad/backend/gemm_kernels.hpp"
+#include "minigrad/backend/backend.hpp"
 
 namespace minigrad::train {
 
 ThreadChooser::ThreadChooser(int requested, int64_t steps_per_epoch)
     : auto_(requested == 0 && steps_per_epoch >= kWarmup + 4 * kBlock &&
-            kernels::isa() != kernels::Isa::None),
+            backend::why_one_thread().empty()),
       threads_(requested == 0 ? 1 : requested) {
   if (requested != 0 || auto_) return;
   // auto that cannot measure: say why it keeps one thread.
-  kept_because_ = kernels::isa() == kernels::Isa::None
-                      ? "OpenBLAS runs every product (MINIGRAD_GEMM=blas or no AVX2), and its "
-                        "threads may change sums"
+  kept_because_ = !backend::why_one_thread().empty()
+                      ? backend::why_one_thread()
                       : fmt::format("an epoch of {} steps is too short to time both; it takes {}",
                                     steps_per_epoch, kWarmup + 4 * kBlock);
 }
@@ -28,7 +27,7 @@ void ThreadChooser::before_step(int epoch, int64_t step) {
   timing_ = k % kBlock >= kSettle;
   // minigrad's kernels only: OpenBLAS (which runs none of training's products here) stays on
   // one thread, as resizing its pool would cost milliseconds.
-  kernels::set_num_threads(trial_);
+  backend::set_num_threads(trial_);
   start_ = std::chrono::steady_clock::now();
 }
 
@@ -41,7 +40,7 @@ void ThreadChooser::after_step(int64_t rows) {
   }
   if (++tried_ == 4 * kBlock) {  // the last trial step: decide
     threads_ = rate(2) > rate(1) ? 2 : 1;
-    kernels::set_num_threads(threads_);
+    backend::set_num_threads(threads_);
   }
 }
 

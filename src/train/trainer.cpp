@@ -14,7 +14,7 @@
 #include <stdexcept>
 
 #include "minigrad/autograd.hpp"
-#include "minigrad/backend/blas.hpp"
+#include "minigrad/backend/backend.hpp"
 #include "minigrad/data/dataloader.hpp"
 #include "minigrad/io/checkpoint.hpp"
 #include "minigrad/nn/loss.hpp"
@@ -145,7 +145,7 @@ void print_evaluation(const TrainConfig& c, const Evaluation& ev, int classes, s
 // ---- the pipeline ----
 TrainResult run_training(const TrainConfig& c, std::FILE* out) {
   validate(c);
-  blas::set_num_threads(c.threads == 0 ? 1 : c.threads);
+  backend::set_num_threads(c.threads == 0 ? 1 : c.threads);
   const Say say = [&](const std::string& line) {
     if (!c.quiet) std::fprintf(out, "%s\n", line.c_str());
   };
@@ -164,7 +164,7 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
   r.parameters = model->num_parameters();
   r.features = d.features;
   r.classes = d.classes;
-  r.blas = blas::describe();
+  r.blas = backend::describe();
 
   say(r.blas);
   say(fmt::format("data: {} training rows, {} test rows, {} features, {} classes; inputs: {}",

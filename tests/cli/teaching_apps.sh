@@ -101,5 +101,9 @@ expect_error "--epochs" "$keras" --epochs abc
 expect_error "--seed" "$keras" --seed -3
 expect_error "bogus" "$keras" --bogus
 expect_error "unexpected argument" "$keras" extra
+# An unknown backend: the variable, the accepted values (this build's teaching apps hold the
+# reference backend alone), exit 2.
+expect_error 'MINIGRAD_BACKEND is "bogus", expected reference' env MINIGRAD_BACKEND=bogus "$keras"
+expect_error 'MINIGRAD_BACKEND is "bogus", expected reference' env MINIGRAD_BACKEND=bogus "$demo"
 
 finish "teaching app"

@@ -119,17 +119,24 @@ a=$(run 5); b=$(run 5); c=$(run 6)
 expect_error 2 "--threads" "$csv" --data "$tmp/blobs.csv" --label last --threads two
 expect_error 2 "--threads" "$csv" --data "$tmp/blobs.csv" --label last --threads -1
 expect_error 2 "--threads" "$csv" --data "$tmp/blobs.csv" --label last --threads 3
+# An unknown backend names the variable and the values it takes, before any work.
+expect_error 2 'MINIGRAD_BACKEND is "gpu", expected ' \
+  env MINIGRAD_BACKEND=gpu "$csv" --data "$tmp/blobs.csv" --label last
 # 640 rows of 784 features: the first layer's products (6.4 MFLOP at batch 32) are split in two.
 awk 'BEGIN { srand(11); for (i = 0; i < 640; i++) { c = i % 4; line = c;
   for (j = 0; j < 784; j++) line = line "," int(rand() * 128 + (j % 4 == c ? 127 : 0)); print line } }' \
   >"$tmp/wide.csv"
-wide() { "$csv" --data "$tmp/wide.csv" --epochs 2 --threads "$1" 2>&1 | grep -v -e 'samples/s' -e 'steps, ' -e '^BLAS' ; }
+wide() { "$csv" --data "$tmp/wide.csv" --epochs 2 --threads "$1" 2>&1 | grep -v -e 'samples/s' -e 'steps, ' -e '^backend: ' ; }
 a=$(wide 1); b=$(wide 2)
 [[ "$a" == "$b" ]] && echo "ok: --threads 1 and 2 give identical output" || fail "--threads 2 changed the results"
 grep -q "test accuracy" <<<"$a" || fail "the wide run printed no accuracy: $a"
 # Enough steps (120 in the first epoch) for auto to time both counts and say which it kept.
 auto=$("$csv" --data "$tmp/blobs.csv" --label last --hidden 8 --epochs 2 --batch-size 2 --threads auto 2>&1)
-if [[ "${MINIGRAD_GEMM:-}" == blas ]]; then  # OpenBLAS alone: auto keeps one thread and says why
+if grep -q "^backend: reference" <<<"$auto"; then  # one thread only: auto says so
+  grep -q "threads: auto kept 1 (the reference backend has one thread" <<<"$auto" \
+    && echo "ok: --threads auto keeps the reference backend's one thread" \
+    || fail "--threads auto said: $auto"
+elif [[ "${MINIGRAD_GEMM:-}" == blas ]]; then  # OpenBLAS alone: auto keeps one thread and says why
   grep -q "threads: auto kept 1 (OpenBLAS runs every product" <<<"$auto" \
     && echo "ok: --threads auto keeps one thread for OpenBLAS" || fail "--threads auto said: $auto"
 else
@@ -138,10 +145,10 @@ else
 fi
 # Too few steps to time both counts: auto keeps one thread and says so.
 short=$("$csv" --data "$tmp/blobs.csv" --label last --hidden 8 --epochs 1 --batch-size 32 --threads auto 2>&1)
-grep -qE "threads: auto kept 1 \((an epoch of [0-9]+ steps is too short|OpenBLAS runs every)" <<<"$short" \
+grep -qE "threads: auto kept 1 \((an epoch of [0-9]+ steps is too short|OpenBLAS runs every|the reference backend)" <<<"$short" \
   && echo "ok: --threads auto says why it keeps one thread" || fail "short auto run said: $short"
 one=$("$csv" --data "$tmp/blobs.csv" --label last --hidden 8 --epochs 2 --batch-size 2 --threads 1 2>&1)
-[[ "$(grep -v -e 'samples/s' -e 'steps, ' -e '^BLAS' -e '^threads: ' <<<"$auto")" == "$(grep -v -e 'samples/s' -e 'steps, ' -e '^BLAS' <<<"$one")" ]] \
+[[ "$(grep -v -e 'samples/s' -e 'steps, ' -e '^backend: ' -e '^threads: ' <<<"$auto")" == "$(grep -v -e 'samples/s' -e 'steps, ' -e '^backend: ' <<<"$one")" ]] \
   && echo "ok: --threads auto gives the numbers of one thread" || fail "--threads auto changed the results"
 
 # ---- output to a pipe has no control characters; --help works ----

@@ -1,7 +1,7 @@
 // DataLoader: cuts a Dataset into batches x (B, F), y (B), reshuffled every epoch by its own
 // seeded Generator. Batches are gathered into two sets of buffers allocated once and used in turn
 // (bytes become floats and are scaled during that copy): clone() a batch to keep it. With two
-// threads (kernels::set_num_threads) the worker gathers batch b + 1 in its idle time while batch
+// threads (backend::set_num_threads) the worker gathers batch b + 1 in its idle time while batch
 // b is used; with one, the next batch's rows are prefetched into the cache.
 // Single-row policy: a last batch of ONE row would break BatchNorm1d in training (one value per
 // channel has no variance), so it is merged into the previous batch (B + 1 rows) when

@@ -19,7 +19,7 @@ struct AppPreset {
 /// the flag and what was expected. Returns false (after printing help) for --help.
 bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& config);
 
-/// The whole app: BLAS set-up, parsing, training, error reporting. Returns the exit code.
+/// The whole app: backend check, parsing, training, error reporting. Returns the exit code.
 int run_app(int argc, char** argv, const AppPreset& preset);
 
 }  // namespace minigrad::train

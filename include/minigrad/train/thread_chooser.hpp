@@ -13,8 +13,8 @@ namespace minigrad::train {
 /// During the first epoch, after kWarmup steps, four blocks of kBlock steps run on 1, 2, 1 and 2
 /// threads; the first kSettle steps of each block are not timed (they move each weight half to
 /// the core that now owns it), the rest are, and the faster count stays for the rest of the run.
-/// Epochs too short to measure keep one thread, and so does a run on OpenBLAS alone
-/// (MINIGRAD_GEMM=blas), whose threads may split sums.
+/// Epochs too short to measure keep one thread, and so does a backend whose second thread cannot
+/// help (backend::why_one_thread: the reference one, or OpenBLAS alone, whose threads may split sums).
 class ThreadChooser {
  public:
   /// `requested`: 0 for auto, else the fixed count; `steps_per_epoch`: batches in one epoch.

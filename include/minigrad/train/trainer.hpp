@@ -31,7 +31,7 @@ struct TrainResult {
   int64_t features = 0;
   int64_t classes = 0;
   double peak_rss_mb = 0.0;  // the process's peak resident memory, at the end
-  std::string blas;          // the BLAS line, e.g. "OpenBLAS, SkylakeX kernels, ..."
+  std::string blas;          // the backend line, backend::describe()
   int threads = 1;           // threads the matrix products ran on (chosen, with auto)
 };
 

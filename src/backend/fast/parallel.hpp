@@ -10,6 +10,8 @@
 
 #include <cstdint>
 
+#include "minigrad/backend/backend.hpp"  // RangeFn, BackgroundFn, BackgroundTicket
+
 namespace minigrad::kernels {
 
 /// 1 (the default) or 2 threads for the kernels; any n >= 2 means 2.
@@ -22,25 +24,15 @@ int num_threads();
 /// on the half of the weight that is already in its own core's cache.
 inline int64_t split_point(int64_t n) { return (n / 2 + 7) / 8 * 8; }
 
-/// fn(context, begin, end) for one part of a range.
-using RangeFn = void (*)(const void* context, int64_t begin, int64_t end);
+using backend::RangeFn;
 
 /// Runs fn(context, 0, split) on the calling thread and fn(context, split, n) on the worker, and
 /// returns when both are done. With one thread, or while another caller has the worker, it runs
 /// fn(context, 0, n) on the calling thread instead. 0 <= split <= n.
 void run_split(RangeFn fn, const void* context, int64_t split, int64_t n);
 
-/// A background task: fn(context, begin, end) over [0, size) in chunks of `chunk` indices.
-struct BackgroundFn {
-  RangeFn fn = nullptr;
-  const void* context = nullptr;
-  int64_t size = 0;
-  int64_t chunk = 1;
-};
-/// Names a posted background task for finish_background; 0 names none.
-struct BackgroundTicket {
-  uint32_t generation = 0;
-};
+using backend::BackgroundFn;
+using backend::BackgroundTicket;
 /// Hands `task` to the worker, which runs its chunks in the time between the parts run_split gives
 /// it (so work for the next step, such as gathering the next batch, overlaps this step's serial
 /// parts). With one thread nothing runs until finish_background. One background task at a time:

@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "minigrad/backend/parallel.hpp"  // set_num_threads: 2 splits large products
+#include "parallel.hpp"  // set_num_threads: 2 splits large products
 
 namespace minigrad::kernels {
 

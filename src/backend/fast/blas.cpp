@@ -1,6 +1,5 @@
-// Kernel selection and threading for OpenBLAS (see blas.hpp for why this exists).
-#include "minigrad/backend/blas.hpp"
-#include "minigrad/backend/gemm_kernels.hpp"
+// OpenBLAS: which kernels it runs, the restart that changes them (see blas.hpp), its threads.
+#include "blas.hpp"
 
 #include <cblas.h>
 #include <fmt/format.h>
@@ -21,7 +20,7 @@ namespace minigrad::blas {
 
 namespace {
 const char* kRestartMarker = "MINIGRAD_BLAS_RESTARTED";
-std::string g_chosen_by = "OpenBLAS's own detection";
+std::string g_chosen_by;  // set by init(); empty: the environment or OpenBLAS chose
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -31,7 +30,8 @@ std::string lower(std::string s) {
 bool is_generic(const std::string& core) {
   const std::string c = lower(core);
   return c == "prescott" || c == "core2" || c == "nehalem" || c == "atom" || c == "katmai" ||
-         c == "coppermine" || c == "northwood" || c == "banias" || c == "penryn" || c == "dunnington";
+         c == "coppermine" || c == "northwood" || c == "banias" || c == "penryn" ||
+         c == "dunnington";
 }
 
 // The fastest OpenBLAS core type this CPU can run, from its feature flags (not its model number,
@@ -41,7 +41,8 @@ bool is_generic(const std::string& core) {
 bool is_native_match(const std::string& core, const std::string& best) {
   const std::string c = lower(core);
   if (lower(best) == "skylakex") return c == "cooperlake" || c == "sapphirerapids";
-  if (lower(best) == "haswell") return c == "zen" || c == "skylakex" || c == "cooperlake" || c == "sapphirerapids";
+  if (lower(best) == "haswell")
+    return c == "zen" || c == "skylakex" || c == "cooperlake" || c == "sapphirerapids";
   return false;
 }
 
@@ -74,7 +75,8 @@ void init(int /*argc*/, char** argv) {
   const std::string mode = mode_env && *mode_env ? lower(mode_env) : "auto";
 
   if (restarted != nullptr) {
-    g_chosen_by = "minigrad from the CPU's features (OpenBLAS's own detection gave generic kernels)";
+    g_chosen_by =
+        "minigrad from the CPU's features (OpenBLAS's own detection gave generic kernels)";
     if (mode != "auto") g_chosen_by = fmt::format("MINIGRAD_BLAS_CORE={}", mode_env);
     unsetenv(kRestartMarker);
     return;
@@ -113,21 +115,17 @@ std::string core_name() {
   return name ? std::string(name) : std::string("unknown");
 }
 
-KernelInfo kernel_info() { return {core_name(), g_chosen_by, num_threads()}; }
-
-std::string describe() {
-  const KernelInfo k = kernel_info();
-  const std::string threads = fmt::format("{} thread{}", k.threads, k.threads == 1 ? "" : "s");
-  if (kernels::isa() == kernels::Isa::None)
-    return fmt::format("BLAS: OpenBLAS, {} kernels (chosen by {}), {}", k.core, k.chosen_by, threads);
-  return fmt::format("BLAS: minigrad's {} sgemm tiles; OpenBLAS, {} kernels (chosen by {}), for the "
-                     "rest; {}", kernels::isa_name(), k.core, k.chosen_by, threads);
+KernelInfo kernel_info() {
+  std::string chosen_by = g_chosen_by;
+  if (chosen_by.empty()) {
+    const char* user_core = std::getenv("OPENBLAS_CORETYPE");
+    chosen_by = user_core ? fmt::format("OPENBLAS_CORETYPE={} (set by the environment)", user_core)
+                          : "OpenBLAS's own detection";
+  }
+  return {core_name(), chosen_by, num_threads()};
 }
 
-void set_num_threads(int n) {
-  openblas_set_num_threads(n < 1 ? 1 : n);
-  kernels::set_num_threads(n);
-}
+void set_num_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); }
 int num_threads() { return openblas_get_num_threads(); }
 
 }  // namespace minigrad::blas

@@ -1,8 +1,8 @@
 // Picks the tiled sgemm kernels for this CPU once, and runs each product on one thread or, when
 // two are allowed and the product is large enough, splits it between the caller and the worker
-// thread of backend/parallel.hpp (by the weight's rows, see gemm()). A split leaves every
+// thread of parallel.hpp (by the weight's rows, see gemm()). A split leaves every
 // element's sum in the same order, so one and two threads give bit-identical results.
-#include "minigrad/backend/gemm_kernels.hpp"
+#include "gemm_kernels.hpp"
 
 #include <fmt/format.h>
 
@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <string_view>
 
-#include "minigrad/backend/parallel.hpp"
+#include "parallel.hpp"
 
 namespace minigrad::kernels {
 

@@ -1,4 +1,4 @@
-// Tests of backend/parallel.hpp: run_split covers a range exactly once with one and two threads,
+// Tests of backend/fast/parallel.hpp: run_split covers a range exactly once with one and two threads,
 // hands the second part to another thread, falls back to the caller while the worker is taken;
 // a background task runs every chunk once, on the worker between split parts or on the caller
 // that finishes it; and the kernels that use them (SGD's update, the batch gather, the split
@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "minigrad/backend/parallel.hpp"
+#include "backend/fast/parallel.hpp"
 #include "minigrad/data/dataset.hpp"
 #include "minigrad/generator.hpp"
 #include "minigrad/ops/elementwise.hpp"

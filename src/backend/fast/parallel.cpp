@@ -11,7 +11,7 @@
 // Background chunks are claimed with a compare-and-swap on one word, (generation << 32) | next
 // chunk, by the worker and by finish_background() alike, so each chunk runs exactly once and a
 // claim made for an older task can never succeed on a newer one.
-#include "minigrad/backend/parallel.hpp"
+#include "parallel.hpp"
 
 #include <fmt/format.h>
 

@@ -5,7 +5,7 @@
 #include <immintrin.h>
 
 #include "gemm_tiles.hpp"
-#include "minigrad/backend/gemm_kernels.hpp"
+#include "gemm_kernels.hpp"
 
 namespace {
 

@@ -1,0 +1,76 @@
+// The seam between minigrad's plain core and the kernels that make it fast. Tensors, autograd,
+// ops, modules and optimizers reach kernels, threads and memory only through these functions.
+// Two backends implement them: "reference" (plain loops, one thread, malloc) and "fast" (tiled
+// sgemm kernels, OpenBLAS for what they do not take, a second worker thread, a buffer cache).
+// The environment variable MINIGRAD_BACKEND picks one at run time (default: fast, when built).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace minigrad::backend {
+
+/// The backend in use: "fast" or "reference". Chosen once, from MINIGRAD_BACKEND; an unknown
+/// value throws std::invalid_argument naming the variable and the accepted values.
+const char* name();
+/// One line for the apps' first line of output, e.g. "backend: reference (plain loops), 1 thread".
+std::string describe();
+
+// ---- products ----
+/// C (m, n) = alpha·op(A)·op(B) + beta·C for row-major A, B, C, op(X) = Xᵀ when its flag is set:
+/// op(A) is (m, k), op(B) is (k, n). beta = 0 never reads C (as in BLAS).
+void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
+          const float* a, const float* b, float beta, float* c);
+/// Linear's forward in one pass: y (m, n) = x (m, k) · wᵀ + bias, w stored (n, k), bias n values
+/// added to every row. The same sums as filling y with the bias and calling gemm with beta = 1.
+void linear(int64_t m, int64_t n, int64_t k, const float* x, const float* w, const float* bias,
+            float* y);
+
+// ---- threads ----
+/// Threads for the kernels: 1, or 2 (any n >= 2) where the backend has a second one. Results
+/// are bit-identical whatever the count (each element is computed the same way by one thread).
+void set_num_threads(int n);
+int num_threads();
+/// Why a second thread cannot help here (the backend has none, or OpenBLAS's threads may change
+/// sums); empty when it can.
+std::string why_one_thread();
+
+/// fn(context, begin, end) for one part of a range.
+using RangeFn = void (*)(const void* context, int64_t begin, int64_t end);
+/// Runs fn over the rows [0, rows) of a (rows, row_size) array, in one call or, with two
+/// threads and enough values to be worth a hand-over, in two: the second part on the worker.
+/// Rows split where the products split a weight, so each thread updates the half in its cache.
+void parallel_rows(int64_t rows, int64_t row_size, RangeFn fn, const void* context);
+/// parallel_rows for a callable f(begin_row, end_row).
+template <class F>
+void parallel_rows(int64_t rows, int64_t row_size, const F& f) {
+  parallel_rows(
+      rows, row_size,
+      [](const void* c, int64_t b, int64_t e) { (*static_cast<const F*>(c))(b, e); }, &f);
+}
+
+/// A background task: fn(context, begin, end) over [0, size) in chunks of `chunk` indices.
+struct BackgroundFn {
+  RangeFn fn = nullptr;
+  const void* context = nullptr;
+  int64_t size = 0;
+  int64_t chunk = 1;
+};
+/// Names a posted background task for finish_background; 0 names none.
+struct BackgroundTicket {
+  uint32_t generation = 0;
+};
+/// Hands `task` to the worker thread, which runs it in the gaps between other work (with one
+/// thread nothing runs until finish_background). One task at a time: a previous one is finished
+/// first. `task.context` must stay valid until the task is finished.
+BackgroundTicket post_background(const BackgroundFn& task);
+/// Returns once the task is complete, running whatever nobody has started on the calling thread.
+void finish_background(BackgroundTicket ticket);
+
+// ---- memory ----
+/// `count` floats, 64-byte aligned, uninitialised; never null (throws std::bad_alloc).
+float* allocate(int64_t count);
+/// Gives back a buffer from allocate(count), with the same count.
+void release(float* p, int64_t count);
+
+}  // namespace minigrad::backend

@@ -1,0 +1,83 @@
+// The buffer cache behind the fast backend's allocate/release.
+//
+// A freed buffer is kept in a small cache keyed by its size and handed to the next request of
+// that size; the most recently freed comes first, while it is still in the CPU's caches.
+// The cache is bounded (kMaxCachedBytes in all, kMaxBlockBytes per buffer) and is off under
+// AddressSanitizer, so that a use after free is still caught there.
+#include "buffer_cache.hpp"
+
+#include <cstdlib>
+#include <mutex>
+#include <new>
+#include <unordered_map>
+#include <vector>
+
+namespace minigrad::kernels {
+
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kCacheEnabled = false;
+#else
+constexpr bool kCacheEnabled = true;
+#endif
+constexpr size_t kMaxBlockBytes = size_t{16} << 20;
+constexpr size_t kMaxCachedBytes = size_t{64} << 20;
+
+class BufferCache {
+ public:
+  // A cached buffer of exactly `bytes`, or nullptr.
+  void* take(size_t bytes) {
+    std::lock_guard lock(mutex_);
+    auto it = free_.find(bytes);
+    if (it == free_.end() || it->second.empty()) return nullptr;
+    void* p = it->second.back();
+    it->second.pop_back();
+    cached_bytes_ -= bytes;
+    return p;
+  }
+  // Keeps `p` for reuse; false (the caller frees it) when it is too large or the cache is full.
+  bool give(void* p, size_t bytes) {
+    if (bytes > kMaxBlockBytes) return false;
+    std::lock_guard lock(mutex_);
+    if (cached_bytes_ + bytes > kMaxCachedBytes) return false;
+    free_[bytes].push_back(p);
+    cached_bytes_ += bytes;
+    return true;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<size_t, std::vector<void*>> free_;
+  size_t cached_bytes_ = 0;
+};
+
+// Never destroyed: a buffer owned by a static object may be released after static destruction.
+BufferCache& cache() {
+  static auto* c = new BufferCache;
+  return *c;
+}
+
+// aligned_alloc wants a size that is a multiple of the alignment, and at least one byte.
+size_t rounded_bytes(int64_t count) {
+  const size_t bytes = static_cast<size_t>(count) * sizeof(float);
+  const size_t rounded = ((bytes + 63) / 64) * 64;
+  return rounded == 0 ? 64 : rounded;
+}
+
+}  // namespace
+
+float* cached_allocate(int64_t count) {
+  const size_t bytes = rounded_bytes(count);
+  void* p = kCacheEnabled ? cache().take(bytes) : nullptr;
+  if (p == nullptr) p = std::aligned_alloc(64, bytes);
+  if (p == nullptr) throw std::bad_alloc();
+  return static_cast<float*>(p);
+}
+
+void cached_release(float* p, int64_t count) {
+  if (p == nullptr) return;
+  if (!(kCacheEnabled && cache().give(p, rounded_bytes(count)))) std::free(p);
+}
+
+}  // namespace minigrad::kernels

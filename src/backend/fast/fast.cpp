@@ -1,0 +1,114 @@
+// The fast backend: backend.hpp's functions on minigrad's tiled sgemm kernels, OpenBLAS, the
+// worker thread of parallel.hpp and the buffer cache. Each product goes to minigrad's
+// register-tiled kernels when the CPU has them (gemm_kernels.hpp) and to OpenBLAS otherwise (no
+// AVX2, Aᵀ·Bᵀ); Linear's bias is added as the tiles store; large ranges are split with the worker
+// thread (parallel.hpp).
+#include <cblas.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <climits>
+#include <stdexcept>
+
+#include "blas.hpp"
+#include "buffer_cache.hpp"
+#include "gemm_kernels.hpp"
+#include "parallel.hpp"
+#include "table.hpp"
+
+namespace minigrad::backend {
+
+namespace fast {
+
+int num_threads();
+
+std::string describe() {
+  const blas::KernelInfo k = blas::kernel_info();
+  const int threads = num_threads();
+  const std::string openblas =
+      fmt::format("OpenBLAS, {} kernels (chosen by {})", k.core, k.chosen_by);
+  const std::string what = kernels::isa() == kernels::Isa::None
+                               ? openblas
+                               : fmt::format("minigrad's {} sgemm tiles; {}, for the rest",
+                                             kernels::isa_name(), openblas);
+  return fmt::format("backend: fast ({}); {} thread{}", what, threads, threads == 1 ? "" : "s");
+}
+
+void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
+          const float* a, const float* b, float beta, float* c) {
+  if (m > INT_MAX || n > INT_MAX || k > INT_MAX)
+    throw std::invalid_argument(fmt::format(
+        "gemm: m={} n={} k={} exceeds the 32-bit sizes cblas takes (HINT: split the product)", m, n,
+        k));
+  if (m == 0 || n == 0) return;
+  if (k == 0) {  // an empty sum: C = beta·C (BLAS would reject the zero leading dimension)
+    for (int64_t i = 0; i < m * n; ++i) c[i] = beta == 0.0f ? 0.0f : beta * c[i];
+    return;
+  }
+  if (kernels::gemm(transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c)) return;
+  // Row-major op(A) (m, k) is stored (m, k) with leading dimension k, or (k, m) with m.
+  cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
+              transpose_b ? CblasTrans : CblasNoTrans, static_cast<int>(m), static_cast<int>(n),
+              static_cast<int>(k), alpha, a, static_cast<int>(transpose_a ? m : k), b,
+              static_cast<int>(transpose_b ? k : n), beta, c, static_cast<int>(n));
+}
+
+void linear(int64_t m, int64_t n, int64_t k, const float* x, const float* w, const float* bias,
+            float* y) {
+  // The tiles add the bias as they store each tile of x · wᵀ; for OpenBLAS each row starts as the
+  // bias and sgemm adds x · wᵀ on top (beta = 1). Either way no separate add pass, and the same
+  // sums: (x · wᵀ) + b rounded once.
+  if (m > 0 && n > 0 && kernels::gemm(false, true, m, n, k, 1.0f, x, w, 0.0f, y, bias)) return;
+  for (int64_t r = 0; r < m; ++r) std::copy_n(bias, n, y + r * n);
+  gemm(false, true, m, n, k, 1.0f, x, w, 1.0f, y);
+}
+
+// OpenBLAS gets the count only when it runs every product: with the tiles it runs none of
+// training's, and resizing its thread pool would cost milliseconds at each change.
+void set_num_threads(int n) {
+  kernels::set_num_threads(n);
+  if (kernels::isa() == kernels::Isa::None) blas::set_num_threads(n);
+}
+int num_threads() { return kernels::num_threads(); }
+
+std::string why_one_thread() {
+  if (kernels::isa() != kernels::Isa::None) return "";
+  return "OpenBLAS runs every product (MINIGRAD_GEMM=blas or no AVX2), and its threads may change "
+         "sums";
+}
+
+void parallel_rows(int64_t rows, int64_t row_size, RangeFn fn, const void* context) {
+  // Below about 16,000 values (a batch of 20 Fashion-MNIST rows) a hand-over costs more than it
+  // saves. split_point is where the products split a weight's rows.
+  constexpr int64_t kMinSplit = 1 << 14;
+  const bool split = rows > 1 && rows * row_size >= kMinSplit;
+  kernels::run_split(fn, context, split ? std::min(kernels::split_point(rows), rows) : rows, rows);
+}
+
+BackgroundTicket post_background(const BackgroundFn& task) {
+  return kernels::post_background(task);
+}
+void finish_background(BackgroundTicket ticket) { kernels::finish_background(ticket); }
+
+float* allocate(int64_t count) { return kernels::cached_allocate(count); }
+void release(float* p, int64_t count) { kernels::cached_release(p, count); }
+
+}  // namespace fast
+
+const Table& fast_table() {
+  static const Table table{"fast",
+                           fast::describe,
+                           fast::gemm,
+                           fast::linear,
+                           fast::set_num_threads,
+                           fast::num_threads,
+                           fast::why_one_thread,
+                           fast::parallel_rows,
+                           fast::post_background,
+                           fast::finish_background,
+                           fast::allocate,
+                           fast::release};
+  return table;
+}
+
+}  // namespace minigrad::backend

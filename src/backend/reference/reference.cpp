@@ -1,0 +1,87 @@
+// The reference backend: every kernel of backend.hpp as the plain loops a learner would write.
+// One thread, malloc'd buffers, products summed in double. The fast backend is tested against
+// these loops, and the whole test suite runs on them (MINIGRAD_BACKEND=reference).
+#include <cstdlib>
+#include <new>
+#include <stdexcept>
+
+#include "table.hpp"
+
+namespace minigrad::backend {
+
+namespace reference {
+
+// op(A): (m, k), op(B): (k, n), C: (m, n), all row-major. Aᵀ is read from A stored (k, m), so
+// op(A)[i, p] = A[p, i]; likewise Bᵀ from B stored (n, k).
+//   C[i, j] = alpha · Σ_p op(A)[i, p] · op(B)[p, j] + beta · C[i, j]
+void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
+          const float* a, const float* b, float beta, float* c) {
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      double s = 0;
+      for (int64_t p = 0; p < k; ++p) {
+        const float av = transpose_a ? a[p * m + i] : a[i * k + p];
+        const float bv = transpose_b ? b[j * k + p] : b[p * n + j];
+        s += static_cast<double>(av) * bv;
+      }
+      // beta = 0 never reads C, so an uninitialised C cannot leak a NaN in (as in BLAS).
+      const double prior = beta == 0.0f ? 0.0 : static_cast<double>(beta) * c[i * n + j];
+      c[i * n + j] = static_cast<float>(alpha * s + prior);
+    }
+}
+
+// x: (m, k), w: (n, k), bias: (n) -> y: (m, n) = x · wᵀ + bias
+void linear(int64_t m, int64_t n, int64_t k, const float* x, const float* w, const float* bias,
+            float* y) {
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) y[i * n + j] = bias[j];
+  gemm(false, true, m, n, k, 1.0f, x, w, 1.0f, y);
+}
+
+float* allocate(int64_t count) {
+  // aligned_alloc wants a size that is a multiple of the alignment, and at least one byte.
+  const size_t bytes = static_cast<size_t>(count) * sizeof(float);
+  const size_t rounded = bytes == 0 ? 64 : (bytes + 63) / 64 * 64;
+  void* p = std::aligned_alloc(64, rounded);
+  if (p == nullptr) throw std::bad_alloc();
+  return static_cast<float*>(p);
+}
+
+void release(float* p, int64_t /*count*/) { std::free(p); }
+
+std::string describe() { return "backend: reference (plain loops); 1 thread"; }
+
+// One thread: a requested count is accepted and ignored, every range runs on the caller.
+void set_num_threads(int /*n*/) {}
+int num_threads() { return 1; }
+std::string why_one_thread() { return "the reference backend has one thread"; }
+void parallel_rows(int64_t rows, int64_t /*row_size*/, RangeFn fn, const void* context) {
+  fn(context, 0, rows);
+}
+// Nothing runs in the background: the task runs whole, at once.
+BackgroundTicket post_background(const BackgroundFn& task) {
+  if (task.fn == nullptr) throw std::invalid_argument("post_background: the task has no function");
+  if (task.size > 0) task.fn(task.context, 0, task.size);
+  return {};
+}
+void finish_background(BackgroundTicket /*ticket*/) {}
+
+}  // namespace reference
+
+const Table& reference_table() {
+  static const Table table{"reference",
+                           reference::describe,
+                           reference::gemm,
+                           reference::linear,
+                           reference::set_num_threads,
+                           reference::num_threads,
+                           reference::why_one_thread,
+                           reference::parallel_rows,
+                           reference::post_background,
+                           reference::finish_background,
+                           reference::allocate,
+                           reference::release};
+  return table;
+}
+
+}  // namespace minigrad::backend

@@ -1,0 +1,34 @@
+// What a backend provides: one function for each of backend.hpp's, gathered in a table.
+// backend.cpp picks a table once (MINIGRAD_BACKEND) and forwards every call to it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "minigrad/backend/backend.hpp"
+
+namespace minigrad::backend {
+
+struct Table {
+  const char* name;
+  std::string (*describe)();
+  void (*gemm)(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
+               const float* a, const float* b, float beta, float* c);
+  void (*linear)(int64_t m, int64_t n, int64_t k, const float* x, const float* w, const float* bias,
+                 float* y);
+  void (*set_num_threads)(int n);
+  int (*num_threads)();
+  std::string (*why_one_thread)();
+  void (*parallel_rows)(int64_t rows, int64_t row_size, RangeFn fn, const void* context);
+  BackgroundTicket (*post_background)(const BackgroundFn& task);
+  void (*finish_background)(BackgroundTicket ticket);
+  float* (*allocate)(int64_t count);
+  void (*release)(float* p, int64_t count);
+};
+
+/// The plain loops (reference/reference.cpp).
+const Table& reference_table();
+/// The tiles, OpenBLAS, the worker thread and the buffer cache (fast/fast.cpp).
+const Table& fast_table();
+
+}  // namespace minigrad::backend

@@ -1,0 +1,164 @@
+// Tests of backend/backend.hpp, on whichever backend runs (MINIGRAD_BACKEND): gemm against a
+// product written out by its definition on odd shapes, all transposes, alpha and beta; beta = 0
+// never reads C; linear equals the bias plus gemm; aligned memory; every row of parallel_rows
+// and every index of a background task visited once; the name and the apps' line.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "minigrad/backend/backend.hpp"
+#include "minigrad/generator.hpp"
+
+using namespace minigrad;
+
+namespace {
+
+std::vector<float> random_values(int64_t n, Generator& gen) {
+  std::vector<float> v(static_cast<size_t>(n));
+  for (float& x : v) x = gen.uniform(-1.0f, 1.0f);
+  return v;
+}
+
+// C = alpha·op(A)·op(B) + beta·C by the definition, in double.
+std::vector<float> by_definition(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha,
+                                 const std::vector<float>& a, const std::vector<float>& b,
+                                 float beta, std::vector<float> c) {
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      double s = 0;
+      for (int64_t p = 0; p < k; ++p)
+        s += static_cast<double>(a[static_cast<size_t>(ta ? p * m + i : i * k + p)]) *
+             b[static_cast<size_t>(tb ? j * k + p : p * n + j)];
+      float& out = c[static_cast<size_t>(i * n + j)];
+      out = static_cast<float>(alpha * s + (beta == 0.0f ? 0.0 : beta * static_cast<double>(out)));
+    }
+  return c;
+}
+
+double max_diff(const std::vector<float>& x, const std::vector<float>& y) {
+  double d = 0;
+  for (size_t i = 0; i < x.size(); ++i) d = std::max(d, std::fabs(double{x[i]} - y[i]));
+  return d;
+}
+
+struct ThreadsGuard {
+  explicit ThreadsGuard(int n) { backend::set_num_threads(n); }
+  ~ThreadsGuard() { backend::set_num_threads(1); }
+};
+
+}  // namespace
+
+TEST_CASE("the backend is named, and its line for the apps names it") {
+  const std::string name = backend::name();
+  CHECK((name == "fast" || name == "reference"));
+  CHECK(backend::describe().rfind("backend: " + name + " (", 0) == 0);
+  MESSAGE("running on ", backend::describe());
+}
+
+TEST_CASE("gemm equals the definition on odd shapes, all transposes, alpha and beta") {
+  struct Dims {
+    int64_t m, n, k;
+  };
+  const Dims dims[] = {{1, 1, 1}, {3, 2, 5}, {33, 127, 200}, {1, 7, 3}, {5, 1, 9}, {17, 13, 1}};
+  Generator gen(23);
+  for (const Dims& d : dims)
+    for (bool ta : {false, true})
+      for (bool tb : {false, true})
+        for (auto [alpha, beta] :
+             {std::pair{1.0f, 0.0f}, std::pair{0.5f, 1.0f}, std::pair{-2.0f, 0.25f}}) {
+          INFO("m=", d.m, " n=", d.n, " k=", d.k, " ta=", ta, " tb=", tb, " beta=", beta);
+          const auto a = random_values(d.m * d.k, gen), b = random_values(d.k * d.n, gen);
+          auto c = random_values(d.m * d.n, gen);
+          const auto expected = by_definition(ta, tb, d.m, d.n, d.k, alpha, a, b, beta, c);
+          backend::gemm(ta, tb, d.m, d.n, d.k, alpha, a.data(), b.data(), beta, c.data());
+          // float32 sums of k terms below 1 in size: an error of a few ulps times sqrt(k)
+          CHECK(max_diff(c, expected) < 4e-6 * std::sqrt(static_cast<double>(d.k)) * 4);
+        }
+}
+
+TEST_CASE("gemm with beta = 0 never reads C (uninitialised output cannot leak NaN)") {
+  const std::vector<float> a(6, 1.0f), b(12, 1.0f);
+  std::vector<float> c(8, std::numeric_limits<float>::quiet_NaN());
+  backend::gemm(false, false, 2, 4, 3, 1.0f, a.data(), b.data(), 0.0f, c.data());
+  CHECK(c == std::vector<float>(8, 3.0f));
+  // k = 0: an empty sum, C = beta·C.
+  std::vector<float> d(8, NAN);
+  backend::gemm(false, false, 2, 4, 0, 1.0f, a.data(), b.data(), 0.0f, d.data());
+  CHECK(d == std::vector<float>(8, 0.0f));
+  CHECK_THROWS_WITH_AS(
+      backend::gemm(false, false, -1, 4, 3, 1.0f, a.data(), b.data(), 0.0f, nullptr),
+      doctest::Contains("gemm: negative size m=-1"), std::invalid_argument);
+}
+
+TEST_CASE("linear adds the bias to every row of x·wᵀ, as gemm with beta = 1 over the bias does") {
+  Generator gen(5);
+  for (int threads : {1, 2}) {
+    ThreadsGuard guard(threads);
+    struct Dims {
+      int64_t m, n, k;
+    };
+    for (const Dims d : {Dims{32, 128, 784}, Dims{7, 10, 3}, Dims{1, 1, 1}, Dims{5, 64, 0}}) {
+      const int64_t m = d.m, n = d.n, k = d.k;
+      INFO("m=", m, " n=", n, " k=", k, " threads=", threads);
+      const auto x = random_values(m * k, gen), w = random_values(n * k, gen);
+      const auto bias = random_values(n, gen);
+      std::vector<float> expected(static_cast<size_t>(m * n));
+      for (int64_t r = 0; r < m; ++r) std::copy(bias.begin(), bias.end(), expected.begin() + r * n);
+      backend::gemm(false, true, m, n, k, 1.0f, x.data(), w.data(), 1.0f, expected.data());
+      std::vector<float> y(expected.size(), NAN);
+      backend::linear(m, n, k, x.data(), w.data(), bias.data(), y.data());
+      CHECK(y == expected);  // the same sums, rounded the same way
+    }
+  }
+}
+
+TEST_CASE("allocate gives 64-byte aligned buffers that can be written and given back") {
+  for (int64_t count : {0, 1, 17, 100000}) {
+    float* p = backend::allocate(count);
+    REQUIRE(p != nullptr);
+    CHECK(reinterpret_cast<uintptr_t>(p) % 64 == 0);
+    for (int64_t i = 0; i < count; ++i) p[i] = static_cast<float>(i);
+    backend::release(p, count);
+  }
+}
+
+TEST_CASE("parallel_rows and a background task visit every index exactly once") {
+  for (int threads : {1, 2}) {
+    ThreadsGuard guard(threads);
+    CHECK(backend::num_threads() >= 1);
+    for (auto [rows, row_size] : {std::pair<int64_t, int64_t>{128, 784}, {1, 100000}, {3, 1}}) {
+      std::vector<std::atomic<int>> seen(static_cast<size_t>(rows));
+      backend::parallel_rows(rows, row_size, [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r) seen[static_cast<size_t>(r)]++;
+      });
+      for (auto& s : seen) CHECK(s.load() == 1);
+    }
+    std::vector<std::atomic<int>> marks(1000);
+    const backend::BackgroundTicket t = backend::post_background(
+        {[](const void* c, int64_t i0, int64_t i1) {
+           auto& m = *static_cast<std::vector<std::atomic<int>>*>(const_cast<void*>(c));
+           for (int64_t i = i0; i < i1; ++i) m[static_cast<size_t>(i)]++;
+         },
+         &marks, 1000, 7});
+    backend::finish_background(t);
+    for (auto& m : marks) CHECK(m.load() == 1);
+  }
+}
+
+TEST_CASE("why_one_thread is empty exactly when two threads can run") {
+  const std::string why = backend::why_one_thread();
+  ThreadsGuard guard(2);
+  if (!why.empty()) {
+    MESSAGE("one thread here: ", why);
+    if (std::string(backend::name()) == "reference") CHECK(backend::num_threads() == 1);
+  } else {
+    CHECK(backend::num_threads() == 2);
+  }
+}
