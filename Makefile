@@ -5,6 +5,7 @@
 #   make data    write the Fashion-MNIST CSVs into data/
 #   make bench   run the benchmark
 #   make exercise NAME=tanh_backward   build and check one exercise of docs/autograd.md
+# "The documents": README.md#the-documents.
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan

@@ -1,6 +1,7 @@
 // Tests of io/checkpoint.hpp: a trained model saved and loaded into a fresh one gives identical
 // eval outputs; extras (feature standardisation) come back while the module's keys stay strict;
 // mismatched checkpoints fail naming the file and the keys.
+// "The documents": README.md#the-documents.
 #include <doctest/doctest.h>
 #include <unistd.h>
 

@@ -3,6 +3,7 @@
 // in training mode: outputs depend on the batch, Dropout drops, and the running statistics move.
 // Make it evaluate properly: eval mode, no graph, and the model left in the mode it came in.
 //   make exercise NAME=eval_mode
+// "The documents": README.md#the-documents.
 #include <doctest/doctest.h>
 
 #include <memory>

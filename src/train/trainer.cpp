@@ -1,4 +1,5 @@
 // The training pipeline: data -> model -> training loop -> evaluation -> checkpoint and report.
+// "The documents": README.md#the-documents.
 #include "minigrad/train/trainer.hpp"
 
 #include <fmt/format.h>
