@@ -4,6 +4,8 @@
 #                and on the reference backend (under CI=true also the sanitizer build, -Werror)
 #   make data    write the Fashion-MNIST CSVs into data/
 #   make bench   run the benchmark
+#   make exercise NAME=tanh_backward   build and check one exercise of docs/autograd.md
+# "The documents": README.md#the-documents.
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -13,7 +15,7 @@ ifeq ($(CI),true)
   CMAKE_ARGS += -DMINIGRAD_WERROR=ON
 endif
 
-.PHONY: all deps build test test-release test-asan train data bench docs-examples clean
+.PHONY: all deps build test test-release test-asan train data bench docs-examples exercise clean
 
 all: build
 
@@ -58,6 +60,14 @@ bench: data
 docs-examples: build
 	@for f in docs/examples/*.cpp; do n=$$(basename $$f .cpp); \
 	  $(BUILD)/bin/example_$$n > docs/examples/$$n.out && echo "refreshed docs/examples/$$n.out"; done
+
+# Builds one exercise of docs/autograd.md (docs/exercises/$(NAME).cpp) and runs its checks.
+exercise: deps
+	@test -n "$(NAME)" -a -f docs/exercises/$(NAME).cpp || { echo "usage: make exercise NAME=<name>, one of:" \
+	  $$(ls docs/exercises/*.cpp | xargs -n1 basename | sed 's/\.cpp$$//'); exit 2; }
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) --target exercise_$(NAME) -j $(JOBS)
+	@$(BUILD)/bin/exercise_$(NAME)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -4,6 +4,7 @@
 // on a tiny synthetic batch. The pictures in docs/autograd.md come from here.
 //   build/bin/autograd_demo --dot docs/img/expression.dot
 //   build/bin/autograd_demo --mlp --dot docs/img/mlp_step.dot
+// "The documents": README.md#the-documents.
 #include <fmt/format.h>
 #include <spawn.h>
 #include <sys/wait.h>

@@ -5,6 +5,7 @@
 // data/fashion-mnist_train.csv; when that default is absent, or with --synthetic, synthetic bytes
 // of the same shape). With --sgemm-bound it also times OpenBLAS's sgemm on large matrices, the
 // machine's limit for a step made almost only of products, and gives each training row's share.
+// "The documents": README.md#the-documents.
 #include <fmt/format.h>
 #include <sys/resource.h>
 

@@ -3,6 +3,7 @@
 // BatchNorm ReLU Dense(1, sigmoid); binary cross-entropy; Adam; 15 epochs of batches of 16;
 // then loss and accuracy on the same rows in eval mode, as model.evaluate() reports them.
 // Keras' defaults are kept where they differ from PyTorch's (see make_model and the Adam options).
+// "The documents": README.md#the-documents.
 #include <fmt/format.h>
 
 #include <cmath>

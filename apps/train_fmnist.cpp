@@ -1,6 +1,7 @@
 // train_fmnist: the documents' Fashion-MNIST experiment, as a preset of the train_csv pipeline.
 // With no flags: data/fmnist_small.csv split 80/20, 784-128-64-10 with BatchNorm1d and
 // Dropout(0.3), SGD lr 0.1, batch 32, 10 epochs, pixels divided by 255. Every train_csv flag works.
+// "The documents": README.md#the-documents.
 #include "minigrad/train/cli.hpp"
 #include "minigrad/train/metrics.hpp"
 

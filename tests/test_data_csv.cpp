@@ -1,6 +1,7 @@
 // Tests of data/csv.hpp: the dialects the reader accepts (header detection, delimiters, CRLF, BOM,
 // quotes, skip_rows, label column), the byte detection, and every malformed input with the
 // content of its message (file, line, column, what was expected).
+// "The documents": README.md#the-documents.
 #include <doctest/doctest.h>
 #include <unistd.h>
 

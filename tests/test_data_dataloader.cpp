@@ -2,6 +2,7 @@
 // (a last batch of one row is merged into the previous one), seeded shuffling that is the same
 // for the same seed and new each epoch, batch contents, the reuse of the batch buffers, and the
 // same batches whether the worker thread gathers them ahead or not.
+// "The documents": README.md#the-documents.
 #include <doctest/doctest.h>
 
 #include <algorithm>

@@ -1,6 +1,7 @@
 // Tests of data/dataset.hpp: byte and float storage, the transforms applied by gather() (x/255
 // to the last bit, standardisation with statistics from the training part only, zero stddev),
 // and the seeded split (deterministic, disjoint, complete, sklearn's sizes).
+// "The documents": README.md#the-documents.
 #include <doctest/doctest.h>
 
 #include <algorithm>

@@ -2,6 +2,7 @@
 // eval outputs; extras (feature standardisation) come back while the module's keys stay strict;
 // mismatched checkpoints fail naming the file and the keys; an MLP comes back with the dropout
 // probability its metadata records, or the documented default for a file without it.
+// "The documents": README.md#the-documents.
 #include <doctest/doctest.h>
 #include <unistd.h>
 

@@ -1,6 +1,7 @@
 // Tests of io/safetensors.hpp: byte-exact agreement with the reference writer's own test fixtures
-// (pytorch-semantics.md D2), the documents' model layout (D3), exact round trips, rejection of
-// every kind of corrupted file with a message naming the problem, and atomic saves.
+// (docs/semantics.md#safetensors), the documents' model layout (#state-dict), exact round trips,
+// rejection of every kind of corrupted file with a message naming the problem, and atomic saves.
+// "The documents": README.md#the-documents.
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -149,7 +150,7 @@ TEST_CASE("safetensors: byte-exact against the reference writer's fixtures") {
   }
 }
 
-TEST_CASE("safetensors: the documents' model has PyTorch's layout (pytorch-semantics.md D3)") {
+TEST_CASE("safetensors: the documents' model has PyTorch's layout (docs/semantics.md#state-dict)") {
   Generator gen(0);
   auto model = nn::make_mlp({}, gen);
   const Bytes bytes = io::serialize_safetensors(model->state_dict());

@@ -1,7 +1,9 @@
 // Tests of nn::BatchNorm1d: the documents' worked examples, PyTorch's golden values (forward,
 // backward, running statistics with momentum and with the cumulative average), gradient checks in
 // train and eval mode, the fused node against the same function built from elementary ops, and
-// the errors. Golden values come from tests/reference/golden_nn.py and pytorch-semantics.md A1.
+// the errors. Golden values come from tests/reference/golden_nn.py and
+// docs/semantics.md#batchnorm1d.
+// "The documents": README.md#the-documents.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -42,7 +44,7 @@ TEST_CASE("BatchNorm1d reproduces the documents' hand-worked example (±1.41, ±
       CHECK(y.at({i, c}) == doctest::Approx(expected[i]).epsilon(0.005));
 }
 
-TEST_CASE("BatchNorm1d matches PyTorch's golden values (pytorch-semantics.md A1)") {
+TEST_CASE("BatchNorm1d matches PyTorch's golden values (docs/semantics.md#batchnorm1d)") {
   BatchNorm1d bn(2);
   Tensor x = Tensor::from({{1, 2}, {3, 5}, {0, -1}, {4, 0}}).requires_grad_();
   Tensor y = bn(x);

@@ -27,7 +27,8 @@ std::string message_of(const std::function<void()>& f) {
 }
 }  // namespace
 
-TEST_CASE("CrossEntropyLoss matches PyTorch for every reduction (pytorch-semantics.md A3)") {
+TEST_CASE(
+    "CrossEntropyLoss matches PyTorch for every reduction (docs/semantics.md#cross-entropy)") {
   Tensor x = golden_logits(), t = golden_targets();
   CHECK(max_abs_diff(cross_entropy(x, t, {.reduction = Reduction::None}),
                      {0.4076059f, 0.4076059f, 1.0986123f}) < 1e-6);

@@ -1,6 +1,7 @@
 // Tests of make_mlp(): the documents' MyNN structure (state_dict keys, 109,770 parameters, print
 // output), one training step against PyTorch's numbers for the same weights, eval output that
 // does not depend on the rest of the batch, reproducibility from one seed, and gradient checks.
+// "The documents": README.md#the-documents.
 #include <doctest/doctest.h>
 
 #include <algorithm>

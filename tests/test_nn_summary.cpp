@@ -1,5 +1,6 @@
 // Tests of summary(): the documents' torchinfo table for MyNN reproduced line for line, the
 // trainable/non-trainable split, modes and running statistics left as they were, and errors.
+// "The documents": README.md#the-documents.
 #include <doctest/doctest.h>
 
 #include <string>

@@ -117,7 +117,7 @@ void check_sequence(const Options& options, const std::vector<std::vector<float>
 
 }  // namespace
 
-TEST_CASE("Adam: the documented golden step (pytorch-semantics.md A6)") {
+TEST_CASE("Adam: the documented golden step (docs/semantics.md#adam)") {
   // θ = [1, −2], g = [0.5, 3], lr 0.01, λ 0.1: the first step is −lr·sign(g).
   Tensor theta = Tensor::from({1.0f, -2.0f}).requires_grad_();
   Adam adam({theta}, {.lr = 0.01, .weight_decay = 0.1});

@@ -120,7 +120,7 @@ void check_sequence(const optim::SGDOptions& options,
 
 }  // namespace
 
-TEST_CASE("SGD: the documented golden values (pytorch-semantics.md A5)") {
+TEST_CASE("SGD: the documented golden values (docs/semantics.md#sgd)") {
   SUBCASE("momentum 0.9, dampening 0.5, weight decay 0.01: first step has no dampening") {
     Tensor p = Tensor::from({1.0f}).requires_grad_();
     SGD sgd({p}, {.lr = 0.1, .momentum = 0.9, .dampening = 0.5, .weight_decay = 0.01});

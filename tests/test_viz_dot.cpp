@@ -1,6 +1,7 @@
 // Tests of viz/dot.hpp: every recorded op and every input appears once with the right edges,
 // leaves are marked by whether they require a grad, names and small values show up, a released
 // graph is drawn without failing, and a 100,000-op chain is walked without recursion.
+// "The documents": README.md#the-documents.
 #include <doctest/doctest.h>
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 // BatchNorm's backward in three terms, checked three ways on PyTorch's golden example
-// (pytorch-semantics.md A1): the fused node, the formula written out, and autograd through the
-// same function built from elementary ops.
+// (docs/semantics.md#batchnorm1d): the fused node, the formula written out, and autograd through
+// the same function built from elementary ops.
 #include <iostream>
 
 #include "minigrad/autograd.hpp"

@@ -1,6 +1,7 @@
 // The documents' hand-worked BatchNorm: two neurons over a batch of five, normalised per neuron
 // (per column) with the batch's mean and biased variance, then scaled by γ = 1 and shifted by β =
 // 0.
+// "The documents": README.md#the-documents.
 #include <iostream>
 
 #include "minigrad/autograd.hpp"

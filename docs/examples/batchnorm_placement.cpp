@@ -1,5 +1,6 @@
 // Where BatchNorm goes: the documents' two cases for one neuron's outputs over a batch of five.
 // Case 1 normalises before the ReLU, case 2 after it.
+// "The documents": README.md#the-documents.
 #include <iostream>
 
 #include "minigrad/autograd.hpp"

@@ -7,6 +7,7 @@
 // 256 the gather is a tenth of a step, and the worker is idle for more than that while the
 // calling thread runs the step's serial parts (BatchNorm, the small layers, the loss). Each row is
 // converted the same way whoever does it, so batches are bit-identical to gathering on demand.
+// "The documents": README.md#the-documents.
 #include "minigrad/data/dataloader.hpp"
 
 #include <fmt/format.h>

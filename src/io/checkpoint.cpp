@@ -2,6 +2,7 @@
 // file. The module's own keys are loaded strictly; the extras are handed back to the caller. An
 // MLP checkpoint also records in the metadata what its weights cannot show: Dropout's
 // probability and how inputs are scaled.
+// "The documents": README.md#the-documents.
 #include "minigrad/io/checkpoint.hpp"
 
 #include <fmt/format.h>

@@ -1,6 +1,6 @@
-// safetensors writer and reader (pytorch-semantics.md D1, D2). The writer reproduces the reference
-// bytes; the reader treats the file as untrusted: every length and offset is checked, with
-// overflow checks, before a single tensor byte is read, and each error names the file.
+// safetensors writer and reader (docs/semantics.md#safetensors). The writer reproduces the
+// reference bytes; the reader treats the file as untrusted: every length and offset is checked,
+// with overflow checks, before a single tensor byte is read, and each error names the file.
 #include "minigrad/io/safetensors.hpp"
 
 #include <fmt/format.h>

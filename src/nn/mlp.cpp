@@ -1,4 +1,5 @@
 // make_mlp(): the documents' MyNN, generalised to any list of hidden sizes.
+// "The documents": README.md#the-documents.
 #include "minigrad/nn/mlp.hpp"
 
 #include <fmt/format.h>

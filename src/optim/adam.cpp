@@ -1,4 +1,4 @@
-// Adam's and AdamW's update rule (torch.optim.Adam/AdamW 1.13, pytorch-semantics.md A6). Scalars
+// Adam's and AdamW's update rule (torch.optim.Adam/AdamW 1.13; docs/semantics.md#adam). Scalars
 // (bias corrections, step size) are computed in double as Python does, the loops in float.
 #include "minigrad/optim/adam.hpp"
 

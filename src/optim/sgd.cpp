@@ -1,4 +1,4 @@
-// SGD's update rule (torch.optim.SGD, pytorch-semantics.md A5). A few plain loops per parameter,
+// SGD's update rule (torch.optim.SGD; docs/semantics.md#sgd). A few plain loops per parameter,
 // each simple enough for the compiler to vectorise.
 #include "minigrad/optim/sgd.hpp"
 

@@ -1,5 +1,6 @@
 // Command-line parsing for the training apps. Every value is read as text and converted here, so
 // each error names its flag and what it expected.
+// "The documents": README.md#the-documents.
 #include "minigrad/train/cli.hpp"
 
 #include <fmt/format.h>

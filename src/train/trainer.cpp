@@ -1,6 +1,7 @@
 // The training pipeline: data -> model -> training loop -> evaluation -> checkpoint and report.
 // Each step is a function here or a file of its own: validate.cpp (the flags), training_data.cpp
 // (the CSVs), io/checkpoint.cpp (the model on disk), optimizer_factory.cpp, thread_chooser.cpp.
+// "The documents": README.md#the-documents.
 #include "minigrad/train/trainer.hpp"
 
 #include <fmt/format.h>

@@ -3,6 +3,7 @@
 # message naming the flag or file and what was expected; tiny runs on synthetic data print the
 # JSON fields the benchmark notes rely on (with --sgemm-bound too). Speed itself is not checked.
 # Usage: bench.sh <bin_dir>
+# "The documents": README.md#the-documents.
 set -u
 bench=${1:?usage: bench.sh <bin_dir>}/bench
 source "$(dirname "$0")/common.bash"

@@ -3,6 +3,7 @@
 # are missing, the out dir is unusable or a flag is wrong; a --small 50 run writes the documents'
 # header and rows equal to the IDX bytes (decoded here with zcat and od, independently of
 # minigrad's reader); a second run skips complete files; no temporary file is left behind.
+# "The documents": README.md#the-documents.
 set -u
 bin=${1:?usage: prepare_data.sh <bin_dir>}/prepare_data
 src=/usr/share/datasets/fashion-mnist

@@ -6,6 +6,7 @@
 # loss and accuracy, is deterministic for a seed, and prints no control characters into a pipe.
 # Bad flags exit 2 with a message naming the flag.
 # Usage: teaching_apps.sh <bin_dir>, with MINIGRAD_SOURCE_DIR set.
+# "The documents": README.md#the-documents.
 set -u
 bin=$(cd "$1" && pwd)
 src=${MINIGRAD_SOURCE_DIR:?}

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
+# "The documents": README.md#the-documents.
 """Cross-checks minigrad's safetensors files against PyTorch 1.13 (run by hand, never by CI).
 
 The `safetensors` package is not installable here, so this script carries a minimal reader and
 writer (struct + json + torch.frombuffer) that follow the reference rules of
-shared/reference/pytorch-semantics.md D1-D2 (compact JSON, __metadata__ first, tensors by
+docs/semantics.md#safetensors (compact JSON, __metadata__ first, tensors by
 descending dtype then name, header padded with spaces to a multiple of 8).
 
   check_safetensors_torch.py load FILE [--io IO_FILE]

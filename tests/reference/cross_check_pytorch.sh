@@ -7,6 +7,7 @@
 #      evaluates that file on the same test set.
 # Needs Debian's python3-torch (/usr/bin/python3), `make data` and a build in build/.
 # Run by hand from the repository root: bash tests/reference/cross_check_pytorch.sh
+# "The documents": README.md#the-documents.
 set -euo pipefail
 py=/usr/bin/python3
 bin=${BIN:-build/bin}

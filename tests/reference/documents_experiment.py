@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# "The documents": README.md#the-documents.
 """The documents' Fashion-MNIST experiment, run in PyTorch (1.13) as the reference for minigrad.
 
 Model, optimiser and loop are those of the experiment's PyTorch code:
@@ -113,7 +114,7 @@ class MyNN(nn.Module):
 
 
 # ----------------------------------------------------------------------------------------------
-# safetensors (pure Python; layout as in pytorch-semantics.md section D)
+# safetensors (pure Python; layout as in docs/semantics.md#safetensors)
 # ----------------------------------------------------------------------------------------------
 _DTYPES = {  # safetensors name -> (numpy dtype little-endian, torch dtype)
     "F32": ("<f4", torch.float32),

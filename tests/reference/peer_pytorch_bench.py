@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# "The documents": README.md#the-documents.
 """Training and inference throughput of the documents' Fashion-MNIST model in PyTorch, as a peer
 figure for minigrad's own benchmark.
 

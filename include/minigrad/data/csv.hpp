@@ -3,6 +3,7 @@
 // hand, other numbers with std::from_chars), with errors that name file:line and column, and
 // pixel tables are kept as bytes. Leaves out: text columns, missing values (an empty cell is an
 // error), quoted delimiters or newlines inside a cell, and comment lines.
+// "The documents": README.md#the-documents.
 #pragma once
 
 #include <cstdint>

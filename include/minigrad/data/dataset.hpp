@@ -2,6 +2,7 @@
 // features whenever a batch is gathered (divide by 255, or standardise with statistics computed
 // on the training part only). Pixels stay uint8 (4x smaller than float) until that gather.
 // Also the seeded train/test split. Leaves out: lazy loading, augmentation, non-numeric features.
+// "The documents": README.md#the-documents.
 #pragma once
 
 #include <cstdint>

@@ -2,6 +2,7 @@
 // a Sequential of [Linear, BatchNorm1d, ReLU, Dropout] per hidden layer and a final Linear, so
 // state_dict keys are PyTorch's (network.0.weight ... network.8.bias for hidden = {128, 64}).
 // Leaves out: other activations, dropout on the input.
+// "The documents": README.md#the-documents.
 #pragma once
 
 #include <cstdint>

@@ -2,6 +2,7 @@
 // saved but not trained, like BatchNorm's running statistics) and child modules, and gives them
 // PyTorch's dotted names ("network.0.weight") for state_dict() and checkpoints.
 // Leaves out: hooks, parameter groups, devices and dtypes other than float32.
+// "The documents": README.md#the-documents.
 #pragma once
 
 #include <functional>

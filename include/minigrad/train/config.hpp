@@ -2,6 +2,7 @@
 // from flags (cli.hpp); a C++ program can fill it directly and call run_training().
 // Defaults are the documents' experiment: 784-128-64-10 with BatchNorm1d and Dropout(0.3), SGD lr
 // 0.1, batch 32, 10 epochs, an 80/20 split.
+// "The documents": README.md#the-documents.
 #pragma once
 
 #include <cstdint>

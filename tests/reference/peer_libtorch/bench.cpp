@@ -21,6 +21,7 @@
 //   cmake --build build-peer-libtorch
 //   build-peer-libtorch/peer_libtorch_bench [--data F] [--batch-sizes 32,128,256] [--threads 1,2]
 //       [--seconds 3] [--json out.json|-]
+// "The documents": README.md#the-documents.
 
 #include <torch/torch.h>
 #include <torch/version.h>
