@@ -138,6 +138,21 @@ Tensor unary_forward(const Tensor& x, F f) {
   return y;
 }
 
+// The backward of a + b (b_sign 1) and a - b (b_sign -1): da += sum_to(dy),
+// db += b_sign · sum_to(dy). Multiplying by -1 is exact: db += -g gives the bits db -= g gives.
+void add_backward(const BroadcastPlan& plan, const Tensor& dy, const Tensor& a, const Tensor& b,
+                  float b_sign) {
+  const float* g = dy.data();
+  if (a.requires_grad()) {
+    float* da = grad_buffer(a);
+    plan.for_each([&](int64_t i, int64_t ia, int64_t) { da[ia] += g[i]; });
+  }
+  if (b.requires_grad()) {
+    float* db = grad_buffer(b);
+    plan.for_each([&](int64_t i, int64_t, int64_t ib) { db[ib] += b_sign * g[i]; });
+  }
+}
+
 }  // namespace
 
 Shape broadcast_shapes(const Shape& a, const Shape& b) {
@@ -165,34 +180,16 @@ Tensor add(const Tensor& a, const Tensor& b) {
   const BroadcastPlan plan("add", a.shape(), b.shape());
   Tensor y = binary_forward(plan, a, b, [](float u, float v) { return u + v; });
   // da = sum_to(dy), db = sum_to(dy)
-  return record(y, "add", {a, b}, [a, b, plan](const Tensor& dy) {
-    const float* g = dy.data();
-    if (a.requires_grad()) {
-      float* da = grad_buffer(a);
-      plan.for_each([&](int64_t i, int64_t ia, int64_t) { da[ia] += g[i]; });
-    }
-    if (b.requires_grad()) {
-      float* db = grad_buffer(b);
-      plan.for_each([&](int64_t i, int64_t, int64_t ib) { db[ib] += g[i]; });
-    }
-  });
+  return record(y, "add", {a, b},
+                [a, b, plan](const Tensor& dy) { add_backward(plan, dy, a, b, 1.0f); });
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
   const BroadcastPlan plan("sub", a.shape(), b.shape());
   Tensor y = binary_forward(plan, a, b, [](float u, float v) { return u - v; });
   // da = sum_to(dy), db = -sum_to(dy)
-  return record(y, "sub", {a, b}, [a, b, plan](const Tensor& dy) {
-    const float* g = dy.data();
-    if (a.requires_grad()) {
-      float* da = grad_buffer(a);
-      plan.for_each([&](int64_t i, int64_t ia, int64_t) { da[ia] += g[i]; });
-    }
-    if (b.requires_grad()) {
-      float* db = grad_buffer(b);
-      plan.for_each([&](int64_t i, int64_t, int64_t ib) { db[ib] -= g[i]; });
-    }
-  });
+  return record(y, "sub", {a, b},
+                [a, b, plan](const Tensor& dy) { add_backward(plan, dy, a, b, -1.0f); });
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {

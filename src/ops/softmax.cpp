@@ -46,6 +46,27 @@ Tensor stable_forward(const Tensor& x, const Lanes& l, bool exponentiate) {
   return y;
 }
 
+// The backward of both (each formula is written beside its forward), from the saved output y:
+// per lane, one sum (of dy for log_softmax, of dy · y for softmax), then every dx_k from it.
+void lane_backward(const Lanes& l, const Tensor& dy, const Tensor& y, bool log_space, float* dx) {
+  const float* g = dy.data();
+  const float* py = y.data();
+  for (int64_t o = 0; o < l.outer; ++o)
+    for (int64_t i = 0; i < l.inner; ++i) {
+      const int64_t base = o * l.n * l.inner + i;  // lane element k is at base + k·inner
+      double total = 0;
+      for (int64_t k = 0; k < l.n; ++k) {
+        const int64_t at = base + k * l.inner;
+        total += log_space ? g[at] : g[at] * py[at];
+      }
+      for (int64_t k = 0; k < l.n; ++k) {
+        const int64_t at = base + k * l.inner;
+        dx[at] += log_space ? g[at] - std::exp(py[at]) * static_cast<float>(total)
+                            : py[at] * (g[at] - static_cast<float>(total));
+      }
+    }
+}
+
 }  // namespace
 
 Tensor log_softmax(const Tensor& x, int64_t dim) {
@@ -54,19 +75,7 @@ Tensor log_softmax(const Tensor& x, int64_t dim) {
   // With p = softmax(x) = exp(y), along each lane:
   //   dx_k = dy_k - p_k · Σ_j dy_j
   return record(y, "log_softmax", {x}, [x, l, out = y.detach()](const Tensor& dy) {
-    float* dx = grad_buffer(x);
-    const float* g = dy.data();
-    const float* py = out.data();
-    for (int64_t o = 0; o < l.outer; ++o)
-      for (int64_t i = 0; i < l.inner; ++i) {
-        const int64_t base = o * l.n * l.inner + i;
-        double total = 0;
-        for (int64_t k = 0; k < l.n; ++k) total += g[base + k * l.inner];
-        for (int64_t k = 0; k < l.n; ++k) {
-          const int64_t at = base + k * l.inner;
-          dx[at] += g[at] - std::exp(py[at]) * static_cast<float>(total);
-        }
-      }
+    lane_backward(l, dy, out, /*log_space=*/true, grad_buffer(x));
   });
 }
 
@@ -76,19 +85,7 @@ Tensor softmax(const Tensor& x, int64_t dim) {
   // Along each lane:
   //   dx_k = y_k · (dy_k - Σ_j dy_j · y_j)
   return record(y, "softmax", {x}, [x, l, out = y.detach()](const Tensor& dy) {
-    float* dx = grad_buffer(x);
-    const float* g = dy.data();
-    const float* py = out.data();
-    for (int64_t o = 0; o < l.outer; ++o)
-      for (int64_t i = 0; i < l.inner; ++i) {
-        const int64_t base = o * l.n * l.inner + i;
-        double dot = 0;
-        for (int64_t k = 0; k < l.n; ++k) dot += g[base + k * l.inner] * py[base + k * l.inner];
-        for (int64_t k = 0; k < l.n; ++k) {
-          const int64_t at = base + k * l.inner;
-          dx[at] += py[at] * (g[at] - static_cast<float>(dot));
-        }
-      }
+    lane_backward(l, dy, out, /*log_space=*/false, grad_buffer(x));
   });
 }
 
