@@ -363,3 +363,13 @@ TEST_CASE("csv: checks against a loaded model name the file, line and expected v
   const std::string labels = error_of([&] { check_labels_below(t, 4, "the model"); });
   CHECK(has(labels, "t.csv:3: label 4 is outside the classes of the model (expected 0..3)"));
 }
+
+TEST_CASE("csv: a cell holding control bytes is shown escaped, the message whole") {
+  using namespace std::string_literals;
+  // A NUL used to end the message at the cell (what() is a C string); an ESC reached the terminal.
+  const std::string nul = error_of([] { parse("label,a,b\n1,1\0002,3\n"s); });
+  CHECK(has(nul, "t.csv:2: column 2 ('a') holds '1\\x002', expected a number (HINT:"));
+  CHECK(nul.find('\0') == std::string::npos);
+  const std::string esc = error_of([] { parse("label,a\n1,\x1b[2J\n"); });
+  CHECK(has(esc, "holds '\\x1b[2J'"));
+}

@@ -12,6 +12,8 @@
 #include <limits>
 #include <system_error>
 
+#include "minigrad/io/escape.hpp"
+
 namespace minigrad::data::csv_detail {
 
 namespace {
@@ -21,10 +23,9 @@ inline bool is_blank(char c, char delimiter) { return (c == ' ' || c == '\t') &&
 inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
 
 // Text of a cell for a message, shortened so a binary file does not flood the terminal.
+// A cell's text for a message: control bytes escaped (a NUL would end the message), cut at 40.
 std::string shown(const char* b, const char* e) {
-  std::string s(b, static_cast<size_t>(std::min<ptrdiff_t>(e - b, 40)));
-  if (e - b > 40) s += "...";
-  return s;
+  return io::escape_bytes(std::string_view(b, static_cast<size_t>(e - b)), 40);
 }
 
 }  // namespace
