@@ -4,6 +4,8 @@
 #                and on the reference backend (under CI=true also the sanitizer build, -Werror)
 #   make data    write the Fashion-MNIST CSVs into data/
 #   make bench   run the benchmark
+#   make fuzz    build the libFuzzer harnesses (clang, ASan + UBSan), replay their committed
+#                inputs and fuzz each for FUZZ_SECONDS (under CI=true, make test does it for 30 s)
 #   make exercise NAME=tanh_backward   build and check one exercise of docs/autograd.md
 # "The documents": README.md#the-documents.
 
@@ -15,7 +17,12 @@ ifeq ($(CI),true)
   CMAKE_ARGS += -DMINIGRAD_WERROR=ON
 endif
 
-.PHONY: all deps build test test-release test-asan train data bench docs-examples exercise clean
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_CXX     ?= clang++-14
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := csv safetensors
+
+.PHONY: all deps build test test-release test-asan train data bench docs-examples exercise clean fuzz fuzz-build
 
 all: build
 
@@ -43,6 +50,7 @@ test-asan: deps
 
 ifeq ($(CI),true)
 test: test-release test-asan
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
 else
 test: test-release
 endif
@@ -69,5 +77,17 @@ exercise: deps
 	@cmake --build $(BUILD) --target exercise_$(NAME) -j $(JOBS)
 	@$(BUILD)/bin/exercise_$(NAME)
 
+# The harnesses in tests/fuzz, with the whole library instrumented for coverage and sanitizers.
+fuzz-build:
+	@bash .ci/deps.sh fuzz
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DMINIGRAD_FUZZ=ON -DMINIGRAD_BUILD_TESTS=OFF \
+	  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  bash tests/fuzz/run.sh $(FUZZ_BUILD)/bin/fuzz_$$t tests/fuzz/$$t $(FUZZ_SECONDS) $(FUZZ_BUILD)/$$t || exit 1; done
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages minigrad needs, and only those that are missing: silent when all
 # are present. Uses sudo when not run as root. Called by `make deps` (and so by `make test` and
-# `make train`).
+# `make train`; `make fuzz` passes fuzz).
 set -euo pipefail
 
 packages=(cmake g++ make pkg-config libopenblas-dev libfmt-dev doctest-dev libcxxopts-dev
           zlib1g-dev nlohmann-json3-dev dataset-fashion-mnist)
+# `deps.sh fuzz` (make fuzz) adds clang and its libFuzzer runtime.
+[[ "${1:-}" == fuzz ]] && packages+=(clang-14 libclang-rt-14-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -364,3 +364,33 @@ TEST_CASE("csv: checks against a loaded model name the file, line and expected v
   const std::string labels = error_of([&] { check_labels_below(t, 4, "the model"); });
   CHECK(has(labels, "t.csv:3: label 4 is outside the classes of the model (expected 0..3)"));
 }
+
+TEST_CASE("csv: a cell holding control bytes is shown escaped, the message whole") {
+  using namespace std::string_literals;
+  // A NUL used to end the message at the cell (what() is a C string); an ESC reached the terminal.
+  const std::string nul = error_of([] { parse("label,a,b\n1,1\0002,3\n"s); });
+  CHECK(has(nul, "t.csv:2: column 2 ('a') holds '1\\x002', expected a number (HINT:"));
+  CHECK(nul.find('\0') == std::string::npos);
+  const std::string esc = error_of([] { parse("label,a\n1,\x1b[2J\n"); });
+  CHECK(has(esc, "holds '\\x1b[2J'"));
+}
+
+TEST_CASE("csv: one stray label cannot size the model: labels stop at max_classes") {
+  // 999999 in a 4-row file used to make a million classes; 2147483647 overflowed largest + 1.
+  const std::string stray = error_of([] { parse("label,a\n0,1\n999999,2\n1,3\n0,4\n"); });
+  CHECK(has(stray, "t.csv:3: column 1 ('label'): label 999999 is too large: labels are class ids "
+                   "0..999 (the limit is 1000 classes)"));
+  CHECK(has(stray, "raise --max-classes"));
+  const std::string top = error_of([] { parse("label,a\n0,1\n2147483647,2\n"); });
+  CHECK(has(top, "t.csv:3: column 1 ('label'): label 2147483647 is too large"));
+  // The same through the general reader (a decimal feature leaves the fast path).
+  CHECK(has(error_of([] { parse("a,label\n0.5,1000\n", {.label = LabelColumn::last()}); }),
+            "t.csv:2: column 2 ('label'): label 1000 is too large"));
+  const CsvTable wide = parse("label,a\n0,1\n999999,2\n", {.max_classes = 1'000'000});
+  CHECK(wide.num_classes() == 1'000'000);
+  const CsvTable most = parse("label,a\n2147483646,1\n", {.max_classes = 2147483647});
+  CHECK(most.num_classes() == 2147483647);
+  CHECK_THROWS_AS(parse("label,a\n0,1\n", {.max_classes = 0}), std::invalid_argument);
+  CHECK_THROWS_AS(parse("label,a\n0,1\n", {.max_classes = int64_t{1} << 31}),
+                  std::invalid_argument);
+}

@@ -59,6 +59,9 @@ TEST_CASE("dataset: bytes and floats, sizes and labels") {
   CHECK_THROWS_AS(Dataset::from_bytes({1, 2, 3}, {}, 2), std::invalid_argument);
   CHECK_THROWS_AS(Dataset::from_bytes({1, 2, 3, 4}, {0}, 2), std::invalid_argument);
   CHECK_THROWS_AS(Dataset::from_bytes({1, 2}, {-1}, 2), DataError);
+  // The largest int32 label has no class count that fits an int32: refused, not overflowed.
+  CHECK_THROWS_WITH_AS(Dataset::from_bytes({1, 2}, {2147483647}, 2),
+                       doctest::Contains("label 2147483647 is too large"), DataError);
   CHECK_THROWS_AS(b.raw_value(2, 0), std::out_of_range);
 }
 

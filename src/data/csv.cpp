@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <limits>
 #include <system_error>
 
 #include "csv_file.hpp"
@@ -75,9 +76,9 @@ std::vector<std::string> CsvTable::feature_names() const {
   return names;
 }
 
-int32_t CsvTable::num_classes() const {
+int64_t CsvTable::num_classes() const {
   if (labels.empty()) return 0;
-  return *std::max_element(labels.begin(), labels.end()) + 1;
+  return int64_t{*std::max_element(labels.begin(), labels.end())} + 1;  // int32 max + 1 fits
 }
 
 std::vector<float> CsvTable::features_as_floats() const {
@@ -183,6 +184,10 @@ void check_options(const CsvOptions& options) {
   }
   if (options.delimiter == '\n' || options.delimiter == '\r' || options.delimiter == '"') {
     throw std::invalid_argument("read_csv: the delimiter cannot be a newline or a quote");
+  }
+  if (options.max_classes < 1 || options.max_classes > std::numeric_limits<int32_t>::max()) {
+    throw std::invalid_argument(
+        fmt::format("read_csv: max_classes is {}, expected 1..2147483647", options.max_classes));
   }
 }
 

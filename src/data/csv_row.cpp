@@ -12,6 +12,8 @@
 #include <limits>
 #include <system_error>
 
+#include "minigrad/io/escape.hpp"
+
 namespace minigrad::data::csv_detail {
 
 namespace {
@@ -21,10 +23,9 @@ inline bool is_blank(char c, char delimiter) { return (c == ' ' || c == '\t') &&
 inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
 
 // Text of a cell for a message, shortened so a binary file does not flood the terminal.
+// A cell's text for a message: control bytes escaped (a NUL would end the message), cut at 40.
 std::string shown(const char* b, const char* e) {
-  std::string s(b, static_cast<size_t>(std::min<ptrdiff_t>(e - b, 40)));
-  if (e - b > 40) s += "...";
-  return s;
+  return io::escape_bytes(std::string_view(b, static_cast<size_t>(e - b)), 40);
 }
 
 }  // namespace
@@ -163,8 +164,8 @@ namespace {
 // every feature stays below 256 only if each does, so the check costs one test per row.
 // (A branch-free 4-byte SWAR digit parser was tried here: slower on this machine.)
 template <typename T>
-inline bool read_plain_row(const Line& line, int64_t num_fields, int64_t label, char delim, T* out,
-                           int32_t* label_out) {
+inline bool read_plain_row(const Line& line, int64_t num_fields, int64_t label, char delim,
+                           int64_t max_classes, T* out, int32_t* label_out) {
   const char* c = line.begin;
   const char* const e = line.end;
   uint32_t all_or = 0;
@@ -183,6 +184,7 @@ inline bool read_plain_row(const Line& line, int64_t num_fields, int64_t label, 
       return false;
     }
     if (j == label) {
+      if (v >= max_classes) return false;  // the general reader writes the message
       *label_out = static_cast<int32_t>(v);
     } else {
       *out++ = static_cast<T>(v);
@@ -196,11 +198,13 @@ inline bool read_plain_row(const Line& line, int64_t num_fields, int64_t label, 
 }  // namespace
 
 bool RowReader::read_plain(const Line& line, float* out, int32_t* label_out) const {
-  return read_plain_row(line, num_fields_, label_, options_.delimiter, out, label_out);
+  return read_plain_row(line, num_fields_, label_, options_.delimiter, options_.max_classes, out,
+                        label_out);
 }
 
 bool RowReader::read_plain(const Line& line, uint8_t* out, int32_t* label_out) const {
-  return read_plain_row(line, num_fields_, label_, options_.delimiter, out, label_out);
+  return read_plain_row(line, num_fields_, label_, options_.delimiter, options_.max_classes, out,
+                        label_out);
 }
 
 void RowReader::read(const Line& line, int64_t line_no, float* out, int32_t* label_out,
@@ -286,8 +290,14 @@ int32_t RowReader::checked_label(const Cell& cell, int64_t line_no, int64_t j) c
     fail(line_no, fmt::format("{}: label {} is negative (expected a class id 0, 1, 2, ...)",
                               column(j), text));
   }
-  if (v > std::numeric_limits<int32_t>::max()) {
-    fail(line_no, fmt::format("{}: label {} is too large for a class id", column(j), text));
+  // max_classes is at most int32's maximum, so a label that passes fits an int32_t.
+  if (v >= static_cast<double>(options_.max_classes)) {
+    fail(line_no,
+         fmt::format("{}: label {} is too large: labels are class ids 0..{} (the limit is {} "
+                     "classes) (HINT: is the label column right? It is {}. If the table really "
+                     "has this many classes, raise --max-classes)",
+                     column(j), text, options_.max_classes - 1, options_.max_classes,
+                     options_.label.str()));
   }
   return static_cast<int32_t>(v);
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <stdexcept>
 
@@ -78,6 +79,12 @@ int32_t checked_num_classes(const std::vector<int32_t>& labels) {
                       labels[i], i));
     }
     top = std::max(top, labels[i]);
+  }
+  if (top == std::numeric_limits<int32_t>::max()) {
+    throw DataError(fmt::format(
+        "Dataset: label {} is too large: the class count {} does not fit an int32 (HINT: labels "
+        "are class ids 0, 1, 2, ...)",
+        top, int64_t{top} + 1));
   }
   return top + 1;
 }

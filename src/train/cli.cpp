@@ -14,6 +14,7 @@
 #include "minigrad/backend/backend.hpp"
 #include "minigrad/data/csv.hpp"
 #include "minigrad/train/args.hpp"
+#include "minigrad/train/nonfinite_guard.hpp"
 #include "minigrad/train/trainer.hpp"
 
 namespace minigrad::train {
@@ -48,6 +49,7 @@ bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) 
       ("label", "Label column: an index (0 = first), a header name, or 'last'", cxxopts::value<std::string>()->default_value("0"))
       ("delimiter", "Field delimiter: , ; | or 'tab'", cxxopts::value<std::string>()->default_value(std::string(1, d.csv.delimiter)))
       ("header", "First row is a header: auto, yes or no", cxxopts::value<std::string>()->default_value("auto"))
+      ("max-classes", "Largest number of classes a label may imply (labels are class ids 0..N-1)", cxxopts::value<std::string>()->default_value(std::to_string(d.csv.max_classes)))
       ("skip-rows", "Lines to skip before the header or data", cxxopts::value<std::string>()->default_value(std::to_string(d.csv.skip_rows)))
       ("scale", "Divide features by K instead of standardising them", cxxopts::value<std::string>()->default_value(d.scaling == Scaling::Divide ? fmt::format("{}", d.scale) : ""))
       ("standardize", "Standardise features with training-set mean and std");
@@ -63,6 +65,7 @@ bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) 
       ("weight-decay", "L2 weight decay (decoupled for adamw)", cxxopts::value<std::string>()->default_value(fmt::format("{}", d.weight_decay)))
       ("optimizer", "sgd, adam or adamw", cxxopts::value<std::string>()->default_value(d.optimizer))
       ("seed", "Seed for initialisation, shuffling and dropout", cxxopts::value<std::string>()->default_value(std::to_string(d.seed)))
+      ("on-nonfinite", "When a loss or gradient is NaN or infinite: stop (exit 3, no model saved) or skip-step (leave that batch out)", cxxopts::value<std::string>()->default_value(d.on_nonfinite == OnNonFinite::Stop ? "stop" : "skip-step"))
       ("threads", "Threads for minigrad's kernels (matrix products, SGD update, batch gather): auto (time 1 and 2 in the first epoch, keep the faster), 1 or 2; results are identical", cxxopts::value<std::string>()->default_value(d.threads == 0 ? "auto" : std::to_string(d.threads)));
   options.add_options("Output")
       ("save", "Write the trained model to a safetensors file", cxxopts::value<std::string>()->default_value(""))
@@ -94,6 +97,9 @@ bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) 
   else bad_flag("header", "auto, yes or no", header);
   c.csv.skip_rows = parse_number<int64_t>("skip-rows", str("skip-rows"), "a non-negative integer");
   if (c.csv.skip_rows < 0) bad_flag("skip-rows", "a non-negative integer", str("skip-rows"));
+  c.csv.max_classes = parse_number<int64_t>("max-classes", str("max-classes"), "a whole number");
+  if (c.csv.max_classes < 2 || c.csv.max_classes > 2147483647)
+    bad_flag("max-classes", "a whole number from 2 to 2147483647", str("max-classes"));
   if (r.count("scale") && r.count("standardize"))
     throw std::invalid_argument("--scale and --standardize exclude each other: pick one");
   if (r.count("standardize")) {
@@ -116,6 +122,10 @@ bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) 
   if (!(c.weight_decay >= 0.0)) bad_flag("weight-decay", "a non-negative number", str("weight-decay"));
   c.optimizer = str("optimizer");
   c.seed = parse_number<uint64_t>("seed", str("seed"), "a non-negative integer");
+  const std::string on_nonfinite = str("on-nonfinite");
+  if (on_nonfinite == "stop") c.on_nonfinite = OnNonFinite::Stop;
+  else if (on_nonfinite == "skip-step") c.on_nonfinite = OnNonFinite::SkipStep;
+  else bad_flag("on-nonfinite", "stop or skip-step", on_nonfinite);
   c.threads = str("threads") == "auto"
                   ? 0
                   : parse_number<int>("threads", str("threads"), "auto, 1 or 2");
@@ -136,6 +146,9 @@ int run_app(int argc, char** argv, const AppPreset& preset) {
     if (!parse_args(argc, argv, preset, config)) return 0;
     run_training(config, stdout);
     return 0;
+  } catch (const NonFiniteError& e) {  // a diverged run: not a usage error, not a crash
+    std::fprintf(stderr, "%s: error: %s\n", preset.program.c_str(), e.what());
+    return 3;
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "%s: error: %s\n", preset.program.c_str(), e.what());
     return 2;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -20,6 +21,7 @@
 #include "minigrad/io/checkpoint.hpp"
 #include "minigrad/nn/loss.hpp"
 #include "minigrad/nn/summary.hpp"
+#include "minigrad/train/nonfinite_guard.hpp"
 #include "minigrad/train/optimizer_factory.hpp"
 #include "minigrad/train/progress.hpp"
 #include "minigrad/train/report.hpp"
@@ -30,17 +32,31 @@
 namespace minigrad::train {
 
 // ---- one step ----
+// The non-finite guard (nonfinite_guard.hpp) looks at the loss before backward, the gradients
+// before the update and the parameters and buffers after it; the first two can still be
+// skipped, the last cannot be undone.
 StepStats train_step(nn::Module& model, optim::Optimizer& optimizer, const data::Batch& batch,
                      std::vector<int>& predictions) {
-  const Tensor logits = model(batch.x);             // (B, C)
+  const Tensor logits = model(batch.x);                    // (B, C)
   const Tensor loss = nn::cross_entropy(logits, batch.y);  // ()
+  StepStats st{loss.item(), 0, "", false};
+  if (!std::isfinite(st.loss)) {
+    st.non_finite = fmt::format("the loss is {}", st.loss);
+    return st;
+  }
   optimizer.zero_grad();
   loss.backward();
+  if (const std::string name = first_non_finite(model, true); !name.empty()) {
+    st.non_finite = fmt::format("'{}' holds a NaN or an infinity", name);
+    return st;
+  }
   optimizer.step();
+  st.stepped = true;
+  if (const std::string name = first_non_finite(model, false); !name.empty())
+    st.non_finite = fmt::format("'{}' holds a NaN or an infinity after the update", name);
   predict_classes(logits, predictions);
-  int64_t correct = 0;
-  for (size_t i = 0; i < predictions.size(); ++i) correct += predictions[i] == batch.labels[i];
-  return {loss.item(), correct};
+  for (size_t i = 0; i < predictions.size(); ++i) st.correct += predictions[i] == batch.labels[i];
+  return st;
 }
 
 // ---- evaluation ----
@@ -103,6 +119,8 @@ void train_epochs(const TrainConfig& c, nn::Mlp& model, const data::Dataset& tra
   std::vector<int> predictions;
   int64_t samples = 0;
   model.train();
+  int64_t skipped = 0;
+  BufferSnapshot buffers;  // with skip-step: the running statistics before each step
   for (int epoch = 1; epoch <= c.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     progress.begin_epoch(epoch, c.epochs, loader.size());
@@ -110,8 +128,21 @@ void train_epochs(const TrainConfig& c, nn::Mlp& model, const data::Dataset& tra
     for (int64_t b = 0; b < loader.size(); ++b) {
       const data::Batch& batch = loader.batch(b);
       chooser.before_step(epoch, b);
+      if (c.on_nonfinite == OnNonFinite::SkipStep) buffers.take(model);
       const StepStats st = train_step(model, *optimizer, batch, predictions);
       chooser.after_step(batch.size());
+      if (!st.non_finite.empty()) {
+        const bool can_skip = !st.stepped;
+        if (!can_skip || c.on_nonfinite == OnNonFinite::Stop) {
+          progress.end_epoch();
+          throw NonFiniteError(non_finite_message(
+              st.non_finite, {.epoch = epoch, .step = b + 1, .steps = loader.size(), .lr = c.lr},
+              can_skip));
+        }
+        buffers.restore(model);
+        ++skipped;
+        continue;
+      }
       progress.step(st.loss, st.correct, batch.size());
       samples += batch.size();
     }
@@ -123,6 +154,12 @@ void train_epochs(const TrainConfig& c, nn::Mlp& model, const data::Dataset& tra
     r.epoch_loss.push_back(progress.epoch_loss());
     r.epoch_accuracy.push_back(progress.epoch_accuracy());
   }
+  if (skipped > 0)  // printed even with --quiet, like the accuracy line: the run was not whole
+    std::fprintf(out, "%s",
+                 fmt::format("skipped {} of {} steps whose loss or gradient was not finite "
+                             "(--on-nonfinite skip-step)\n",
+                             skipped, loader.size() * c.epochs)
+                     .c_str());
   r.threads = chooser.threads();
   r.samples_per_second = r.train_seconds > 0 ? static_cast<double>(samples) / r.train_seconds : 0.0;
   say(fmt::format("trained in {:.2f}s: {:.0f} samples/s", r.train_seconds, r.samples_per_second));

@@ -3,10 +3,11 @@
 
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <utility>
+
+#include "minigrad/io/atomic_file.hpp"
 
 namespace minigrad::train {
 
@@ -44,19 +45,10 @@ void validate(const TrainConfig& c) {
         fmt::format("--threads: expected auto (0), 1 or 2 (minigrad's kernels use at most two "
                     "threads), got {}",
                     c.threads));
-  // Output paths are checked before training, not after: a typo must not cost a whole run.
-  for (const auto& [flag, path] :
-       {std::pair{"save", c.save_path}, std::pair{"report", c.report_path}}) {
-    if (path.empty()) continue;
-    const std::filesystem::path p(path);
-    const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : ".";
-    std::error_code ec;
-    if (std::filesystem::is_directory(p, ec))
-      fail(fmt::format("--{}: '{}' is a directory (HINT: give a file name inside it)", flag, path));
-    if (!std::filesystem::is_directory(dir, ec))
-      fail(fmt::format("--{}: the directory '{}' does not exist (HINT: create it first)", flag,
-                       dir.string()));
-  }
+  // Output paths are checked before training, not after: a typo, a device or a read-only
+  // directory must not cost a whole run.
+  if (!c.save_path.empty()) io::check_output_path(c.save_path, "--save");
+  if (!c.report_path.empty()) io::check_output_path(c.report_path, "--report");
   if (c.optimizer != "sgd" && c.optimizer != "adam" && c.optimizer != "adamw")
     fail(fmt::format("--optimizer: expected sgd, adam or adamw, got '{}'", c.optimizer));
 }

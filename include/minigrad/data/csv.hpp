@@ -64,6 +64,9 @@ struct CsvOptions {
   Header header = Header::Auto;
   int64_t skip_rows = 0;  // leading lines to ignore before the header/data (such as a count line)
   LabelColumn label = LabelColumn();
+  // Labels are class ids 0..max_classes-1: one stray large label must not size a model. At most
+  // 2147483647 (a label is an int32_t).
+  int64_t max_classes = 1000;
 };
 
 /// A numeric table: features (rows, cols) row-major plus one integer label per row. The features
@@ -88,7 +91,7 @@ struct CsvTable {
   /// Names of the feature columns (column_names without the label).
   std::vector<std::string> feature_names() const;
   /// Largest label + 1 (0 when there are no labels).
-  int32_t num_classes() const;
+  int64_t num_classes() const;
   /// Every feature as a float, rows x cols row-major, whichever vector holds them (a copy).
   std::vector<float> features_as_floats() const;
 };

@@ -13,6 +13,12 @@
 
 namespace minigrad::train {
 
+/// What a non-finite loss or gradient does to a run (nonfinite_guard.hpp).
+enum class OnNonFinite {
+  Stop,      // stop at once: exit 3, no checkpoint
+  SkipStep,  // leave the parameters as they were before that batch, and go on
+};
+
 /// How features are scaled before they reach the model.
 enum class Scaling {
   Standardize,  // (x - mean) / std with statistics from the training part only
@@ -44,6 +50,7 @@ struct TrainConfig {
   double weight_decay = 0.0;
   std::string optimizer = "sgd";  // sgd | adam | adamw
   uint64_t seed = 42;
+  OnNonFinite on_nonfinite = OnNonFinite::Stop;
   int threads = 0;  // 0: auto (1 and 2 timed during the first epoch, the faster kept)
 
   // ---- input/output ----

@@ -45,6 +45,8 @@ TrainResult run_training(const TrainConfig& config, std::FILE* out);
 struct StepStats {
   double loss = 0.0;
   int64_t correct = 0;
+  std::string non_finite;  // what was not finite ("the loss is nan"), or "" when all was
+  bool stepped = false;    // the optimizer updated the parameters
 };
 StepStats train_step(nn::Module& model, optim::Optimizer& optimizer, const data::Batch& batch,
                      std::vector<int>& predictions);

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The reliability promises of docs/reliability.md, end to end through train_csv: a diverged run
+# stops with exit 3 and writes no model; output paths are checked before training and devices
+# are never replaced; a stray label is an error naming its line; hostile model files and cells
+# are clear errors (exit 2), never an "internal error". Usage: reliability.sh <bin_dir>
+set -u
+bin=$1
+source "$(dirname "$0")/common.bash"
+csv="$bin/train_csv"
+
+# run <command...>: sets rc, out (stdout) and err (stderr)
+run() {
+  "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
+  out=$(<"$tmp/out"); err=$(<"$tmp/err")
+}
+# check <description> <condition...>
+check() {
+  local what=$1; shift
+  if "$@"; then pass "$what"; else fail "$what (exit $rc; stderr: ${err:0:300})"; fi
+}
+has() { grep -qF -- "$1" <<<"$2"; }
+
+awk 'BEGIN { srand(7); print "f1,f2,f3,f4,species";
+  for (i = 0; i < 300; i++) { c = i % 3;
+    printf "%.3f,%.3f,%.3f,%.3f,%d\n", c*2 + rand(), -c + rand(), rand()*3, c + rand()*0.5, c } }' \
+  >"$tmp/blobs.csv"
+small=(--data "$tmp/blobs.csv" --label last --hidden 8 --epochs 2 --quiet)
+
+# ---- a diverged run stops at once: exit 3, epoch and step named, no model written ----
+run "$csv" "${small[@]}" --lr 1e6 --save "$tmp/diverged.safetensors"
+check "--lr 1e6 exits 3" test "$rc" -eq 3
+check "--lr 1e6 names epoch and step" has "at epoch 1, step" "$err"
+check "--lr 1e6 hints at the learning rate" has "lower the learning rate (--lr is 1000000)" "$err"
+check "--lr 1e6 writes no model" test ! -e "$tmp/diverged.safetensors"
+awk -F, 'NR == 1 { print; next } { $1 = $1 * 1e37; print }' OFS=, "$tmp/blobs.csv" >"$tmp/huge.csv"
+run "$csv" --data "$tmp/huge.csv" --label last --hidden 8 --epochs 2 --quiet --scale 1 \
+  --no-batchnorm --save "$tmp/huge.safetensors"
+check "features of 1e38 exit 3" test "$rc" -eq 3
+check "features of 1e38 write no model" test ! -e "$tmp/huge.safetensors"
+run "$csv" "${small[@]}" --lr 1e6 --on-nonfinite skip-step --save "$tmp/skipped.safetensors"
+check "--on-nonfinite skip-step finishes" test "$rc" -eq 0
+check "--on-nonfinite skip-step says what it skipped" has "skipped" "$out$err"
+run "$csv" "${small[@]}" --on-nonfinite maybe
+check "--on-nonfinite maybe is a usage error" test "$rc" -eq 2
+
+# ---- a model holding a NaN is refused on load, naming the tensor ----
+run "$csv" "${small[@]}" --save "$tmp/good.safetensors"
+check "a small run trains and saves" test "$rc" -eq 0 -a -f "$tmp/good.safetensors"
+cp "$tmp/good.safetensors" "$tmp/nan.safetensors"
+size=$(stat -c %s "$tmp/nan.safetensors")
+printf '\x00\x00\xc0\x7f' | dd of="$tmp/nan.safetensors" bs=1 seek=$((size - 4)) conv=notrunc 2>/dev/null
+run "$csv" "${small[@]}" --load "$tmp/nan.safetensors" --eval-only
+check "--load of a NaN model exits 2" test "$rc" -eq 2
+check "--load of a NaN model names the tensor" has "holds nan at element" "$err"
+
+# ---- output paths: checked before training, devices never replaced ----
+for dev in /dev/full /dev/null; do
+  run "$csv" "${small[@]}" --save "$dev"
+  check "--save $dev exits 2" test "$rc" -eq 2
+  check "--save $dev is refused as a device" has "it is a character device" "$err"
+  check "--save $dev is refused before training" test -z "$out"
+  check "$dev is still a device" test -c "$dev"
+done
+run "$csv" "${small[@]}" --report /dev/full
+check "--report /dev/full exits 2" test "$rc" -eq 2
+if [[ $(id -u) -eq 0 ]]; then ro=/sys; else ro="$tmp/ro"; mkdir "$ro"; chmod 555 "$ro"; fi
+run "$csv" "${small[@]}" --save "$ro/m.safetensors"
+check "--save into a read-only directory exits 2" test "$rc" -eq 2
+check "--save into a read-only directory is refused before training" \
+  has "does not accept new files" "$err"
+
+# ---- one stray label cannot size the model ----
+printf 'a,label\n1,0\n2,1\n3,999999\n4,0\n' >"$tmp/stray.csv"
+run "$csv" --data "$tmp/stray.csv" --label last --batch-size 2 --quiet
+check "label 999999 exits 2" test "$rc" -eq 2
+check "label 999999 is named with its line" has "stray.csv:4: column 2 ('label'): label 999999 is too large" "$err"
+printf 'a,label\n1,0\n2,1\n3,2147483647\n4,0\n' >"$tmp/top.csv"
+run "$csv" --data "$tmp/top.csv" --label last --batch-size 2 --quiet
+check "label 2147483647 exits 2, named" has "label 2147483647 is too large" "$err"
+check "label 2147483647 is no internal error" test "$rc" -eq 2
+run "$csv" --data "$tmp/stray.csv" --label last --max-classes 0
+check "--max-classes 0 is a usage error" test "$rc" -eq 2
+
+# ---- hostile model files and cells ----
+printf '\x10\x00\x00\x00\x00\x00\x00\x00{"x":1e999}     ' >"$tmp/overflow.safetensors"
+run "$csv" "${small[@]}" --load "$tmp/overflow.safetensors" --eval-only
+check "a header with 1e999 exits 2" test "$rc" -eq 2
+check "a header with 1e999 is a malformed header" has "not valid JSON near file offset" "$err"
+run "$csv" "${small[@]}" --load /dev/zero --eval-only
+check "--load /dev/zero is refused at once" has "not a regular file" "$err"
+printf 'a,b,label\n1,2,0\n3,4\0005,1\n' >"$tmp/nul.csv"
+run "$csv" --data "$tmp/nul.csv" --label last
+check "a NUL in a cell exits 2" test "$rc" -eq 2
+check "a NUL in a cell is shown escaped, the message whole" has "holds '4\\x005', expected a number (HINT" "$err"
+
+finish reliability

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Writes the committed fuzz inputs: the seed corpora and the regression inputs (reproducers of
+past bugs). Run from tests/fuzz/ after changing it; the files are committed, CI never runs this.
+A CSV input's first byte picks the options (targets.hpp): bits 0-2 the delimiter (, ; tab | space),
+bits 3-4 the header mode (auto, present, absent), bits 5-6 the label column (first, last, none,
+'label'), bit 7 one skipped row."""
+import json
+import struct
+
+
+def w(path, data):
+    with open(path, 'wb') as f:
+        f.write(data)
+
+
+def st(tensors, meta={"format": "pt"}):
+    """A safetensors file: [(name, dtype, shape, raw bytes)] stored back to back."""
+    h = {}
+    if meta:
+        h["__metadata__"] = meta
+    data = b''
+    for name, dtype, shape, raw in tensors:
+        h[name] = {"dtype": dtype, "shape": shape, "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    t = json.dumps(h, separators=(',', ':')).encode()
+    t += b' ' * ((8 - len(t) % 8) % 8)
+    return struct.pack('<Q', len(t)) + t + data
+
+
+def f32(*v):
+    return struct.pack('<%df' % len(v), *v)
+
+
+C = 'csv/corpus/'
+w(C + 'header_label_first', b'\x00label,a,b\n0,1,2\n1,3,4\n2,255,0\n')
+w(C + 'no_header_label_last', b'\x30' + b'1.5,2e3,0\n-1,0.25,1\n')
+w(C + 'semicolon_quotes_crlf', b'\x01"x";"y";"label"\r\n"1";"2";"0"\r\n3;4;1\r\n')
+w(C + 'tab_label_name', b'\x62x\tlabel\ty\n1\t0\t2\n3\t1\t4\n')
+w(C + 'pipe_no_label', b'\x43a|b\n1|2\n3|4\n')
+w(C + 'space_delimited', b'\x04' + b'0 1 2\n1 3 4\n')
+w(C + 'skip_row_bom_blank_tail', b'\x80' + b'2 rows\n\xef\xbb\xbflabel,p\n0,7\n1,8\n\n\n')
+w(C + 'decimals_signs_exponents', b'\x00label,a,b\n0,+1.0,-2.5e-3\n1, 3 ,.5\n')
+w(C + 'pixels_wide', b'\x00label,' + b','.join(b'p%d' % i for i in range(64)) + b'\n' +
+  b'\n'.join(b'%d,' % (r % 10) + b','.join(b'%d' % ((r * 7 + i * 13) % 256) for i in range(64))
+             for r in range(8)) + b'\n')
+R = 'csv/regressions/'
+w(R + 'nul_in_cell', b'\x00label,a\n0,1\x002\n')
+w(R + 'label_999999', b'\x00label,a\n0,1\n999999,2\n1,3\n0,4\n')
+w(R + 'label_int32_max', b'\x00label,a\n0,1\n2147483647,2\n')
+w(R + 'label_beyond_int32', b'\x00label,a\n0,1\n2147483648,2\n')
+w(R + 'zeros', b'\x00' + b'\x00' * 4096)
+w(R + 'line_without_newline', b'\x00' + b'a' * 20000)
+w(R + 'control_bytes_header', b'\x00lab\x1b[31mel,\x07a\n0,1\n')
+w(R + 'nan_inf_cells', b'\x00label,a,b\n0,nan,1\n1,inf,2\n')
+w(R + 'huge_exponent', b'\x00label,a\n0,1e999\n1,-1e-999\n')
+w(R + 'unterminated_quote', b'\x00label,a\n0,"12\n')
+
+S = 'safetensors/corpus/'
+w(S + 'two_tensors', st([("count", "I64", [], struct.pack('<q', 7)),
+                         ("w", "F32", [2, 3], f32(1, 2, 3, 4, 5, 6))]))
+w(S + 'empty', st([], {}))
+w(S + 'metadata_only', st([], {"format": "pt", "epochs": "3"}))
+w(S + 'f64_scalar', st([("x", "F64", [], struct.pack('<d', 0.25))]))
+w(S + 'zero_size_dims', st([("e", "F32", [0, 4], b''), ("s", "F32", [], f32(1.5))]))
+w(S + 'mlp_like', st([("network.0.weight", "F32", [4, 3], f32(*[i / 10 for i in range(12)])),
+                      ("network.0.bias", "F32", [4], f32(0, 0, 0, 1)),
+                      ("network.1.num_batches_tracked", "I64", [], struct.pack('<q', 100))]))
+w(S + 'bf16_refused', st([("x", "BF16", [2], b'\x80\x3f\x00\x40')]))
+R = 'safetensors/regressions/'
+w(R + 'number_overflow_1e999', struct.pack('<Q', 16) + b'{"x":1e999}     ')
+w(R + 'nan_weight', st([("w", "F32", [2], f32(1.0, float('nan')))]))
+w(R + 'inf_weight', st([("w", "F32", [1], f32(float('-inf')))]))
+w(R + 'f64_beyond_float32', st([("x", "F64", [1], struct.pack('<d', 1e300))]))
+w(R + 'control_bytes_in_name', st([("a\x00b\x1b[31m", "F33", [1], b'\0\0\0\0')]))
+w(R + 'header_length_huge', struct.pack('<Q', 1 << 62) + b'{}')
+w(R + 'header_length_past_end', struct.pack('<Q', 64) + b'{}      ')
+w(R + 'duplicate_keys', struct.pack('<Q', 8 * 11) +
+  b'{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},'
+  b'"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}'.ljust(88) + b'\0' * 8)
+w(R + 'shape_overflow', st([("w", "F32", [4294967296, 4294967296], b'\0\0\0\0')]))
+w(R + 'i64_max', st([("n", "I64", [], struct.pack('<q', 2**63 - 1))]))
