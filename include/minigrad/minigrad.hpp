@@ -22,6 +22,7 @@
 
 #include "minigrad/nn/activation.hpp"
 #include "minigrad/nn/batchnorm.hpp"
+#include "minigrad/nn/cnn.hpp"
 #include "minigrad/nn/conv.hpp"
 #include "minigrad/nn/dropout.hpp"
 #include "minigrad/nn/flatten.hpp"

@@ -5,9 +5,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "minigrad/autograd.hpp"
@@ -89,7 +91,7 @@ Tensor max_pool2d(const Tensor& x, Size2 kernel_size, const Pool2dArgs& args) {
         argmax[static_cast<size_t>(k)] = best;
       }
   }
-  return record(y, "max_pool2d", {x}, [x, g, argmax](const Tensor& dy) {
+  return record(y, "max_pool2d", {x}, [x, g, argmax = std::move(argmax)](const Tensor& dy) {
     float* dx = grad_buffer(x);
     const float* d = dy.data();
     const int64_t cells = g.Ho * g.Wo;
