@@ -36,7 +36,8 @@ std::vector<double> per_channel(const std::vector<double>& by_position, int64_t 
 template <class Out = float, class In>
 std::vector<Out> per_position(const std::vector<In>& by_channel, int64_t S) {
   std::vector<Out> out(by_channel.size() * static_cast<size_t>(S));
-  for (size_t k = 0; k < out.size(); ++k) out[k] = static_cast<Out>(by_channel[k / static_cast<size_t>(S)]);
+  for (size_t k = 0; k < out.size(); ++k)
+    out[k] = static_cast<Out>(by_channel[k / static_cast<size_t>(S)]);
   return out;
 }
 }  // namespace
