@@ -5,6 +5,7 @@
 // data/fashion-mnist_train.csv; when that default is absent, or with --synthetic, synthetic bytes
 // of the same shape). With --sgemm-bound it also times OpenBLAS's sgemm on large matrices, the
 // machine's limit for a step made almost only of products, and gives each training row's share.
+// --model cnn measures make_cnn()'s convolutional model on the same data instead.
 // "The documents": README.md#the-documents.
 #include <fmt/format.h>
 #include <sys/resource.h>
@@ -15,6 +16,7 @@
 #include <cxxopts.hpp>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -22,6 +24,7 @@
 #include "minigrad/backend/backend.hpp"
 #include "minigrad/data/csv.hpp"
 #include "minigrad/data/dataloader.hpp"
+#include "minigrad/nn/cnn.hpp"
 #include "minigrad/nn/mlp.hpp"
 #include "minigrad/optim/sgd.hpp"
 #include "minigrad/train/args.hpp"
@@ -65,12 +68,21 @@ struct Rate {
   double cpu;   // samples per second of CPU time (all threads together)
 };
 
+// The model measured: the documents' MLP, or make_cnn()'s convolutional one for 1x28x28 images.
+std::shared_ptr<nn::Module> make_model(const std::string& kind, int64_t features, Generator& gen) {
+  if (kind == "cnn") return nn::make_cnn({}, gen);
+  return nn::make_mlp({.in_features = features, .hidden = {128, 64}, .classes = 10}, gen);
+}
+
 // Training samples/s over `seconds` of steps, after a warm-up that reaches the steady state
 // (buffers allocated, caches warm).
-Rate train_throughput(const data::Dataset& train, int64_t batch_size, int threads, double seconds) {
+Rate train_throughput(const std::string& kind, const data::Dataset& train, int64_t batch_size,
+                      int threads, double seconds) {
   backend::set_num_threads(threads);
   Generator gen(0);
-  auto model = nn::make_mlp({.in_features = train.num_features(), .hidden = {128, 64}, .classes = 10}, gen);
+  auto model = make_model(kind, train.num_features(), gen);
+  // A CNN step takes about 50 times an MLP step: fewer warm-up steps, and the clock read each step.
+  const int warm_up = kind == "cnn" ? 3 : 30, chunk = kind == "cnn" ? 1 : 20;
   optim::SGD sgd(model->parameters(), {.lr = 0.1});
   data::DataLoader loader(train, {.batch_size = batch_size, .shuffle = true}, Generator(1));
   std::vector<int> predictions;
@@ -83,13 +95,13 @@ Rate train_throughput(const data::Dataset& train, int64_t batch_size, int thread
     }
     return loader.batch(b++);
   };
-  for (int i = 0; i < 30; ++i) train::train_step(*model, sgd, next(), predictions);
+  for (int i = 0; i < warm_up; ++i) train::train_step(*model, sgd, next(), predictions);
   int64_t samples = 0;
   const auto start = Clock::now();
   const double cpu_start = cpu_seconds();
   double elapsed = 0;
   while (elapsed < seconds) {
-    for (int i = 0; i < 20; ++i) {
+    for (int i = 0; i < chunk; ++i) {
       const data::Batch& batch = next();
       train::train_step(*model, sgd, batch, predictions);
       samples += batch.size();
@@ -100,10 +112,11 @@ Rate train_throughput(const data::Dataset& train, int64_t batch_size, int thread
           static_cast<double>(samples) / (cpu_seconds() - cpu_start)};
 }
 
-double inference_throughput(const data::Dataset& test, double seconds, int threads) {
+double inference_throughput(const std::string& kind, const data::Dataset& test, double seconds,
+                            int threads) {
   backend::set_num_threads(threads);
   Generator gen(0);
-  auto model = nn::make_mlp({.in_features = test.num_features(), .hidden = {128, 64}, .classes = 10}, gen);
+  auto model = make_model(kind, test.num_features(), gen);
   model->eval();
   NoGradGuard no_grad;
   data::DataLoader loader(test, {.batch_size = 1000});
@@ -111,12 +124,12 @@ double inference_throughput(const data::Dataset& test, double seconds, int threa
   const auto start = Clock::now();
   double elapsed = 0;
   while (elapsed < seconds) {
-    for (int64_t b = 0; b < loader.size(); ++b) {
+    for (int64_t b = 0; b < loader.size() && elapsed < seconds; ++b) {  // a CNN batch is slow
       const data::Batch& batch = loader.batch(b);
       (*model)(batch.x);
       samples += batch.size();
+      elapsed = seconds_since(start);
     }
-    elapsed = seconds_since(start);
   }
   return static_cast<double>(samples) / elapsed;
 }
@@ -135,6 +148,15 @@ constexpr int64_t flop_per_sample(int64_t in_features) {
   return flop;
 }
 static_assert(flop_per_sample(784) == 454400);
+
+// The same count for make_cnn()'s model on 1x28x28 images: each convolution is a product of
+// (C_out, C_in·9) by (C_in·9, H·W) per image; the first layer needs no input gradient.
+constexpr int64_t cnn_flop_per_sample() {
+  const int64_t conv1 = 32 * 1 * 9 * 28 * 28, conv2 = 64 * 32 * 9 * 14 * 14;
+  const int64_t fc1 = 3136 * 128, fc2 = 128 * 10;
+  return 2 * conv1 * 2 + 2 * (conv2 + fc1 + fc2) * 3;
+}
+static_assert(cnn_flop_per_sample() == 24995328);
 
 #if MINIGRAD_WITH_OPENBLAS
 // OpenBLAS sgemm, C = A·B on n x n matrices, in GFLOP/s over `seconds` on `threads` BLAS threads.
@@ -184,6 +206,7 @@ int main(int argc, char** argv) {
       ("threads", "Thread counts to measure (1 or 2 each)", cxxopts::value<std::string>()->default_value("1,2"))
       ("seconds", "Seconds of measurement per configuration", cxxopts::value<std::string>()->default_value("3"))
       ("sgemm-bound", "Also time OpenBLAS sgemm (2048x2048) on each thread count and give each training row's share of the bound it sets (MINIGRAD_BLAS_CORE=best picks the fastest OpenBLAS kernels for this CPU)")
+      ("model", "mlp (the documents' MLP) or cnn (make_cnn's convolutional model, 1x28x28 images)", cxxopts::value<std::string>()->default_value("mlp"))
       ("json", "Print JSON instead of a table")
       ("h,help", "Show this help");
   std::vector<int64_t> batch_sizes, thread_counts;
@@ -192,6 +215,7 @@ int main(int argc, char** argv) {
   bool synthetic_data = false;
   bool json = false;
   bool sgemm_bound = false;
+  std::string model_kind;
   try {
     const std::optional<cxxopts::ParseResult> parsed = train::parse_command_line(options, argc, argv);
     if (!parsed) return 0;  // --help
@@ -222,6 +246,8 @@ int main(int argc, char** argv) {
           "--sgemm-bound times OpenBLAS, which this build leaves out (HINT: configure without "
           "-DMINIGRAD_BACKEND=reference)");
 #endif
+    model_kind = r["model"].as<std::string>();
+    if (model_kind != "mlp" && model_kind != "cnn") train::bad_flag("model", "mlp or cnn", model_kind);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench: error: %s\n", e.what());
     return 2;
@@ -255,13 +281,18 @@ int main(int argc, char** argv) {
       train = synthetic(60000);
       j["data"] = "synthetic 60000 x 784 bytes";
     }
+    if (model_kind == "cnn" && train.num_features() != 784)
+      throw train::UsageError(fmt::format(
+          "{}: {} features per row, but --model cnn takes 1x28x28 images (784 pixels) (HINT: use "
+          "--model mlp for other tables)", j["data"].get<std::string>(), train.num_features()));
+    j["model"] = model_kind;
     train.set_transform(data::FeatureTransform::divide_by(255.0f));
     j["rows"] = train.size();
 
     nlohmann::ordered_json runs = nlohmann::json::array();
     for (int64_t bs : batch_sizes)
       for (int64_t th : thread_counts) {
-        const Rate rate = train_throughput(train, bs, static_cast<int>(th), seconds);
+        const Rate rate = train_throughput(model_kind, train, bs, static_cast<int>(th), seconds);
         runs.push_back({{"batch_size", bs}, {"threads", th}, {"samples_per_second", rate.wall},
                         {"samples_per_cpu_second", rate.cpu}});
         if (!json) std::fprintf(stderr, "  batch %4lld, %lld thread(s): %9.0f samples/s (%.0f per CPU-second)\n",
@@ -271,7 +302,7 @@ int main(int argc, char** argv) {
     nlohmann::ordered_json inference = nlohmann::json::array();
     for (int64_t th : thread_counts)
       inference.push_back({{"threads", th},
-                           {"samples_per_second", inference_throughput(train, seconds, static_cast<int>(th))}});
+                           {"samples_per_second", inference_throughput(model_kind, train, seconds, static_cast<int>(th))}});
     j["inference"] = inference;
     // The single figure of earlier versions: one thread when measured, else the first count.
     j["inference_samples_per_second"] = inference[0]["samples_per_second"];
@@ -282,7 +313,8 @@ int main(int argc, char** argv) {
     // The bound: training samples/s if every FLOP of a step ran at large-sgemm speed. Measured
     // last, so that its 48 MB of matrices stay out of the peak memory figure.
     std::map<int64_t, double> bound;  // thread count -> samples/s
-    const int64_t flop = flop_per_sample(train.num_features());
+    const int64_t flop =
+        model_kind == "cnn" ? cnn_flop_per_sample() : flop_per_sample(train.num_features());
 #if MINIGRAD_WITH_OPENBLAS
     if (sgemm_bound) {
       nlohmann::ordered_json rows = nlohmann::json::array();
@@ -312,6 +344,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     std::printf("%s\n", j["backend"].get<std::string>().c_str());
+    std::printf("model: %s\n", model_kind.c_str());
     std::printf("data: %s (%lld rows)\n", j["data"].get<std::string>().c_str(), static_cast<long long>(train.size()));
     if (j.contains("csv_load"))
       std::printf("CSV load: %.1f MB in %.3f s (%.0f MB/s)\n", j["csv_load"]["megabytes"].get<double>(),

@@ -1,7 +1,8 @@
-// Tests of nn::BatchNorm1d: the documents' worked examples, PyTorch's golden values (forward,
-// backward, running statistics with momentum and with the cumulative average), gradient checks in
-// train and eval mode, the fused node against the same function built from elementary ops, and
-// the errors. Golden values come from tests/reference/golden_nn.py and
+// Tests of nn::BatchNorm1d and nn::BatchNorm2d: the documents' worked examples, PyTorch's golden
+// values (forward, backward, running statistics with momentum and with the cumulative average),
+// gradient checks in train and eval mode, the fused node against the same function built from
+// elementary ops, and the errors. Golden values come from tests/reference/golden_nn.py,
+// golden_conv.py (BatchNorm2d) and
 // docs/semantics.md#batchnorm1d.
 // "The documents": README.md#the-documents.
 #include <doctest/doctest.h>
@@ -15,6 +16,7 @@
 #include "minigrad/ops/elementwise.hpp"
 #include "minigrad/ops/reduce.hpp"
 #include "support/gradcheck.hpp"
+#include "support/pattern.hpp"
 
 using namespace minigrad;
 using nn::BatchNorm1d;
@@ -266,4 +268,109 @@ TEST_CASE("BatchNorm1d's names, repr and state_dict follow PyTorch") {
   CHECK(bn.weight().at({5}) == 1.0f);
   CHECK(bn.bias().at({5}) == 0.0f);
   CHECK_THROWS_AS(BatchNorm1d(4, {.momentum = 1.5f}), std::invalid_argument);
+}
+
+// ---- BatchNorm2d: the same core over (N, C, H, W), statistics per channel over N, H and W ----
+
+TEST_CASE("BatchNorm2d matches PyTorch over three training steps, then in eval") {
+  nn::BatchNorm2d bn(3);
+  bn.weight().copy_(Tensor::from({1.5f, -0.5f, 2.0f}));
+  bn.bias().copy_(Tensor::from({0.25f, 0.0f, -1.0f}));
+  Tensor y;
+  for (int64_t step = 0; step < 3; ++step)
+    y = bn(pattern({2, 3, 3, 2}, 7 + 2 * step, 3 + step, 19, 4.0 - static_cast<double>(step)));
+  CHECK(
+      max_abs_diff(y, {-0.592926621f, 2.4978044f,    0.25000003f,   -1.9978044f,    1.09292674f,
+                       -1.15487766f,  -0.44337073f,  0.278046042f,  -0.713901997f,  0.00751475804f,
+                       0.728931546f,  -0.263016522f, -3.33193612f,  0.827733696f,   -2.19748068f,
+                       1.96218908f,   -1.06302536f,  -4.08823967f,  1.65487778f,    -0.592926621f,
+                       2.4978044f,    0.25000003f,   -1.9978044f,   1.09292674f,    0.548577309f,
+                       -0.44337073f,  0.278046042f,  -0.713901997f, 0.00751475804f, 0.728931546f,
+                       -0.306721717f, -3.33193612f,  0.827733696f,  -2.19748068f,   1.96218908f,
+                       -1.06302536f}) < 2e-6);
+  CHECK(max_abs_diff(bn.running_mean(), {-0.0858124942f, -0.0418333337f, 0.129208326f}) < 1e-6);
+  CHECK(max_abs_diff(bn.running_var(), {1.93083096f, 2.135144f, 1.91862309f}) < 1e-6);
+  CHECK(bn.num_batches_tracked().item() == 3.0f);
+  bn.eval();
+  CHECK(max_abs_diff(bn(pattern({2, 3, 3, 2}, 7, 3, 19, 4.0)),
+                     {-1.27659917f,  0.612505734f,  2.50161076f,   -0.736854911f,  1.15225005f,
+                      -2.0862155f,   0.156775758f,  -0.442040354f, 0.584501565f,   -0.0143145565f,
+                      -0.613130689f, 0.41341123f,   -0.46461767f,  2.06218934f,    -2.26947975f,
+                      0.257327199f,  -4.07434177f,  -1.54753494f,  1.96186638f,    -1.27659917f,
+                      0.612505734f,  2.50161076f,   -0.736854911f, 1.15225005f,    0.755591869f,
+                      0.156775758f,  -0.442040354f, 0.584501565f,  -0.0143145565f, -0.613130689f,
+                      -2.9914248f,   -0.46461767f,  2.06218934f,   -2.26947975f,   0.257327199f,
+                      -4.07434177f}) < 2e-6);
+}
+
+TEST_CASE("BatchNorm2d's gradients match PyTorch (dx, dweight, dbias)") {
+  nn::BatchNorm2d bn(3);
+  bn.weight().copy_(Tensor::from({1.5f, -0.5f, 2.0f}));
+  bn.bias().copy_(Tensor::from({0.25f, 0.0f, -1.0f}));
+  Tensor x = pattern({2, 3, 3, 2}, 11, 5, 19, 2.0).requires_grad_();
+  Tensor y = bn(x);
+  y.backward(pattern(y.shape(), 3, 1, 11, 4.0));
+  CHECK(max_abs_diff(x.grad(),
+                     {-0.501565933f, 0.0418997407f, 0.374634057f,  0.707368374f,   -0.294531435f,
+                      0.0382028967f, -0.119743884f, 0.209595039f,  0.117462397f,   -0.0491726957f,
+                      -0.215807796f, 0.188033596f,  -0.401715696f, 0.376180172f,   0.79019469f,
+                      -0.51174438f,  -0.097729899f, 0.316284567f,  -0.553324759f,  -0.220590383f,
+                      0.322875321f,  0.655609608f,  -0.557021618f, -0.0135558806f, -0.11778833f,
+                      -0.209921002f, 0.119417965f,  0.0272853021f, -0.139349788f,  0.189989135f,
+                      -0.43757838f,  -0.023563901f, 0.754332006f,  -0.911488414f,  -0.133592576f,
+                      0.280421913f}) < 1e-6);
+  CHECK(max_abs_diff(bn.weight().grad(), {-1.26438999f, 1.44659066f, -1.60714507f}) < 1e-5);
+  CHECK(max_abs_diff(bn.bias().grad(), {-2.0f, -0.25f, 1.5f}) < 1e-6);
+}
+
+TEST_CASE("BatchNorm2d with momentum 0.9 weights the new batch by 0.9 (golden, with 0.1)") {
+  Tensor x = pattern({2, 2, 2, 2}, 7, 3, 19, 2.0);
+  nn::BatchNorm2d pytorch_default(2), documents(2, {.momentum = 0.9f});
+  pytorch_default(x);
+  documents(x);
+  CHECK(max_abs_diff(pytorch_default.running_mean(), {-0.0375000015f, 0.0562500022f}) < 1e-6);
+  CHECK(max_abs_diff(pytorch_default.running_var(), {1.74107146f, 1.68169641f}) < 1e-6);
+  CHECK(max_abs_diff(documents.running_mean(), {-0.337499976f, 0.506249964f}) < 1e-6);
+  CHECK(max_abs_diff(documents.running_var(), {7.66964245f, 7.13526773f}) < 1e-5);
+}
+
+TEST_CASE("BatchNorm2d gradient checks in train and eval mode, and the fused node is exact") {
+  Generator gen(17);
+  nn::BatchNorm2d bn(3);
+  bn.weight().copy_(Tensor::from({1.5f, 1.0f, -0.7f}));
+  bn.bias().copy_(Tensor::from({0.0f, 0.3f, 0.1f}));
+  Tensor x = Tensor::randn({3, 3, 3, 2}, gen).requires_grad_();
+  auto f = [&bn](const std::vector<Tensor>& in) { return bn(in[0]); };
+  SUBCASE("train: batch statistics") {
+    GradCheckResult r = gradcheck(f, {x, bn.weight(), bn.bias()});
+    CHECK_MESSAGE(r.ok, r.report);
+  }
+  SUBCASE("eval: running statistics") {
+    for (int i = 0; i < 3; ++i) bn(Tensor::randn({2, 3, 3, 2}, gen) * 2.0f + 1.0f);
+    bn.eval();
+    GradCheckResult r = gradcheck(f, {x, bn.weight(), bn.bias()});
+    CHECK_MESSAGE(r.ok, r.report);
+  }
+  SUBCASE("BatchNorm2d on (N, C, 1, 1) is BatchNorm1d on (N, C)") {
+    nn::BatchNorm1d flat(3);
+    flat.weight().copy_(bn.weight());
+    flat.bias().copy_(bn.bias());
+    Tensor rows = Tensor::randn({5, 3}, gen);
+    CHECK(max_abs_diff(bn(rows.reshape({5, 3, 1, 1})), flat(rows).to_vector()) == 0.0);
+    CHECK(max_abs_diff(bn.running_var(), flat.running_var().to_vector()) == 0.0);
+  }
+}
+
+TEST_CASE("BatchNorm2d names a wrong input and needs more than one value per channel") {
+  nn::BatchNorm2d bn(32);
+  CHECK(bn.repr() ==
+        "BatchNorm2d(32, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)");
+  CHECK_THROWS_WITH_AS(bn(Tensor::ones({8, 32})),
+                       doctest::Contains("expected input of shape [N, 32, H, W] but got [8, 32]"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(bn(Tensor::ones({1, 32, 1, 1})),
+                       doctest::Contains("Expected more than 1 value per channel when training"),
+                       std::invalid_argument);
+  CHECK(bn(Tensor::ones({1, 32, 2, 1})).shape() == Shape{1, 32, 2, 1});  // N·H·W = 2 is enough
+  CHECK(bn.state_dict().size() == 5);
 }

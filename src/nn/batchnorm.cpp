@@ -1,4 +1,7 @@
-// BatchNorm1d: batch statistics, running averages and the fused backward.
+// BatchNorm1d and BatchNorm2d: batch statistics, running averages and the fused backward, written
+// once for an input seen as (N, C, S). Every loop runs over a sample's F = C·S values with the
+// per-channel numbers spread out to F entries first, so the same plain loop serves S = 1 (where
+// it runs along the channels) and S = H·W (along the pixels), and vectorises in both.
 #include "minigrad/nn/batchnorm.hpp"
 
 #include <fmt/format.h>
@@ -20,22 +23,38 @@ std::string py_float(float v) {
   if (s.find_first_of(".en") == std::string::npos) s += ".0";
   return s;
 }
+
+// Per-position sums (F) folded into per-channel sums (C): channel c owns positions c·S .. c·S+S-1.
+std::vector<double> per_channel(const std::vector<double>& by_position, int64_t C, int64_t S) {
+  std::vector<double> out(static_cast<size_t>(C), 0.0);
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t s = 0; s < S; ++s) out[c] += by_position[c * S + s];
+  return out;
+}
+
+// A per-channel value (C) repeated for each of its S positions (F = C·S).
+template <class Out = float, class In>
+std::vector<Out> per_position(const std::vector<In>& by_channel, int64_t S) {
+  std::vector<Out> out(by_channel.size() * static_cast<size_t>(S));
+  for (size_t k = 0; k < out.size(); ++k)
+    out[k] = static_cast<Out>(by_channel[k / static_cast<size_t>(S)]);
+  return out;
+}
 }  // namespace
 
-BatchNorm1d::BatchNorm1d(int64_t num_features, BatchNormOptions options)
+BatchNorm::BatchNorm(const char* name, int64_t num_features, BatchNormOptions options)
     : num_features_(num_features), options_(options) {
   if (num_features <= 0)
     throw std::invalid_argument(
-        fmt::format("BatchNorm1d: num_features must be positive, got {}", num_features));
+        fmt::format("{}: num_features must be positive, got {}", name, num_features));
   if (!(options.eps > 0.0f))
-    throw std::invalid_argument(
-        fmt::format("BatchNorm1d: eps must be positive, got {} (HINT: PyTorch's default is 1e-5)",
-                    options.eps));
-  if (options.momentum && !(*options.momentum >= 0.0f && *options.momentum <= 1.0f))
     throw std::invalid_argument(fmt::format(
-        "BatchNorm1d: momentum must be in [0, 1] or nullopt, got {} (HINT: PyTorch's 0.1 is "
-        "Keras' 0.9: it weights the new batch)",
-        *options.momentum));
+        "{}: eps must be positive, got {} (HINT: PyTorch's default is 1e-5)", name, options.eps));
+  if (options.momentum && !(*options.momentum >= 0.0f && *options.momentum <= 1.0f))
+    throw std::invalid_argument(
+        fmt::format("{}: momentum must be in [0, 1] or nullopt, got {} (HINT: PyTorch's 0.1 is "
+                    "Keras' 0.9: it weights the new batch)",
+                    name, *options.momentum));
   if (options.affine) {
     weight_ = register_parameter("weight", Tensor::ones({num_features}));
     bias_ = register_parameter("bias", Tensor::zeros({num_features}));
@@ -47,20 +66,34 @@ BatchNorm1d::BatchNorm1d(int64_t num_features, BatchNormOptions options)
   }
 }
 
-// x: (N, C) -> y: (N, C), per feature c over the N rows:
-//   batch statistics:   mu = mean_i x[i,c],  var = mean_i (x[i,c] - mu)²  (biased)
-//   running statistics: mu = running_mean[c], var = running_var[c]         (eval)
-//   xhat = (x - mu)·invstd, invstd = 1/sqrt(var + eps);  y = γ·xhat + β
 Tensor BatchNorm1d::forward(const Tensor& x) {
-  const int64_t C = num_features_;
+  const int64_t C = num_features();
   if (x.dim() != 2 || x.size(1) != C)
     throw std::invalid_argument(fmt::format(
         "BatchNorm1d({}): expected input of shape [N, {}] but got {} (HINT: the layer before it "
-        "must output {} features)",
+        "must output {} features; images (N, C, H, W) need BatchNorm2d)",
         C, C, shape_str(x.shape()), C));
-  const int64_t N = x.size(0);
+  return normalize(x, x.size(0), 1);
+}
+
+Tensor BatchNorm2d::forward(const Tensor& x) {
+  const int64_t C = num_features();
+  if (x.dim() != 4 || x.size(1) != C)
+    throw std::invalid_argument(fmt::format(
+        "BatchNorm2d({}): expected input of shape [N, {}, H, W] but got {} (HINT: the layer "
+        "before it must output {} channels; a flat (N, C) input needs BatchNorm1d)",
+        C, C, shape_str(x.shape()), C));
+  return normalize(x, x.size(0), x.size(2) * x.size(3));
+}
+
+// x: (N, C, S) -> y: (N, C, S), per channel c over its M = N·S values:
+//   batch statistics:   mu = mean x[·,c,·],  var = mean (x[·,c,·] - mu)²  (biased)
+//   running statistics: mu = running_mean[c], var = running_var[c]         (eval)
+//   xhat = (x - mu)·invstd, invstd = 1/sqrt(var + eps);  y = γ·xhat + β
+Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
+  const int64_t C = num_features_, F = C * S, M = N * S;
   const bool batch_stats = is_training() || !options_.track_running_stats;
-  if (batch_stats && N <= 1)
+  if (batch_stats && M <= 1)
     throw std::invalid_argument(fmt::format(
         "Expected more than 1 value per channel when training, got input size {} (HINT: a batch "
         "of one row has no variance; drop the last incomplete batch, use a larger batch, or call "
@@ -71,22 +104,26 @@ Tensor BatchNorm1d::forward(const Tensor& x) {
   std::vector<float> mu(static_cast<size_t>(C)), invstd(static_cast<size_t>(C));
   if (batch_stats) {
     // Two passes in double: the one-pass E[x²] - E[x]² loses every digit when |mean| >> std.
-    std::vector<double> sum(static_cast<size_t>(C), 0.0), sq(static_cast<size_t>(C), 0.0);
+    std::vector<double> acc(static_cast<size_t>(F), 0.0);
     for (int64_t i = 0; i < N; ++i)
-      for (int64_t c = 0; c < C; ++c) sum[c] += xs[i * C + c];
-    for (int64_t c = 0; c < C; ++c) sum[c] /= static_cast<double>(N);
+      for (int64_t j = 0; j < F; ++j) acc[j] += xs[i * F + j];
+    std::vector<double> sum = per_channel(acc, C, S);
+    for (int64_t c = 0; c < C; ++c) sum[c] /= static_cast<double>(M);
+    const std::vector<double> mean_f = per_position<double>(sum, S);
+    std::fill(acc.begin(), acc.end(), 0.0);
     for (int64_t i = 0; i < N; ++i)
-      for (int64_t c = 0; c < C; ++c) {
-        const double d = xs[i * C + c] - sum[c];
-        sq[c] += d * d;
+      for (int64_t j = 0; j < F; ++j) {
+        const double d = xs[i * F + j] - mean_f[j];
+        acc[j] += d * d;
       }
+    const std::vector<double> sq = per_channel(acc, C, S);
     for (int64_t c = 0; c < C; ++c) {
-      const double var = sq[c] / static_cast<double>(N);
+      const double var = sq[c] / static_cast<double>(M);
       mu[c] = static_cast<float>(sum[c]);
       invstd[c] = static_cast<float>(1.0 / std::sqrt(var + static_cast<double>(options_.eps)));
     }
     if (is_training() && options_.track_running_stats) {
-      // running = (1 - f)·running + f·batch, with the UNBIASED variance var·N/(N-1); f is the
+      // running = (1 - f)·running + f·batch, with the UNBIASED variance var·M/(M-1); f is the
       // momentum, or 1/num_batches_tracked (a cumulative average) when momentum is nullopt.
       float& tracked = num_batches_tracked_.data()[0];
       tracked += 1.0f;
@@ -94,7 +131,7 @@ Tensor BatchNorm1d::forward(const Tensor& x) {
       float* rm = running_mean_.data();
       float* rv = running_var_.data();
       for (int64_t c = 0; c < C; ++c) {
-        const double unbiased = sq[c] / static_cast<double>(N - 1);
+        const double unbiased = sq[c] / static_cast<double>(M - 1);
         rm[c] = static_cast<float>((1.0 - f) * rm[c] + f * sum[c]);
         rv[c] = static_cast<float>((1.0 - f) * rv[c] + f * unbiased);
       }
@@ -115,43 +152,49 @@ Tensor BatchNorm1d::forward(const Tensor& x) {
   Tensor y = Tensor::empty(x.shape());
   float* xh = needs_grad ? xhat.data() : nullptr;
   float* ys = y.data();
-  const float* g = options_.affine ? weight_.data() : nullptr;
-  const float* b = options_.affine ? bias_.data() : nullptr;
+  const std::vector<float> m = per_position(mu, S), is = per_position(invstd, S);
+  const std::vector<float> g =
+      options_.affine ? per_position(weight_.to_vector(), S) : std::vector<float>();
+  const std::vector<float> b =
+      options_.affine ? per_position(bias_.to_vector(), S) : std::vector<float>();
   // One plain loop per case (no branch inside), so each vectorises.
-  const float* m = mu.data();
-  const float* is = invstd.data();
   for (int64_t i = 0; i < N; ++i) {
-    const float* xr = xs + i * C;
-    float* yr = ys + i * C;
+    const float* xr = xs + i * F;
+    float* yr = ys + i * F;
     if (xh) {
-      float* hr = xh + i * C;
-      for (int64_t c = 0; c < C; ++c) hr[c] = (xr[c] - m[c]) * is[c];
-      if (g)
-        for (int64_t c = 0; c < C; ++c) yr[c] = g[c] * hr[c] + b[c];
+      float* hr = xh + i * F;
+      for (int64_t j = 0; j < F; ++j) hr[j] = (xr[j] - m[j]) * is[j];
+      if (options_.affine)
+        for (int64_t j = 0; j < F; ++j) yr[j] = g[j] * hr[j] + b[j];
       else
-        std::copy(hr, hr + C, yr);
-    } else if (g) {
-      for (int64_t c = 0; c < C; ++c) yr[c] = g[c] * ((xr[c] - m[c]) * is[c]) + b[c];
+        std::copy(hr, hr + F, yr);
+    } else if (options_.affine) {
+      for (int64_t j = 0; j < F; ++j) yr[j] = g[j] * ((xr[j] - m[j]) * is[j]) + b[j];
     } else {
-      for (int64_t c = 0; c < C; ++c) yr[c] = (xr[c] - m[c]) * is[c];
+      for (int64_t j = 0; j < F; ++j) yr[j] = (xr[j] - m[j]) * is[j];
     }
   }
 
-  // Backward, with dxhat = dy·γ (running statistics are never differentiated):
+  // Backward, with dxhat = dy·γ and sums Σ over a channel's M values (running statistics are
+  // never differentiated):
   //   batch statistics (mu and var depend on x, hence the two correction terms):
-  //     dx = invstd/N · (N·dxhat - Σ_i dxhat - xhat·Σ_i(dxhat·xhat))
+  //     dx = invstd/M · (M·dxhat - Σ dxhat - xhat·Σ(dxhat·xhat))
   //   running statistics (constants):  dx = dxhat·invstd
-  //   dγ = Σ_i dy·xhat      dβ = Σ_i dy
-  auto backward = [x, weight, bias, xhat, invstd, batch_stats, N, C](const Tensor& dy) {
+  //   dγ = Σ dy·xhat      dβ = Σ dy
+  auto backward = [x, weight, bias, xhat, is, batch_stats, N, C, S](const Tensor& dy) {
+    const int64_t F = C * S;
     const float* d = dy.data();
     const float* xh = xhat.data();
-    // One pass for the two sums everything needs: Σ_i dy and Σ_i dy·xhat, per feature (double).
-    std::vector<double> sum_dy(static_cast<size_t>(C), 0.0), sum_dy_xhat(static_cast<size_t>(C), 0.0);
+    // One pass for the two sums everything needs, per position and then per channel (double).
+    std::vector<double> acc_dy(static_cast<size_t>(F), 0.0),
+        acc_dy_xhat(static_cast<size_t>(F), 0.0);
     for (int64_t i = 0; i < N; ++i)
-      for (int64_t c = 0; c < C; ++c) {
-        sum_dy[c] += d[i * C + c];
-        sum_dy_xhat[c] += static_cast<double>(d[i * C + c]) * xh[i * C + c];
+      for (int64_t j = 0; j < F; ++j) {
+        acc_dy[j] += d[i * F + j];
+        acc_dy_xhat[j] += static_cast<double>(d[i * F + j]) * xh[i * F + j];
       }
+    const std::vector<double> sum_dy = per_channel(acc_dy, C, S);
+    const std::vector<double> sum_dy_xhat = per_channel(acc_dy_xhat, C, S);
     if (weight.defined() && weight.requires_grad()) {
       float* dgamma = grad_buffer(weight);
       for (int64_t c = 0; c < C; ++c) dgamma[c] += static_cast<float>(sum_dy_xhat[c]);
@@ -163,33 +206,35 @@ Tensor BatchNorm1d::forward(const Tensor& x) {
     if (!x.requires_grad()) return;
     float* dx = grad_buffer(x);
     const float* gam = weight.defined() ? weight.data() : nullptr;
+    // dxhat = dy·γ, so Σ dxhat = γ·Σ dy and Σ dxhat·xhat = γ·Σ dy·xhat. Per channel:
+    //   dx = invstd·(dxhat - mean_dxhat - xhat·mean_dxhat_xhat)   (the 1/M moved inside)
+    // With running statistics both means drop out.
+    const double m = static_cast<double>(N * S);
+    std::vector<double> gain(static_cast<size_t>(C)), mean_dxhat(static_cast<size_t>(C), 0.0),
+        mean_dxhat_xhat(static_cast<size_t>(C), 0.0);
+    for (int64_t c = 0; c < C; ++c) {
+      gain[c] = gam ? gam[c] : 1.0;
+      if (!batch_stats) continue;
+      mean_dxhat[c] = gain[c] * sum_dy[c] / m;
+      mean_dxhat_xhat[c] = gain[c] * sum_dy_xhat[c] / m;
+    }
+    const std::vector<float> gn = per_position(gain, S), md = per_position(mean_dxhat, S),
+                             mdx = per_position(mean_dxhat_xhat, S);
     if (!batch_stats) {
       for (int64_t i = 0; i < N; ++i)
-        for (int64_t c = 0; c < C; ++c)
-          dx[i * C + c] += d[i * C + c] * (gam ? gam[c] : 1.0f) * invstd[c];
+        for (int64_t j = 0; j < F; ++j) dx[i * F + j] += d[i * F + j] * gn[j] * is[j];
       return;
     }
-    // dxhat = dy·γ, so Σ_i dxhat = γ·Σ_i dy and Σ_i dxhat·xhat = γ·Σ_i dy·xhat. Per feature:
-    //   dx = a·(dxhat - mean_dxhat - xhat·mean_dxhat_xhat),  a = invstd (the 1/N moved inside)
-    const double n = static_cast<double>(N);
-    std::vector<float> gain(static_cast<size_t>(C)), mean_dxhat(static_cast<size_t>(C)),
-        mean_dxhat_xhat(static_cast<size_t>(C));
-    for (int64_t c = 0; c < C; ++c) {
-      const double g = gam ? gam[c] : 1.0;
-      gain[c] = static_cast<float>(g);
-      mean_dxhat[c] = static_cast<float>(g * sum_dy[c] / n);
-      mean_dxhat_xhat[c] = static_cast<float>(g * sum_dy_xhat[c] / n);
-    }
     for (int64_t i = 0; i < N; ++i)
-      for (int64_t c = 0; c < C; ++c) {
-        const int64_t k = i * C + c;
-        dx[k] += invstd[c] * (d[k] * gain[c] - mean_dxhat[c] - xh[k] * mean_dxhat_xhat[c]);
+      for (int64_t j = 0; j < F; ++j) {
+        const int64_t k = i * F + j;
+        dx[k] += is[j] * (d[k] * gn[j] - md[j] - xh[k] * mdx[j]);
       }
   };
   return record(y, "batch_norm", {x, weight, bias}, std::move(backward));
 }
 
-std::string BatchNorm1d::extra_repr() const {
+std::string BatchNorm::extra_repr() const {
   return fmt::format(
       "{}, eps={}, momentum={}, affine={}, track_running_stats={}", num_features_,
       py_float(options_.eps), options_.momentum ? py_float(*options_.momentum) : "None",

@@ -43,6 +43,9 @@ expect_error "labels go up to 12, but the documents' model has 10 classes" --dat
 printf 'label,p1\n1,2\n3,x\n' >"$tmp/text.csv"
 expect_error "text.csv:3: column 2 ('p1') holds 'x'" --data "$tmp/text.csv"
 expect_error "--data and --synthetic exclude each other" --data "$tmp/text.csv" --synthetic
+expect_error "--model: expected mlp or cnn, got 'resnet'" --model resnet
+printf 'label,p1,p2\n1,2,3\n2,4,5\n' >"$tmp/two_pixels.csv"
+expect_error "2 features per row, but --model cnn takes 1x28x28 images" --data "$tmp/two_pixels.csv" --model cnn --batch-sizes 2
 
 out=$("$bench" --synthetic --batch-sizes 16 --threads 1,2 --seconds 0.05 --json 2>&1)
 rc=$?
@@ -72,6 +75,17 @@ else
   done
 fi
 if [[ $rc -ne 2 ]]; then
+  # --model cnn: the convolutional model's rows and its own FLOP count.
+  out=$("$bench" --synthetic --model cnn --batch-sizes 4 --threads 1 --seconds 0.01 --sgemm-bound --json 2>&1)
+  cnn_rc=$?
+  if [[ $cnn_rc -ne 0 ]]; then
+    fail "a tiny --model cnn run exited $cnn_rc: $out"
+  else
+    for field in '"model": "cnn"' '"flop_per_sample": 24995328' '"batch_size": 4'; do
+      grep -qF -- "$field" <<<"$out" && pass "--model cnn JSON has $field" \
+        || fail "--model cnn JSON lacks $field: $out"
+    done
+  fi
   out=$("$bench" --synthetic --batch-sizes 16 --threads 1 --seconds 0.01 --sgemm-bound 2>/dev/null)
   grep -qF "share of the sgemm bound" <<<"$out" && grep -qF "sgemm bound (OpenBLAS" <<<"$out" \
     && pass "--sgemm-bound table names the bound and the share" \

@@ -1,7 +1,8 @@
-// BatchNorm1d over (N, C) inputs, exactly as torch.nn.BatchNorm1d: biased batch variance to
-// normalise, unbiased variance into running_var, running statistics in eval. Forward and backward
-// are fused into one graph node (the derivation is in the comment above the backward).
-// Leaves out: (N, C, L) inputs, and sync across devices.
+// BatchNorm1d over (N, C) and BatchNorm2d over (N, C, H, W), exactly as torch.nn: per channel,
+// statistics over every other dimension; biased batch variance to normalise, unbiased variance
+// into running_var, running statistics in eval. Both are one core (BatchNorm, like PyTorch's
+// _BatchNorm) that sees the input as (N, C, S), S = H·W or 1; forward and backward are one node.
+// Leaves out: (N, C, L) inputs for BatchNorm1d, 3-D inputs, sync across devices.
 #pragma once
 
 #include <cstdint>
@@ -17,22 +18,17 @@ struct BatchNormOptions {
   /// Weight of the new batch in the running averages; nullopt gives the cumulative average
   /// (factor 1/num_batches_tracked), like momentum=None in PyTorch.
   std::optional<float> momentum = 0.1f;
-  /// Learnable per-feature scale `weight` (γ = 1) and shift `bias` (β = 0).
+  /// Learnable per-channel scale `weight` (γ = 1) and shift `bias` (β = 0).
   bool affine = true;
   /// Keep running_mean/running_var/num_batches_tracked buffers and use them in eval. When false
   /// there are no buffers and batch statistics are used in eval too.
   bool track_running_stats = true;
 };
 
-class BatchNorm1d : public Module {
+/// The part BatchNorm1d and BatchNorm2d share: parameters, buffers and the normalisation of an
+/// input seen as (N, C, S). Not used directly; the subclasses check their own input's shape.
+class BatchNorm : public Module {
  public:
-  /// BatchNorm1d(128) or BatchNorm1d(128, {.momentum = std::nullopt}).
-  explicit BatchNorm1d(int64_t num_features, BatchNormOptions options = {});
-
-  /// x (N, C) -> y (N, C). In training (or without running stats) normalises with the batch's
-  /// statistics, which needs N > 1, and updates the running statistics.
-  Tensor forward(const Tensor& x) override;
-  std::string type_name() const override { return "BatchNorm1d"; }
   /// "128, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True".
   std::string extra_repr() const override;
 
@@ -46,11 +42,38 @@ class BatchNorm1d : public Module {
   Tensor running_var() const { return running_var_; }
   Tensor num_batches_tracked() const { return num_batches_tracked_; }
 
+ protected:
+  /// `name` is the subclass's type name, for the constructor's errors.
+  BatchNorm(const char* name, int64_t num_features, BatchNormOptions options);
+  /// x holds N·C·S values laid out (N, C, S); y has x's shape. Uses (and in training updates)
+  /// the statistics of each channel c over its N·S values.
+  Tensor normalize(const Tensor& x, int64_t N, int64_t S);
+
  private:
   int64_t num_features_;
   BatchNormOptions options_;
   Tensor weight_, bias_;
   Tensor running_mean_, running_var_, num_batches_tracked_;
+};
+
+class BatchNorm1d : public BatchNorm {
+ public:
+  /// BatchNorm1d(128) or BatchNorm1d(128, {.momentum = std::nullopt}).
+  explicit BatchNorm1d(int64_t num_features, BatchNormOptions options = {})
+      : BatchNorm("BatchNorm1d", num_features, options) {}
+  /// x (N, C) -> y (N, C). With batch statistics (training, or no running stats) N must be > 1.
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "BatchNorm1d"; }
+};
+
+class BatchNorm2d : public BatchNorm {
+ public:
+  /// BatchNorm2d(64): one mean and variance per channel, over the batch and every pixel.
+  explicit BatchNorm2d(int64_t num_features, BatchNormOptions options = {})
+      : BatchNorm("BatchNorm2d", num_features, options) {}
+  /// x (N, C, H, W) -> y (N, C, H, W). With batch statistics N·H·W must be > 1.
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "BatchNorm2d"; }
 };
 
 }  // namespace minigrad::nn
