@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <string_view>
+#include <unordered_set>
 
 namespace minigrad::tabular {
 
@@ -108,10 +110,11 @@ ColumnEncoding fit_column(const TextTable& t, int64_t col, const std::vector<int
     return enc;
   }
   enc.kind = ColumnKind::Categorical;
-  std::set<std::string> seen;
+  std::unordered_set<std::string_view> seen;  // views into the table: no copy per cell
   for (int64_t r : rows)
     if (const std::string& cell = t.cell(r, col); !is_missing(cell, na)) seen.insert(cell);
   enc.categories.assign(seen.begin(), seen.end());
+  std::sort(enc.categories.begin(), enc.categories.end());
   enc.missing_category = missing > 0;
   return enc;
 }

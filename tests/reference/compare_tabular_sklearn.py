@@ -6,7 +6,8 @@ Writes each table's train/test files under /tmp/minigrad_tabular_compare/, runs 
 --train ... --test ...` on them, fits the scikit-learn pipeline on the very same files, and prints
 a Markdown table (the one in docs/tabular.md). Not run by CI.
 
-The scikit-learn pipeline mirrors what minigrad does: numeric columns get the training median
+Each table is split three times (seeds 0, 1, 2) and the table shows the mean over the three
+test parts. The scikit-learn pipeline mirrors what minigrad does: numeric columns get the training median
 with a missing-value indicator, then StandardScaler; text columns get a "missing" category and a
 one-hot encoding that ignores unseen categories; a regression target is standardised
 (TransformedTargetRegressor). Rows without a label are dropped from both parts.
@@ -25,6 +26,8 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+# The same early stopping minigrad gets: 15% of the training rows held out, patience 20.
+STOP = dict(early_stopping=True, validation_fraction=0.15, n_iter_no_change=20)
 NA = {"", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A", "?"}
 OUT = "/tmp/minigrad_tabular_compare"
 PENGUINS = "/usr/lib/R/site-library/palmerpenguins/extdata/penguins.csv"
@@ -91,14 +94,14 @@ def sklearn_run(train, test, label, ignore, task, hidden, seed):
     xtr, xte = matrix(tr), matrix(te)
     if task == "classification":
         model = Pipeline([("pre", pre), ("mlp", MLPClassifier(hidden_layer_sizes=hidden, max_iter=2000,
-                                                               random_state=seed))])
+                                                               random_state=seed, **STOP))])
         ytr, yte = [r[y_col] for r in tr], [r[y_col] for r in te]
         model.fit(xtr, ytr)
         return {"accuracy": accuracy_score(yte, model.predict(xte))}
     ytr = np.array([float(r[y_col]) for r in tr])
     yte = np.array([float(r[y_col]) for r in te])
     model = Pipeline([("pre", pre), ("mlp", TransformedTargetRegressor(
-        regressor=MLPRegressor(hidden_layer_sizes=hidden, max_iter=2000, random_state=seed),
+        regressor=MLPRegressor(hidden_layer_sizes=hidden, max_iter=2000, random_state=seed, **STOP),
         transformer=StandardScaler()))])
     model.fit(xtr, ytr)
     p = model.predict(xte)
@@ -121,31 +124,33 @@ def minigrad_run(binary, train, test, label, ignore, flags):
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else "build/bin/minigrad"
     os.makedirs(OUT, exist_ok=True)
-    tables = []
-    h, rows = read(PENGUINS)
-    tables.append(("penguins (species)", *split("penguins", h, rows), "species", [],
-                   "classification"))
-    subprocess.run(["Rscript", "-e", f'write.csv(airquality, "{OUT}/airquality.csv", row.names=FALSE)'],
-                   check=True, capture_output=True)
-    h, rows = read(f"{OUT}/airquality.csv")
-    tables.append(("airquality (Ozone)", *split("airquality", h, rows), "Ozone", [], "regression"))
-    from sklearn.datasets import load_diabetes
-    d = load_diabetes(scaled=False)
-    h = list(d.feature_names) + ["progression"]
-    rows = [[f"{v:g}" for v in x] + [f"{y:g}"] for x, y in zip(d.data, d.target)]
-    tables.append(("diabetes (progression)", *split("diabetes", h, rows), "progression", [],
-                   "regression"))
-
     flags = ["--hidden", "64,32", "--epochs", "200", "--optimizer", "adam", "--lr", "0.001",
              "--dropout", "0.1", "--val-split", "0.15", "--patience", "20"]
+    subprocess.run(["Rscript", "-e", f'write.csv(airquality, "{OUT}/airquality.csv", row.names=FALSE)'],
+                   check=True, capture_output=True)
+    from sklearn.datasets import load_diabetes
+    d = load_diabetes(scaled=False)
+    diabetes = (list(d.feature_names) + ["progression"],
+                [[f"{v:g}" for v in x] + [f"{y:g}"] for x, y in zip(d.data, d.target)])
+    sources = [("penguins (species)", "penguins", read(PENGUINS), "species", "classification"),
+               ("airquality (Ozone)", "airquality", read(f"{OUT}/airquality.csv"), "Ozone",
+                "regression"),
+               ("diabetes (progression)", "diabetes", diabetes, "progression", "regression")]
     print("| table | rows (train/test) | metric | minigrad | scikit-learn |")
     print("|---|---|---|---|---|")
-    for name, train, test, label, ignore, task in tables:
-        mine, cmd = minigrad_run(binary, train, test, label, ignore, flags)
-        ref = sklearn_run(train, test, label, ignore, task, (64, 32), 0)
+    for name, stem, (header, rows), label, task in sources:
+        mine, ref = {}, {}
+        for seed in (0, 1, 2):
+            train, test = split(f"{stem}{seed}", header, rows, seed)
+            m, _ = minigrad_run(binary, train, test, label, [], flags)
+            r = sklearn_run(train, test, label, [], task, (64, 32), 0)
+            for k in m:
+                mine.setdefault(k, []).append(m[k])
+                ref.setdefault(k, []).append(r[k])
         n_train, n_test = len(read(train)[1]), len(read(test)[1])
-        for metric in mine:
-            print(f"| {name} | {n_train}/{n_test} | {metric} | {mine[metric]:.4f} | {ref[metric]:.4f} |")
+        for k in mine:
+            print(f"| {name} | {n_train}/{n_test} | {k} | {np.mean(mine[k]):.4f} | "
+                  f"{np.mean(ref[k]):.4f} |")
     print()
     print("minigrad flags:", " ".join(flags))
 

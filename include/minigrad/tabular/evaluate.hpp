@@ -41,7 +41,7 @@ std::string evaluation_text(const TabularEvaluation& e, const Preprocessing& pre
 std::string evaluation_json(const TabularEvaluation& e, const std::string& prefix);
 
 struct PredictOptions {
-  ReadOptions read;
+  ReadOptions read = {};
   bool proba = false;  // one probability column per class after `prediction`
 };
 

@@ -45,8 +45,8 @@ struct FitResult {
   double train_seconds = 0.0;
 };
 
-/// Loss and metric of `model` on `rows` in eval mode without a graph; `predictions` receives the
-/// class ids (classification) or standardised values (regression), one per row.
+/// Loss and metric of `model` on `rows` in eval mode without a graph; `outputs`, if given,
+/// receives the model's outputs (rows, classes) logits or (rows, 1) standardised values.
 struct Scores {
   double loss = 0.0;
   double metric = 0.0;

@@ -39,9 +39,9 @@ struct ColumnEncoding {
 
 /// What the user asked for: train's --label, --ignore, --categorical, --na-values, --task.
 struct PreprocessingOptions {
-  std::string label;                     // a name or a 0-based index
-  std::vector<std::string> ignore;       // names or indexes
-  std::vector<std::string> categorical;  // names or indexes
+  std::string label = "0";                    // a name, a 0-based index or "last"
+  std::vector<std::string> ignore = {};       // names or indexes
+  std::vector<std::string> categorical = {};  // names or indexes
   std::vector<std::string> na_values = default_na_values();
   TaskChoice task = TaskChoice::Auto;
 };
