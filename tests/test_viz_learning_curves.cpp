@@ -98,7 +98,9 @@ TEST_CASE("the learning-curve SVG is XML with a polyline per series and a point 
       {"accuracy",
        "accuracy",
        {{"training", {0.5, 0.7, 0.8, 0.9}}, {"validation", {nan, nan, nan, nan}}}}};
-  const std::string svg = learning_curves_svg("t.csv: <species> & more", panels);
+  std::vector<Panel> marked = panels;
+  marked[0].marked_epoch = 3;
+  const std::string svg = learning_curves_svg("t.csv: <species> & more", marked);
   const std::vector<Element> elements = parse_xml(svg);
   REQUIRE(!elements.empty());
   CHECK(elements[0].name == "svg");
@@ -123,6 +125,13 @@ TEST_CASE("the learning-curve SVG is XML with a polyline per series and a point 
   CHECK(svg.find("t.csv: &lt;species&gt; &amp; more") != std::string::npos);
   CHECK(svg.find(">epoch</text>") != std::string::npos);
   CHECK(svg.find(">validation</text>") != std::string::npos);
+  // The kept epoch's marker: in the loss panel only, at epoch 3's x.
+  std::vector<Element> markers;
+  for (const Element& e : elements)
+    if (e.name == "line" && e.attr("class") == "marker") markers.push_back(e);
+  REQUIRE(markers.size() == 1);
+  CHECK(std::stod(markers[0].attr("x1")) == doctest::Approx(train[2].first).epsilon(1e-3));
+  CHECK(learning_curves_svg("x", panels).find("class=\"marker\"") == std::string::npos);
 }
 
 TEST_CASE("one epoch and a constant series still give a drawable SVG") {

@@ -321,6 +321,8 @@ int train_command(int argc, char** argv) {
         metric_panel.series[1].values.push_back(s.val_metric);
       }
       if (val.rows == 0) loss_panel.series.pop_back(), metric_panel.series.pop_back();
+      if (fo.patience > 0)
+        loss_panel.marked_epoch = metric_panel.marked_epoch = fit_result.best_epoch;
       viz::write_learning_curves(
           plot,
           fmt::format("{}: {} of '{}'", std::filesystem::path(train_table.path).filename().string(),

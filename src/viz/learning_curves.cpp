@@ -80,7 +80,7 @@ std::string panel_svg(const Panel& p, double x0) {
   const double xstep = std::max(1.0, std::round(nice_step(last - 1 > 0 ? last - 1 : 1, 6)));
   std::vector<double> xticks = {1};
   for (double e = xstep; e <= last + 1e-9; e += xstep)
-    if (e > 1 && e - 1 >= xstep / 2) xticks.push_back(e);
+    if (e - 1 >= 0.75 * xstep) xticks.push_back(e);  // not crowding epoch 1
   for (double e : xticks)
     out += fmt::format(
         "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" "
@@ -95,6 +95,12 @@ std::string panel_svg(const Panel& p, double x0) {
       "<text transform=\"translate({:.1f},{:.1f}) rotate(-90)\" "
       "text-anchor=\"middle\" font-size=\"12\">{}</text>\n",
       x0 + 16, kTop + h / 2, escape(p.y_label));
+  if (p.marked_epoch >= 1 && p.marked_epoch <= static_cast<int>(epochs))
+    out += fmt::format(
+        "<line class=\"marker\" x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" "
+        "y2=\"{2:.1f}\" stroke=\"#888\" stroke-dasharray=\"2,3\"/><text "
+        "x=\"{3:.1f}\" y=\"{4:.1f}\" font-size=\"10\" fill=\"#666\">kept</text>\n",
+        X(p.marked_epoch), kTop, kTop + h, X(p.marked_epoch) + 3, kTop + 11);
   for (size_t i = 0; i < p.series.size(); ++i) {
     const Series& s = p.series[i];
     const char* color = kColors[i % std::size(kColors)];

@@ -20,6 +20,7 @@ struct Panel {
   std::string title;
   std::string y_label;
   std::vector<Series> series;
+  int marked_epoch = 0;  // a vertical line at this epoch (the one whose weights were kept); 0: none
 };
 
 /// The SVG document for `panels` side by side, under `title`; the x axis is the epoch (1-based).
