@@ -114,7 +114,10 @@ Scores score(nn::Module& model, const EncodedRows& rows, Task task, RegressionLo
 FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& val, Task task,
               const FitOptions& o, const std::function<void(int, const EpochStats&)>& on_epoch) {
   auto optimizer = make_optimizer(o, model.parameters());
-  Generator gen(o.seed);
+  // The shuffle draws from its own stream derived from the seed, as train_csv's loader does, so
+  // a numeric table gives train_csv's batches (and its numbers).
+  Generator seeder(o.seed ^ 0x5DEECE66Dull);
+  Generator gen(seeder.next_u64());
   std::vector<int64_t> order(static_cast<size_t>(train.rows));
   std::iota(order.begin(), order.end(), 0);
   const int64_t in = train.inputs;
@@ -126,10 +129,11 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
   const auto start = std::chrono::steady_clock::now();
   for (int epoch = 1; epoch <= o.epochs; ++epoch) {
     model.train();
-    for (int64_t i = train.rows - 1; i > 0; --i)  // Fisher-Yates with the run's generator
+    std::iota(order.begin(), order.end(), 0);  // a fresh Fisher-Yates permutation each epoch
+    for (int64_t i = train.rows - 1; i > 0; --i)
       std::swap(order[i], order[gen.randint(static_cast<uint64_t>(i + 1))]);
-    double loss_sum = 0.0;
-    int64_t seen = 0;
+    double loss_sum = 0.0;  // the epoch's loss is the mean of its steps' losses, as train_csv's
+    int64_t seen = 0, steps = 0;
     epoch_out.clear();
     epoch_y.clear();
     for (int64_t first = 0; first < train.rows; first += o.batch_size) {
@@ -151,13 +155,14 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
       optimizer->zero_grad();
       loss.backward();
       optimizer->step();
-      loss_sum += loss.item() * static_cast<double>(b);
+      loss_sum += loss.item();
       seen += b;
+      ++steps;
       epoch_out.insert(epoch_out.end(), out.data(), out.data() + out.numel());
       epoch_y.insert(epoch_y.end(), yb.begin(), yb.end());
     }
     EpochStats st;
-    st.train_loss = loss_sum / static_cast<double>(std::max<int64_t>(seen, 1));
+    st.train_loss = loss_sum / static_cast<double>(std::max<int64_t>(steps, 1));
     st.train_metric =
         metric_of(epoch_out, epoch_y,
                   static_cast<int64_t>(epoch_out.size()) / std::max<int64_t>(seen, 1), task);

@@ -95,9 +95,9 @@ ColumnEncoding fit_column(const TextTable& t, int64_t col, const std::vector<int
       ++missing;
       continue;
     }
-    double v;
+    double v;  // kept as the float the model will see, so the statistics are train_csv's
     if (numeric && parse_number(cell, v))
-      values.push_back(v);
+      values.push_back(static_cast<float>(v));
     else
       numeric = false;
   }
@@ -271,7 +271,9 @@ void RowEncoder::encode_cells(Cell cell, float* out) const {
                         "'{}' (HINT: add it to --na-values if it marks a missing "
                         "value)",
                         path_, f.name, text));
-      *out++ = static_cast<float>((v - f.mean) / f.std);
+      // In float, as train_csv standardises: (x - mean) · (1 / std).
+      *out++ = (static_cast<float>(v) - static_cast<float>(f.mean)) *
+               (1.0f / static_cast<float>(f.std));
       if (f.missing_indicator) *out++ = missing ? 1.0f : 0.0f;
     } else {
       const int64_t w = f.width();
