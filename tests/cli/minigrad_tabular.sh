@@ -62,6 +62,10 @@ pr_correct=$(paste -d, <(tail -n +2 "$tmp/pred.csv" | cut -d, -f1) <(tail -n +2 
 [[ -n $ev_correct && $ev_correct == "$pr_correct" ]] && pass "predict's labels give evaluate's count ($pr_correct)" \
   || fail "evaluate counts '$ev_correct' correct, predict's labels '$pr_correct'"
 grep -q '"test_accuracy"' "$tmp/eval.json" && pass "evaluate --report" || fail "evaluate report"
+sed '1s/species/kind/' "$tmp/shuffled.csv" >"$tmp/renamed.csv"
+"$mg" evaluate --model "$tmp/birds.safetensors" --data "$tmp/renamed.csv" --label kind | grep -qF "($ev_correct/" \
+  && pass "evaluate --label names a renamed label column" || fail "evaluate --label kind"
+expect_error "no label column 'species'" "$mg" evaluate --model "$tmp/birds.safetensors" --data "$tmp/renamed.csv"
 "$mg" predict --model "$tmp/birds.safetensors" --data "$tmp/shuffled.csv" --output "$tmp/pred2.csv" \
   && cmp -s <(cut -d, -f1 "$tmp/pred.csv") "$tmp/pred2.csv" && pass "--output equals stdout" \
   || fail "--output differs from stdout"
