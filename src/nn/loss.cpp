@@ -248,9 +248,8 @@ Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
 Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, float delta) {
   require_same_shape("huber_loss", input, target);
   if (!(delta > 0.0f))
-    throw std::invalid_argument(
-        fmt::format("huber_loss: delta must be positive, got {} (HINT: PyTorch's default is 1.0)",
-                    delta));
+    throw std::invalid_argument(fmt::format(
+        "huber_loss: delta must be positive, got {} (HINT: PyTorch's default is 1.0)", delta));
   const int64_t n = input.numel();
   const float* x = input.data();
   const float* y = target.data();

@@ -272,8 +272,8 @@ void RowEncoder::encode_cells(Cell cell, float* out) const {
                         "value)",
                         path_, f.name, text));
       // In float, as train_csv standardises: (x - mean) · (1 / std).
-      *out++ = (static_cast<float>(v) - static_cast<float>(f.mean)) *
-               (1.0f / static_cast<float>(f.std));
+      *out++ =
+          (static_cast<float>(v) - static_cast<float>(f.mean)) * (1.0f / static_cast<float>(f.std));
       if (f.missing_indicator) *out++ = missing ? 1.0f : 0.0f;
     } else {
       const int64_t w = f.width();
