@@ -323,11 +323,12 @@ int train_command(int argc, char** argv) {
       if (val.rows == 0) loss_panel.series.pop_back(), metric_panel.series.pop_back();
       if (fo.patience > 0)
         loss_panel.marked_epoch = metric_panel.marked_epoch = fit_result.best_epoch;
-      viz::write_learning_curves(
-          plot,
+      const std::string svg = viz::learning_curves_svg(
           fmt::format("{}: {} of '{}'", std::filesystem::path(train_table.path).filename().string(),
                       task_name(prep.task), prep.label),
           {loss_panel, metric_panel});
+      io::write_file_atomically(
+          plot, std::span(reinterpret_cast<const uint8_t*>(svg.data()), svg.size()), "--plot");
       say(fmt::format("wrote learning curves to {}", plot));
     }
     if (!report.empty()) {

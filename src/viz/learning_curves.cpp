@@ -7,9 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <span>
-
-#include "minigrad/io/atomic_file.hpp"
 
 namespace minigrad::viz {
 
@@ -139,13 +136,6 @@ std::string learning_curves_svg(const std::string& title, const std::vector<Pane
   for (size_t i = 0; i < panels.size(); ++i)
     out += panel_svg(panels[i], kPanelW * static_cast<double>(i));
   return out + "</svg>\n";
-}
-
-void write_learning_curves(const std::string& path, const std::string& title,
-                           const std::vector<Panel>& panels) {
-  const std::string svg = learning_curves_svg(title, panels);
-  io::write_file_atomically(
-      path, std::span(reinterpret_cast<const uint8_t*>(svg.data()), svg.size()), "--plot");
 }
 
 }  // namespace minigrad::viz

@@ -26,8 +26,4 @@ struct Panel {
 /// The SVG document for `panels` side by side, under `title`; the x axis is the epoch (1-based).
 std::string learning_curves_svg(const std::string& title, const std::vector<Panel>& panels);
 
-/// Writes learning_curves_svg() to `path` atomically; throws std::runtime_error naming the path.
-void write_learning_curves(const std::string& path, const std::string& title,
-                           const std::vector<Panel>& panels);
-
 }  // namespace minigrad::viz
