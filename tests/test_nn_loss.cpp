@@ -178,3 +178,38 @@ TEST_CASE("BCEWithLogitsLoss and MSELoss gradient checks, and their shape errors
   CHECK(reduction_name(Reduction::None) == "none");
   CHECK(CrossEntropyLoss().repr() == "CrossEntropyLoss()");
 }
+
+TEST_CASE("l1_loss and huber_loss match PyTorch") {
+  Tensor x = Tensor::from({{-3.0f, -0.5f, 0.0f}, {0.5f, 2.0f, 40.0f}}).requires_grad_();
+  Tensor t = Tensor::from({{0.0f, 1.0f, 0.0f}, {1.0f, 0.0f, 1.0f}});
+  CHECK(l1_loss(x, t).item() == doctest::Approx(7.66666651));
+  CHECK(l1_loss(x, t, Reduction::Sum).item() == doctest::Approx(46));
+  CHECK(max_abs_diff(l1_loss(x, t, Reduction::None), {3, 1.5f, 0, 0.5f, 2, 39}) == 0.0);
+  CHECK(huber_loss(x, t).item() == doctest::Approx(7.27083349));
+  CHECK(huber_loss(x, t, Reduction::Sum).item() == doctest::Approx(43.625));
+  CHECK(max_abs_diff(huber_loss(x, t, Reduction::None), {2.5f, 1, 0, 0.125f, 1.5f, 38.5f}) == 0.0);
+  l1_loss(x, t).backward();  // the gradient at x == t (element 2) is 0, as sign(0)
+  CHECK(max_abs_diff(x.grad(), {-0.166666672f, -0.166666672f, 0, -0.166666672f, 0.166666672f,
+                                0.166666672f}) < 1e-7);
+  x.zero_grad();
+  Tensor h = huber_loss(x, t, Reduction::Mean, 1.5f);
+  CHECK(h.item() == doctest::Approx(10.645833));
+  h.backward();
+  CHECK(max_abs_diff(x.grad(), {-0.25f, -0.25f, 0, -0.0833333358f, 0.25f, 0.25f}) < 1e-7);
+  CHECK_THROWS_AS(huber_loss(x, t, Reduction::Mean, 0.0f), std::invalid_argument);
+}
+
+TEST_CASE("l1_loss and huber_loss gradient checks") {
+  Generator gen(23);
+  Tensor x = Tensor::randn({4, 3}, gen).requires_grad_();
+  Tensor t = Tensor::uniform({4, 3}, 0.0f, 3.0f, gen).requires_grad_();
+  for (Reduction red : {Reduction::Mean, Reduction::Sum, Reduction::None}) {
+    GradCheckResult l1 = gradcheck(
+        [red](const std::vector<Tensor>& in) { return l1_loss(in[0], in[1], red); }, {x, t});
+    CHECK_MESSAGE(l1.ok, l1.report);
+    GradCheckResult hub = gradcheck(
+        [red](const std::vector<Tensor>& in) { return huber_loss(in[0], in[1], red, 0.7f); },
+        {x, t});
+    CHECK_MESSAGE(hub.ok, hub.report);
+  }
+}

@@ -54,4 +54,13 @@
 #include "minigrad/train/report.hpp"
 #include "minigrad/train/trainer.hpp"
 
+#include "minigrad/tabular/commands.hpp"
+#include "minigrad/tabular/evaluate.hpp"
+#include "minigrad/tabular/fit.hpp"
+#include "minigrad/tabular/metrics.hpp"
+#include "minigrad/tabular/model_file.hpp"
+#include "minigrad/tabular/preprocessing.hpp"
+#include "minigrad/tabular/table.hpp"
+
 #include "minigrad/viz/dot.hpp"
+#include "minigrad/viz/learning_curves.hpp"

@@ -1,5 +1,6 @@
 // Losses: cross entropy from logits (stable log-sum-exp, label smoothing, ignore_index), binary
-// cross entropy from logits, and mean squared error, each one fused forward/backward node.
+// cross entropy from logits, mean squared error, L1 and Huber, each one fused forward/backward
+// node.
 #include "minigrad/nn/loss.hpp"
 
 #include <fmt/format.h>
@@ -216,6 +217,63 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
       if (dt) dt[i] -= static_cast<float>(g);
     }
   });
+}
+
+// l = |d|,  dl/dx = sign(d),  dl/dy = -sign(d),  d = x - y
+Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  require_same_shape("l1_loss", input, target);
+  const int64_t n = input.numel();
+  const float* x = input.data();
+  const float* y = target.data();
+  std::vector<double> losses(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) losses[i] = std::abs(static_cast<double>(x[i]) - y[i]);
+  Tensor out = reduce(losses, input.shape(), reduction, static_cast<double>(n));
+  return record(out, "l1_loss", {input, target}, [input, target, reduction, n](const Tensor& dy) {
+    const float* xs = input.data();
+    const float* ys = target.data();
+    float* dx = input.requires_grad() ? grad_buffer(input) : nullptr;
+    float* dt = target.requires_grad() ? grad_buffer(target) : nullptr;
+    for (int64_t i = 0; i < n; ++i) {
+      const double d = static_cast<double>(xs[i]) - ys[i];
+      const double g = upstream(dy, i, reduction, static_cast<double>(n)) *
+                       static_cast<double>((d > 0) - (d < 0));
+      if (dx) dx[i] += static_cast<float>(g);
+      if (dt) dt[i] -= static_cast<float>(g);
+    }
+  });
+}
+
+// |d| <= δ: l = d²/2,          dl/dx = d
+// |d| >  δ: l = δ(|d| - δ/2),  dl/dx = δ·sign(d)        (dl/dy = -dl/dx in both)
+Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, float delta) {
+  require_same_shape("huber_loss", input, target);
+  if (!(delta > 0.0f))
+    throw std::invalid_argument(fmt::format(
+        "huber_loss: delta must be positive, got {} (HINT: PyTorch's default is 1.0)", delta));
+  const int64_t n = input.numel();
+  const float* x = input.data();
+  const float* y = target.data();
+  const double dl = delta;
+  std::vector<double> losses(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    const double d = std::abs(static_cast<double>(x[i]) - y[i]);
+    losses[i] = d <= dl ? 0.5 * d * d : dl * (d - 0.5 * dl);
+  }
+  Tensor out = reduce(losses, input.shape(), reduction, static_cast<double>(n));
+  return record(out, "huber_loss", {input, target},
+                [input, target, reduction, n, dl](const Tensor& dy) {
+                  const float* xs = input.data();
+                  const float* ys = target.data();
+                  float* dx = input.requires_grad() ? grad_buffer(input) : nullptr;
+                  float* dt = target.requires_grad() ? grad_buffer(target) : nullptr;
+                  for (int64_t i = 0; i < n; ++i) {
+                    const double d = static_cast<double>(xs[i]) - ys[i];
+                    const double slope = std::clamp(d, -dl, dl);
+                    const double g = upstream(dy, i, reduction, static_cast<double>(n)) * slope;
+                    if (dx) dx[i] += static_cast<float>(g);
+                    if (dt) dt[i] -= static_cast<float>(g);
+                  }
+                });
 }
 
 }  // namespace minigrad::nn

@@ -113,3 +113,16 @@ for i in (1, 5):
     show(f"network.{i}.running_var", model[i].running_var)
 model.eval()
 show("eval logits after the step's statistics", model(x))
+
+print("==== L1Loss and HuberLoss ====")
+x = torch.tensor([[-3.0, -0.5, 0.0], [0.5, 2.0, 40.0]], requires_grad=True)
+t = torch.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 1.0]], requires_grad=True)
+for red in ["mean", "sum", "none"]:
+    show(f"l1 {red}", F.l1_loss(x, t, reduction=red))
+    show(f"huber {red}", F.huber_loss(x, t, reduction=red, delta=1.0))
+F.l1_loss(x, t).backward()
+show("l1 mean dx", x.grad)
+x.grad = None
+F.huber_loss(x, t, delta=1.5).backward()
+show("huber(delta=1.5) mean dx", x.grad)
+show("huber(delta=1.5) mean", F.huber_loss(x, t, delta=1.5))

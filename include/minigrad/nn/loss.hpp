@@ -1,4 +1,5 @@
-// Loss functions: CrossEntropyLoss, BCEWithLogitsLoss and MSELoss, each one fused graph node.
+// Loss functions: CrossEntropyLoss, BCEWithLogitsLoss, MSELoss, L1 and Huber, each one fused
+// graph node.
 // Losses are small value types, not Modules: they take two tensors (input, target), own no
 // parameters and have no train/eval behaviour, so the Module contract would only get in the way.
 // The free functions (cross_entropy, ...) are torch.nn.functional's; the classes hold options.
@@ -38,6 +39,14 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
 
 /// input and target of the same shape -> loss () or that shape. l = (x - y)².
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
+/// input and target of the same shape -> loss () or that shape. l = |x - y|; the gradient at
+/// x = y is 0, as PyTorch's sign(0).
+Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
+/// input and target of the same shape -> loss () or that shape, with d = x - y:
+/// l = d²/2 where |d| <= delta, else delta·(|d| - delta/2): squared near the target, linear far
+/// from it, so outliers pull less than with MSE. delta must be positive.
+Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean,
+                  float delta = 1.0f);
 
 /// "mean", "sum" or "none", as PyTorch spells the reduction.
 std::string reduction_name(Reduction reduction);

@@ -1,0 +1,55 @@
+// minigrad: the tabular tool. Subcommands train, evaluate, predict and summary, each with its
+// own --help:  minigrad train --data penguins.csv --label species --save penguins.safetensors
+//              minigrad predict --model penguins.safetensors --data new.csv --proba
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "minigrad/backend/backend.hpp"
+#include "minigrad/tabular/commands.hpp"
+
+namespace {
+
+void usage(std::FILE* out) {
+  std::fprintf(out,
+               "usage: minigrad <command> [flags]\n\n"
+               "commands:\n"
+               "  train     train an MLP on a CSV table and save it with its preprocessing\n"
+               "  evaluate  metrics of a saved model on a labelled table\n"
+               "  predict   predictions (and class probabilities) for new rows, as CSV\n"
+               "  summary   a saved model's layers, columns and encodings\n\n"
+               "`minigrad <command> --help` lists a command's flags.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    minigrad::backend::name();  // an unknown MINIGRAD_BACKEND is a usage error, before anything runs
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "minigrad: error: %s\n", e.what());
+    return 2;
+  }
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  const std::string command = argv[1];
+  if (command == "-h" || command == "--help" || command == "help") {
+    usage(stdout);
+    return 0;
+  }
+  // The subcommand sees its own argv: argv[0] "minigrad <command>", then its flags.
+  std::string program = "minigrad " + command;
+  argv[1] = program.data();
+  if (command == "train") return minigrad::tabular::train_command(argc - 1, argv + 1);
+  if (command == "evaluate") return minigrad::tabular::evaluate_command(argc - 1, argv + 1);
+  if (command == "predict") return minigrad::tabular::predict_command(argc - 1, argv + 1);
+  if (command == "summary") return minigrad::tabular::summary_command(argc - 1, argv + 1);
+  std::fprintf(stderr,
+               "minigrad: error: unknown command '%s' (HINT: the commands are train, evaluate, "
+               "predict and summary)\n",
+               command.c_str());
+  return 2;
+}

@@ -1,0 +1,126 @@
+// Preprocessing: what turns a row of text cells into the model's input vector, learned from the
+// training part only (as scikit-learn's SimpleImputer + StandardScaler + OneHotEncoder would be).
+// Numeric columns: missing cells get the training median, then (x - mean) / std; a 0/1 indicator
+// input follows any column that had missing cells in training. Categorical columns: one input
+// per training category (a missing cell is a category of its own); an unseen category is all-zero.
+// The label: class names in sorted order, or a regression target standardised with training
+// statistics. Leaves out: ordinal encodings, text features, dates.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "minigrad/tabular/table.hpp"
+
+namespace minigrad::tabular {
+
+enum class ColumnKind { Numeric, Categorical };
+enum class Task { Classification, Regression };
+enum class TaskChoice { Auto, Classification, Regression };
+
+/// One feature column and how it is encoded.
+struct ColumnEncoding {
+  std::string name;
+  ColumnKind kind = ColumnKind::Numeric;
+  bool forced = false;  // categorical because --categorical said so
+  // Numeric: median for missing cells, then (x - mean) / std.
+  double median = 0.0;
+  double mean = 0.0;
+  double std = 1.0;
+  bool missing_indicator = false;  // one more input: 1 where the cell was missing
+  // Categorical: one input per category, plus one for "missing" if training had missing cells.
+  std::vector<std::string> categories;
+  bool missing_category = false;
+
+  /// Inputs this column becomes.
+  int64_t width() const;
+};
+
+/// What the user asked for: train's --label, --ignore, --categorical, --na-values, --task.
+struct PreprocessingOptions {
+  std::string label = "0";                    // a name, a 0-based index or "last"
+  std::vector<std::string> ignore = {};       // names or indexes
+  std::vector<std::string> categorical = {};  // names or indexes
+  std::vector<std::string> na_values = default_na_values();
+  TaskChoice task = TaskChoice::Auto;
+};
+
+struct Preprocessing {
+  std::vector<ColumnEncoding> features;  // in the training file's order
+  std::vector<std::string> ignored;      // column names dropped
+  std::string label;                     // the label column's name
+  Task task = Task::Classification;
+  std::string task_reason;           // why auto chose the task (shown to the user)
+  std::vector<std::string> classes;  // classification: class names, index = class id
+  double target_mean = 0.0;          // regression: the model predicts (y - mean) / std
+  double target_std = 1.0;
+  std::vector<std::string> na_values;
+
+  /// Length of the encoded input vector.
+  int64_t num_inputs() const;
+  /// One name per input: "bill_length_mm", "bill_length_mm=missing", "island=Biscoe".
+  std::vector<std::string> input_names() const;
+  /// Outputs of the model: the number of classes, or 1 for regression.
+  int64_t num_outputs() const;
+};
+
+/// Learns the preprocessing from rows `train_rows` of `table`. Throws DataError for an unknown
+/// column (listing the file's columns), a label also ignored, no feature left, a numeric --task
+/// regression label that is not numeric, or fewer than two classes.
+Preprocessing fit_preprocessing(const TextTable& table, const std::vector<int64_t>& train_rows,
+                                const PreprocessingOptions& options);
+
+/// Encodes rows whose columns may come in any order: built from a file's header, it finds each
+/// feature column by name. Throws DataError naming the first feature column the file lacks.
+class RowEncoder {
+ public:
+  RowEncoder(const Preprocessing& prep, const std::vector<std::string>& columns,
+             const std::string& path, bool need_label);
+  /// Writes num_inputs() floats for one row of cells.
+  void encode(const std::vector<std::string>& cells, float* out) const;
+  /// Same, for row `row` of a table (cells read in place).
+  void encode(const TextTable& table, int64_t row, float* out) const;
+  /// The label of a row as a class id or standardised target; false if missing. Throws DataError
+  /// for a class the model does not know or a non-numeric regression target (file:line).
+  bool label(const std::string& cell, float& target, int64_t line) const;
+  int64_t label_column() const { return label_column_; }
+
+ private:
+  template <class Cell>
+  void encode_cells(Cell cell, float* out) const;
+
+  const Preprocessing& prep_;
+  std::string path_;
+  std::vector<int64_t> source_;  // file column of each feature
+  int64_t label_column_ = -1;
+};
+
+/// Rows encoded for training or evaluation: x (rows, inputs) row-major and one target per row
+/// (a class id as a float, or the standardised regression target).
+struct EncodedRows {
+  int64_t rows = 0;
+  int64_t inputs = 0;
+  std::vector<float> x;
+  std::vector<float> y;
+  std::vector<int64_t> source_rows;  // the table row of each encoded row
+  int64_t label_missing = 0;         // rows left out because their label was missing
+};
+
+/// Encodes `rows` of `table`, leaving out (and counting) rows whose label is missing.
+EncodedRows encode_rows(const Preprocessing& prep, const TextTable& table,
+                        const std::vector<int64_t>& rows);
+
+/// The preprocessing as JSON text (for the model file's metadata) and back. from_json throws
+/// DataError naming `source` and the key that is missing or malformed.
+std::string to_json(const Preprocessing& prep);
+Preprocessing preprocessing_from_json(const std::string& text, const std::string& source);
+
+std::string task_name(Task task);
+
+/// "columns: 4 numeric, 2 categorical (1 forced by --categorical), 1 ignored; label 'species'".
+std::string columns_line(const Preprocessing& prep);
+/// One line per column: name, type and encoding (median, mean/std, categories), then the label.
+std::string columns_text(const Preprocessing& prep);
+
+}  // namespace minigrad::tabular

@@ -1,0 +1,173 @@
+// Text tables: a line-at-a-time reader with quoting, trimming and file:line errors.
+#include "minigrad/tabular/table.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+
+namespace minigrad::tabular {
+
+const std::vector<std::string>& default_na_values() {
+  static const std::vector<std::string> values = {"NA",   "N/A",  "NaN",  "nan", "null",
+                                                  "NULL", "None", "#N/A", "?"};
+  return values;
+}
+
+bool is_missing(std::string_view cell, const std::vector<std::string>& na_values) {
+  if (cell.empty()) return true;
+  return std::find(na_values.begin(), na_values.end(), cell) != na_values.end();
+}
+
+bool parse_number(std::string_view cell, double& value) {
+  if (cell.empty()) return false;
+  const char* first = cell.data();
+  const char* last = first + cell.size();
+  if (*first == '+') ++first;  // "+3" is a number in every spreadsheet
+  const auto [ptr, ec] = std::from_chars(first, last, value);
+  return ec == std::errc() && ptr == last && std::isfinite(value);
+}
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+TableReader::TableReader(const std::string& path, const ReadOptions& options)
+    : path_(path), delimiter_(options.delimiter) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw DataError(fmt::format("{}: is a directory, not a CSV file", path));
+  in_.open(path, std::ios::binary);
+  if (!in_) throw DataError(fmt::format("{}: no such file or not readable", path));
+  for (int64_t i = 0; i < options.skip_rows && std::getline(in_, buffer_); ++i) ++line_;
+  buffer_.clear();
+  while (std::getline(in_, buffer_)) {
+    ++line_;
+    if (!trim(buffer_).empty()) break;
+  }
+  if (trim(buffer_).empty())
+    throw DataError(
+        fmt::format("{}: the file is empty (HINT: the first line must hold the column "
+                    "names)",
+                    path));
+  if (buffer_.rfind("\xEF\xBB\xBF", 0) == 0) buffer_.erase(0, 3);  // a UTF-8 byte order mark
+  split(buffer_, columns_);
+  bool header = options.header == data::Header::Present;
+  if (options.header == data::Header::Auto) {
+    double v;
+    header = !std::all_of(columns_.begin(), columns_.end(),
+                          [&](const std::string& c) { return parse_number(c, v); });
+  }
+  if (!header) {  // the first row is data: keep it for next()
+    pending_ = columns_;
+    has_pending_ = true;
+    pending_line_ = line_;
+  }
+  for (size_t c = 0; c < columns_.size(); ++c)
+    if (!header || columns_[c].empty()) columns_[c] = fmt::format("column{}", c);
+}
+
+void TableReader::split(const std::string& text, std::vector<std::string>& cells) const {
+  cells.clear();
+  size_t i = 0;
+  const size_t n = text.size();
+  while (true) {
+    std::string cell;
+    size_t start = i;
+    while (i < n && (text[i] == ' ' || text[i] == '\t') && text[i] != delimiter_) ++i;
+    if (i < n && text[i] == '"') {  // quoted: up to the closing quote, "" is one quote
+      ++i;
+      while (i < n) {
+        if (text[i] == '"') {
+          if (i + 1 < n && text[i + 1] == '"') {
+            cell += '"';
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        cell += text[i++];
+      }
+      while (i < n && text[i] != delimiter_) ++i;  // spaces after the closing quote
+      cells.push_back(std::move(cell));
+    } else {
+      i = start;
+      while (i < n && text[i] != delimiter_) ++i;
+      cells.emplace_back(trim(std::string_view(text).substr(start, i - start)));
+    }
+    if (i >= n) break;
+    ++i;  // the delimiter
+  }
+}
+
+bool TableReader::next(std::vector<std::string>& cells) {
+  if (has_pending_) {
+    has_pending_ = false;
+    cells = pending_;
+    line_ = pending_line_;
+    return true;
+  }
+  while (std::getline(in_, buffer_)) {
+    ++line_;
+    if (trim(buffer_).empty()) continue;  // blank lines (a trailing one is common)
+    split(buffer_, cells);
+    if (cells.size() != columns_.size())
+      throw DataError(
+          fmt::format("{}:{}: expected {} fields like the header, found {} (HINT: is "
+                      "the delimiter '{}' right, or a cell missing?)",
+                      path_, line_, columns_.size(), cells.size(),
+                      delimiter_ == '\t' ? std::string("tab") : std::string(1, delimiter_)));
+    return true;
+  }
+  return false;
+}
+
+TextTable read_table(const std::string& path, const ReadOptions& options) {
+  TableReader reader(path, options);
+  TextTable t;
+  t.path = path;
+  t.columns = reader.columns();
+  std::vector<std::string> row;
+  while (reader.next(row)) {
+    for (std::string& cell : row) t.cells.push_back(std::move(cell));
+    t.lines.push_back(reader.line());
+    ++t.rows;
+  }
+  if (t.rows == 0) throw DataError(fmt::format("{}: has a header but no data rows", path));
+  return t;
+}
+
+std::string column_list(const std::vector<std::string>& columns) {
+  std::string out;
+  const size_t shown = std::min<size_t>(columns.size(), 30);
+  for (size_t i = 0; i < shown; ++i) out += (i ? ", " : "") + columns[i];
+  if (shown < columns.size()) out += fmt::format(", ... ({} in all)", columns.size());
+  return out;
+}
+
+int64_t find_column(const std::vector<std::string>& columns, const std::string& ref,
+                    const std::string& flag, const std::string& path) {
+  const auto it = std::find(columns.begin(), columns.end(), ref);
+  if (it != columns.end()) return it - columns.begin();
+  int64_t index = -1;
+  const auto [ptr, ec] = std::from_chars(ref.data(), ref.data() + ref.size(), index);
+  if (ec == std::errc() && ptr == ref.data() + ref.size() && index >= 0 &&
+      index < static_cast<int64_t>(columns.size()))
+    return index;
+  throw DataError(
+      fmt::format("{}: no column '{}' in {}; its columns are: {} (HINT: give a name "
+                  "or a 0-based index)",
+                  flag, ref, path, column_list(columns)));
+}
+
+}  // namespace minigrad::tabular

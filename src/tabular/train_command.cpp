@@ -1,0 +1,368 @@
+// minigrad train: read the table, split it, learn the preprocessing from the training part,
+// train an MLP (with validation and early stopping if asked), report test metrics, and save one
+// model file holding weights and preprocessing. train_csv's flags keep their names and meaning.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+#include "minigrad/backend/backend.hpp"
+#include "minigrad/generator.hpp"
+#include "minigrad/io/atomic_file.hpp"
+#include "minigrad/nn/summary.hpp"
+#include "minigrad/tabular/commands.hpp"
+#include "minigrad/tabular/evaluate.hpp"
+#include "minigrad/train/args.hpp"
+#include "minigrad/viz/learning_curves.hpp"
+
+namespace minigrad::tabular {
+
+namespace {
+
+using train::bad_flag;
+using train::parse_number;
+using train::UsageError;
+
+// train_csv's flags first (same names, defaults and meaning), then the tabular ones.
+constexpr Flag kTrainFlags[] = {
+    {"Data", "data", "One CSV file, split into train and test parts", ""},
+    {"Data", "train", "Training CSV file (with --test)", ""},
+    {"Data", "test", "Test CSV file", ""},
+    {"Data", "split", "Fraction of --data held out for testing", "0.2"},
+    {"Data", "split-seed", "Seed of the train/test split", "20"},
+    {"Data", "label", "Label column: a header name, an index (0 = first) or 'last'", "0"},
+    {"Data", "delimiter", "Field delimiter: , ; | or 'tab'", ","},
+    {"Data", "header", "First row is a header: auto, yes or no", "auto"},
+    {"Data", "skip-rows", "Lines to skip before the header or data", "0"},
+    {"Data", "scale", "Divide numeric features by K instead of standardising them", ""},
+    {"Data", "standardize", "Standardise numeric features (the default)", nullptr},
+    {"Columns", "ignore", "Columns to leave out: names or 0-based indexes, comma-separated", ""},
+    {"Columns", "categorical", "Columns to treat as categories even if they hold numbers", ""},
+    {"Columns", "na-values",
+     "Cells meaning 'missing', comma-separated; replaces NA,N/A,NaN,nan,null,NULL,None,#N/A,? "
+     "(an empty cell is always missing)",
+     ""},
+    {"Columns", "task", "auto, classification or regression", "auto"},
+    {"Model", "hidden", "Hidden layer sizes, comma-separated ('none' for no hidden layer)",
+     "128,64"},
+    {"Model", "dropout", "Dropout probability after each hidden ReLU (0 for none)", "0.3"},
+    {"Model", "no-batchnorm", "Leave out the BatchNorm1d layers", nullptr},
+    {"Training", "epochs", "Passes over the training data", "10"},
+    {"Training", "batch-size", "Rows per training step", "32"},
+    {"Training", "lr", "Learning rate", "0.1"},
+    {"Training", "momentum", "SGD momentum", "0"},
+    {"Training", "weight-decay", "L2 weight decay (decoupled for adamw)", "0"},
+    {"Training", "optimizer", "sgd, adam or adamw", "sgd"},
+    {"Training", "loss", "Regression loss: mse, l1 or huber", "mse"},
+    {"Training", "val-split", "Fraction of the training rows held out for validation", "0"},
+    {"Training", "patience", "Stop after N epochs without a better validation loss, keep the best",
+     "0"},
+    {"Training", "seed", "Seed for initialisation, shuffling and dropout", "42"},
+    {"Training", "threads",
+     "Threads for minigrad's kernels: 1 or 2 (auto: 1); results are identical", "auto"},
+    {"Output", "save", "Write the model (weights + preprocessing) to a safetensors file", ""},
+    {"Output", "load", "Start from a model written by minigrad train --save", ""},
+    {"Output", "eval-only", "Only evaluate the --load model on the test data", nullptr},
+    {"Output", "report", "Write a JSON report", ""},
+    {"Output", "plot", "Write the learning curves to an SVG file", ""},
+    {"Output", "summary", "Print the columns, their encodings and the layer table", nullptr},
+    {"Output", "quiet", "Print only the final metric line", nullptr},
+};
+
+// An output path must be writable before training starts: a typo must not cost a whole run.
+void check_output(const char* flag, const std::string& path) {
+  if (path.empty()) return;
+  const std::filesystem::path p(path);
+  const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : ".";
+  std::error_code ec;
+  if (std::filesystem::is_directory(p, ec))
+    throw UsageError(
+        fmt::format("--{}: '{}' is a directory (HINT: give a file name inside it)", flag, path));
+  if (!std::filesystem::is_directory(dir, ec))
+    throw UsageError(fmt::format("--{}: the directory '{}' does not exist (HINT: create it first)",
+                                 flag, dir.string()));
+}
+
+// Rows 0..n-1 in the order of the seeded Fisher-Yates permutation train_csv uses: the first
+// ceil(fraction * n) are held out, the rest kept.
+void split_rows(int64_t n, double fraction, uint64_t seed, std::vector<int64_t>& kept,
+                std::vector<int64_t>& held) {
+  std::vector<int64_t> perm(static_cast<size_t>(n));
+  std::iota(perm.begin(), perm.end(), int64_t{0});
+  Generator gen(seed);
+  for (int64_t i = n - 1; i > 0; --i)
+    std::swap(perm[i], perm[static_cast<int64_t>(gen.randint(static_cast<uint64_t>(i + 1)))]);
+  const auto n_held = static_cast<size_t>(std::ceil(fraction * static_cast<double>(n)));
+  held.assign(perm.begin(), perm.begin() + static_cast<std::ptrdiff_t>(n_held));
+  kept.assign(perm.begin() + static_cast<std::ptrdiff_t>(n_held), perm.end());
+}
+
+std::vector<int64_t> all_rows(const TextTable& t) {
+  std::vector<int64_t> rows(static_cast<size_t>(t.rows));
+  std::iota(rows.begin(), rows.end(), int64_t{0});
+  return rows;
+}
+
+std::string metric_name(Task task) { return task == Task::Regression ? "r2" : "accuracy"; }
+
+}  // namespace
+
+int train_command(int argc, char** argv) {
+  return run_command("minigrad train", [&] {
+    cxxopts::Options options("minigrad train",
+                             "Train an MLP on a CSV table: numeric and categorical columns, "
+                             "missing cells, classification or regression");
+    options.set_width(110);
+    add_flags(options, kTrainFlags);
+    add_help(options);
+    const auto parsed = train::parse_command_line(options, argc, argv);
+    if (!parsed) return 0;
+    const cxxopts::ParseResult& r = *parsed;
+    auto str = [&](const char* f) { return r[f].as<std::string>(); };
+
+    // ---- flags ----
+    const std::string data_path = str("data"), train_path = str("train"), test_path = str("test");
+    if (!data_path.empty() && (!train_path.empty() || !test_path.empty()))
+      throw UsageError(
+          "give either --data (one file, split) or --train/--test (two files), not both");
+    if (data_path.empty() && (train_path.empty() || test_path.empty()))
+      throw UsageError(
+          "no data: give --data FILE (split into train/test) or --train FILE --test FILE");
+    const double split = parse_number<double>("split", str("split"), "a fraction such as 0.2");
+    if (!(split > 0.0 && split < 1.0))
+      bad_flag("split", "a fraction between 0 and 1 (exclusive)", str("split"));
+    const uint64_t split_seed =
+        parse_number<uint64_t>("split-seed", str("split-seed"), "a non-negative integer");
+    const double val_split =
+        parse_number<double>("val-split", str("val-split"), "a fraction such as 0.1");
+    if (!(val_split >= 0.0 && val_split < 1.0))
+      bad_flag("val-split", "a fraction in [0, 1)", str("val-split"));
+    PreprocessingOptions po;
+    po.label = str("label");
+    po.ignore = split_list(str("ignore"));
+    po.categorical = split_list(str("categorical"));
+    if (r.count("na-values")) po.na_values = split_list(str("na-values"));
+    const std::string task = str("task");
+    if (task == "auto")
+      po.task = TaskChoice::Auto;
+    else if (task == "classification")
+      po.task = TaskChoice::Classification;
+    else if (task == "regression")
+      po.task = TaskChoice::Regression;
+    else
+      bad_flag("task", "auto, classification or regression", task);
+    if (r.count("scale") && r.count("standardize"))
+      throw UsageError("--scale and --standardize exclude each other: pick one");
+    const double scale =
+        str("scale").empty()
+            ? 0.0
+            : parse_number<double>("scale", str("scale"), "a positive number such as 255");
+    if (!str("scale").empty() && !(scale > 0.0))
+      bad_flag("scale", "a positive divisor", str("scale"));
+    const ReadOptions read = read_flags(r);
+
+    nn::MlpOptions shape;
+    shape.hidden =
+        str("hidden") == "none"
+            ? std::vector<int64_t>{}
+            : train::parse_positive_list("hidden", str("hidden"),
+                                         "comma-separated positive layer sizes such as 128,64");
+    shape.dropout = parse_number<float>("dropout", str("dropout"), "a probability in [0, 1)");
+    if (!(shape.dropout >= 0.0f && shape.dropout < 1.0f))
+      bad_flag("dropout", "a probability in [0, 1)", str("dropout"));
+    shape.batchnorm = r.count("no-batchnorm") == 0;
+
+    FitOptions fo;
+    fo.epochs = parse_number<int>("epochs", str("epochs"), "a whole number of epochs");
+    const bool eval_only = r.count("eval-only") > 0;
+    if (!eval_only && fo.epochs < 1) bad_flag("epochs", "at least 1", str("epochs"));
+    fo.batch_size =
+        parse_number<int64_t>("batch-size", str("batch-size"), "a whole number of rows", 1);
+    if (shape.batchnorm && fo.batch_size < 2)
+      throw UsageError(
+          "--batch-size 1 cannot train BatchNorm1d (one row has no variance) (HINT: use a batch "
+          "size of 2 or more, or --no-batchnorm)");
+    fo.lr = parse_number<double>("lr", str("lr"), "a positive number such as 0.1");
+    if (!(fo.lr > 0.0)) bad_flag("lr", "a positive learning rate", str("lr"));
+    fo.momentum = parse_number<double>("momentum", str("momentum"), "a number in [0, 1)");
+    if (!(fo.momentum >= 0.0 && fo.momentum < 1.0))
+      bad_flag("momentum", "a number in [0, 1)", str("momentum"));
+    fo.weight_decay =
+        parse_number<double>("weight-decay", str("weight-decay"), "a non-negative number", 0.0);
+    fo.optimizer = str("optimizer");
+    if (fo.optimizer != "sgd" && fo.optimizer != "adam" && fo.optimizer != "adamw")
+      bad_flag("optimizer", "sgd, adam or adamw", fo.optimizer);
+    const std::string loss = str("loss");
+    if (loss == "mse")
+      fo.loss = RegressionLoss::MSE;
+    else if (loss == "l1")
+      fo.loss = RegressionLoss::L1;
+    else if (loss == "huber")
+      fo.loss = RegressionLoss::Huber;
+    else
+      bad_flag("loss", "mse, l1 or huber", loss);
+    fo.patience = parse_number<int>("patience", str("patience"), "a whole number of epochs", 0);
+    if (fo.patience > 0 && val_split == 0.0)
+      throw UsageError("--patience needs a validation part to watch (HINT: add --val-split 0.1)");
+    fo.seed = parse_number<uint64_t>("seed", str("seed"), "a non-negative integer");
+    const int threads =
+        str("threads") == "auto" ? 1 : parse_number<int>("threads", str("threads"), "auto, 1 or 2");
+    if (threads < 1 || threads > 2) bad_flag("threads", "auto, 1 or 2", str("threads"));
+    const std::string save = str("save"), load = str("load"), report = str("report"),
+                      plot = str("plot");
+    if (eval_only && load.empty()) throw UsageError("--eval-only needs --load MODEL");
+    for (const auto& [flag, path] : {std::pair{"save", save}, {"report", report}, {"plot", plot}})
+      check_output(flag, path);
+    const bool quiet = r.count("quiet") > 0;
+    auto say = [&](const std::string& line) {
+      if (!quiet) std::printf("%s\n", line.c_str());
+    };
+    backend::set_num_threads(threads);
+
+    // ---- data: the training part decides every column's type and statistics ----
+    TextTable train_table = read_table(data_path.empty() ? train_path : data_path, read);
+    TextTable test_table;
+    std::vector<int64_t> train_rows, test_rows, val_rows;
+    if (!data_path.empty()) {
+      split_rows(train_table.rows, split, split_seed, train_rows, test_rows);
+    } else {
+      test_table = read_table(test_path, read);
+      train_rows = all_rows(train_table);
+      test_rows = all_rows(test_table);
+    }
+    if (val_split > 0.0) {
+      std::vector<int64_t> kept, held;
+      split_rows(static_cast<int64_t>(train_rows.size()), val_split, split_seed + 1, kept, held);
+      std::vector<int64_t> fit_rows;
+      for (int64_t i : kept) fit_rows.push_back(train_rows[i]);
+      for (int64_t i : held) val_rows.push_back(train_rows[i]);
+      train_rows = std::move(fit_rows);
+    }
+    TabularModel m;
+    if (!load.empty()) {
+      m = load_model(load);
+      m.model->train();
+    } else {
+      Preprocessing prep = fit_preprocessing(train_table, train_rows, po);
+      if (scale > 0.0)  // train_csv's --scale K: x / K instead of standardising
+        for (ColumnEncoding& f : prep.features) f.mean = 0.0, f.std = scale;
+      m = make_model(prep, shape, fo.seed);
+    }
+    const Preprocessing& prep = m.prep;
+    const EncodedRows train = encode_rows(prep, train_table, train_rows);
+    const EncodedRows val = encode_rows(prep, train_table, val_rows);
+    const EncodedRows test =
+        encode_rows(prep, data_path.empty() ? test_table : train_table, test_rows);
+    say(columns_line(prep));
+    say(fmt::format("task: {} ({}{})", task_name(prep.task), prep.task_reason,
+                    po.task == TaskChoice::Auto && load.empty() ? "; override with --task" : ""));
+    if (const int64_t missing = train.label_missing + val.label_missing + test.label_missing)
+      say(fmt::format("{} rows without a label left out", missing));
+    say(fmt::format("rows: {} train, {} validation, {} test", train.rows, val.rows, test.rows));
+    if (train.rows < 2)
+      throw DataError(fmt::format("{}: fewer than 2 training rows with a label", train_table.path));
+    if (r.count("summary")) {
+      std::printf("%s\n%s\n", columns_text(prep).c_str(),
+                  nn::summary(*m.model, {fo.batch_size, prep.num_inputs()}).c_str());
+      m.model->train();
+    }
+
+    // ---- training ----
+    FitResult fit_result;
+    if (!eval_only) {
+      const std::string metric = metric_name(prep.task);
+      fit_result = fit(*m.model, train, val, prep.task, fo, [&](int epoch, const EpochStats& s) {
+        std::string line = fmt::format("epoch {:>3}/{}  loss {:.4f}  {} {:.4f}", epoch, fo.epochs,
+                                       s.train_loss, metric, s.train_metric);
+        if (val.rows > 0)
+          line += fmt::format("  val_loss {:.4f}  val_{} {:.4f}", s.val_loss, metric, s.val_metric);
+        say(line);
+      });
+      say(fmt::format("trained in {:.2f}s", fit_result.train_seconds));
+      if (fo.patience > 0) {
+        if (fit_result.stopped_early)
+          say(fmt::format("early stopping: no better validation loss for {} epochs", fo.patience));
+        say(fmt::format(
+            "kept the weights of epoch {} (best validation loss {:.4f})", fit_result.best_epoch,
+            fit_result.epochs[static_cast<size_t>(fit_result.best_epoch - 1)].val_loss));
+      }
+    }
+    m.model->eval();
+
+    // ---- results ----
+    TabularEvaluation ev;
+    if (test.rows > 0) {
+      ev = evaluate_model(m, test, fo.loss);
+      if (quiet) {
+        std::printf("%s", prep.task == Task::Regression
+                              ? fmt::format("test RMSE: {:.4f}, MAE: {:.4f}, R²: {:.4f}\n",
+                                            ev.regression.rmse, ev.regression.mae, ev.regression.r2)
+                                    .c_str()
+                              : fmt::format("test accuracy: {:.4f}\n", ev.accuracy).c_str());
+      } else {
+        std::printf("%s", evaluation_text(ev, prep, "test").c_str());
+      }
+    }
+    if (!save.empty()) {
+      save_model(save, m);
+      say(fmt::format("saved {} (weights and preprocessing)", save));
+    }
+    if (!plot.empty() && !fit_result.epochs.empty()) {
+      const std::string metric = prep.task == Task::Regression ? "R²" : "accuracy";
+      viz::Panel loss_panel{"loss", "loss", {{"training", {}}, {"validation", {}}}};
+      viz::Panel metric_panel{metric, metric, {{"training", {}}, {"validation", {}}}};
+      for (const EpochStats& s : fit_result.epochs) {
+        loss_panel.series[0].values.push_back(s.train_loss);
+        loss_panel.series[1].values.push_back(s.val_loss);
+        metric_panel.series[0].values.push_back(s.train_metric);
+        metric_panel.series[1].values.push_back(s.val_metric);
+      }
+      if (val.rows == 0) loss_panel.series.pop_back(), metric_panel.series.pop_back();
+      if (fo.patience > 0)
+        loss_panel.marked_epoch = metric_panel.marked_epoch = fit_result.best_epoch;
+      const std::string svg = viz::learning_curves_svg(
+          fmt::format("{}: {} of '{}'", std::filesystem::path(train_table.path).filename().string(),
+                      task_name(prep.task), prep.label),
+          {loss_panel, metric_panel});
+      io::write_file_atomically(
+          plot, std::span(reinterpret_cast<const uint8_t*>(svg.data()), svg.size()), "--plot");
+      say(fmt::format("wrote learning curves to {}", plot));
+    }
+    if (!report.empty()) {
+      nlohmann::ordered_json j = test.rows > 0
+                                     ? nlohmann::ordered_json::parse(evaluation_json(ev, "test"))
+                                     : nlohmann::ordered_json{{"task", task_name(prep.task)}};
+      j["label"] = prep.label;
+      j["classes"] = prep.classes;
+      j["n_train"] = train.rows;
+      j["n_validation"] = val.rows;
+      j["n_test"] = test.rows;
+      j["rows_without_label"] = train.label_missing + val.label_missing + test.label_missing;
+      j["inputs"] = prep.num_inputs();
+      j["parameters"] = m.model->num_parameters();
+      j["epochs_run"] = fit_result.epochs.size();
+      j["best_epoch"] = fit_result.best_epoch;
+      j["stopped_early"] = fit_result.stopped_early;
+      j["train_seconds"] = fit_result.train_seconds;
+      nlohmann::ordered_json epochs = nlohmann::ordered_json::array();
+      for (const EpochStats& s : fit_result.epochs) {
+        nlohmann::ordered_json e = {{"loss", s.train_loss},
+                                    {metric_name(prep.task), s.train_metric}};
+        if (val.rows > 0)
+          e["val_loss"] = s.val_loss, e["val_" + metric_name(prep.task)] = s.val_metric;
+        epochs.push_back(std::move(e));
+      }
+      j["history"] = std::move(epochs);
+      const std::string text = j.dump(2) + "\n";
+      io::write_file_atomically(
+          report, std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()),
+          "--report");
+    }
+    return 0;
+  });
+}
+
+}  // namespace minigrad::tabular

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Command-line behaviour of `minigrad` (train / evaluate / predict / summary) on mixed tables:
+# text labels, categorical and ignored columns, missing cells, regression; predict's labels give
+# exactly evaluate's accuracy; every input error exits 2 naming what is wrong and leaves no
+# output file. Usage: minigrad_tabular.sh <bin_dir>
+set -u
+bin=$1
+source "$(dirname "$0")/common.bash"
+mg="$bin/minigrad"
+
+expect_error() {  # <pattern in stderr> <command...>: exit 2 and the pattern
+  local pattern=$1; shift
+  local out rc
+  out=$("$@" 2>&1 >/dev/null); rc=$?
+  if [[ $rc -ne 2 ]]; then fail "'$*' exited $rc, expected 2; stderr: $out"; return; fi
+  if ! grep -qF -- "$pattern" <<<"$out"; then fail "'$*': stderr lacks '$pattern': $out"; return; fi
+  pass "$* -> 2: $(head -c 140 <<<"$out")"
+}
+
+# Three species from two measurements, an island (category), an id to ignore, missing cells of
+# every kind, and 4 rows without a label. Deterministic: awk's srand(11).
+awk 'BEGIN { srand(11); print "id,island,length,depth,species";
+  split("Alpha Beta Gamma", names, " "); split("NA N/A ? null", na, " ");
+  for (i = 0; i < 400; i++) { c = i % 3; isl = (c == 2 || rand() < 0.3) ? "Dream" : "Biscoe";
+    len = sprintf("%.2f", 40 + c * 5 + rand() * 3); dep = sprintf("%.2f", 15 + (c == 1) * 4 + rand() * 2);
+    if (i % 37 == 5) len = na[1 + i % 4]; if (i % 41 == 7) isl = "";
+    label = names[c + 1]; if (i % 101 == 50) label = "NA";
+    printf "%d,%s,%s,%s,%s\n", 1000 + i, isl, len, dep, label } }' >"$tmp/birds.csv"
+
+out=$("$mg" train --data "$tmp/birds.csv" --label species --ignore id --epochs 15 --hidden 16 \
+  --val-split 0.1 --save "$tmp/birds.safetensors" --report "$tmp/train.json" --plot "$tmp/curves.svg" 2>&1)
+rc=$?
+if [[ $rc -ne 0 ]]; then fail "train exited $rc: $out"; else pass "train on birds.csv"; fi
+grep -qF "columns: 2 numeric, 1 categorical, 1 ignored; label 'species'" <<<"$out" \
+  && pass "column counts line" || fail "column counts line missing: $out"
+grep -qF "task: classification ('species' holds text such as" <<<"$out" \
+  && pass "task reason" || fail "task reason missing: $out"
+grep -qF "4 rows without a label left out" <<<"$out" && pass "label-missing rows counted" \
+  || fail "label-missing count missing: $out"
+grep -qE "val_loss [0-9.]+  val_accuracy" <<<"$out" && pass "validation per epoch" \
+  || fail "no validation columns: $out"
+acc=$(grep -oE '^test accuracy: [0-9.]+' <<<"$out" | grep -oE '[0-9.]+$')
+awk -v a="$acc" 'BEGIN { exit !(a >= 0.9) }' && pass "test accuracy $acc >= 0.9" \
+  || fail "test accuracy '$acc' below 0.9"
+grep -q '"task": "classification"' "$tmp/train.json" && grep -q '"per_class"' "$tmp/train.json" \
+  && pass "report has task and per_class" || fail "report lacks task/per_class"
+/usr/bin/python3 -c "import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); \
+  n = len(r.findall('.//{http://www.w3.org/2000/svg}polyline')); sys.exit(0 if n == 4 else 1)" \
+  "$tmp/curves.svg" && pass "SVG parses with 4 curves" || fail "SVG does not parse or lacks curves"
+
+# ---- predict round trip: columns reordered, label kept, rows in input order ----
+awk -F, 'BEGIN { OFS = "," } { print $5, $4, $2, $3, $1 }' "$tmp/birds.csv" >"$tmp/shuffled.csv"
+"$mg" predict --model "$tmp/birds.safetensors" --data "$tmp/shuffled.csv" --proba >"$tmp/pred.csv" \
+  && pass "predict to stdout" || fail "predict failed"
+[[ $(head -1 "$tmp/pred.csv") == "prediction,Alpha,Beta,Gamma" ]] && pass "predict header" \
+  || fail "predict header: $(head -1 "$tmp/pred.csv")"
+[[ $(wc -l <"$tmp/pred.csv") -eq 401 ]] && pass "one line per row" || fail "line count $(wc -l <"$tmp/pred.csv")"
+eval_out=$("$mg" evaluate --model "$tmp/birds.safetensors" --data "$tmp/shuffled.csv" --report "$tmp/eval.json")
+ev_correct=$(grep -oE '^accuracy: [0-9.]+ \([0-9]+/[0-9]+\)' <<<"$eval_out" | grep -oE '\([0-9]+' | tr -d '(')
+pr_correct=$(paste -d, <(tail -n +2 "$tmp/pred.csv" | cut -d, -f1) <(tail -n +2 "$tmp/birds.csv" | cut -d, -f5) \
+  | awk -F, '$2 != "NA" && $1 == $2 { n++ } END { print n + 0 }')
+[[ -n $ev_correct && $ev_correct == "$pr_correct" ]] && pass "predict's labels give evaluate's count ($pr_correct)" \
+  || fail "evaluate counts '$ev_correct' correct, predict's labels '$pr_correct'"
+grep -q '"test_accuracy"' "$tmp/eval.json" && pass "evaluate --report" || fail "evaluate report"
+sed '1s/species/kind/' "$tmp/shuffled.csv" >"$tmp/renamed.csv"
+"$mg" evaluate --model "$tmp/birds.safetensors" --data "$tmp/renamed.csv" --label kind | grep -qF "($ev_correct/" \
+  && pass "evaluate --label names a renamed label column" || fail "evaluate --label kind"
+expect_error "no label column 'species'" "$mg" evaluate --model "$tmp/birds.safetensors" --data "$tmp/renamed.csv"
+"$mg" predict --model "$tmp/birds.safetensors" --data "$tmp/shuffled.csv" --output "$tmp/pred2.csv" \
+  && cmp -s <(cut -d, -f1 "$tmp/pred.csv") "$tmp/pred2.csv" && pass "--output equals stdout" \
+  || fail "--output differs from stdout"
+"$mg" summary --model "$tmp/birds.safetensors" | grep -q "island.*categorical.*Biscoe Dream + missing" \
+  && pass "summary lists encodings" || fail "summary lacks island's encoding"
+
+# ---- regression: a fractional target is regression by the auto rule ----
+awk 'BEGIN { srand(3); print "x1,x2,colour,target";
+  for (i = 0; i < 300; i++) { a = rand(); b = rand(); c = (i % 2) ? "red" : "blue";
+    printf "%.4f,%.4f,%s,%.3f\n", a, b, c, 10 + 5 * a - 3 * b + (c == "red") }}' >"$tmp/reg.csv"
+out=$("$mg" train --data "$tmp/reg.csv" --label target --epochs 40 --optimizer adam --lr 0.01 --hidden 16 \
+  --loss huber --save "$tmp/reg.safetensors" --report "$tmp/reg.json" 2>&1)
+grep -qF "task: regression ('target' holds numbers with fractions" <<<"$out" && pass "auto picks regression" \
+  || fail "regression not chosen: $out"
+r2=$(grep -oE 'R²: [0-9.-]+' <<<"$out" | head -1 | grep -oE '[0-9.-]+$')
+awk -v a="$r2" 'BEGIN { exit !(a >= 0.9) }' && pass "regression R² $r2 >= 0.9" || fail "R² '$r2': $out"
+grep -q '"test_rmse"' "$tmp/reg.json" && grep -q '"test_r2"' "$tmp/reg.json" && grep -q '"task": "regression"' "$tmp/reg.json" \
+  && pass "regression report" || fail "regression report fields"
+"$mg" predict --model "$tmp/reg.safetensors" --data "$tmp/reg.csv" | sed -n 2p | grep -qE '^1[0-9]\.[0-9]+' \
+  && pass "regression predictions in units" || fail "regression prediction not in target units"
+
+# ---- early stopping is reported ----
+out=$("$mg" train --data "$tmp/birds.csv" --label species --ignore id --epochs 200 --hidden 64 \
+  --lr 0.5 --val-split 0.2 --patience 2 2>&1)
+grep -qE "kept the weights of epoch [0-9]+" <<<"$out" && pass "patience keeps the best weights" \
+  || fail "no best-weights line: $out"
+
+# ---- errors: exit 2, message names what is wrong, no partial output ----
+expect_error "its columns are: id, island, length, depth, species" "$mg" train --data "$tmp/birds.csv" --label kind
+expect_error "--ignore: no column 'sex'" "$mg" train --data "$tmp/birds.csv" --label species --ignore sex
+expect_error "--categorical: no column '9'" "$mg" train --data "$tmp/birds.csv" --label species --categorical 9
+expect_error "--task" "$mg" train --data "$tmp/birds.csv" --task guess
+expect_error "--loss" "$mg" train --data "$tmp/birds.csv" --loss hinge
+expect_error "--patience needs a validation part" "$mg" train --data "$tmp/birds.csv" --label species --patience 3
+expect_error "needs a numeric label" "$mg" train --data "$tmp/birds.csv" --label species --task regression
+cut -d, -f1,2,4,5 "$tmp/birds.csv" >"$tmp/nolength.csv"
+expect_error "the model needs the column 'length'" "$mg" predict --model "$tmp/birds.safetensors" \
+  --data "$tmp/nolength.csv" --output "$tmp/out.csv"
+[[ ! -e $tmp/out.csv && ! -e $tmp/out.csv.partial ]] && pass "no output file after an error" \
+  || fail "an output file was left behind"
+awk 'BEGIN { print "label,f1,f2"; for (i = 0; i < 40; i++) printf "%d,%d,%d\n", i % 2, i, 40 - i }' >"$tmp/plain.csv"
+"$bin/train_csv" --data "$tmp/plain.csv" --epochs 1 --hidden 4 --save "$tmp/plain.safetensors" --quiet >/dev/null 2>&1
+if [[ -e $tmp/plain.safetensors ]]; then
+  expect_error "no preprocessing metadata" "$mg" predict --model "$tmp/plain.safetensors" --data "$tmp/reg.csv"
+else
+  fail "train_csv did not write a weights-only model for the metadata check"
+fi
+expect_error "No such file" "$mg" evaluate --model "$tmp/missing.safetensors" --data "$tmp/birds.csv"
+expect_error "--model is required" "$mg" predict --data "$tmp/birds.csv"
+expect_error "regression model" "$mg" predict --model "$tmp/reg.safetensors" --data "$tmp/reg.csv" --proba
+expect_error "unknown command 'fit'" "$mg" fit
+for cmd in train evaluate predict summary; do
+  "$mg" $cmd --help | grep -q "minigrad $cmd" && pass "$cmd --help" || fail "$cmd --help"
+done
+# ---- on a numeric table with whole-number labels, minigrad train is train_csv: same split, same
+# standardisation, same batches, so the same accuracy per epoch and the same test figures ----
+awk 'BEGIN { srand(7); print "f1,f2,f3,f4,species";
+  for (i = 0; i < 300; i++) { c = i % 3;
+    printf "%.3f,%.3f,%.3f,%.3f,%d\n", c*2 + rand(), -c + rand(), rand()*3, c + rand()*0.5, c } }' >"$tmp/blobs.csv"
+"$bin/train_csv" --data "$tmp/blobs.csv" --label last --epochs 4 --hidden 8 --report "$tmp/a.json" >/dev/null 2>&1
+"$mg" train --data "$tmp/blobs.csv" --label last --epochs 4 --hidden 8 --report "$tmp/b.json" >/dev/null 2>&1
+if /usr/bin/python3 - "$tmp/a.json" "$tmp/b.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+same = a["test_accuracy"] == b["test_accuracy"] and abs(a["test_loss"] - b["test_loss"]) < 1e-6
+same = same and all(abs(x - h["accuracy"]) < 1e-12 for x, h in zip(a["epoch_accuracy"], b["history"]))
+same = same and all(abs(x - h["loss"]) < 1e-6 for x, h in zip(a["epoch_loss"], b["history"]))
+sys.exit(0 if same else 1)
+PY
+then pass "minigrad train reproduces train_csv on a numeric table"
+else fail "minigrad train differs from train_csv: $(cat "$tmp/a.json" "$tmp/b.json" | tr -d '\n' | head -c 600)"; fi
+finish "minigrad tabular"

@@ -1,0 +1,174 @@
+// Tests of tabular/model_file.hpp and tabular/evaluate.hpp: a model file round-trips weights and
+// preprocessing, a weights-only file is refused with a clear message, predict streams CSV with
+// class names and probabilities, its labels reproduce evaluate's accuracy exactly, and an error
+// leaves no output file behind.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <numeric>
+#include <sstream>
+#include <string>
+
+#include "minigrad/generator.hpp"
+#include "minigrad/io/safetensors.hpp"
+#include "minigrad/tabular/evaluate.hpp"
+
+using namespace minigrad;
+using namespace minigrad::tabular;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path temp_dir() {
+  const fs::path dir = fs::temp_directory_path() / ("minigrad_eval_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const std::string path = (temp_dir() / name).string();
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  FAIL("expected an error");
+  return "";
+}
+
+// Two features and a text class: "big" when a + b > 1, with a colour that carries no signal.
+std::string table_text(int rows, uint64_t seed) {
+  Generator gen(seed);
+  std::string text = "a,colour,b,kind\n";
+  for (int i = 0; i < rows; ++i) {
+    const float a = gen.uniform(), b = gen.uniform();
+    const char* colour = i % 3 == 0 ? "red" : i % 3 == 1 ? "blue" : "NA";
+    text += fmt::format("{:.4f},{},{:.4f},{}\n", a, colour, b, a + b > 1 ? "big" : "small");
+  }
+  return text;
+}
+
+TabularModel trained_model(const TextTable& t) {
+  std::vector<int64_t> rows(static_cast<size_t>(t.rows));
+  std::iota(rows.begin(), rows.end(), 0);
+  const Preprocessing prep = fit_preprocessing(t, rows, {.label = "kind"});
+  TabularModel m = make_model(prep, {.hidden = {8}, .dropout = 0.0f}, 3);
+  const EncodedRows enc = encode_rows(prep, t, rows);
+  fit(*m.model, enc, EncodedRows{}, prep.task, {.epochs = 20, .lr = 0.01, .optimizer = "adam"});
+  m.model->eval();
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("a model file round-trips weights and preprocessing; predict matches evaluate") {
+  const TextTable t = read_table(write_temp("train.csv", table_text(300, 1)));
+  const TabularModel m = trained_model(t);
+  const std::string path = (temp_dir() / "m.safetensors").string();
+  save_model(path, m);
+  const TabularModel back = load_model(path);
+  CHECK(to_json(back.prep) == to_json(m.prep));
+  CHECK(back.mlp.hidden == std::vector<int64_t>{8});
+  // PyTorch's names for the weights.
+  const io::SafetensorsContents file = io::load_safetensors_with_metadata(path);
+  CHECK(file.tensors.front().name.rfind("network.", 0) == 0);
+  CHECK(file.metadata.at("format") == "pt");
+
+  // Test rows with the columns shuffled, an extra column, and the label (ignored by predict).
+  const std::string test_path = write_temp("test.csv", [] {
+    const std::string text = table_text(120, 2);
+    std::istringstream in(text);
+    std::string line, out;
+    bool header = true;
+    while (std::getline(in, line)) {
+      std::vector<std::string> c;
+      std::stringstream ss(line);
+      for (std::string cell; std::getline(ss, cell, ',');) c.push_back(cell);
+      out += (header ? "kind,extra" : c[3] + ",x") + std::string(",") + c[2] + "," + c[0] + "," +
+             c[1] + "\n";
+      header = false;
+    }
+    return out;
+  }());
+  std::ostringstream out;
+  CHECK(predict_csv(back, test_path, out, {.proba = true}) == 120);
+  std::istringstream lines(out.str());
+  std::string line;
+  std::getline(lines, line);
+  CHECK(line == "prediction,big,small");
+  const TextTable test = read_table(test_path);
+  int64_t correct = 0, n = 0;
+  while (std::getline(lines, line)) {
+    const std::string predicted = line.substr(0, line.find(','));
+    CHECK((predicted == "big" || predicted == "small"));
+    const double p_big = std::stod(line.substr(line.find(',') + 1));
+    CHECK(((predicted == "big") == (p_big >= 0.5)));
+    correct += predicted == test.cell(n, 0);
+    ++n;
+  }
+  CHECK(n == 120);
+  std::vector<int64_t> rows(120);
+  std::iota(rows.begin(), rows.end(), 0);
+  const TabularEvaluation e = evaluate_model(back, encode_rows(back.prep, test, rows));
+  CHECK(e.confusion.correct() == correct);
+  CHECK(e.accuracy > 0.85);
+  CHECK(evaluation_json(e, "test").find("\"test_accuracy\"") != std::string::npos);
+}
+
+TEST_CASE("regression predictions come back in the target's units") {
+  std::string text = "x,y\n";
+  for (int i = 0; i < 200; ++i) text += fmt::format("{},{}\n", i * 0.01, 1000 + 30 * i * 0.01);
+  const TextTable t = read_table(write_temp("reg.csv", text));
+  std::vector<int64_t> rows(200);
+  std::iota(rows.begin(), rows.end(), 0);
+  const Preprocessing prep = fit_preprocessing(t, rows, {.label = "y"});
+  REQUIRE(prep.task == Task::Regression);
+  TabularModel m = make_model(prep, {.hidden = {8}, .batchnorm = false, .dropout = 0.0f}, 1);
+  fit(*m.model, encode_rows(prep, t, rows), EncodedRows{}, prep.task,
+      {.epochs = 60, .lr = 0.01, .optimizer = "adam"});
+  const TabularEvaluation e = evaluate_model(m, encode_rows(prep, t, rows));
+  CHECK(e.regression.r2 > 0.99);
+  CHECK(e.regression.mae < 3.0);  // in y's units (y spans 1000..1060)
+  std::ostringstream out;
+  predict_csv(m, write_temp("reg_new.csv", "x\n1.0\n"), out, {});
+  const double y = std::stod(out.str().substr(out.str().find('\n') + 1));
+  CHECK(y == doctest::Approx(1030).epsilon(0.005));
+}
+
+TEST_CASE("model files without metadata, missing columns and bad cells are clear errors") {
+  const TextTable t = read_table(write_temp("train2.csv", table_text(50, 3)));
+  const TabularModel m = trained_model(t);
+  const std::string weights_only = (temp_dir() / "plain.safetensors").string();
+  io::save_safetensors(weights_only, m.model->state_dict());
+  CHECK(error_of([&] { load_model(weights_only); }).find("no preprocessing metadata") !=
+        std::string::npos);
+  const std::string out_path = (temp_dir() / "pred.csv").string();
+  const std::string lacking = write_temp("lacking.csv", "a,colour\n0.5,red\n");
+  CHECK(error_of([&] {
+          predict_to_file(m, lacking, out_path, {});
+        }).find("the model needs the column 'b'") != std::string::npos);
+  CHECK_FALSE(fs::exists(out_path));
+  CHECK_FALSE(fs::exists(out_path + ".partial"));
+  // A bad cell after the first chunk: the error names its line and still no file is left.
+  std::string big = "a,colour,b\n";
+  for (int i = 0; i < 3000; ++i) big += "0.5,red,0.25\n";
+  big += "0.5,red,heavy\n";
+  const std::string bad = write_temp("bad.csv", big);
+  CHECK(error_of([&] {
+          predict_to_file(m, bad, out_path, {});
+        }).find("bad.csv:3002: column 'b' is numeric in the model, but a cell holds 'heavy'") !=
+        std::string::npos);
+  CHECK_FALSE(fs::exists(out_path));
+  CHECK(csv_cell("a,b") == "\"a,b\"");
+  CHECK(csv_cell("say \"x\"") == "\"say \"\"x\"\"\"");
+  CHECK(csv_cell("plain") == "plain");
+}

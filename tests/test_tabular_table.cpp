@@ -1,0 +1,135 @@
+// Tests of tabular/table.hpp: every missing-value marker, trimming, quoting, header detection,
+// column lookup by name and index, and the messages for malformed files.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+
+#include "minigrad/tabular/table.hpp"
+
+using namespace minigrad::tabular;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const fs::path dir = fs::temp_directory_path() / ("minigrad_tabular_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const std::string path = (dir / name).string();
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const DataError& e) {
+    return e.what();
+  }
+  FAIL("expected a DataError");
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("every default missing-value marker, with surrounding spaces, is missing") {
+  const auto& na = default_na_values();
+  for (const char* marker : {"", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A", "?"}) {
+    CAPTURE(marker);
+    CHECK(is_missing(marker, na));
+    // Cells are trimmed when read: "  NA " reaches is_missing as "NA".
+    const std::string path = write_temp("marker.csv", std::string("a,b\n  ") + marker + " ,1\n");
+    const TextTable t = read_table(path);
+    CHECK(is_missing(t.cell(0, 0), na));
+    CHECK_FALSE(is_missing(t.cell(0, 1), na));
+  }
+  for (const char* value : {"0", "na", "Nan?", "-", "NA2", "none"})
+    CHECK_FALSE(is_missing(value, na));
+  // A replaced set: only the listed markers and the empty cell are missing.
+  const std::vector<std::string> custom = {"-", "missing"};
+  CHECK(is_missing("-", custom));
+  CHECK(is_missing("", custom));
+  CHECK_FALSE(is_missing("NA", custom));
+}
+
+TEST_CASE("numbers parse in full or not at all") {
+  double v = 0;
+  CHECK((parse_number("3.5", v) && v == 3.5));
+  CHECK((parse_number("-2", v) && v == -2));
+  CHECK((parse_number("+7", v) && v == 7));
+  CHECK((parse_number("1e3", v) && v == 1000));
+  for (const char* bad : {"", "inf", "nan", "3 kg", "1,5", "x"}) CHECK_FALSE(parse_number(bad, v));
+}
+
+TEST_CASE("read_table trims, unquotes, skips blank lines and keeps line numbers") {
+  const std::string path =
+      write_temp("quoted.csv",
+                 "\xEF\xBB\xBFname , island,mass\r\n\"Adelie, the first\", Biscoe ,3750\r\n\r\n"
+                 "\"say \"\"hi\"\"\",Dream,\r\n");
+  const TextTable t = read_table(path);
+  CHECK(t.columns == std::vector<std::string>{"name", "island", "mass"});
+  REQUIRE(t.rows == 2);
+  CHECK(t.cell(0, 0) == "Adelie, the first");
+  CHECK(t.cell(0, 1) == "Biscoe");
+  CHECK(t.cell(1, 0) == "say \"hi\"");
+  CHECK(t.cell(1, 2) == "");
+  CHECK(t.lines == std::vector<int64_t>{2, 4});
+}
+
+TEST_CASE("headers: auto-detected, forced, absent; skip_rows and other delimiters") {
+  const std::string numeric = write_temp("noheader.csv", "1;2\n3;4\n");
+  const TextTable a = read_table(numeric, {.delimiter = ';'});
+  CHECK(a.columns == std::vector<std::string>{"column0", "column1"});
+  CHECK(a.rows == 2);
+  const TextTable b =
+      read_table(numeric, {.delimiter = ';', .header = minigrad::data::Header::Present});
+  CHECK(b.columns == std::vector<std::string>{"1", "2"});
+  CHECK(b.rows == 1);
+  const std::string text = write_temp("skip.tsv", "a comment line\nx\ty\nA\t1\n");
+  const TextTable c = read_table(text, {.delimiter = '\t', .skip_rows = 1});
+  CHECK(c.columns == std::vector<std::string>{"x", "y"});
+  CHECK(c.cell(0, 0) == "A");
+  CHECK(c.lines[0] == 3);
+}
+
+TEST_CASE("TableReader streams rows one at a time") {
+  const std::string path = write_temp("stream.csv", "a,b\n1,x\n2,y\n3,z\n");
+  TableReader reader(path);
+  std::vector<std::string> cells;
+  int rows = 0;
+  while (reader.next(cells)) {
+    ++rows;
+    CHECK(cells.size() == 2);
+    CHECK(reader.line() == rows + 1);
+  }
+  CHECK(rows == 3);
+}
+
+TEST_CASE("malformed tables name the file and line") {
+  CHECK(error_of([] { read_table("/nonexistent/t.csv"); }).find("no such file") !=
+        std::string::npos);
+  CHECK(error_of([] { read_table(write_temp("empty.csv", "")); }).find("empty") !=
+        std::string::npos);
+  CHECK(error_of([] { read_table(write_temp("hdr.csv", "a,b\n")); }).find("no data rows") !=
+        std::string::npos);
+  const std::string ragged =
+      error_of([] { read_table(write_temp("ragged.csv", "a,b\n1,2\n3\n")); });
+  CHECK(ragged.find("ragged.csv:3: expected 2 fields like the header, found 1") !=
+        std::string::npos);
+  CHECK(error_of([] { read_table(fs::temp_directory_path().string()); }).find("directory") !=
+        std::string::npos);
+}
+
+TEST_CASE("find_column takes a name or a 0-based index and lists the columns otherwise") {
+  const std::vector<std::string> cols = {"species", "island", "mass"};
+  CHECK(find_column(cols, "island", "--label", "p.csv") == 1);
+  CHECK(find_column(cols, "2", "--label", "p.csv") == 2);
+  const std::string msg = error_of([&] { find_column(cols, "sex", "--ignore", "p.csv"); });
+  CHECK(msg.find("--ignore: no column 'sex' in p.csv; its columns are: species, island, mass") !=
+        std::string::npos);
+  CHECK_THROWS_AS(find_column(cols, "3", "--label", "p.csv"), DataError);
+  CHECK_THROWS_AS(find_column(cols, "-1", "--label", "p.csv"), DataError);
+}
