@@ -12,7 +12,7 @@
 #include <limits>
 #include <system_error>
 
-#include "minigrad/io/escape.hpp"
+#include "minigrad/escape.hpp"
 
 namespace minigrad::data::csv_detail {
 
@@ -25,7 +25,7 @@ inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; 
 // Text of a cell for a message, shortened so a binary file does not flood the terminal.
 // A cell's text for a message: control bytes escaped (a NUL would end the message), cut at 40.
 std::string shown(const char* b, const char* e) {
-  return io::escape_bytes(std::string_view(b, static_cast<size_t>(e - b)), 40);
+  return escape_bytes(std::string_view(b, static_cast<size_t>(e - b)), 40);
 }
 
 }  // namespace

@@ -21,7 +21,7 @@
 #include <stdexcept>
 
 #include "minigrad/io/atomic_file.hpp"
-#include "minigrad/io/escape.hpp"
+#include "minigrad/escape.hpp"
 #include "safetensors_header.hpp"
 
 namespace minigrad::io {

@@ -11,7 +11,7 @@
 #include <set>
 #include <stdexcept>
 
-#include "minigrad/io/escape.hpp"
+#include "minigrad/escape.hpp"
 
 namespace minigrad::io::safetensors_detail {
 

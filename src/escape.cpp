@@ -1,10 +1,10 @@
 // Escaping for error messages: one pass over the bytes, UTF-8 sequences checked by their lead
 // byte and continuation bytes (overlong forms and surrogates count as invalid).
-#include "minigrad/io/escape.hpp"
+#include "minigrad/escape.hpp"
 
 #include <fmt/format.h>
 
-namespace minigrad::io {
+namespace minigrad {
 
 namespace {
 
@@ -60,4 +60,4 @@ std::string escape_bytes(std::string_view bytes, size_t max_bytes) {
   return out;
 }
 
-}  // namespace minigrad::io
+}  // namespace minigrad

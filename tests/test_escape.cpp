@@ -1,12 +1,12 @@
-// Tests of io/escape.hpp: control bytes and invalid UTF-8 become visible escapes, valid UTF-8
+// Tests of escape.hpp: control bytes and invalid UTF-8 become visible escapes, valid UTF-8
 // and printable text stay as they are, and long text is cut with its length given.
 #include <doctest/doctest.h>
 
 #include <string>
 
-#include "minigrad/io/escape.hpp"
+#include "minigrad/escape.hpp"
 
-using minigrad::io::escape_bytes;
+using minigrad::escape_bytes;
 
 TEST_CASE("escape_bytes: printable text and valid UTF-8 are kept") {
   CHECK(escape_bytes("pixel12") == "pixel12");

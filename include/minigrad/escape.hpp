@@ -8,11 +8,11 @@
 #include <string>
 #include <string_view>
 
-namespace minigrad::io {
+namespace minigrad {
 
 /// `bytes` with \n, \r, \t, \\ and \xHH for every other control byte, DEL and byte that is not
 /// part of valid UTF-8; printable ASCII and valid UTF-8 stay as they are. Text longer than
 /// `max_bytes` input bytes is cut there and ends in "... (N bytes)".
 std::string escape_bytes(std::string_view bytes, size_t max_bytes = 80);
 
-}  // namespace minigrad::io
+}  // namespace minigrad
