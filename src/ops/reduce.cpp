@@ -31,7 +31,7 @@ Reduction split(const char* op, const Shape& shape, int64_t dim, bool keepdim) {
 // Reducing everything is the same with x viewed as (1, numel, 1).
 Tensor sum_over(const char* op, const Tensor& x, const ops_detail::DimSplit& r, const Shape& out,
                 bool average) {
-  const float n = average ? static_cast<float>(r.n) : 1.0f;  // what dy is divided by in dx
+  const float divisor = average ? static_cast<float>(r.n) : 1.0f;  // n for the mean, 1 for the sum
   Tensor y = Tensor::empty(out);
   const float* px = x.data();
   float* py = y.data();
@@ -42,14 +42,14 @@ Tensor sum_over(const char* op, const Tensor& x, const ops_detail::DimSplit& r, 
       // The mean over nothing is 0/0 = NaN, as in PyTorch.
       py[o * r.inner + i] = static_cast<float>(average ? s / static_cast<double>(r.n) : s);
     }
-  // dx (outer, n, inner) = dy (outer, 1, inner) / n, the same for every k
-  return record(y, op, {x}, [x, r, n](const Tensor& dy) {
+  // dx (outer, n, inner) = dy (outer, 1, inner) / divisor, the same for every k
+  return record(y, op, {x}, [x, r, divisor](const Tensor& dy) {
     float* dx = grad_buffer(x);
     const float* g = dy.data();
     for (int64_t o = 0; o < r.outer; ++o)
       for (int64_t k = 0; k < r.n; ++k)
         for (int64_t i = 0; i < r.inner; ++i)
-          dx[(o * r.n + k) * r.inner + i] += g[o * r.inner + i] / n;
+          dx[(o * r.n + k) * r.inner + i] += g[o * r.inner + i] / divisor;
   });
 }
 
