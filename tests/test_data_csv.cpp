@@ -82,7 +82,8 @@ TEST_CASE("csv: header absent, auto-detected or forced") {
   CHECK(parse("0,1,2\n1,5,6\n").rows == 2);
 
   // Forced absent: a text first row is an error naming the cell.
-  const std::string msg = error_of<DataError>([] { parse("a,b\n1,2\n", {.header = Header::Absent}); });
+  const std::string msg =
+      error_of<DataError>([] { parse("a,b\n1,2\n", {.header = Header::Absent}); });
   CHECK(has(msg, "t.csv:1:"));
   CHECK(has(msg, "column 1"));
   CHECK(has(msg, "'a'"));
@@ -165,9 +166,10 @@ TEST_CASE("csv: label column by index, negative index, name, last, none") {
 
   CHECK(has(error_of<DataError>([&] { parse(text, {.label = LabelColumn::name("y")}); }),
             "no column named 'y' for the labels (the columns are a, b, target)"));
-  CHECK(has(error_of<DataError>([] { parse("1,2\n", {.label = LabelColumn::name("y")}); }), "has no header"));
-  CHECK(
-      has(error_of<DataError>([&] { parse(text, {.label = LabelColumn::index(3)}); }), "rows have 3 fields"));
+  CHECK(has(error_of<DataError>([] { parse("1,2\n", {.label = LabelColumn::name("y")}); }),
+            "has no header"));
+  CHECK(has(error_of<DataError>([&] { parse(text, {.label = LabelColumn::index(3)}); }),
+            "rows have 3 fields"));
   CHECK(has(error_of<DataError>([] { parse("label\n1\n"); }), "no feature columns"));
 }
 
@@ -265,21 +267,27 @@ TEST_CASE("csv: ragged rows name the line and the counts") {
   const std::string extra = error_of<DataError>([] { parse("1,2,3\n4,5,6,7\n"); });
   CHECK(has(extra, "t.csv:2: expected 3 fields, found 4"));
   CHECK(has(extra, "extra"));
-  CHECK(has(error_of<DataError>([] { parse("1,2,3\n4,5,6,\n"); }), "t.csv:2: expected 3 fields, found 4"));
+  CHECK(has(error_of<DataError>([] { parse("1,2,3\n4,5,6,\n"); }),
+            "t.csv:2: expected 3 fields, found 4"));
 }
 
 TEST_CASE("csv: bad cells name the line, the column and the value") {
   const std::string text_cell = error_of<DataError>([] { parse("label,a,b\n1,2,3\n1,x7,3\n"); });
   CHECK(has(text_cell, "t.csv:3: column 2 ('a') holds 'x7', expected a number"));
-  CHECK(has(error_of<DataError>([] { parse("label,a,b\n1,12abc,3\n"); }), "column 2 ('a') holds '12abc'"));
-  CHECK(has(error_of<DataError>([] { parse("label,a,b\n1,,3\n"); }), "t.csv:2: column 2 ('a') is empty"));
+  CHECK(has(error_of<DataError>([] { parse("label,a,b\n1,12abc,3\n"); }),
+            "column 2 ('a') holds '12abc'"));
+  CHECK(has(error_of<DataError>([] { parse("label,a,b\n1,,3\n"); }),
+            "t.csv:2: column 2 ('a') is empty"));
   const std::string nan = error_of<DataError>([] { parse("label,a,b\n1,2,nan\n"); });
   CHECK(has(nan, "t.csv:2: column 3 ('b') holds 'nan', expected a finite number"));
   CHECK(has(error_of<DataError>([] { parse("1,inf,3\n"); }), "column 2 holds 'inf'"));
   CHECK(has(error_of<DataError>([] { parse("1,-Infinity,3\n"); }), "expected a finite number"));
-  CHECK(has(error_of<DataError>([] { parse("1,1e39,3\n"); }), "expected a finite number"));  // > FLT_MAX
-  CHECK(has(error_of<DataError>([] { parse("label,a,b\n1,\"2,3\n"); }), "t.csv:2: column 2 ('a'): the quote"));
-  CHECK(has(error_of<DataError>([] { parse("label,a\n1,2\n\n3,4\n"); }), "t.csv:3: blank line between rows"));
+  CHECK(has(error_of<DataError>([] { parse("1,1e39,3\n"); }),
+            "expected a finite number"));  // > FLT_MAX
+  CHECK(has(error_of<DataError>([] { parse("label,a,b\n1,\"2,3\n"); }),
+            "t.csv:2: column 2 ('a'): the quote"));
+  CHECK(has(error_of<DataError>([] { parse("label,a\n1,2\n\n3,4\n"); }),
+            "t.csv:3: blank line between rows"));
 }
 
 TEST_CASE("csv: bad labels") {
@@ -294,7 +302,8 @@ TEST_CASE("csv: bad labels") {
 
 TEST_CASE("csv: files that are missing, directories, empty or header only") {
   TempDir dir;
-  const std::string missing = error_of<DataError>([&] { read_csv((dir.path / "nope.csv").string()); });
+  const std::string missing =
+      error_of<DataError>([&] { read_csv((dir.path / "nope.csv").string()); });
   CHECK(has(missing, "nope.csv: no such file"));
   CHECK(has(missing, "make data"));
   CHECK(has(error_of<DataError>([&] { read_csv(dir.path.string()); }), "is a directory"));
@@ -369,15 +378,18 @@ TEST_CASE("csv: a cell holding control bytes is shown escaped, the message whole
 
 TEST_CASE("csv: one stray label cannot size the model: labels stop at max_classes") {
   // 999999 in a 4-row file used to make a million classes; 2147483647 overflowed largest + 1.
-  const std::string stray = error_of<DataError>([] { parse("label,a\n0,1\n999999,2\n1,3\n0,4\n"); });
-  CHECK(has(stray, "t.csv:3: column 1 ('label'): label 999999 is too large: labels are class ids "
-                   "0..999 (the limit is 1000 classes)"));
+  const std::string stray =
+      error_of<DataError>([] { parse("label,a\n0,1\n999999,2\n1,3\n0,4\n"); });
+  CHECK(has(stray,
+            "t.csv:3: column 1 ('label'): label 999999 is too large: labels are class ids "
+            "0..999 (the limit is 1000 classes)"));
   CHECK(has(stray, "raise --max-classes"));
   const std::string top = error_of<DataError>([] { parse("label,a\n0,1\n2147483647,2\n"); });
   CHECK(has(top, "t.csv:3: column 1 ('label'): label 2147483647 is too large"));
   // The same through the general reader (a decimal feature leaves the fast path).
-  CHECK(has(error_of<DataError>([] { parse("a,label\n0.5,1000\n", {.label = LabelColumn::last()}); }),
-            "t.csv:2: column 2 ('label'): label 1000 is too large"));
+  CHECK(
+      has(error_of<DataError>([] { parse("a,label\n0.5,1000\n", {.label = LabelColumn::last()}); }),
+          "t.csv:2: column 2 ('label'): label 1000 is too large"));
   const CsvTable wide = parse("label,a\n0,1\n999999,2\n", {.max_classes = 1'000'000});
   CHECK(wide.num_classes() == 1'000'000);
   const CsvTable most = parse("label,a\n2147483646,1\n", {.max_classes = 2147483647});
