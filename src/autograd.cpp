@@ -18,6 +18,15 @@ NoGradGuard::NoGradGuard() : previous_(g_grad_enabled) { g_grad_enabled = false;
 NoGradGuard::~NoGradGuard() { g_grad_enabled = previous_; }
 
 // ---- Node ----
+namespace {
+[[noreturn]] void throw_released(const std::string& op) {
+  throw std::logic_error(fmt::format(
+      "backward(): the graph through '{}' was already released by an earlier backward() "
+      "(HINT: pass retain_graph=true to the first backward() if you need to walk it twice)",
+      op));
+}
+}  // namespace
+
 Node::Node(std::string name, std::vector<Tensor> inputs, BackwardFn backward)
     : name_(std::move(name)), inputs_(std::move(inputs)), backward_(std::move(backward)) {}
 
@@ -49,11 +58,7 @@ Node::~Node() {
 }
 
 void Node::apply(const Tensor& dout) {
-  if (released_)
-    throw std::logic_error(fmt::format(
-        "backward(): the graph through '{}' was already released by an earlier backward() "
-        "(HINT: pass retain_graph=true to the first backward() if you need to walk it twice)",
-        name_));
+  if (released_) throw_released(name_);
   backward_(dout);
 }
 
@@ -81,7 +86,8 @@ bool should_record(const std::vector<Tensor>& inputs) {
 Tensor record(Tensor out, std::string name, std::vector<Tensor> inputs, Node::BackwardFn backward) {
   if (!should_record(inputs)) return out;
   out.impl()->requires_grad = true;
-  out.impl()->grad_fn = std::make_shared<Node>(std::move(name), std::move(inputs), std::move(backward));
+  out.impl()->grad_fn =
+      std::make_shared<Node>(std::move(name), std::move(inputs), std::move(backward));
   return out;
 }
 
@@ -110,11 +116,7 @@ std::vector<Tensor> topological_order(const Tensor& root) {
   while (!stack.empty()) {
     Frame& f = stack.back();
     const auto& node = f.t.grad_fn();
-    if (node && node->released())
-      throw std::logic_error(fmt::format(
-          "backward(): the graph through '{}' was already released by an earlier backward() "
-          "(HINT: pass retain_graph=true to the first backward() if you need to walk it twice)",
-          node->name()));
+    if (node && node->released()) throw_released(node->name());
     if (node && f.next_input < node->inputs().size()) {
       const Tensor& in = node->inputs()[f.next_input++];
       if (in.defined() && in.requires_grad() && seen.insert(in.impl()).second)
@@ -145,9 +147,10 @@ void run_backward(const Tensor& root, const Tensor& grad_output, bool retain_gra
     seed = Tensor::ones(root.shape());
   } else {
     if (grad_output.shape() != root.shape())
-      throw std::logic_error(fmt::format("backward(): grad_output has shape {} but the tensor has "
-                                         "shape {} (HINT: they must match exactly)",
-                                         shape_str(grad_output.shape()), shape_str(root.shape())));
+      throw std::logic_error(
+          fmt::format("backward(): grad_output has shape {} but the tensor has "
+                      "shape {} (HINT: they must match exactly)",
+                      shape_str(grad_output.shape()), shape_str(root.shape())));
     seed = grad_output;
   }
 

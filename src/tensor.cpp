@@ -1,12 +1,11 @@
-// Tensor: factories, element access, views, and PyTorch-style printing.
+// Tensor: factories, element access, views, and the autograd accessors. How a tensor prints is
+// in tensor_print.cpp: formatting, not part of what a tensor is.
 #include "minigrad/tensor.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
-#include <ostream>
 #include <stdexcept>
 
 #include "minigrad/autograd.hpp"
@@ -29,11 +28,15 @@ int64_t shape_numel(const Shape& shape) {
 }
 
 namespace {
-Tensor make(const Shape& shape, bool zero) {
+// A new handle to `storage` viewed with `shape`, whose number of values the caller has checked.
+Tensor view_of(std::shared_ptr<Storage> storage, const Shape& shape) {
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(shape_numel(shape), zero);
+  impl->storage = std::move(storage);
   impl->shape = shape;
   return Tensor(std::move(impl));
+}
+Tensor make(const Shape& shape, bool zero) {
+  return view_of(std::make_shared<Storage>(shape_numel(shape), zero), shape);
 }
 }  // namespace
 
@@ -69,8 +72,9 @@ Tensor Tensor::from(std::initializer_list<std::initializer_list<float>> rows) {
 }
 Tensor Tensor::from(const std::vector<float>& values, const Shape& shape) {
   if (shape_numel(shape) != static_cast<int64_t>(values.size()))
-    throw std::invalid_argument(fmt::format("Tensor::from: {} values cannot have shape {} ({} values)",
-                                            values.size(), shape_str(shape), shape_numel(shape)));
+    throw std::invalid_argument(
+        fmt::format("Tensor::from: {} values cannot have shape {} ({} values)", values.size(),
+                    shape_str(shape), shape_numel(shape)));
   Tensor t = make(shape, false);
   if (!values.empty()) std::memcpy(t.data(), values.data(), values.size() * sizeof(float));
   return t;
@@ -89,7 +93,8 @@ Tensor Tensor::randn(const Shape& shape, Generator& gen) {
 }
 Tensor Tensor::uniform(const Shape& shape, float low, float high, Generator& gen) {
   if (!(low <= high))
-    throw std::invalid_argument(fmt::format("Tensor::uniform: low ({}) must not exceed high ({})", low, high));
+    throw std::invalid_argument(
+        fmt::format("Tensor::uniform: low ({}) must not exceed high ({})", low, high));
   Tensor t = make(shape, false);
   float* p = t.data();
   for (int64_t i = 0; i < t.numel(); ++i) p[i] = gen.uniform(low, high);
@@ -100,10 +105,7 @@ Tensor Tensor::from_storage(std::shared_ptr<Storage> storage, const Shape& shape
     throw std::invalid_argument(
         fmt::format("Tensor::from_storage: a storage of {} values cannot have shape {} ({} values)",
                     storage ? storage->size() : 0, shape_str(shape), shape_numel(shape)));
-  auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::move(storage);
-  impl->shape = shape;
-  return Tensor(std::move(impl));
+  return view_of(std::move(storage), shape);
 }
 Tensor Tensor::arange(int64_t n) {
   Tensor t = make({n}, false);
@@ -113,33 +115,37 @@ Tensor Tensor::arange(int64_t n) {
 
 // ---- shape and data ----
 void Tensor::throw_undefined() {
-  throw std::logic_error("use of an undefined Tensor (HINT: it was default-constructed, or a "
-                           "grad() that has not been computed yet)");
+  throw std::logic_error(
+      "use of an undefined Tensor (HINT: it was default-constructed, or a "
+      "grad() that has not been computed yet)");
 }
 const Shape& Tensor::shape() const { return checked().shape; }
 int64_t Tensor::size(int64_t d) const {
   const int64_t n = dim();
   const int64_t k = d < 0 ? d + n : d;
   if (k < 0 || k >= n)
-    throw std::out_of_range(fmt::format("size({}): dimension out of range for a tensor of shape {} "
-                                        "(HINT: use a dim from {} to {})",
-                                        d, shape_str(shape()), -n, n - 1));
+    throw std::out_of_range(
+        fmt::format("size({}): dimension out of range for a tensor of shape {} "
+                    "(HINT: use a dim from {} to {})",
+                    d, shape_str(shape()), -n, n - 1));
   return shape()[static_cast<size_t>(k)];
 }
 
 namespace {
 int64_t flat_index(const Shape& shape, std::initializer_list<int64_t> index) {
   if (index.size() != shape.size())
-    throw std::out_of_range(fmt::format("at(): {} indices for a tensor of shape {} (HINT: give one "
-                                        "index per dimension)",
-                                        index.size(), shape_str(shape)));
+    throw std::out_of_range(
+        fmt::format("at(): {} indices for a tensor of shape {} (HINT: give one "
+                    "index per dimension)",
+                    index.size(), shape_str(shape)));
   int64_t flat = 0;
   size_t d = 0;
   for (int64_t i : index) {
     if (i < 0 || i >= shape[d])
-      throw std::out_of_range(fmt::format("at(): index {} is out of range for dimension {} of "
-                                          "shape {}",
-                                          i, d, shape_str(shape)));
+      throw std::out_of_range(
+          fmt::format("at(): index {} is out of range for dimension {} of "
+                      "shape {}",
+                      i, d, shape_str(shape)));
     flat = flat * shape[d] + i;
     ++d;
   }
@@ -147,19 +153,24 @@ int64_t flat_index(const Shape& shape, std::initializer_list<int64_t> index) {
 }
 }  // namespace
 
-float& Tensor::at(std::initializer_list<int64_t> index) { return data()[flat_index(shape(), index)]; }
+float& Tensor::at(std::initializer_list<int64_t> index) {
+  return data()[flat_index(shape(), index)];
+}
 float Tensor::at(std::initializer_list<int64_t> index) const {
   return data()[flat_index(shape(), index)];
 }
 float Tensor::item() const {
   if (numel() != 1)
-    throw std::invalid_argument(fmt::format("item(): a tensor of shape {} has {} values, not one "
-                                            "(HINT: reduce it first with sum() or mean(), or read "
-                                            "one element with at())",
-                                            shape_str(shape()), numel()));
+    throw std::invalid_argument(
+        fmt::format("item(): a tensor of shape {} has {} values, not one "
+                    "(HINT: reduce it first with sum() or mean(), or read "
+                    "one element with at())",
+                    shape_str(shape()), numel()));
   return data()[0];
 }
-std::vector<float> Tensor::to_vector() const { return std::vector<float>(data(), data() + numel()); }
+std::vector<float> Tensor::to_vector() const {
+  return std::vector<float>(data(), data() + numel());
+}
 
 Tensor Tensor::clone() const {
   Tensor t = make(shape(), false);
@@ -167,42 +178,32 @@ Tensor Tensor::clone() const {
   return t;
 }
 
-Tensor Tensor::detach() const {
-  auto impl = std::make_shared<TensorImpl>();
-  impl->storage = checked().storage;
-  impl->shape = shape();
-  return Tensor(std::move(impl));
-}
+Tensor Tensor::detach() const { return view_of(checked().storage, shape()); }
 
 Tensor Tensor::reshape(const Shape& new_shape) const {
-  Shape s = new_shape;
-  int64_t known = 1, infer = -1;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == -1) {
-      if (infer >= 0) throw std::invalid_argument("reshape: only one dimension can be -1");
-      infer = static_cast<int64_t>(i);
-    } else if (s[i] < 0) {
-      throw std::invalid_argument("reshape: invalid dimension in " + shape_str(new_shape));
-    } else {
-      known *= s[i];
-    }
-  }
-  if (infer >= 0) {
-    if (known == 0 || numel() % known != 0)
-      throw std::invalid_argument(fmt::format("reshape: cannot view shape {} ({} values) as {}",
-                                              shape_str(shape()), numel(), shape_str(new_shape)));
-    s[static_cast<size_t>(infer)] = numel() / known;
-  }
-  if (shape_numel(s) != numel())
+  const auto fail = [&] {
     throw std::invalid_argument(fmt::format(
-        "reshape: cannot view shape {} ({} values) as {} ({} values) (HINT: the number of values "
-        "must stay the same; one dimension may be -1 to have it inferred)",
-        shape_str(shape()), numel(), shape_str(new_shape), shape_numel(s)));
-  auto impl = std::make_shared<TensorImpl>();
-  impl->storage = checked().storage;
-  impl->shape = s;
+        "reshape: cannot view shape {} ({} values) as {} (HINT: the number of values must stay "
+        "the same; sizes are >= 0, and one of them may be -1 to have it inferred)",
+        shape_str(shape()), numel(), shape_str(new_shape)));
+  };
+  Shape s = new_shape;
+  auto infer = s.end();  // the size given as -1, if any
+  int64_t known = 1;     // the product of the other sizes
+  for (auto it = s.begin(); it != s.end(); ++it) {
+    if (*it < -1 || (*it == -1 && infer != s.end())) fail();
+    if (*it == -1)
+      infer = it;
+    else
+      known *= *it;
+  }
+  if (infer != s.end()) {
+    if (known == 0 || numel() % known != 0) fail();
+    *infer = numel() / known;
+  }
+  if (shape_numel(s) != numel()) fail();
   // y = x viewed as s  ->  dx = dy viewed as x's shape
-  return record(Tensor(std::move(impl)), "reshape", {*this}, [x = *this](const Tensor& dy) {
+  return record(view_of(checked().storage, s), "reshape", {*this}, [x = *this](const Tensor& dy) {
     float* dx = grad_buffer(x);
     const float* g = dy.data();
     for (int64_t i = 0; i < dy.numel(); ++i) dx[i] += g[i];
@@ -248,104 +249,5 @@ bool Tensor::is_leaf() const { return checked().grad_fn == nullptr; }
 void Tensor::backward(const Tensor& grad_output, bool retain_graph) const {
   run_backward(*this, grad_output, retain_graph);
 }
-
-// ---- printing ----
-namespace {
-struct Style {
-  bool integral = true;
-  bool sci = false;
-  int width = 0;
-};
-
-std::string format_value(float v, const Style& st) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  if (st.sci) return fmt::format("{:.4e}", v);
-  if (st.integral) return fmt::format("{:.0f}.", v);
-  return fmt::format("{:.4f}", v);
-}
-
-Style choose_style(const float* p, int64_t n) {
-  Style st;
-  double max_abs = 0, min_abs = INFINITY;
-  for (int64_t i = 0; i < n; ++i) {
-    if (!std::isfinite(p[i])) continue;
-    const double a = std::fabs(p[i]);
-    if (p[i] != std::floor(p[i])) st.integral = false;
-    max_abs = std::max(max_abs, a);
-    if (a > 0) min_abs = std::min(min_abs, a);
-  }
-  if (st.integral)
-    st.sci = max_abs >= 1e8;
-  else
-    st.sci = max_abs >= 1e8 || min_abs < 1e-4 || (min_abs > 0 && max_abs / min_abs > 1e3 && max_abs > 1e3);
-  for (int64_t i = 0; i < n; ++i)
-    st.width = std::max(st.width, static_cast<int>(format_value(p[i], st).size()));
-  return st;
-}
-
-// Prints dimension `d` starting at flat offset `off`; long dimensions are summarised as
-// "first 3, ..., last 3" once the whole tensor has more than 1000 values.
-void print_dim(std::string& out, const float* p, const Shape& shape, size_t d, int64_t off,
-               const Style& st, bool summarise, int indent) {
-  if (shape.empty()) {
-    out += format_value(p[0], st);
-    return;
-  }
-  const int64_t n = shape[d];
-  int64_t inner = 1;
-  for (size_t k = d + 1; k < shape.size(); ++k) inner *= shape[k];
-  out += '[';
-  const bool cut = summarise && n > 6;
-  for (int64_t i = 0; i < n; ++i) {
-    if (cut && i == 3) {
-      out += "...";
-      i = n - 3;
-      if (d + 1 == shape.size()) {
-        out += ", ";
-      } else {
-        out += ",\n";
-        out.append(static_cast<size_t>(indent + 1), ' ');
-      }
-    }
-    if (d + 1 == shape.size()) {
-      const std::string v = format_value(p[off + i], st);
-      out.append(static_cast<size_t>(st.width) - v.size(), ' ');
-      out += v;
-    } else {
-      print_dim(out, p, shape, d + 1, off + i * inner, st, summarise, indent + 1);
-    }
-    if (i + 1 < n) {
-      if (d + 1 == shape.size()) {
-        out += ", ";
-      } else {
-        out += ',';
-        out.append(shape.size() - d - 1, '\n');  // a blank line between blocks of 3-D and up
-        out.append(static_cast<size_t>(indent + 1), ' ');
-      }
-    }
-  }
-  out += ']';
-}
-}  // namespace
-
-std::string Tensor::str() const {
-  if (!defined()) return "tensor(undefined)";
-  const float* p = data();
-  const int64_t n = numel();
-  std::string out = "tensor(";
-  if (n == 0) {
-    out += "[]";
-  } else {
-    const Style st = choose_style(p, n);
-    print_dim(out, p, shape(), 0, 0, st, n > 1000, 7);
-  }
-  out += ", shape=" + shape_str(shape());
-  if (grad_fn()) out += ", grad_fn=<" + grad_fn()->name() + ">";
-  else if (requires_grad()) out += ", requires_grad=True";
-  return out + ")";
-}
-
-std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.str(); }
 
 }  // namespace minigrad

@@ -11,23 +11,15 @@
 #include <string>
 
 #include "minigrad/data/csv.hpp"
+#include "support/error_of.hpp"
 
 using namespace minigrad::data;
+using minigrad::error_of;
 namespace fs = std::filesystem;
 
 namespace {
 
 // The message of the DataError `f` throws; fails the test when it throws nothing.
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const DataError& e) {
-    return e.what();
-  }
-  FAIL("expected a DataError");
-  return "";
-}
-
 bool has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
@@ -90,7 +82,8 @@ TEST_CASE("csv: header absent, auto-detected or forced") {
   CHECK(parse("0,1,2\n1,5,6\n").rows == 2);
 
   // Forced absent: a text first row is an error naming the cell.
-  const std::string msg = error_of([] { parse("a,b\n1,2\n", {.header = Header::Absent}); });
+  const std::string msg =
+      error_of<DataError>([] { parse("a,b\n1,2\n", {.header = Header::Absent}); });
   CHECK(has(msg, "t.csv:1:"));
   CHECK(has(msg, "column 1"));
   CHECK(has(msg, "'a'"));
@@ -110,11 +103,11 @@ TEST_CASE("csv: delimiters") {
     CHECK(t.features_as_floats() == std::vector<float>{4, 5, 2, 0});
   }
   // The wrong delimiter is reported, with a hint naming the one in use.
-  const std::string msg = error_of([] { parse("label,a\n1,2;3\n"); });
+  const std::string msg = error_of<DataError>([] { parse("label,a\n1,2;3\n"); });
   CHECK(has(msg, "t.csv:2: column 2 ('a') holds '2;3'"));
   CHECK(has(msg, "delimiter ','"));
   // A whole file in another dialect reads as one column: only the label, no features.
-  const std::string one = error_of([] { parse("label;x\n1;2\n"); });
+  const std::string one = error_of<DataError>([] { parse("label;x\n1;2\n"); });
   CHECK(has(one, "no feature columns"));
   CHECK(has(one, "delimiter ','"));
 }
@@ -140,7 +133,7 @@ TEST_CASE("csv: skip_rows for a count line") {
   CHECK(t.rows == 2);
   CHECK(t.first_data_line == 3);
   CHECK(t.features_as_floats() == std::vector<float>{7, 8});
-  const std::string msg = error_of([] { parse("a\nb\n", {.skip_rows = 5}); });
+  const std::string msg = error_of<DataError>([] { parse("a\nb\n", {.skip_rows = 5}); });
   CHECK(has(msg, "has only 2 lines, but skip_rows is 5"));
 }
 
@@ -171,12 +164,13 @@ TEST_CASE("csv: label column by index, negative index, name, last, none") {
   CHECK(parse(text, {.label = LabelColumn::parse("target")}).label_index == 2);
   CHECK(LabelColumn::parse("none").is_none());
 
-  CHECK(has(error_of([&] { parse(text, {.label = LabelColumn::name("y")}); }),
+  CHECK(has(error_of<DataError>([&] { parse(text, {.label = LabelColumn::name("y")}); }),
             "no column named 'y' for the labels (the columns are a, b, target)"));
-  CHECK(has(error_of([] { parse("1,2\n", {.label = LabelColumn::name("y")}); }), "has no header"));
-  CHECK(
-      has(error_of([&] { parse(text, {.label = LabelColumn::index(3)}); }), "rows have 3 fields"));
-  CHECK(has(error_of([] { parse("label\n1\n"); }), "no feature columns"));
+  CHECK(has(error_of<DataError>([] { parse("1,2\n", {.label = LabelColumn::name("y")}); }),
+            "has no header"));
+  CHECK(has(error_of<DataError>([&] { parse(text, {.label = LabelColumn::index(3)}); }),
+            "rows have 3 fields"));
+  CHECK(has(error_of<DataError>([] { parse("label\n1\n"); }), "no feature columns"));
 }
 
 TEST_CASE("csv: features_are_bytes only for whole numbers in 0..255") {
@@ -239,7 +233,7 @@ TEST_CASE("csv: a byte table switches to floats at its first other value, values
     }
   }
   // Messages after the switch still name the right line and column.
-  CHECK(has(error_of([] { parse("label,a\n1,2\n3,0.5\n4,5\n5,x\n"); }),
+  CHECK(has(error_of<DataError>([] { parse("label,a\n1,2\n3,0.5\n4,5\n5,x\n"); }),
             "t.csv:5: column 2 ('a') holds 'x'"));
 }
 
@@ -267,53 +261,60 @@ TEST_CASE("csv: rows mixing plain integers and other numbers parse the same") {
 }
 
 TEST_CASE("csv: ragged rows name the line and the counts") {
-  const std::string missing = error_of([] { parse("label,a,b\n1,2,3\n4,5\n"); });
+  const std::string missing = error_of<DataError>([] { parse("label,a,b\n1,2,3\n4,5\n"); });
   CHECK(has(missing, "t.csv:3: expected 3 fields (as in the header on line 1), found 2"));
   CHECK(has(missing, "HINT: is a value missing?"));
-  const std::string extra = error_of([] { parse("1,2,3\n4,5,6,7\n"); });
+  const std::string extra = error_of<DataError>([] { parse("1,2,3\n4,5,6,7\n"); });
   CHECK(has(extra, "t.csv:2: expected 3 fields, found 4"));
   CHECK(has(extra, "extra"));
-  CHECK(has(error_of([] { parse("1,2,3\n4,5,6,\n"); }), "t.csv:2: expected 3 fields, found 4"));
+  CHECK(has(error_of<DataError>([] { parse("1,2,3\n4,5,6,\n"); }),
+            "t.csv:2: expected 3 fields, found 4"));
 }
 
 TEST_CASE("csv: bad cells name the line, the column and the value") {
-  const std::string text_cell = error_of([] { parse("label,a,b\n1,2,3\n1,x7,3\n"); });
+  const std::string text_cell = error_of<DataError>([] { parse("label,a,b\n1,2,3\n1,x7,3\n"); });
   CHECK(has(text_cell, "t.csv:3: column 2 ('a') holds 'x7', expected a number"));
-  CHECK(has(error_of([] { parse("label,a,b\n1,12abc,3\n"); }), "column 2 ('a') holds '12abc'"));
-  CHECK(has(error_of([] { parse("label,a,b\n1,,3\n"); }), "t.csv:2: column 2 ('a') is empty"));
-  const std::string nan = error_of([] { parse("label,a,b\n1,2,nan\n"); });
+  CHECK(has(error_of<DataError>([] { parse("label,a,b\n1,12abc,3\n"); }),
+            "column 2 ('a') holds '12abc'"));
+  CHECK(has(error_of<DataError>([] { parse("label,a,b\n1,,3\n"); }),
+            "t.csv:2: column 2 ('a') is empty"));
+  const std::string nan = error_of<DataError>([] { parse("label,a,b\n1,2,nan\n"); });
   CHECK(has(nan, "t.csv:2: column 3 ('b') holds 'nan', expected a finite number"));
-  CHECK(has(error_of([] { parse("1,inf,3\n"); }), "column 2 holds 'inf'"));
-  CHECK(has(error_of([] { parse("1,-Infinity,3\n"); }), "expected a finite number"));
-  CHECK(has(error_of([] { parse("1,1e39,3\n"); }), "expected a finite number"));  // > FLT_MAX
-  CHECK(has(error_of([] { parse("label,a,b\n1,\"2,3\n"); }), "t.csv:2: column 2 ('a'): the quote"));
-  CHECK(has(error_of([] { parse("label,a\n1,2\n\n3,4\n"); }), "t.csv:3: blank line between rows"));
+  CHECK(has(error_of<DataError>([] { parse("1,inf,3\n"); }), "column 2 holds 'inf'"));
+  CHECK(has(error_of<DataError>([] { parse("1,-Infinity,3\n"); }), "expected a finite number"));
+  CHECK(has(error_of<DataError>([] { parse("1,1e39,3\n"); }),
+            "expected a finite number"));  // > FLT_MAX
+  CHECK(has(error_of<DataError>([] { parse("label,a,b\n1,\"2,3\n"); }),
+            "t.csv:2: column 2 ('a'): the quote"));
+  CHECK(has(error_of<DataError>([] { parse("label,a\n1,2\n\n3,4\n"); }),
+            "t.csv:3: blank line between rows"));
 }
 
 TEST_CASE("csv: bad labels") {
-  const std::string negative = error_of([] { parse("label,a\n0,1\n-1,2\n"); });
+  const std::string negative = error_of<DataError>([] { parse("label,a\n0,1\n-1,2\n"); });
   CHECK(has(negative, "t.csv:3: column 1 ('label'): label -1 is negative"));
-  const std::string fraction = error_of([] { parse("label,a\n2.5,1\n"); });
+  const std::string fraction = error_of<DataError>([] { parse("label,a\n2.5,1\n"); });
   CHECK(has(fraction, "t.csv:2: column 1 ('label'): label 2.5 is not a whole number"));
-  CHECK(has(error_of([] { parse("a,b\n1,2.5\n", {.label = LabelColumn::last()}); }),
+  CHECK(has(error_of<DataError>([] { parse("a,b\n1,2.5\n", {.label = LabelColumn::last()}); }),
             "column 2 ('b'): label 2.5"));
-  CHECK(has(error_of([] { parse("label,a\n1e12,1\n"); }), "too large"));
+  CHECK(has(error_of<DataError>([] { parse("label,a\n1e12,1\n"); }), "too large"));
 }
 
 TEST_CASE("csv: files that are missing, directories, empty or header only") {
   TempDir dir;
-  const std::string missing = error_of([&] { read_csv((dir.path / "nope.csv").string()); });
+  const std::string missing =
+      error_of<DataError>([&] { read_csv((dir.path / "nope.csv").string()); });
   CHECK(has(missing, "nope.csv: no such file"));
   CHECK(has(missing, "make data"));
-  CHECK(has(error_of([&] { read_csv(dir.path.string()); }), "is a directory"));
+  CHECK(has(error_of<DataError>([&] { read_csv(dir.path.string()); }), "is a directory"));
   const std::string empty = dir.write("empty.csv", "");
-  CHECK(has(error_of([&] { read_csv(empty); }), "empty.csv: the file is empty"));
+  CHECK(has(error_of<DataError>([&] { read_csv(empty); }), "empty.csv: the file is empty"));
   const std::string bom_only = dir.write("bom.csv", "\xEF\xBB\xBF");
-  CHECK(has(error_of([&] { read_csv(bom_only); }), "the file is empty"));
+  CHECK(has(error_of<DataError>([&] { read_csv(bom_only); }), "the file is empty"));
   const std::string blank = dir.write("blank.csv", "\n\n  \n");
-  CHECK(has(error_of([&] { read_csv(blank); }), "no data"));
+  CHECK(has(error_of<DataError>([&] { read_csv(blank); }), "no data"));
   const std::string header_only = dir.write("header.csv", "label,pixel1,pixel2\n");
-  CHECK(has(error_of([&] { read_csv(header_only); }),
+  CHECK(has(error_of<DataError>([&] { read_csv(header_only); }),
             "header.csv:1: has a header (3 columns) but no data rows"));
 
   const std::string good = dir.write("good.csv", "label,p\r\n1,2\r\n");
@@ -349,43 +350,46 @@ TEST_CASE("csv: a file larger than the read window reads like its text") {
   CHECK(from_file.labels == from_text.labels);
   // A bad last row is still reported at its own line.
   const std::string bad = dir.write("bad.csv", text + "1,x\n");
-  CHECK(has(error_of([&] { read_csv(bad); }), "bad.csv:30002: expected 101 fields"));
+  CHECK(has(error_of<DataError>([&] { read_csv(bad); }), "bad.csv:30002: expected 101 fields"));
 }
 
 TEST_CASE("csv: checks against a loaded model name the file, line and expected value") {
   const CsvTable t = parse("label,a,b\n1,2,3\n4,5,6\n");
   CHECK_NOTHROW(check_num_features(t, 2, "the model"));
   const std::string cols =
-      error_of([&] { check_num_features(t, 784, "the model in m.safetensors"); });
+      error_of<DataError>([&] { check_num_features(t, 784, "the model in m.safetensors"); });
   CHECK(has(cols, "t.csv:1: found 2 feature columns but the model in m.safetensors expects 784"));
   CHECK(has(cols, "column 1 ('label')"));
 
   CHECK_NOTHROW(check_labels_below(t, 5, "the model"));
-  const std::string labels = error_of([&] { check_labels_below(t, 4, "the model"); });
+  const std::string labels = error_of<DataError>([&] { check_labels_below(t, 4, "the model"); });
   CHECK(has(labels, "t.csv:3: label 4 is outside the classes of the model (expected 0..3)"));
 }
 
 TEST_CASE("csv: a cell holding control bytes is shown escaped, the message whole") {
   using namespace std::string_literals;
   // A NUL used to end the message at the cell (what() is a C string); an ESC reached the terminal.
-  const std::string nul = error_of([] { parse("label,a,b\n1,1\0002,3\n"s); });
+  const std::string nul = error_of<DataError>([] { parse("label,a,b\n1,1\0002,3\n"s); });
   CHECK(has(nul, "t.csv:2: column 2 ('a') holds '1\\x002', expected a number (HINT:"));
   CHECK(nul.find('\0') == std::string::npos);
-  const std::string esc = error_of([] { parse("label,a\n1,\x1b[2J\n"); });
+  const std::string esc = error_of<DataError>([] { parse("label,a\n1,\x1b[2J\n"); });
   CHECK(has(esc, "holds '\\x1b[2J'"));
 }
 
 TEST_CASE("csv: one stray label cannot size the model: labels stop at max_classes") {
   // 999999 in a 4-row file used to make a million classes; 2147483647 overflowed largest + 1.
-  const std::string stray = error_of([] { parse("label,a\n0,1\n999999,2\n1,3\n0,4\n"); });
-  CHECK(has(stray, "t.csv:3: column 1 ('label'): label 999999 is too large: labels are class ids "
-                   "0..999 (the limit is 1000 classes)"));
+  const std::string stray =
+      error_of<DataError>([] { parse("label,a\n0,1\n999999,2\n1,3\n0,4\n"); });
+  CHECK(has(stray,
+            "t.csv:3: column 1 ('label'): label 999999 is too large: labels are class ids "
+            "0..999 (the limit is 1000 classes)"));
   CHECK(has(stray, "raise --max-classes"));
-  const std::string top = error_of([] { parse("label,a\n0,1\n2147483647,2\n"); });
+  const std::string top = error_of<DataError>([] { parse("label,a\n0,1\n2147483647,2\n"); });
   CHECK(has(top, "t.csv:3: column 1 ('label'): label 2147483647 is too large"));
   // The same through the general reader (a decimal feature leaves the fast path).
-  CHECK(has(error_of([] { parse("a,label\n0.5,1000\n", {.label = LabelColumn::last()}); }),
-            "t.csv:2: column 2 ('label'): label 1000 is too large"));
+  CHECK(
+      has(error_of<DataError>([] { parse("a,label\n0.5,1000\n", {.label = LabelColumn::last()}); }),
+          "t.csv:2: column 2 ('label'): label 1000 is too large"));
   const CsvTable wide = parse("label,a\n0,1\n999999,2\n", {.max_classes = 1'000'000});
   CHECK(wide.num_classes() == 1'000'000);
   const CsvTable most = parse("label,a\n2147483646,1\n", {.max_classes = 2147483647});

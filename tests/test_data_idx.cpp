@@ -14,21 +14,13 @@
 
 #include "minigrad/data/dataset.hpp"
 #include "minigrad/data/idx.hpp"
+#include "support/error_of.hpp"
 
 using namespace minigrad::data;
+using minigrad::error_of;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const DataError& e) {
-    return e.what();
-  }
-  FAIL("expected a DataError");
-  return "";
-}
 
 bool has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
@@ -113,14 +105,14 @@ TEST_CASE("idx: images and labels read back, raw and gzip") {
 TEST_CASE("idx: wrong magic names both numbers and spots swapped files") {
   TempDir dir;
   const std::string labels = dir.raw("lab", idx_bytes(2049, {3}, k_labels));
-  const std::string msg = error_of([&] { read_idx_images(labels); });
+  const std::string msg = error_of<DataError>([&] { read_idx_images(labels); });
   CHECK(has(msg, "magic number 2049 (0x00000801), expected 2051 (0x00000803)"));
   CHECK(has(msg, "this is a labels file"));
   const std::string images = dir.raw("img", idx_bytes(2051, {3, 2, 3}, k_pixels));
-  CHECK(has(error_of([&] { read_idx_labels(images); }), "this is an images file"));
+  CHECK(has(error_of<DataError>([&] { read_idx_labels(images); }), "this is an images file"));
   const std::string text = dir.raw(
       "text", {'h', 'e', 'l', 'l', 'o', ',', 'w', 'o', 'r', 'l', 'd', '!', '!', '!', '!', '!'});
-  CHECK(has(error_of([&] { read_idx_images(text); }), "is it an IDX file?"));
+  CHECK(has(error_of<DataError>([&] { read_idx_images(text); }), "is it an IDX file?"));
 }
 
 TEST_CASE("idx: truncation, trailing bytes and zero dimensions") {
@@ -130,7 +122,7 @@ TEST_CASE("idx: truncation, trailing bytes and zero dimensions") {
     CAPTURE(gz);
     const auto bytes = idx_bytes(2051, {3, 2, 3}, short_body);
     const std::string p = gz ? dir.gz("short.gz", bytes) : dir.raw("short", bytes);
-    const std::string msg = error_of([&] { read_idx_images(p); });
+    const std::string msg = error_of<DataError>([&] { read_idx_images(p); });
     CHECK(has(msg,
               "truncated: the header promises 3 images (18 bytes) but only 14 bytes follow it, "
               "2 whole images"));
@@ -138,17 +130,20 @@ TEST_CASE("idx: truncation, trailing bytes and zero dimensions") {
   std::vector<uint8_t> long_body = k_labels;
   long_body.push_back(7);
   const std::string extra = dir.raw("extra", idx_bytes(2049, {3}, long_body));
-  CHECK(has(error_of([&] { read_idx_labels(extra); }), "trailing bytes after the 3 labels"));
+  CHECK(has(error_of<DataError>([&] { read_idx_labels(extra); }),
+            "trailing bytes after the 3 labels"));
 
   const std::string zero = dir.raw("zero", idx_bytes(2051, {3, 0, 3}, {}));
-  CHECK(has(error_of([&] { read_idx_images(zero); }), "dimension 1 of the header is 0"));
+  CHECK(has(error_of<DataError>([&] { read_idx_images(zero); }), "dimension 1 of the header is 0"));
   const std::string tiny = dir.raw("tiny", {0, 0});
-  CHECK(has(error_of([&] { read_idx_images(tiny); }), "2 bytes, too short for an IDX file"));
+  CHECK(has(error_of<DataError>([&] { read_idx_images(tiny); }),
+            "2 bytes, too short for an IDX file"));
   const std::string header = dir.raw("header", idx_bytes(2051, {3}, {}));
-  CHECK(has(error_of([&] { read_idx_images(header); }), "truncated header: 8 of 16 bytes"));
+  CHECK(has(error_of<DataError>([&] { read_idx_images(header); }),
+            "truncated header: 8 of 16 bytes"));
   // A header claiming 4 billion images fails as truncated, without allocating for them.
   const std::string huge = dir.raw("huge", idx_bytes(2051, {0xFFFFFFFFu, 28, 28}, k_pixels));
-  CHECK(has(error_of([&] { read_idx_images(huge); }), "truncated"));
+  CHECK(has(error_of<DataError>([&] { read_idx_images(huge); }), "truncated"));
 }
 
 TEST_CASE("idx: corrupt gzip, missing files, directories, count mismatch") {
@@ -157,17 +152,18 @@ TEST_CASE("idx: corrupt gzip, missing files, directories, count mismatch") {
   const std::string broken =
       dir.raw("broken.gz", {0x1f, 0x8b, 8,    0,    0,    0,    0,    0,    0,    3,
                             0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff});
-  CHECK(has(error_of([&] { read_idx_images(broken); }), "corrupt gzip data"));
+  CHECK(has(error_of<DataError>([&] { read_idx_images(broken); }), "corrupt gzip data"));
 
-  const std::string missing = error_of([&] { read_idx_images((dir.path / "nope.gz").string()); });
+  const std::string missing =
+      error_of<DataError>([&] { read_idx_images((dir.path / "nope.gz").string()); });
   CHECK(has(missing, "nope.gz: no such file"));
   CHECK(has(missing, "dataset-fashion-mnist"));
-  CHECK(has(error_of([&] { read_idx_labels(dir.path.string()); }), "is a directory"));
+  CHECK(has(error_of<DataError>([&] { read_idx_labels(dir.path.string()); }), "is a directory"));
 
   const IdxImages images = read_idx_images(dir.raw("img", idx_bytes(2051, {3, 2, 3}, k_pixels)));
   const IdxLabels two = read_idx_labels(dir.raw("lab", idx_bytes(2049, {2}, {1, 2})));
-  const std::string msg = error_of([&] { check_same_count(images, two); });
+  const std::string msg = error_of<DataError>([&] { check_same_count(images, two); });
   CHECK(has(msg, "holds 3 images but"));
   CHECK(has(msg, "holds 2 labels"));
-  CHECK(has(error_of([&] { Dataset::from_idx(images, two); }), "holds 3 images but"));
+  CHECK(has(error_of<DataError>([&] { Dataset::from_idx(images, two); }), "holds 3 images but"));
 }

@@ -16,9 +16,11 @@
 #include "minigrad/generator.hpp"
 #include "minigrad/io/safetensors.hpp"
 #include "minigrad/tabular/evaluate.hpp"
+#include "support/error_of.hpp"
 
 using namespace minigrad;
 using namespace minigrad::tabular;
+using minigrad::error_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -33,16 +35,6 @@ std::string write_temp(const std::string& name, const std::string& text) {
   const std::string path = (temp_dir() / name).string();
   std::ofstream(path, std::ios::binary) << text;
   return path;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  FAIL("expected an error");
-  return "";
 }
 
 // Two features and a text class: "big" when a + b > 1, with a colour that carries no signal.
@@ -149,11 +141,12 @@ TEST_CASE("model files without metadata, missing columns and bad cells are clear
   const TabularModel m = trained_model(t);
   const std::string weights_only = (temp_dir() / "plain.safetensors").string();
   io::save_safetensors(weights_only, m.model->state_dict());
-  CHECK(error_of([&] { load_model(weights_only); }).find("no preprocessing metadata") !=
-        std::string::npos);
+  CHECK(error_of<std::runtime_error>([&] {
+          load_model(weights_only);
+        }).find("no preprocessing metadata") != std::string::npos);
   const std::string out_path = (temp_dir() / "pred.csv").string();
   const std::string lacking = write_temp("lacking.csv", "a,colour\n0.5,red\n");
-  CHECK(error_of([&] {
+  CHECK(error_of<std::runtime_error>([&] {
           predict_to_file(m, lacking, out_path, {});
         }).find("the model needs the column 'b'") != std::string::npos);
   CHECK_FALSE(fs::exists(out_path));
@@ -163,7 +156,7 @@ TEST_CASE("model files without metadata, missing columns and bad cells are clear
   for (int i = 0; i < 3000; ++i) big += "0.5,red,0.25\n";
   big += "0.5,red,heavy\n";
   const std::string bad = write_temp("bad.csv", big);
-  CHECK(error_of([&] {
+  CHECK(error_of<std::runtime_error>([&] {
           predict_to_file(m, bad, out_path, {});
         }).find("bad.csv:3002: column 'b' is numeric in the model, but a cell holds 'heavy'") !=
         std::string::npos);

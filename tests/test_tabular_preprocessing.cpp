@@ -13,8 +13,10 @@
 #include <string>
 
 #include "minigrad/tabular/preprocessing.hpp"
+#include "support/error_of.hpp"
 
 using namespace minigrad::tabular;
+using minigrad::error_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -31,16 +33,6 @@ std::vector<int64_t> rows_of(const TextTable& t) {
   std::vector<int64_t> r(static_cast<size_t>(t.rows));
   std::iota(r.begin(), r.end(), 0);
   return r;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const DataError& e) {
-    return e.what();
-  }
-  FAIL("expected a DataError");
-  return "";
 }
 
 const ColumnEncoding& column(const Preprocessing& p, const std::string& name) {
@@ -139,10 +131,10 @@ TEST_CASE("columns are found by name in any order; a missing one is named") {
   enc.encode(std::vector<std::string>{"z", "junk", "2"}, out);
   CHECK(out[0] == doctest::Approx(1.0));  // (2 - 1.5) / 0.5
   CHECK(std::vector<float>(out + 1, out + 3) == std::vector<float>{0, 1});
-  const std::string msg = error_of([&] { RowEncoder(p, {"b", "y"}, "new.csv", false); });
+  const std::string msg = error_of<DataError>([&] { RowEncoder(p, {"b", "y"}, "new.csv", false); });
   CHECK(msg.find("new.csv: the model needs the column 'a', which the file lacks; its columns are: "
                  "b, y") != std::string::npos);
-  CHECK(error_of([&] {
+  CHECK(error_of<DataError>([&] {
           RowEncoder(p, {"a", "b"}, "new.csv", true);
         }).find("no label column 'y'") != std::string::npos);
 }
@@ -156,13 +148,14 @@ TEST_CASE("rows without a label are left out and counted; unknown classes are er
   CHECK(e.source_rows == std::vector<int64_t>{0, 1, 2, 3});
   CHECK(e.y == std::vector<float>{0, 2, 0, 1});
   const TextTable u = table_of("p3.csv", "id,species,island,mass,year\n9,Emperor,Dream,1,2007\n");
-  const std::string msg = error_of([&] { encode_rows(p, u, {0}); });
+  const std::string msg = error_of<DataError>([&] { encode_rows(p, u, {0}); });
   CHECK(msg.find("p3.csv:2: the label 'species' is 'Emperor', a class the model does not know") !=
         std::string::npos);
   const TextTable v =
       table_of("p4.csv", "id,species,island,mass,year\n9,Adelie,Dream,heavy,2007\n");
-  CHECK(error_of([&] { encode_rows(p, v, {0}); }).find("p4.csv:2: column 'mass' is numeric") !=
-        std::string::npos);
+  CHECK(error_of<DataError>([&] {
+          encode_rows(p, v, {0});
+        }).find("p4.csv:2: column 'mass' is numeric") != std::string::npos);
 }
 
 TEST_CASE("the auto task rule and its reasons") {
@@ -196,24 +189,25 @@ TEST_CASE("the auto task rule and its reasons") {
   CHECK(few.classes == std::vector<std::string>{"1", "2", "10"});  // numeric order, not text
   CHECK(task_of("1 2 2.5 3", TaskChoice::Classification).classes.size() == 4);
   CHECK(task_of("1 2 2 1", TaskChoice::Regression).task == Task::Regression);
-  CHECK(error_of([&] { task_of("a b", TaskChoice::Regression); }).find("needs a numeric label") !=
-        std::string::npos);
-  CHECK(error_of([&] { task_of("a a a"); }).find("classification needs at least 2") !=
+  CHECK(error_of<DataError>([&] {
+          task_of("a b", TaskChoice::Regression);
+        }).find("needs a numeric label") != std::string::npos);
+  CHECK(error_of<DataError>([&] { task_of("a a a"); }).find("classification needs at least 2") !=
         std::string::npos);
 }
 
 TEST_CASE("bad column choices list the file's columns") {
   const TextTable t = table_of("p5.csv", kTable);
-  CHECK(error_of([&] {
+  CHECK(error_of<DataError>([&] {
           fit_preprocessing(t, rows_of(t), {.label = "kind"});
         }).find("--label: no column 'kind'") != std::string::npos);
-  CHECK(error_of([&] {
+  CHECK(error_of<DataError>([&] {
           fit_preprocessing(t, rows_of(t), {.label = "species", .ignore = {"sex"}});
         }).find("its columns are: id, species, island, mass, year") != std::string::npos);
-  CHECK(error_of([&] {
+  CHECK(error_of<DataError>([&] {
           fit_preprocessing(t, rows_of(t), {.label = "species", .categorical = {"species"}});
         }).find("is the label column") != std::string::npos);
-  CHECK(error_of([&] {
+  CHECK(error_of<DataError>([&] {
           fit_preprocessing(t, rows_of(t),
                             {.label = "species", .ignore = {"id", "island", "mass", "year"}});
         }).find("no feature column") != std::string::npos);
@@ -241,19 +235,19 @@ TEST_CASE("the preprocessing survives JSON exactly, and bad JSON names the key")
   CHECK(reg2.task == Task::Regression);
   CHECK(reg2.target_mean == reg.target_mean);
   CHECK(reg2.target_std == reg.target_std);
-  CHECK(error_of([] { preprocessing_from_json("{", "m.st"); }).find("not valid JSON") !=
+  CHECK(error_of<DataError>([] { preprocessing_from_json("{", "m.st"); }).find("not valid JSON") !=
         std::string::npos);
-  CHECK(error_of([] {
+  CHECK(error_of<DataError>([] {
           preprocessing_from_json("{\"version\":1}", "m.st");
         }).find("m.st: the preprocessing metadata lacks 'label'") != std::string::npos);
   std::string bad = to_json(p);
   bad.replace(bad.find("\"numeric\""), 9, "\"numerik\"");
-  CHECK(error_of([&] {
+  CHECK(error_of<DataError>([&] {
           preprocessing_from_json(bad, "m.st");
         }).find("'features[1].type' is 'numerik'") != std::string::npos);
   std::string wrong_type = to_json(p);
   wrong_type.replace(wrong_type.find("\"median\":"), 9, "\"median\":\"x\",\"old\":");
-  CHECK(error_of([&] {
+  CHECK(error_of<DataError>([&] {
           preprocessing_from_json(wrong_type, "m.st");
         }).find("'features[1].median' has the wrong type") != std::string::npos);
 }

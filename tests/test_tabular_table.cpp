@@ -9,8 +9,10 @@
 #include <string>
 
 #include "minigrad/tabular/table.hpp"
+#include "support/error_of.hpp"
 
 using namespace minigrad::tabular;
+using minigrad::error_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -21,16 +23,6 @@ std::string write_temp(const std::string& name, const std::string& text) {
   const std::string path = (dir / name).string();
   std::ofstream(path, std::ios::binary) << text;
   return path;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const DataError& e) {
-    return e.what();
-  }
-  FAIL("expected a DataError");
-  return "";
 }
 
 }  // namespace
@@ -109,25 +101,28 @@ TEST_CASE("TableReader streams rows one at a time") {
 }
 
 TEST_CASE("malformed tables name the file and line") {
-  CHECK(error_of([] { read_table("/nonexistent/t.csv"); }).find("no such file") !=
+  CHECK(error_of<DataError>([] { read_table("/nonexistent/t.csv"); }).find("no such file") !=
         std::string::npos);
-  CHECK(error_of([] { read_table(write_temp("empty.csv", "")); }).find("empty") !=
+  CHECK(error_of<DataError>([] { read_table(write_temp("empty.csv", "")); }).find("empty") !=
         std::string::npos);
-  CHECK(error_of([] { read_table(write_temp("hdr.csv", "a,b\n")); }).find("no data rows") !=
-        std::string::npos);
+  CHECK(error_of<DataError>([] {
+          read_table(write_temp("hdr.csv", "a,b\n"));
+        }).find("no data rows") != std::string::npos);
   const std::string ragged =
-      error_of([] { read_table(write_temp("ragged.csv", "a,b\n1,2\n3\n")); });
+      error_of<DataError>([] { read_table(write_temp("ragged.csv", "a,b\n1,2\n3\n")); });
   CHECK(ragged.find("ragged.csv:3: expected 2 fields like the header, found 1") !=
         std::string::npos);
-  CHECK(error_of([] { read_table(fs::temp_directory_path().string()); }).find("directory") !=
-        std::string::npos);
+  CHECK(error_of<DataError>([] {
+          read_table(fs::temp_directory_path().string());
+        }).find("directory") != std::string::npos);
 }
 
 TEST_CASE("find_column takes a name or a 0-based index and lists the columns otherwise") {
   const std::vector<std::string> cols = {"species", "island", "mass"};
   CHECK(find_column(cols, "island", "--label", "p.csv") == 1);
   CHECK(find_column(cols, "2", "--label", "p.csv") == 2);
-  const std::string msg = error_of([&] { find_column(cols, "sex", "--ignore", "p.csv"); });
+  const std::string msg =
+      error_of<DataError>([&] { find_column(cols, "sex", "--ignore", "p.csv"); });
   CHECK(msg.find("--ignore: no column 'sex' in p.csv; its columns are: species, island, mass") !=
         std::string::npos);
   CHECK_THROWS_AS(find_column(cols, "3", "--label", "p.csv"), DataError);

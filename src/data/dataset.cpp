@@ -148,12 +148,6 @@ Dataset Dataset::from_csv(CsvTable&& table, bool allow_bytes) {
   return from_floats(std::move(floats), std::move(labels), table.cols);
 }
 
-Dataset Dataset::from_idx(const IdxImages& images, const IdxLabels& labels) {
-  check_same_count(images, labels);
-  std::vector<int32_t> ids(labels.labels.begin(), labels.labels.end());
-  return from_bytes(images.pixels, std::move(ids), images.pixels_per_image());
-}
-
 // ---- access ----
 
 float Dataset::raw_value(int64_t row, int64_t col) const {

@@ -1,6 +1,8 @@
 // IDX reader over zlib's gzFile: gzread inflates gzip files and passes raw files through, so one
 // code path reads both. The body is read in chunks as it arrives, so a corrupt header claiming
 // billions of images fails as "truncated" instead of allocating what it claims.
+// Dataset::from_idx is defined here too, beside the reader, so a program that builds its
+// datasets in memory (keras_example) does not link zlib.
 #include "minigrad/data/idx.hpp"
 
 #include <fmt/format.h>
@@ -12,6 +14,8 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+
+#include "minigrad/data/dataset.hpp"
 
 namespace minigrad::data {
 
@@ -168,6 +172,12 @@ void check_same_count(const IdxImages& images, const IdxLabels& labels) {
       fmt::format("{} holds {} images but {} holds {} labels (HINT: are they from the "
                   "same split, train or t10k?)",
                   images.path, images.count, labels.path, labels.count));
+}
+
+Dataset Dataset::from_idx(const IdxImages& images, const IdxLabels& labels) {
+  check_same_count(images, labels);
+  std::vector<int32_t> ids(labels.labels.begin(), labels.labels.end());
+  return from_bytes(images.pixels, std::move(ids), images.pixels_per_image());
 }
 
 }  // namespace minigrad::data

@@ -27,29 +27,35 @@ Reduction split(const char* op, const Shape& shape, int64_t dim, bool keepdim) {
   return {ops_detail::split_dim(op, shape, dim), ops_detail::reduced_shape(shape, dim, keepdim)};
 }
 
-// y (outer, inner) = Σ_k x (outer, n, inner), divided by n for the mean.
-Tensor sum_along(const char* op, const Tensor& x, int64_t dim, bool keepdim, bool average) {
-  const Reduction r = split(op, x.shape(), dim, keepdim);
-  const float scale = average ? 1.0f / static_cast<float>(r.n) : 1.0f;  // dy's weight in dx
-  Tensor y = Tensor::empty(r.out);
+// y (outer, inner) = Σ_k x (outer, n, inner), divided by n for the mean; `out` is y's shape.
+// Reducing everything is the same with x viewed as (1, numel, 1).
+Tensor sum_over(const char* op, const Tensor& x, const ops_detail::DimSplit& r, const Shape& out,
+                bool average) {
+  const float divisor = average ? static_cast<float>(r.n) : 1.0f;  // n for the mean, 1 for the sum
+  Tensor y = Tensor::empty(out);
   const float* px = x.data();
   float* py = y.data();
   for (int64_t o = 0; o < r.outer; ++o)
     for (int64_t i = 0; i < r.inner; ++i) {
       double s = 0;
       for (int64_t k = 0; k < r.n; ++k) s += px[(o * r.n + k) * r.inner + i];
-      // The mean over an empty dimension is 0/0 = NaN, as in PyTorch.
+      // The mean over nothing is 0/0 = NaN, as in PyTorch.
       py[o * r.inner + i] = static_cast<float>(average ? s / static_cast<double>(r.n) : s);
     }
-  // dx (outer, n, inner) = scale · dy (outer, 1, inner), the same for every k
-  return record(y, op, {x}, [x, r, scale](const Tensor& dy) {
+  // dx (outer, n, inner) = dy (outer, 1, inner) / divisor, the same for every k
+  return record(y, op, {x}, [x, r, divisor](const Tensor& dy) {
     float* dx = grad_buffer(x);
     const float* g = dy.data();
     for (int64_t o = 0; o < r.outer; ++o)
       for (int64_t k = 0; k < r.n; ++k)
         for (int64_t i = 0; i < r.inner; ++i)
-          dx[(o * r.n + k) * r.inner + i] += scale * g[o * r.inner + i];
+          dx[(o * r.n + k) * r.inner + i] += g[o * r.inner + i] / divisor;
   });
+}
+
+Tensor sum_along(const char* op, const Tensor& x, int64_t dim, bool keepdim, bool average) {
+  const Reduction r = split(op, x.shape(), dim, keepdim);
+  return sum_over(op, x, r, r.out, average);
 }
 
 // Where the maximum along dim sits, per (outer, inner) position: the first one on ties, and the
@@ -78,34 +84,13 @@ std::vector<int64_t> argmax_positions(const char* op, const Tensor& x, const Red
 
 }  // namespace
 
-Tensor sum(const Tensor& x) {
-  double s = 0;
-  for (int64_t i = 0; i < x.numel(); ++i) s += x.data()[i];
-  Tensor y = Tensor::scalar(static_cast<float>(s));
-  // dx = dy (the one value, to every element)
-  return record(y, "sum", {x}, [x](const Tensor& dy) {
-    float* dx = grad_buffer(x);
-    const float g = dy.data()[0];
-    for (int64_t i = 0; i < x.numel(); ++i) dx[i] += g;
-  });
-}
+Tensor sum(const Tensor& x) { return sum_over("sum", x, {1, x.numel(), 1}, {}, false); }
 
 Tensor sum(const Tensor& x, int64_t dim, bool keepdim) {
   return sum_along("sum", x, dim, keepdim, false);
 }
 
-Tensor mean(const Tensor& x) {
-  const int64_t n = x.numel();
-  double s = 0;
-  for (int64_t i = 0; i < n; ++i) s += x.data()[i];
-  Tensor y = Tensor::scalar(static_cast<float>(s / static_cast<double>(n)));  // NaN if n = 0
-  // dx = dy / n
-  return record(y, "mean", {x}, [x, n](const Tensor& dy) {
-    float* dx = grad_buffer(x);
-    const float g = dy.data()[0] / static_cast<float>(n);
-    for (int64_t i = 0; i < n; ++i) dx[i] += g;
-  });
-}
+Tensor mean(const Tensor& x) { return sum_over("mean", x, {1, x.numel(), 1}, {}, true); }
 
 Tensor mean(const Tensor& x, int64_t dim, bool keepdim) {
   return sum_along("mean", x, dim, keepdim, true);

@@ -4,7 +4,7 @@
 # SVG only when Graphviz's dot is on PATH and says so when it is not, and writes exactly the graphs
 # committed in docs/img/ (so the tutorial's pictures are current). keras_example trains, reports
 # loss and accuracy, is deterministic for a seed, and prints no control characters into a pipe.
-# Bad flags exit 2 with a message naming the flag.
+# Bad flags exit 2 with a message naming the flag. Neither links OpenBLAS or zlib.
 # Usage: teaching_apps.sh <bin_dir>, with MINIGRAD_SOURCE_DIR set.
 # "The documents": README.md#the-documents.
 set -u
@@ -106,5 +106,14 @@ expect_error "unexpected argument" "$keras" extra
 # reference backend alone), exit 2.
 expect_error 'MINIGRAD_BACKEND is "bogus", expected reference' env MINIGRAD_BACKEND=bogus "$keras"
 expect_error 'MINIGRAD_BACKEND is "bogus", expected reference' env MINIGRAD_BACKEND=bogus "$demo"
+
+# ---- link lines: the teaching apps load only what they use (no OpenBLAS, no zlib) ----
+if command -v ldd >/dev/null; then
+  for app in "$demo" "$keras"; do
+    libs=$(ldd "$app" | grep -oE 'lib(openblas|blas|z)\.so[^ ]*' | tr '\n' ' ')
+    [[ -z "$libs" ]] && pass "$(basename "$app") links neither OpenBLAS nor zlib" \
+      || fail "$(basename "$app") links $libs (HINT: a teaching app links the core, the layers it uses and the reference backend alone)"
+  done
+fi
 
 finish "teaching app"

@@ -1,0 +1,31 @@
+// pointwise: the pattern of every one-input elementwise op, written once. The forward is
+// y = f(x) element by element; by the chain rule each element's gradient is dy times the slope of
+// f there, so the backward is dx += df(dy, x, y) element by element, where df names that product
+// (in terms of x or y, whichever is simpler). Internal to src/ops.
+#pragma once
+
+#include <cstdint>
+
+#include "minigrad/autograd.hpp"
+
+namespace minigrad::ops_detail {
+
+/// y = f(x), recorded as `name` with the backward dx += df(dy, x, y) for every element. y is
+/// saved detached: a closure never holds its own output.
+template <class F, class DF>
+Tensor pointwise(const char* name, const Tensor& x, F f, DF df) {
+  const int64_t n = x.numel();  // read once: a bound re-read after each store keeps loops scalar
+  Tensor y = Tensor::empty(x.shape());
+  const float* px = x.data();
+  float* py = y.data();
+  for (int64_t i = 0; i < n; ++i) py[i] = f(px[i]);
+  return record(y, name, {x}, [x, out = y.detach(), n, df](const Tensor& dy) {
+    float* dx = grad_buffer(x);
+    const float* g = dy.data();
+    const float* in = x.data();
+    const float* o = out.data();
+    for (int64_t i = 0; i < n; ++i) dx[i] += df(g[i], in[i], o[i]);
+  });
+}
+
+}  // namespace minigrad::ops_detail
