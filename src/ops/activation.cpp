@@ -50,7 +50,7 @@ Tensor sigmoid(const Tensor& x) {
     const float* g = dy.data();
     const float* s = out.data();
     for (int64_t i = 0; i < x.numel(); ++i) dx[i] += g[i] * s[i] * (1.0f - s[i]);
-  });
+  }, Saved::output);
 }
 
 Tensor tanh(const Tensor& x) {
@@ -64,7 +64,7 @@ Tensor tanh(const Tensor& x) {
     const float* g = dy.data();
     const float* t = out.data();
     for (int64_t i = 0; i < x.numel(); ++i) dx[i] += g[i] * (1.0f - t[i] * t[i]);
-  });
+  }, Saved::output);
 }
 
 }  // namespace minigrad

@@ -181,7 +181,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
   Tensor y = binary_forward(plan, a, b, [](float u, float v) { return u + v; });
   // da = sum_to(dy), db = sum_to(dy)
   return record(y, "add", {a, b},
-                [a, b, plan](const Tensor& dy) { add_backward(plan, dy, a, b, 1.0f); });
+                [a, b, plan](const Tensor& dy) { add_backward(plan, dy, a, b, 1.0f); }, Saved::none);
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
@@ -189,7 +189,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
   Tensor y = binary_forward(plan, a, b, [](float u, float v) { return u - v; });
   // da = sum_to(dy), db = -sum_to(dy)
   return record(y, "sub", {a, b},
-                [a, b, plan](const Tensor& dy) { add_backward(plan, dy, a, b, -1.0f); });
+                [a, b, plan](const Tensor& dy) { add_backward(plan, dy, a, b, -1.0f); }, Saved::none);
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
@@ -240,7 +240,7 @@ Tensor neg(const Tensor& x) {
     float* dx = grad_buffer(x);
     const float* g = dy.data();
     for (int64_t i = 0; i < x.numel(); ++i) dx[i] -= g[i];
-  });
+  }, Saved::none);
 }
 
 Tensor exp(const Tensor& x) {
@@ -251,7 +251,7 @@ Tensor exp(const Tensor& x) {
     const float* g = dy.data();
     const float* py = out.data();
     for (int64_t i = 0; i < x.numel(); ++i) dx[i] += g[i] * py[i];
-  });
+  }, Saved::output);
 }
 
 Tensor log(const Tensor& x) {
@@ -288,7 +288,7 @@ Tensor sqrt(const Tensor& x) {
     const float* g = dy.data();
     const float* py = out.data();
     for (int64_t i = 0; i < x.numel(); ++i) dx[i] += g[i] / (2.0f * py[i]);
-  });
+  }, Saved::output);
 }
 
 // ---- operators: the scalar forms wrap the number as a [] tensor, which broadcasts ----

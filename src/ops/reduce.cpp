@@ -49,7 +49,7 @@ Tensor sum_along(const char* op, const Tensor& x, int64_t dim, bool keepdim, boo
       for (int64_t k = 0; k < r.n; ++k)
         for (int64_t i = 0; i < r.inner; ++i)
           dx[(o * r.n + k) * r.inner + i] += scale * g[o * r.inner + i];
-  });
+  }, Saved::none);
 }
 
 // Where the maximum along dim sits, per (outer, inner) position: the first one on ties, and the
@@ -87,7 +87,7 @@ Tensor sum(const Tensor& x) {
     float* dx = grad_buffer(x);
     const float g = dy.data()[0];
     for (int64_t i = 0; i < x.numel(); ++i) dx[i] += g;
-  });
+  }, Saved::none);
 }
 
 Tensor sum(const Tensor& x, int64_t dim, bool keepdim) {
@@ -104,7 +104,7 @@ Tensor mean(const Tensor& x) {
     float* dx = grad_buffer(x);
     const float g = dy.data()[0] / static_cast<float>(n);
     for (int64_t i = 0; i < n; ++i) dx[i] += g;
-  });
+  }, Saved::none);
 }
 
 Tensor mean(const Tensor& x, int64_t dim, bool keepdim) {
@@ -132,7 +132,7 @@ std::pair<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim) {
         const int64_t k = (*where)[static_cast<size_t>(o * r.inner + i)];
         dx[(o * r.n + k) * r.inner + i] += g[o * r.inner + i];
       }
-  });
+  }, Saved::none);
   return {values, indices};
 }
 
