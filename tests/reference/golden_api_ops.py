@@ -75,3 +75,11 @@ x = leaf(X)
 run("std(x, unbiased=False)", torch.std(x, unbiased=False), x)
 x = leaf([[1.0, 1.0], [0.0, 2.0]])
 run("std(constant rows, 1)", torch.std(x, 1), x)
+
+# ---- leaky_relu and gelu (tests/test_ops_rectifier.cpp) ----
+x = leaf([-3.0, -0.5, 0.0, 0.25, 2.0])
+run("leaky_relu(x, 0.1)", torch.nn.functional.leaky_relu(x, 0.1), x)
+x = leaf([-3.0, -0.5, 0.0, 0.25, 2.0])
+run("gelu(x)", torch.nn.functional.gelu(x), x)
+print("// repr:", torch.nn.LeakyReLU(), torch.nn.LeakyReLU(0.2), torch.nn.GELU(), torch.nn.Softmax(dim=1),
+      torch.nn.Identity())
