@@ -31,7 +31,7 @@ void save_model(const std::string& path, const TabularModel& m) {
 
 TabularModel load_model(const std::string& path) {
   if (!std::filesystem::exists(path))
-    throw DataError(fmt::format("{}: there is no such model file (HINT: a model is written by "
+    throw DataError(fmt::format("{}: No such file (HINT: a model is written by "
                                 "`minigrad train --save`)",
                                 path));
   const io::SafetensorsContents file = io::load_safetensors_with_metadata(path);
