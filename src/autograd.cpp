@@ -57,14 +57,49 @@ Node::~Node() {
   }  // each n now dies with nothing left to recurse into
 }
 
+void Node::save_versions(Saved saved, const Tensor& output) {
+  if (saved == Saved::inputs || saved == Saved::inputs_and_output) {
+    input_versions_.reserve(inputs_.size());
+    for (const Tensor& t : inputs_)
+      input_versions_.push_back(t.defined() ? t.impl()->storage->version() : -1);
+  }
+  if (saved == Saved::output || saved == Saved::inputs_and_output) {
+    output_storage_ = output.impl()->storage;
+    output_version_ = output_storage_->version();
+    output_shape_ = output.shape();
+  }
+}
+
+void Node::check_versions() const {
+  auto fail = [this](const std::string& which, const Shape& shape, int64_t now, int64_t then) {
+    throw std::logic_error(fmt::format(
+        "backward(): one of the tensors needed to compute the gradient of '{}' ({}, shape {}) "
+        "has been modified by an in-place operation: its version is {}, it was {} when '{}' "
+        "used it (HINT: clone() the tensor before writing to it with fill_/copy_/zero_ or an "
+        "optimizer step, or write to it only after backward())",
+        name_, which, shape_str(shape), now, then, name_));
+  };
+  for (size_t i = 0; i < input_versions_.size(); ++i) {
+    if (input_versions_[i] < 0) continue;
+    const int64_t now = inputs_[i].impl()->storage->version();
+    if (now != input_versions_[i])
+      fail(fmt::format("input {}", i), inputs_[i].shape(), now, input_versions_[i]);
+  }
+  if (output_storage_ && output_storage_->version() != output_version_)
+    fail("its output", output_shape_, output_storage_->version(), output_version_);
+}
+
 void Node::apply(const Tensor& dout) {
   if (released_) throw_released(name_);
+  check_versions();
   backward_(dout);
 }
 
 void Node::release() {
   backward_ = nullptr;
   inputs_.clear();
+  input_versions_.clear();
+  output_storage_.reset();
   released_ = true;
 }
 
@@ -83,11 +118,13 @@ bool should_record(const std::vector<Tensor>& inputs) {
   return false;
 }
 
-Tensor record(Tensor out, std::string name, std::vector<Tensor> inputs, Node::BackwardFn backward) {
+Tensor record(Tensor out, std::string name, std::vector<Tensor> inputs, Node::BackwardFn backward,
+              Saved saved) {
   if (!should_record(inputs)) return out;
   out.impl()->requires_grad = true;
-  out.impl()->grad_fn =
-      std::make_shared<Node>(std::move(name), std::move(inputs), std::move(backward));
+  auto node = std::make_shared<Node>(std::move(name), std::move(inputs), std::move(backward));
+  node->save_versions(saved, out);
+  out.impl()->grad_fn = std::move(node);
   return out;
 }
 

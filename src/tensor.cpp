@@ -50,25 +50,27 @@ Tensor Tensor::full(const Shape& shape, float value) {
   return t;
 }
 Tensor Tensor::scalar(float value) { return full({}, value); }
-Tensor Tensor::from(std::initializer_list<float> values) {
-  return from(std::vector<float>(values));
-}
-Tensor Tensor::from(std::initializer_list<std::initializer_list<float>> rows) {
-  const int64_t n = static_cast<int64_t>(rows.size());
-  const int64_t m = n ? static_cast<int64_t>(rows.begin()->size()) : 0;
-  std::vector<float> v;
-  v.reserve(static_cast<size_t>(n * m));
-  int64_t r = 0;
-  for (const auto& row : rows) {
-    if (static_cast<int64_t>(row.size()) != m)
+NestedList::NestedList(float value) : values_{value} {}
+NestedList::NestedList(std::initializer_list<NestedList> items) {
+  shape_.push_back(static_cast<int64_t>(items.size()));
+  if (items.size() == 0) return;
+  const Shape& first = items.begin()->shape();
+  shape_.insert(shape_.end(), first.begin(), first.end());
+  values_.reserve(items.size() * items.begin()->values().size());
+  int64_t i = 0;
+  for (const NestedList& item : items) {
+    if (item.shape() != first)
       throw std::invalid_argument(fmt::format(
-          "Tensor::from: row {} has {} values but row 0 has {} (HINT: every row of a matrix "
-          "must be equally long)",
-          r, row.size(), m));
-    v.insert(v.end(), row.begin(), row.end());
-    ++r;
+          "Tensor::from: element {} of a list has shape {} but element 0 has shape {} (HINT: "
+          "every list at one depth must hold the same number of values, nested the same way)",
+          i, shape_str(item.shape()), shape_str(first)));
+    values_.insert(values_.end(), item.values().begin(), item.values().end());
+    ++i;
   }
-  return from(v, {n, m});
+}
+Tensor Tensor::from(std::initializer_list<NestedList> items) {
+  const NestedList all(items);
+  return from(all.values(), all.shape());
 }
 Tensor Tensor::from(const std::vector<float>& values, const Shape& shape) {
   if (shape_numel(shape) != static_cast<int64_t>(values.size()))
@@ -207,7 +209,7 @@ Tensor Tensor::reshape(const Shape& new_shape) const {
     float* dx = grad_buffer(x);
     const float* g = dy.data();
     for (int64_t i = 0; i < dy.numel(); ++i) dx[i] += g[i];
-  });
+  }, Saved::none);
 }
 
 Tensor& Tensor::copy_(const Tensor& src) {
@@ -215,11 +217,13 @@ Tensor& Tensor::copy_(const Tensor& src) {
     throw std::invalid_argument(fmt::format("copy_: source has shape {} but destination has {}",
                                             shape_str(src.shape()), shape_str(shape())));
   if (numel()) std::memmove(data(), src.data(), static_cast<size_t>(numel()) * sizeof(float));
+  bump_version();
   return *this;
 }
 
 Tensor& Tensor::fill_(float value) {
   std::fill_n(data(), numel(), value);
+  bump_version();
   return *this;
 }
 

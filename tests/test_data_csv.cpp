@@ -383,7 +383,7 @@ TEST_CASE("csv: one stray label cannot size the model: labels stop at max_classe
   CHECK(has(stray,
             "t.csv:3: column 1 ('label'): label 999999 is too large: labels are class ids "
             "0..999 (the limit is 1000 classes)"));
-  CHECK(has(stray, "raise --max-classes"));
+  CHECK(has(stray, "raise CsvOptions::max_classes"));
   const std::string top = error_of<DataError>([] { parse("label,a\n0,1\n2147483647,2\n"); });
   CHECK(has(top, "t.csv:3: column 1 ('label'): label 2147483647 is too large"));
   // The same through the general reader (a decimal feature leaves the fast path).

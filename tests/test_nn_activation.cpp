@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "minigrad/nn/activation.hpp"
-#include "support/gradcheck.hpp"
+#include "minigrad/gradcheck.hpp"
 
 using namespace minigrad;
 using namespace minigrad::nn;

@@ -15,7 +15,7 @@
 #include "minigrad/nn/batchnorm.hpp"
 #include "minigrad/ops/elementwise.hpp"
 #include "minigrad/ops/reduce.hpp"
-#include "support/gradcheck.hpp"
+#include "minigrad/gradcheck.hpp"
 #include "support/pattern.hpp"
 
 using namespace minigrad;

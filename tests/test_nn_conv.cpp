@@ -10,7 +10,7 @@
 
 #include "minigrad/nn/conv.hpp"
 #include "minigrad/ops/conv.hpp"
-#include "support/gradcheck.hpp"
+#include "minigrad/gradcheck.hpp"
 
 using namespace minigrad;
 using nn::Conv2d;

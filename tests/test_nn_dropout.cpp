@@ -9,7 +9,7 @@
 #include "minigrad/autograd.hpp"
 #include "minigrad/nn/dropout.hpp"
 #include "minigrad/ops/elementwise.hpp"
-#include "support/gradcheck.hpp"
+#include "minigrad/gradcheck.hpp"
 
 using namespace minigrad;
 using nn::Dropout;

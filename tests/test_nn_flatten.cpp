@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "minigrad/nn/flatten.hpp"
-#include "support/gradcheck.hpp"
+#include "minigrad/gradcheck.hpp"
 
 using namespace minigrad;
 

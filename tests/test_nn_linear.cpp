@@ -8,7 +8,7 @@
 
 #include "minigrad/autograd.hpp"
 #include "minigrad/nn/linear.hpp"
-#include "support/gradcheck.hpp"
+#include "minigrad/gradcheck.hpp"
 
 using namespace minigrad;
 using nn::Linear;

@@ -8,7 +8,7 @@
 
 #include "minigrad/autograd.hpp"
 #include "minigrad/nn/loss.hpp"
-#include "support/gradcheck.hpp"
+#include "minigrad/gradcheck.hpp"
 
 using namespace minigrad;
 using namespace minigrad::nn;

@@ -16,7 +16,7 @@
 #include "minigrad/nn/loss.hpp"
 #include "minigrad/nn/mlp.hpp"
 #include "minigrad/ops/elementwise.hpp"
-#include "support/gradcheck.hpp"
+#include "minigrad/gradcheck.hpp"
 
 using namespace minigrad;
 using namespace minigrad::nn;

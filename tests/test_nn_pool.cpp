@@ -4,7 +4,7 @@
 
 #include "minigrad/nn/pool.hpp"
 #include "minigrad/ops/pool.hpp"
-#include "support/gradcheck.hpp"
+#include "minigrad/gradcheck.hpp"
 
 using namespace minigrad;
 

@@ -8,7 +8,7 @@
 #include "minigrad/nn/dropout.hpp"
 #include "minigrad/nn/linear.hpp"
 #include "minigrad/nn/sequential.hpp"
-#include "support/gradcheck.hpp"
+#include "minigrad/gradcheck.hpp"
 
 using namespace minigrad;
 using namespace minigrad::nn;

@@ -9,7 +9,7 @@
 #include "minigrad/ops/activation.hpp"
 #include "minigrad/ops/elementwise.hpp"
 #include "minigrad/tensor.hpp"
-#include "support/gradcheck.hpp"
+#include "minigrad/gradcheck.hpp"
 
 using namespace minigrad;
 

@@ -12,7 +12,7 @@
 #include "minigrad/autograd.hpp"
 #include "minigrad/ops/conv.hpp"
 #include "minigrad/tensor.hpp"
-#include "support/gradcheck.hpp"
+#include "minigrad/gradcheck.hpp"
 #include "support/pattern.hpp"
 
 using namespace minigrad;

@@ -11,7 +11,7 @@
 #include "minigrad/autograd.hpp"
 #include "minigrad/ops/elementwise.hpp"
 #include "minigrad/tensor.hpp"
-#include "support/gradcheck.hpp"
+#include "minigrad/gradcheck.hpp"
 
 using namespace minigrad;
 

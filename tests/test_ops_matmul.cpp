@@ -12,7 +12,7 @@
 #include "minigrad/ops/elementwise.hpp"
 #include "minigrad/ops/matmul.hpp"
 #include "minigrad/tensor.hpp"
-#include "support/gradcheck.hpp"
+#include "minigrad/gradcheck.hpp"
 
 using namespace minigrad;
 

@@ -13,7 +13,7 @@
 #include "minigrad/autograd.hpp"
 #include "minigrad/ops/pool.hpp"
 #include "minigrad/tensor.hpp"
-#include "support/gradcheck.hpp"
+#include "minigrad/gradcheck.hpp"
 #include "support/pattern.hpp"
 
 using namespace minigrad;

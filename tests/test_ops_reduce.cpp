@@ -10,7 +10,7 @@
 #include "minigrad/ops/elementwise.hpp"
 #include "minigrad/ops/reduce.hpp"
 #include "minigrad/tensor.hpp"
-#include "support/gradcheck.hpp"
+#include "minigrad/gradcheck.hpp"
 
 using namespace minigrad;
 

@@ -8,7 +8,7 @@
 #include "minigrad/ops/elementwise.hpp"
 #include "minigrad/ops/softmax.hpp"
 #include "minigrad/tensor.hpp"
-#include "support/gradcheck.hpp"
+#include "minigrad/gradcheck.hpp"
 
 using namespace minigrad;
 

@@ -12,7 +12,7 @@
 #include "minigrad/ops/elementwise.hpp"
 #include "minigrad/ops/reduce.hpp"
 #include "minigrad/tensor.hpp"
-#include "support/gradcheck.hpp"
+#include "minigrad/gradcheck.hpp"
 
 using namespace minigrad;
 
@@ -39,9 +39,29 @@ TEST_CASE("factories give the shape and values asked for") {
   CHECK_FALSE(Tensor().defined());
 }
 
+TEST_CASE("from reads nested lists of any depth, like torch.tensor") {
+  Tensor column = Tensor::from({{0}, {1}, {1}, {0}});  // XOR targets: once an ambiguous call
+  CHECK(column.shape() == Shape{4, 1});
+  CHECK(column.to_vector() == std::vector<float>{0, 1, 1, 0});
+  Tensor cube = Tensor::from({{{1, 2}, {3, 4}}, {{5, 6}, {7, 8}}, {{9, 10}, {11, 12}}});
+  CHECK(cube.shape() == Shape{3, 2, 2});
+  CHECK(cube.at({2, 0, 1}) == 10.0f);
+  CHECK(Tensor::from({{{{0.5f}}}}).shape() == Shape{1, 1, 1, 1});
+  CHECK(Tensor::from({}).shape() == Shape{0});
+  CHECK(Tensor::from({{}, {}}).shape() == Shape{2, 0});
+}
+
 TEST_CASE("factory errors say what is wrong") {
   CHECK_THROWS_WITH_AS(Tensor::from({{1, 2}, {3}}),
-                       doctest::Contains("row 1 has 1 values but row 0 has 2"),
+                       doctest::Contains("element 1 of a list has shape [1] but element 0 has "
+                                         "shape [2]"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(Tensor::from({{{1}, {2}}, {3, 4}}),
+                       doctest::Contains("element 1 of a list has shape [2] but element 0 has "
+                                         "shape [2, 1]"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(Tensor::from({1, {2}}), doctest::Contains("has shape [1] but element 0 "
+                                                                 "has shape []"),
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(Tensor::from({1, 2, 3}, {2, 2}),
                        doctest::Contains("3 values cannot have shape [2, 2]"),
@@ -216,6 +236,19 @@ TEST_CASE("copy_ and fill_ write in place") {
   CHECK_THROWS_WITH_AS(a.copy_(Tensor::zeros({3})),
                        doctest::Contains("source has shape [3] but destination has [2, 2]"),
                        std::invalid_argument);
+}
+
+TEST_CASE("every in-place write bumps the storage version, which views share") {
+  Tensor a = Tensor::zeros({2, 2});
+  Tensor view = a.reshape({4});
+  CHECK(a.version() == 0);
+  a.fill_(1.0f);
+  a.copy_(Tensor::ones({2, 2}));
+  view.zero_();
+  CHECK(a.to_vector() == std::vector<float>(4, 0.0f));
+  CHECK(a.version() == 3);
+  CHECK(view.version() == 3);
+  CHECK(a.clone().version() == 0);  // a copy starts its own count
 }
 
 TEST_CASE("printing: exact text for small tensors, a summary with ... for large ones") {

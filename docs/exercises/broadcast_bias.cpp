@@ -6,7 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "minigrad/autograd.hpp"
-#include "support/gradcheck.hpp"
+#include "minigrad/gradcheck.hpp"
 
 using namespace minigrad;
 

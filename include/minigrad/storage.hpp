@@ -1,6 +1,7 @@
 // Storage: the flat float buffer behind one or more Tensor handles.
 // 64-byte aligned so that vectorised loops start on a cache line. Contiguous only. The memory
-// comes from the backend (backend/backend.hpp), which may recycle freed buffers.
+// comes from the backend (backend/backend.hpp), which may recycle freed buffers. Its version
+// counts in-place writes, so that autograd can tell that a value it saved has changed since.
 #pragma once
 
 #include <cstddef>
@@ -19,6 +20,10 @@ class Storage {
   float* data() { return data_.get(); }
   const float* data() const { return data_.get(); }
   int64_t size() const { return size_; }
+  /// How many in-place writes this buffer has seen (PyTorch's `_version`); shared by all views.
+  int64_t version() const { return version_; }
+  /// Marks one in-place write; every write into an existing tensor's values calls it.
+  void bump_version() { ++version_; }
 
  private:
   struct Release {
@@ -27,6 +32,7 @@ class Storage {
   };
   std::unique_ptr<float[], Release> data_;
   int64_t size_;
+  int64_t version_ = 0;
 };
 
 }  // namespace minigrad

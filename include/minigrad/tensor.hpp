@@ -29,6 +29,20 @@ int64_t shape_numel(const Shape& shape);
 
 class Node;
 
+/// A number or a braced list of NestedLists, all of one shape: what Tensor::from reads
+/// `{{0}, {1}, {1}, {0}}` or `{{{1, 2}}, {{3, 4}}}` as. Built from literals, rarely named.
+class NestedList {
+ public:
+  NestedList(float value);  // NOLINT: implicit, so that a bare number is a list element
+  NestedList(std::initializer_list<NestedList> items);
+  const Shape& shape() const { return shape_; }
+  const std::vector<float>& values() const { return values_; }
+
+ private:
+  Shape shape_;                // {} for a number, {n, ...item shape} for a list of n items
+  std::vector<float> values_;  // row-major
+};
+
 /// Everything a Tensor handle points at. Users normally never touch this directly.
 struct TensorImpl {
   std::shared_ptr<Storage> storage;  // shared by views (reshape/view/detach)
@@ -52,10 +66,9 @@ class Tensor {
   static Tensor ones(const Shape& shape);
   static Tensor full(const Shape& shape, float value);
   static Tensor scalar(float value);
-  /// A 1-D tensor from a list: Tensor::from({1, 2, 3}).
-  static Tensor from(std::initializer_list<float> values);
-  /// A 2-D tensor from nested lists: Tensor::from({{1, 2}, {3, 4}}); rows must be equally long.
-  static Tensor from(std::initializer_list<std::initializer_list<float>> rows);
+  /// A tensor from nested lists of any depth: Tensor::from({1, 2, 3}) is [3],
+  /// Tensor::from({{0}, {1}, {1}, {0}}) is [4, 1]; lists at one depth must be equally long.
+  static Tensor from(std::initializer_list<NestedList> items);
   /// Values copied from a vector, viewed with `shape` (numel must match).
   static Tensor from(const std::vector<float>& values, const Shape& shape);
   static Tensor from(const std::vector<float>& values);
@@ -102,6 +115,14 @@ class Tensor {
   Tensor& copy_(const Tensor& src);
   /// Sets every element; not recorded.
   Tensor& fill_(float value);
+  /// Sets every element to 0; not recorded.
+  Tensor& zero_() { return fill_(0.0f); }
+  /// In-place writes to this tensor's storage so far (PyTorch's `_version`). fill_, copy_,
+  /// zero_ and optimizer steps add one; a backward that saved the tensor checks it has not moved.
+  int64_t version() const { return checked().storage->version(); }
+  /// Call after writing into data() in place, so that a graph that saved the old values refuses
+  /// to compute gradients from the new ones.
+  void bump_version() { checked().storage->bump_version(); }
 
   // ---- autograd ----
   bool requires_grad() const;

@@ -295,7 +295,7 @@ int32_t RowReader::checked_label(const Cell& cell, int64_t line_no, int64_t j) c
     fail(line_no,
          fmt::format("{}: label {} is too large: labels are class ids 0..{} (the limit is {} "
                      "classes) (HINT: is the label column right? It is {}. If the table really "
-                     "has this many classes, raise --max-classes)",
+                     "has this many classes, raise CsvOptions::max_classes)",
                      column(j), text, options_.max_classes - 1, options_.max_classes,
                      options_.label.str()));
   }

@@ -1,6 +1,9 @@
 // DataLoader: batch boundaries are fixed at construction (they depend only on N, batch_size and
 // drop_last); each epoch only redraws the row order. The storage behind x and y is allocated
 // once; every batch wraps it in fresh Tensor handles so no grad or graph leaks between steps.
+// A buffer still shared with a tensor from an earlier batch (a graph that saved it, because the
+// losses of several batches are summed before one backward) is replaced by a new one instead of
+// being overwritten, so gradients always see the values they were computed from.
 //
 // Gathering ahead: batch(b) posts the gather of batch b + 1 as the worker's background task
 // (backend/backend.hpp), into the slot not in use, and batch(b + 1) only finishes it. At batch
@@ -93,6 +96,17 @@ DataLoader::Slot& DataLoader::slot_for(int64_t b) {
   return full_[1].x ? full_[1 - current_full_] : full_[0];
 }
 
+// The slot's buffers, made safe to overwrite: one still held outside the loader is left to its
+// holders and replaced. In a plain training loop nothing holds the last batch but the loader, so
+// this costs a use_count per batch; every write still bumps the version, as a second guard.
+DataLoader::Slot& DataLoader::writable(Slot& s) {
+  if (s.x && s.x.use_count() > 1) s.x = std::make_shared<Storage>(s.x->size());
+  if (s.y && s.y.use_count() > 1) s.y = std::make_shared<Storage>(s.y->size());
+  if (s.x) s.x->bump_version();
+  if (s.y) s.y->bump_version();
+  return s;
+}
+
 int64_t DataLoader::batch_rows(int64_t b) const {
   const int64_t nb = size();
   if (b < 0 || b >= nb) {
@@ -125,7 +139,8 @@ const Batch& DataLoader::batch(int64_t b) {
   const bool labelled = dataset_.has_labels();
   const bool ready = pending_->batch == b && pending_->epoch == epoch_;
   finish_pending();
-  Slot& slot = slot_for(b);
+  batch_ = Batch{};  // the loader's own handles on the last batch: not a reason to keep it
+  Slot& slot = ready ? slot_for(b) : writable(slot_for(b));
   if (!ready)
     dataset_.gather(rows_of(b), slot.x->data(), labelled ? slot.y->data() : nullptr,
                     labelled ? slot.labels.data() : nullptr);
@@ -135,7 +150,7 @@ const Batch& DataLoader::batch(int64_t b) {
     const std::span<const int64_t> next_rows = rows_of(b + 1);
     if (backend::num_threads() > 1) {
       dataset_.check_indices(next_rows);
-      Slot& next = slot_for(b + 1);
+      Slot& next = writable(slot_for(b + 1));
       Pending& p = *pending_;
       p = Pending{&dataset_, next_rows, next.x->data(), labelled ? next.y->data() : nullptr,
                   labelled ? next.labels.data() : nullptr, epoch_, b + 1, {}};

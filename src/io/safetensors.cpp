@@ -130,8 +130,8 @@ class MappedFile {
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0)
       throw std::runtime_error(fmt::format(
-          "load_safetensors: cannot open '{}': {} (HINT: check the path; a model is written by "
-          "training with --save)",
+          "load_safetensors: cannot open '{}': {} (HINT: check the path and the file's "
+          "permissions)",
           path, std::strerror(errno)));
     struct stat st {};
     if (::fstat(fd_, &st) != 0) fail_errno("cannot stat");

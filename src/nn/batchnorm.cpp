@@ -135,6 +135,9 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
         rm[c] = static_cast<float>((1.0 - f) * rm[c] + f * sum[c]);
         rv[c] = static_cast<float>((1.0 - f) * rv[c] + f * unbiased);
       }
+      running_mean_.bump_version();
+      running_var_.bump_version();
+      num_batches_tracked_.bump_version();
     }
   } else {
     const float* rm = running_mean_.data();

@@ -45,7 +45,7 @@ Tensor Dropout::forward(const Tensor& x) {
     const float* g = dy.data();
     const float* mk = mask.data();
     for (int64_t i = 0; i < n; ++i) dx[i] += g[i] * mk[i];
-  });
+  }, Saved::none);
 }
 
 std::string Dropout::extra_repr() const {

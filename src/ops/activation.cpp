@@ -28,14 +28,14 @@ Tensor sigmoid(const Tensor& x) {
         const float e = std::exp(-std::fabs(v));
         return v >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
       },
-      [](float g, float, float y) { return g * y * (1.0f - y); });
+      [](float g, float, float y) { return g * y * (1.0f - y); }, Saved::output);
 }
 
 // y = tanh(x)  ->  dx = dy · (1 - y²)
 Tensor tanh(const Tensor& x) {
   return pointwise(
       "tanh", x, [](float v) { return std::tanh(v); },
-      [](float g, float, float y) { return g * (1.0f - y * y); });
+      [](float g, float, float y) { return g * (1.0f - y * y); }, Saved::output);
 }
 
 }  // namespace minigrad

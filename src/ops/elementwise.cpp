@@ -92,7 +92,8 @@ struct BroadcastPlan {
 // for every output element: dy times the slope of f in a, and in b. Each lands on the element of
 // its input that the forward read, so a broadcast input's gradient is summed back to its shape.
 template <class F, class DA, class DB>
-Tensor binary(const char* name, const Tensor& a, const Tensor& b, F f, DA da_fn, DB db_fn) {
+Tensor binary(const char* name, const Tensor& a, const Tensor& b, F f, DA da_fn, DB db_fn,
+              Saved saved = Saved::inputs) {
   const BroadcastPlan plan(name, a.shape(), b.shape());
   Tensor y = Tensor::empty(plan.out);
   float* py = y.data();
@@ -113,7 +114,7 @@ Tensor binary(const char* name, const Tensor& a, const Tensor& b, F f, DA da_fn,
       plan.for_each(
           [&](int64_t i, int64_t ia, int64_t ib) { db[ib] += db_fn(g[i], pa[ia], pb[ib]); });
     }
-  });
+  }, saved);
 }
 
 }  // namespace
@@ -143,14 +144,14 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
 Tensor add(const Tensor& a, const Tensor& b) {
   return binary(
       "add", a, b, [](float u, float v) { return u + v; }, [](float g, float, float) { return g; },
-      [](float g, float, float) { return g; });
+      [](float g, float, float) { return g; }, Saved::none);
 }
 
 // y = a - b  ->  da = dy, db = -dy
 Tensor sub(const Tensor& a, const Tensor& b) {
   return binary(
       "sub", a, b, [](float u, float v) { return u - v; }, [](float g, float, float) { return g; },
-      [](float g, float, float) { return -g; });
+      [](float g, float, float) { return -g; }, Saved::none);
 }
 
 // y = a · b  ->  da = dy · b, db = dy · a
@@ -173,13 +174,14 @@ Tensor div(const Tensor& a, const Tensor& b) {
 // y = -x  ->  dx = -dy
 Tensor neg(const Tensor& x) {
   return pointwise(
-      "neg", x, [](float v) { return -v; }, [](float g, float, float) { return -g; });
+      "neg", x, [](float v) { return -v; }, [](float g, float, float) { return -g; }, Saved::none);
 }
 
 // y = e^x  ->  dx = dy · e^x = dy · y
 Tensor exp(const Tensor& x) {
   return pointwise(
-      "exp", x, [](float v) { return std::exp(v); }, [](float g, float, float y) { return g * y; });
+      "exp", x, [](float v) { return std::exp(v); }, [](float g, float, float y) { return g * y; },
+      Saved::output);
 }
 
 // y = ln x  ->  dx = dy / x
@@ -200,7 +202,7 @@ Tensor pow(const Tensor& x, float p) {
 Tensor sqrt(const Tensor& x) {
   return pointwise(
       "sqrt", x, [](float v) { return std::sqrt(v); },
-      [](float g, float, float y) { return g / (2.0f * y); });
+      [](float g, float, float y) { return g / (2.0f * y); }, Saved::output);
 }
 
 // ---- operators: the scalar forms wrap the number as a [] tensor, which broadcasts ----

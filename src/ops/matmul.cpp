@@ -117,7 +117,7 @@ Tensor transpose(const Tensor& x) {
     const float* g = dy.data();
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < cols; ++j) dx[i * cols + j] += g[j * rows + i];
-  });
+  }, Saved::none);
 }
 
 }  // namespace minigrad

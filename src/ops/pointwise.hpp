@@ -11,9 +11,10 @@
 namespace minigrad::ops_detail {
 
 /// y = f(x), recorded as `name` with the backward dx += df(dy, x, y) for every element. y is
-/// saved detached: a closure never holds its own output.
+/// saved detached: a closure never holds its own output. `saved` says which of x and y df reads,
+/// so that an in-place write to that one, and only that one, is caught at backward().
 template <class F, class DF>
-Tensor pointwise(const char* name, const Tensor& x, F f, DF df) {
+Tensor pointwise(const char* name, const Tensor& x, F f, DF df, Saved saved = Saved::inputs) {
   const int64_t n = x.numel();  // read once: a bound re-read after each store keeps loops scalar
   Tensor y = Tensor::empty(x.shape());
   const float* px = x.data();
@@ -25,7 +26,7 @@ Tensor pointwise(const char* name, const Tensor& x, F f, DF df) {
     const float* in = x.data();
     const float* o = out.data();
     for (int64_t i = 0; i < n; ++i) dx[i] += df(g[i], in[i], o[i]);
-  });
+  }, saved);
 }
 
 }  // namespace minigrad::ops_detail

@@ -98,7 +98,7 @@ Tensor max_pool2d(const Tensor& x, Size2 kernel_size, const Pool2dArgs& args) {
     for (int64_t pl = 0; pl < g.planes; ++pl)
       for (int64_t k = 0; k < cells; ++k)
         dx[pl * g.H * g.W + argmax[static_cast<size_t>(pl * cells + k)]] += d[pl * cells + k];
-  });
+  }, Saved::none);
 }
 
 // Per plane, y[i, j] = (1 / (kh·kw)) · Σ window pixels on the image (the padding adds zeros but
@@ -134,7 +134,7 @@ Tensor avg_pool2d(const Tensor& x, Size2 kernel_size, const Pool2dArgs& args) {
       float* plane = dx + pl * g.H * g.W;
       for_each_window_pixel(pl, [&](int64_t px, int64_t k) { plane[px] += d[k] * scale; });
     }
-  });
+  }, Saved::none);
 }
 
 // Per plane, y[i, j] = mean of x[h, w] over rows h0(i) <= h < h1(i) and columns w0(j) <= w < w1(j),
@@ -177,7 +177,7 @@ Tensor adaptive_avg_pool2d(const Tensor& x, Size2 output_size) {
               for (int64_t h = h0; h < h1; ++h)
                 for (int64_t w = w0; w < w1; ++w) dx[(pl * H + h) * W + w] += share;
             }
-      });
+      }, Saved::none);
 }
 
 }  // namespace minigrad

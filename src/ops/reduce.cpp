@@ -50,7 +50,7 @@ Tensor sum_over(const char* op, const Tensor& x, const ops_detail::DimSplit& r, 
       for (int64_t k = 0; k < r.n; ++k)
         for (int64_t i = 0; i < r.inner; ++i)
           dx[(o * r.n + k) * r.inner + i] += g[o * r.inner + i] / divisor;
-  });
+  }, Saved::none);
 }
 
 Tensor sum_along(const char* op, const Tensor& x, int64_t dim, bool keepdim, bool average) {
@@ -117,7 +117,7 @@ std::pair<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim) {
         const int64_t k = (*where)[static_cast<size_t>(o * r.inner + i)];
         dx[(o * r.n + k) * r.inner + i] += g[o * r.inner + i];
       }
-  });
+  }, Saved::none);
   return {values, indices};
 }
 

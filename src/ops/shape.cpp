@@ -1,4 +1,4 @@
-// flatten: the merged shape, then a (differentiable, free) reshape.
+// flatten, unsqueeze, squeeze: the new shape, then a (differentiable, free) reshape.
 #include "minigrad/ops/shape.hpp"
 
 #include <fmt/format.h>
@@ -34,6 +34,37 @@ Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
     }
   }
   return x.reshape(merged);
+}
+
+Tensor unsqueeze(const Tensor& x, int64_t dim) {
+  const int64_t rank = x.dim();
+  if (dim < -(rank + 1) || dim > rank)
+    throw std::out_of_range(fmt::format(
+        "unsqueeze: dim {} is out of range for a tensor of shape {} (HINT: use a dim from {} to {})",
+        dim, shape_str(x.shape()), -(rank + 1), rank));
+  Shape s = x.shape();
+  s.insert(s.begin() + (dim < 0 ? dim + rank + 1 : dim), 1);
+  return x.reshape(s);
+}
+
+Tensor squeeze(const Tensor& x) {
+  Shape s;
+  for (int64_t size : x.shape())
+    if (size != 1) s.push_back(size);
+  return x.reshape(s);
+}
+
+Tensor squeeze(const Tensor& x, int64_t dim) {
+  const int64_t rank = x.dim();
+  const int64_t lo = rank == 0 ? -1 : -rank, hi = rank == 0 ? 0 : rank - 1;  // a scalar has 0, -1
+  if (dim < lo || dim > hi)
+    throw std::out_of_range(fmt::format(
+        "squeeze: dim {} is out of range for a tensor of shape {} (HINT: use a dim from {} to {})",
+        dim, shape_str(x.shape()), lo, hi));
+  Shape s = x.shape();
+  if (rank > 0 && s[static_cast<size_t>(dim < 0 ? dim + rank : dim)] == 1)
+    s.erase(s.begin() + (dim < 0 ? dim + rank : dim));
+  return x.reshape(s);
 }
 
 }  // namespace minigrad

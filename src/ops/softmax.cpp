@@ -76,7 +76,7 @@ Tensor log_softmax(const Tensor& x, int64_t dim) {
   //   dx_k = dy_k - p_k · Σ_j dy_j
   return record(y, "log_softmax", {x}, [x, l, out = y.detach()](const Tensor& dy) {
     lane_backward(l, dy, out, /*log_space=*/true, grad_buffer(x));
-  });
+  }, Saved::output);
 }
 
 Tensor softmax(const Tensor& x, int64_t dim) {
@@ -86,7 +86,7 @@ Tensor softmax(const Tensor& x, int64_t dim) {
   //   dx_k = y_k · (dy_k - Σ_j dy_j · y_j)
   return record(y, "softmax", {x}, [x, l, out = y.detach()](const Tensor& dy) {
     lane_backward(l, dy, out, /*log_space=*/false, grad_buffer(x));
-  });
+  }, Saved::output);
 }
 
 }  // namespace minigrad

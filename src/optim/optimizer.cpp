@@ -71,6 +71,7 @@ void Optimizer::step() {
       throw std::logic_error(fmt::format("{}: parameter {} has shape {} but its grad has shape {}",
                                          name_, i, shape_str(p.shape()), shape_str(dp.shape())));
     update(i, p.data(), dp.data(), p.numel());
+    p.bump_version();  // a graph built before the step must not reuse the old values
   }
 }
 

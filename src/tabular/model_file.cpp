@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+
 #include "minigrad/generator.hpp"
 #include "minigrad/io/safetensors.hpp"
 
@@ -28,6 +30,10 @@ void save_model(const std::string& path, const TabularModel& m) {
 }
 
 TabularModel load_model(const std::string& path) {
+  if (!std::filesystem::exists(path))
+    throw DataError(fmt::format("{}: No such file (HINT: a model is written by "
+                                "`minigrad train --save`)",
+                                path));
   const io::SafetensorsContents file = io::load_safetensors_with_metadata(path);
   const auto prep_it = file.metadata.find(kPreprocessingKey);
   const auto model_it = file.metadata.find(kModelKey);

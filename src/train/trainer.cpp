@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -190,6 +191,10 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
 
   std::optional<io::MlpCheckpoint> loaded;
   if (!c.load_path.empty()) {
+    if (!std::filesystem::exists(c.load_path))
+      throw std::runtime_error(fmt::format(
+          "--load: there is no file '{}' (HINT: a model is written by training with --save)",
+          c.load_path));
     Generator gen(c.seed);
     loaded = io::load_mlp(c.load_path, c.model_name, gen);
   }

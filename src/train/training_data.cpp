@@ -14,7 +14,15 @@ namespace {
 // One labelled CSV; `features` and `classes` (when > 0) are what `model_source` expects.
 data::Dataset read_dataset(const std::string& path, const data::CsvOptions& csv, int64_t features,
                            int classes, const std::string& model_source) {
-  data::CsvTable table = data::read_csv(path, csv);
+  data::CsvTable table;
+  try {
+    table = data::read_csv(path, csv);
+  } catch (const data::DataError& e) {
+    // The library names its option; this program's users know it as a flag.
+    const std::string what = e.what();
+    if (what.find("CsvOptions::max_classes") == std::string::npos) throw;
+    throw data::DataError(what + " (--max-classes sets that limit)");
+  }
   if (table.labels.empty())
     throw data::DataError(fmt::format("{}: no label column (HINT: choose one with --label)", path));
   if (features > 0) data::check_num_features(table, features, model_source);

@@ -1,6 +1,7 @@
 // DataLoader: cuts a Dataset into batches x (B, F), y (B), reshuffled every epoch by its own
 // seeded Generator. Batches are gathered into two sets of buffers allocated once and used in turn
-// (bytes become floats and are scaled during that copy): clone() a batch to keep it. With two
+// (bytes become floats and are scaled during that copy); a buffer still referenced by a tensor
+// (a graph over an earlier batch) is replaced rather than overwritten. With two
 // threads (backend::set_num_threads) the worker gathers batch b + 1 in its idle time while batch
 // b is used; with one, the next batch's rows are prefetched into the cache.
 // Single-row policy: a last batch of ONE row would break BatchNorm1d in training (one value per
@@ -27,8 +28,9 @@ struct DataLoaderOptions {
   bool drop_last = false;  // drop a final batch shorter than batch_size
 };
 
-/// One batch. x and y are fresh handles on the loader's reused storage: asking for the next batch
-/// may overwrite their values.
+/// One batch. x and y are fresh handles on the loader's storage, which is reused only once no
+/// tensor outside the loader refers to it: keeping x, y or a graph over them is safe. `labels`
+/// points into a reused buffer: copy it to keep it past the next batch.
 struct Batch {
   Tensor x;                         // (B, F) features after the dataset's transform
   Tensor y;                         // (B) class ids as floats (CrossEntropyLoss targets)
@@ -104,6 +106,7 @@ class DataLoader {
   Slot full_[2], last_;
   int current_full_ = 1;  // full_[current_full_] holds the batch handed out last
   Slot& slot_for(int64_t b);
+  Slot& writable(Slot& s);
   // A batch the worker is gathering (see batch()); on the heap so its address survives a move.
   struct Pending;
   std::unique_ptr<Pending> pending_;

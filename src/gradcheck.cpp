@@ -1,5 +1,5 @@
 // gradcheck: analytic gradients from backward() against central differences in double.
-#include "support/gradcheck.hpp"
+#include "minigrad/gradcheck.hpp"
 
 #include <fmt/format.h>
 
@@ -122,6 +122,7 @@ GradCheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
       p[e] = down;
       const double l_down = weighted_sum(f(inputs), r);
       p[e] = original;
+      x.bump_version();  // written in place, even if restored bit for bit
       const double numeric = (l_up - l_down) / (static_cast<double>(up) - down);
       const double a = analytic[i].defined() ? analytic[i].data()[e] : 0.0;
       const double err = std::fabs(a - numeric);

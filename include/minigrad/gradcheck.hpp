@@ -1,6 +1,9 @@
-// gradcheck: compares an op's analytic gradient (from backward()) with central differences.
-// Teaches the one test every op and module needs: perturb each input element by ±eps, evaluate
-// the function without recording, and see whether the slope matches what backward() produced.
+// gradcheck: compares an op's analytic gradient (from backward()) with central differences, as
+// torch.autograd.gradcheck does. Teaches the one test every op and module needs: perturb each
+// input element by ±eps, evaluate the function without recording, and see whether the slope
+// matches what backward() produced. Use it on your own ops and modules:
+//   auto r = gradcheck([](const std::vector<Tensor>& in) { return my_op(in[0]); }, {x});
+//   if (!r.ok) std::cerr << r.report;
 // Leaves out: second derivatives, and complex or double inputs (minigrad is float32 only).
 #pragma once
 
@@ -13,6 +16,7 @@
 
 namespace minigrad {
 
+/// gradcheck's tolerances: gradcheck(f, inputs, {.eps = 1e-2, .atol = 1e-3}).
 struct GradCheckOptions {
   // The central-difference step. Larger than in a float64 gradcheck on purpose: the forward runs
   // in float32, so L carries a rounding error of about ulp(L), and the slope's error ulp(L)/eps
@@ -28,6 +32,7 @@ struct GradCheckOptions {
   uint64_t seed = 0;
 };
 
+/// What gradcheck found: ok, the largest error, and a readable report of the mismatches.
 struct GradCheckResult {
   bool ok = false;
   double max_abs_error = 0;  // max |analytic - numeric| over every checked element
