@@ -114,49 +114,4 @@ deb: deps
 	@ls $(BUILD)/minigrad_*.deb
 
 examples: build
-	@for f in docs/examples/*.cpp; do n=$$(basename $$f .cpp); \
-	  $(BUILD)/bin/example_$$n > docs/examples/$$n.out && echo "refreshed docs/examples/$$n.out"; done
-
-# Builds one exercise of docs/autograd.md (docs/exercises/$(NAME).cpp) and runs its checks.
-exercise: deps
-	@test -n "$(NAME)" -a -f docs/exercises/$(NAME).cpp || { echo "usage: make exercise NAME=<name>, one of:" \
-	  $$(ls docs/exercises/*.cpp | xargs -n1 basename | sed 's/\.cpp$$//'); exit 2; }
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS) >/dev/null
-	@cmake --build $(BUILD) --target exercise_$(NAME) -j $(JOBS)
-	@$(BUILD)/bin/exercise_$(NAME)
-
-# The harnesses in tests/fuzz, with the whole library instrumented for coverage and sanitizers.
-fuzz-build:
-	@bash .ci/deps.sh fuzz
-	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DMINIGRAD_FUZZ=ON -DMINIGRAD_BUILD_TESTS=OFF \
-	  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" >/dev/null
-	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
-
-fuzz: fuzz-build
-	@for t in $(FUZZ_TARGETS); do \
-	  bash tests/fuzz/run.sh $(FUZZ_BUILD)/bin/fuzz_$$t tests/fuzz/$$t $(FUZZ_SECONDS) $(FUZZ_BUILD)/$$t || exit 1; done
-
-clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
-
-# ---- packaging: see docs/library.md ----
-PREFIX ?= /usr/local
-
-install: build
-	@cmake --install $(BUILD) --prefix $(PREFIX)
-
-# The package is built in $(DEB_BUILD) without -march=native, so that it runs on any x86-64, and
-# written into $(BUILD)/.
-DEB_BUILD ?= build-deb
-deb: deps
-	@cmake -S . -B $(DEB_BUILD) -DCMAKE_BUILD_TYPE=Release -DMINIGRAD_NATIVE=OFF \
-	  -DMINIGRAD_BUILD_TESTS=OFF $(CMAKE_ARGS) >/dev/null
-	@cmake --build $(DEB_BUILD) -j $(JOBS)
-	@mkdir -p $(BUILD)
-	@cd $(DEB_BUILD) && cpack -G DEB -B $(abspath $(BUILD)) >/dev/null
-	@rm -rf $(BUILD)/_CPack_Packages
-	@ls $(BUILD)/minigrad_*.deb
-
-examples: build
 	@bash .ci/examples.sh $(BUILD)
