@@ -7,6 +7,10 @@
 #   make fuzz    build the libFuzzer harnesses (clang, ASan + UBSan), replay their committed
 #                inputs and fuzz each for FUZZ_SECONDS (under CI=true, make test does it for 30 s)
 #   make exercise NAME=tanh_backward   build and check one exercise of docs/autograd.md
+#   make install PREFIX=/opt/minigrad   install the library, headers, CMake package, minigrad.pc, apps
+#   make deb     build/minigrad_<version>_amd64.deb (CPack): `sudo apt-get install ./build/minigrad_*.deb`
+#   make examples   build and run examples/ against an installed tree, pkg-config, as a subproject
+#                   and from the .deb (make test runs it too)
 # "The documents": README.md#the-documents.
 
 BUILD      ?= build
@@ -23,6 +27,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := csv safetensors
 
 .PHONY: all deps build test test-release test-asan train data bench docs-examples exercise clean fuzz fuzz-build
+.PHONY: install deb examples
 
 all: build
 
@@ -41,6 +46,7 @@ test-release: build
 	  (cd $(BUILD) && MINIGRAD_GEMM=$$gemm ctest --output-on-failure -j $(JOBS)) || exit 1; done
 	@echo "== tests with MINIGRAD_BACKEND=reference"
 	@cd $(BUILD) && MINIGRAD_BACKEND=reference ctest --output-on-failure -j $(JOBS)
+	@$(MAKE) --no-print-directory examples
 
 test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMINIGRAD_SANITIZE=ON $(CMAKE_ARGS) >/dev/null
@@ -91,3 +97,21 @@ fuzz: fuzz-build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+
+# ---- packaging: see docs/library.md ----
+PREFIX ?= /usr/local
+
+install: build
+	@cmake --install $(BUILD) --prefix $(PREFIX)
+
+# The package holds what $(BUILD) holds, built without -march=native (the default) so that it
+# runs on any x86-64.
+deb: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DMINIGRAD_NATIVE=OFF $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+	@cd $(BUILD) && cpack -G DEB >/dev/null
+	@rm -rf $(BUILD)/_CPack_Packages
+	@ls $(BUILD)/minigrad_*.deb
+
+examples: build
+	@bash .ci/examples.sh $(BUILD)

@@ -29,6 +29,7 @@
 #include "minigrad/tensor.hpp"
 #include "minigrad/train/args.hpp"
 #include "minigrad/viz/dot.hpp"
+#include "version_flag.hpp"
 
 extern char** environ;
 
@@ -179,7 +180,8 @@ Options parse(int argc, char** argv) {
       "svg", "Where to render it (default: the --dot path with .svg)",
       cxxopts::value<std::string>()->default_value(""))("no-svg", "Write the DOT file only")(
       "seed", "Seed of the MLP's weights, batch and dropout masks",
-      cxxopts::value<std::string>()->default_value("0"))("h,help", "Show this help");
+      cxxopts::value<std::string>()->default_value("0"))("h,help", "Show this help")(
+      "version", "Print the version");
   // clang-format on
   const std::optional<cxxopts::ParseResult> parsed = train::parse_command_line(spec, argc, argv);
   if (!parsed) std::exit(0);  // --help
@@ -219,6 +221,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (minigrad_app::print_version_if_asked(argc, argv, "autograd_demo")) return 0;
   try {
     backend::name();  // an unknown MINIGRAD_BACKEND is a usage error
   } catch (const std::invalid_argument& e) {

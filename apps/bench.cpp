@@ -36,6 +36,7 @@
 #include "minigrad/tabular/preprocessing.hpp"
 #include "minigrad/train/args.hpp"
 #include "minigrad/train/trainer.hpp"
+#include "version_flag.hpp"
 
 #if MINIGRAD_WITH_OPENBLAS
 // --sgemm-bound measures OpenBLAS itself, so bench alone reaches into the fast backend's OpenBLAS
@@ -271,6 +272,7 @@ data::Dataset synthetic(int64_t rows) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (minigrad_app::print_version_if_asked(argc, argv, "bench")) return 0;
   cxxopts::Options options("bench", "Throughput of the documents' model: training, inference, CSV loading");
   options.add_options()
       ("data", "Training CSV (label first, 784 pixels); when this default is absent, synthetic data of its shape", cxxopts::value<std::string>()->default_value(kDefaultData))
@@ -282,7 +284,8 @@ int main(int argc, char** argv) {
       ("model", "mlp (the documents' MLP) or cnn (make_cnn's convolutional model, 1x28x28 images)", cxxopts::value<std::string>()->default_value("mlp"))
       ("tabular", "Time only the tabular load: read, fit the preprocessing and encode a 100,000-row table of 10 numeric and 10 categorical columns")
       ("json", "Print JSON instead of a table")
-      ("h,help", "Show this help");
+      ("h,help", "Show this help")
+      ("version", "Print the version");
   std::vector<int64_t> batch_sizes, thread_counts;
   double seconds = 3;
   std::string data_path;

@@ -28,6 +28,7 @@
 #include "minigrad/optim/adam.hpp"
 #include "minigrad/train/args.hpp"
 #include "minigrad/train/progress.hpp"
+#include "version_flag.hpp"
 
 using namespace minigrad;
 
@@ -82,7 +83,8 @@ Options parse(int argc, char** argv) {
   spec.add_options()("seed", "Seed of the data, the weights and the shuffling",
                      cxxopts::value<std::string>()->default_value("0"))(
       "epochs", "Passes over the 100 rows", cxxopts::value<std::string>()->default_value("15"))(
-      "quiet", "Print only the final loss and accuracy")("h,help", "Show this help");
+      "quiet", "Print only the final loss and accuracy")("h,help", "Show this help")(
+      "version", "Print the version");
   // clang-format on
   const std::optional<cxxopts::ParseResult> parsed = train::parse_command_line(spec, argc, argv);
   if (!parsed) std::exit(0);  // --help
@@ -150,6 +152,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (minigrad_app::print_version_if_asked(argc, argv, "keras_example")) return 0;
   try {
     backend::name();  // an unknown MINIGRAD_BACKEND is a usage error
   } catch (const std::invalid_argument& e) {

@@ -8,6 +8,7 @@
 
 #include "minigrad/backend/backend.hpp"
 #include "minigrad/tabular/commands.hpp"
+#include "version_flag.hpp"
 
 namespace {
 
@@ -19,12 +20,14 @@ void usage(std::FILE* out) {
                "  evaluate  metrics of a saved model on a labelled table\n"
                "  predict   predictions (and class probabilities) for new rows, as CSV\n"
                "  summary   a saved model's layers, columns and encodings\n\n"
-               "`minigrad <command> --help` lists a command's flags.\n");
+               "`minigrad <command> --help` lists a command's flags.\n"
+               "`minigrad --version` prints the version.\n");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (minigrad_app::print_version_if_asked(argc, argv, "minigrad")) return 0;
   try {
     minigrad::backend::name();  // an unknown MINIGRAD_BACKEND is a usage error, before anything runs
   } catch (const std::exception& e) {

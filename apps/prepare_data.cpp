@@ -19,6 +19,7 @@
 
 #include "minigrad/data/idx.hpp"
 #include "minigrad/train/args.hpp"
+#include "version_flag.hpp"
 
 namespace fs = std::filesystem;
 using minigrad::data::DataError;
@@ -176,7 +177,8 @@ int run(int argc, char** argv) {
       ("force", "rewrite files that are already complete")
       ("small", "rows of fmnist_small.csv (the first N training images)",
        cxxopts::value<std::string>()->default_value("6000"))
-      ("h,help", "show this help");
+      ("h,help", "show this help")
+      ("version", "print the version");
   // clang-format on
   const std::optional<cxxopts::ParseResult> parsed =
       minigrad::train::parse_command_line(options, argc, argv);
@@ -238,6 +240,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (minigrad_app::print_version_if_asked(argc, argv, "prepare_data")) return 0;
   try {
     return run(argc, argv);
   } catch (const UsageError& e) {

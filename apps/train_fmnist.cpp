@@ -4,8 +4,10 @@
 // "The documents": README.md#the-documents.
 #include "minigrad/train/cli.hpp"
 #include "minigrad/train/metrics.hpp"
+#include "version_flag.hpp"
 
 int main(int argc, char** argv) {
+  if (minigrad_app::print_version_if_asked(argc, argv, "train_fmnist")) return 0;
   minigrad::train::AppPreset preset;
   preset.program = "train_fmnist";
   preset.description = "The documents' Fashion-MNIST experiment (784-128-64-10 MLP, BatchNorm1d, Dropout 0.3)";

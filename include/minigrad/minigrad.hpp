@@ -9,6 +9,7 @@
 #include "minigrad/state_dict.hpp"
 #include "minigrad/storage.hpp"
 #include "minigrad/tensor.hpp"
+#include "minigrad/version.hpp"
 
 #include "minigrad/backend/backend.hpp"
 
