@@ -378,8 +378,9 @@ TEST_CASE("csv: a cell holding control bytes is shown escaped, the message whole
 TEST_CASE("csv: one stray label cannot size the model: labels stop at max_classes") {
   // 999999 in a 4-row file used to make a million classes; 2147483647 overflowed largest + 1.
   const std::string stray = error_of([] { parse("label,a\n0,1\n999999,2\n1,3\n0,4\n"); });
-  CHECK(has(stray, "t.csv:3: column 1 ('label'): label 999999 is too large: labels are class ids "
-                   "0..999 (the limit is 1000 classes)"));
+  CHECK(has(stray,
+            "t.csv:3: column 1 ('label'): label 999999 is too large: labels are class ids "
+            "0..999 (the limit is 1000 classes)"));
   CHECK(has(stray, "raise --max-classes"));
   const std::string top = error_of([] { parse("label,a\n0,1\n2147483647,2\n"); });
   CHECK(has(top, "t.csv:3: column 1 ('label'): label 2147483647 is too large"));
