@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "fuzz/targets.hpp"
+#include "fuzz/csv_target.hpp"
+#include "fuzz/metadata_target.hpp"
+#include "fuzz/safetensors_target.hpp"
 
 namespace fs = std::filesystem;
 
@@ -45,5 +47,14 @@ TEST_CASE("fuzz inputs: the safetensors reader and round trip handle every commi
   for (const fs::path& p : files) {
     INFO("input: ", p.string());
     CHECK_NOTHROW(fuzz::safetensors_input(bytes_of(p)));
+  }
+}
+
+TEST_CASE("fuzz inputs: the preprocessing metadata reader handles every committed input") {
+  const std::vector<fs::path> files = inputs_of("metadata");
+  CHECK(files.size() >= 10);
+  for (const fs::path& p : files) {
+    INFO("input: ", p.string());
+    CHECK_NOTHROW(fuzz::metadata_input(bytes_of(p)));
   }
 }

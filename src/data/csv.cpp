@@ -16,6 +16,7 @@
 
 #include "csv_file.hpp"
 #include "csv_row.hpp"
+#include "minigrad/escape.hpp"
 
 namespace minigrad::data {
 
@@ -99,7 +100,7 @@ using csv_detail::Line;
 using csv_detail::next_line;
 using csv_detail::parse_cell;
 using csv_detail::RowReader;
-using csv_detail::trimmed_cell;
+using csv_detail::split_cells;
 
 // Asks for 2 MiB pages on a large buffer about to be filled: a page fault per 2 MiB instead of
 // per 4 KiB. Only a hint; harmless when transparent huge pages are off.
@@ -114,6 +115,15 @@ void advise_huge_pages(void* data, size_t bytes) {
   (void)data;
   (void)bytes;
 #endif
+}
+
+// A record without an end within the limit: the text is not a table, or not one this reader
+// should hold (a file of zeros, a header of two gigabytes).
+[[noreturn]] void fail_too_long(const std::string& name, int64_t line_no, int64_t max_bytes) {
+  fail_at(name, line_no,
+          fmt::format("a line longer than {} bytes, the limit (HINT: is this a CSV file? A cell "
+                      "whose quote is never closed also runs on to the end)",
+                      max_bytes));
 }
 
 // The bytes read so far become floats (exactly: every byte is a float), for a table that has
@@ -138,8 +148,10 @@ void read_rows(const RowReader& rows, const char* p, const char* text_end, int64
   advise_huge_pages(table.feature_bytes.data(), table.feature_bytes.capacity());
   if (table.label_index >= 0) table.labels.reserve(bound);
   std::vector<float> row(cols);  // a row for the general reader while the table is bytes
+  const int64_t max_bytes = rows.max_line_bytes();
   while (p < text_end) {
-    const Line line = next_line(p, text_end);
+    const Line line = next_line(p, text_end, static_cast<size_t>(max_bytes));
+    if (line.too_long) fail_too_long(table.path, line_no, max_bytes);
     int32_t y = 0;
     if (table.features_are_bytes) {
       std::vector<uint8_t>& bytes = table.feature_bytes;
@@ -168,7 +180,7 @@ void read_rows(const RowReader& rows, const char* p, const char* text_end, int64
     }
     if (table.label_index >= 0) table.labels.push_back(y);
     ++table.rows;
-    ++line_no;
+    line_no += 1 + line.newlines;
     p = line.next;
     if (file) file->advance(p);
   }
@@ -184,6 +196,10 @@ void check_options(const CsvOptions& options) {
   }
   if (options.delimiter == '\n' || options.delimiter == '\r' || options.delimiter == '"') {
     throw std::invalid_argument("read_csv: the delimiter cannot be a newline or a quote");
+  }
+  if (options.max_line_bytes < 1) {
+    throw std::invalid_argument(
+        fmt::format("read_csv: max_line_bytes is {}, expected >= 1", options.max_line_bytes));
   }
   if (options.max_classes < 1 || options.max_classes > std::numeric_limits<int32_t>::max()) {
     throw std::invalid_argument(
@@ -218,15 +234,18 @@ Cursor trimmed_text(std::string_view text, const std::string& name, char delim) 
 }
 
 // Skips options.skip_rows lines; something must be left after them.
-void skip_lines(Cursor& at, const std::string& name, int64_t skip_rows) {
-  for (int64_t i = 0; i < skip_rows; ++i, ++at.line_no) {
+void skip_lines(Cursor& at, const std::string& name, int64_t skip_rows, int64_t max_bytes) {
+  for (int64_t i = 0; i < skip_rows; ++i) {
     if (at.p >= at.end) {
       throw DataError(
           fmt::format("{}: has only {} lines, but skip_rows is {} (HINT: lower "
                       "skip_rows)",
                       name, at.line_no - 1, skip_rows));
     }
-    at.p = next_line(at.p, at.end).next;
+    const Line line = next_line(at.p, at.end, static_cast<size_t>(max_bytes));
+    if (line.too_long) fail_too_long(name, at.line_no, max_bytes);
+    at.p = line.next;
+    at.line_no += 1 + line.newlines;
   }
   if (at.p >= at.end) {
     throw DataError(fmt::format("{}: no data{} (expected rows of numbers)", name,
@@ -248,27 +267,20 @@ bool looks_like_header(const Line& first, int64_t num_fields, char delim) {
   return false;
 }
 
-// The header's cells split at the delimiter and trimmed, or column1, column2, ... without one.
+// The header's cells split at the delimiter, trimmed and unquoted, or column1, column2, ...
+// without one.
 std::vector<std::string> column_names(const Line& first, int64_t num_fields, bool has_header,
                                       char delim) {
+  if (has_header) return split_cells(first, delim);
   std::vector<std::string> names;
   names.reserve(static_cast<size_t>(num_fields));
-  if (!has_header) {
-    for (int64_t j = 0; j < num_fields; ++j) names.push_back(fmt::format("column{}", j + 1));
-    return names;
-  }
-  const char* c = first.begin;
-  for (int64_t j = 0; j < num_fields; ++j) {
-    const char* e = c;
-    while (e < first.end && *e != delim) ++e;
-    names.emplace_back(trimmed_cell(c, e, delim));
-    c = e < first.end ? e + 1 : e;
-  }
+  for (int64_t j = 0; j < num_fields; ++j) names.push_back(fmt::format("column{}", j + 1));
   return names;
 }
 
 // The label column's index in each row (-1 for none), from a name in the header or an index
-// (negative counts from the end). `line_no` is the first data line, for messages.
+// (negative counts from the end). `line_no` is the first line (the header's, if any), for
+// messages.
 int64_t find_label_column(const CsvTable& table, const LabelColumn& lc, int64_t num_fields,
                           int64_t line_no) {
   const std::string& name = table.path;
@@ -284,9 +296,10 @@ int64_t find_label_column(const CsvTable& table, const LabelColumn& lc, int64_t 
     auto it = std::find(names.begin(), names.end(), lc.name_value());
     if (it == names.end()) {
       std::string some;
-      for (size_t j = 0; j < names.size() && j < 5; ++j) some += (j ? ", " : "") + names[j];
+      for (size_t j = 0; j < names.size() && j < 5; ++j)
+        some += (j ? ", " : "") + escape_bytes(names[j], 40);
       if (names.size() > 5) some += ", ...";
-      fail_at(name, line_no - 1,
+      fail_at(name, line_no,
               fmt::format("no column named '{}' for the labels (the columns are "
                           "{})",
                           lc.name_value(), some));
@@ -309,10 +322,12 @@ CsvTable parse_text(std::string_view text, const std::string& name, const CsvOpt
   check_options(options);
   const char delim = options.delimiter;
   Cursor at = trimmed_text(text, name, delim);
-  skip_lines(at, name, options.skip_rows);
+  skip_lines(at, name, options.skip_rows, options.max_line_bytes);
 
   // ---- first line: header or data? ----
-  const Line first = next_line(at.p, at.end);
+  const Line first = next_line(at.p, at.end, static_cast<size_t>(options.max_line_bytes));
+  if (first.too_long) fail_too_long(name, at.line_no, options.max_line_bytes);
+  const int64_t first_line = at.line_no;  // the header's line, when there is one
   if (is_blank_line(first)) {
     fail_at(name, at.line_no, "the first line is blank, expected a header or a row of numbers");
   }
@@ -325,20 +340,20 @@ CsvTable parse_text(std::string_view text, const std::string& name, const CsvOpt
   table.column_names = column_names(first, num_fields, table.has_header, delim);
   if (table.has_header) {
     at.p = first.next;
-    ++at.line_no;
+    at.line_no += 1 + first.newlines;
   }
   table.first_data_line = at.line_no;
   if (at.p >= at.end) {
-    fail_at(name, at.line_no - 1,
+    fail_at(name, first_line,
             fmt::format("has a header ({} columns) but no data rows", num_fields));
   }
 
   // ---- which column is the label ----
-  const int64_t label = find_label_column(table, options.label, num_fields, at.line_no);
+  const int64_t label = find_label_column(table, options.label, num_fields, first_line);
   table.label_index = label;
   table.cols = num_fields - (label >= 0 ? 1 : 0);
   if (table.cols == 0) {
-    fail_at(name, table.has_header ? at.line_no - 1 : at.line_no,
+    fail_at(name, first_line,
             fmt::format("the only column is the label: there are no feature columns "
                         "(HINT: is the delimiter {} right?)",
                         delimiter_name(delim)));
@@ -350,7 +365,7 @@ CsvTable parse_text(std::string_view text, const std::string& name, const CsvOpt
   // rows are written.
   const auto bound = static_cast<size_t>(at.end - at.p) / static_cast<size_t>(2 * num_fields) + 1;
   const RowReader rows(name, options, table.column_names, num_fields, label,
-                       table.has_header ? at.line_no - 1 : 0);
+                       table.has_header ? first_line : 0);
   read_rows(rows, at.p, at.end, at.line_no, bound, table, file);
   return table;
 }
@@ -362,6 +377,11 @@ CsvTable parse_csv(std::string_view text, const std::string& name, const CsvOpti
 }
 
 CsvTable read_csv(const std::string& path, const CsvOptions& options) {
+  check_options(options);
+  if (path == "-") {  // standard input, read as a stream
+    FileText text(path, "<stdin>", options.max_line_bytes);
+    return parse_text(text.view(), "<stdin>", options, &text);
+  }
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::file_status st = fs::status(path, ec);
@@ -374,7 +394,7 @@ CsvTable read_csv(const std::string& path, const CsvOptions& options) {
   if (fs::is_directory(st)) {
     throw DataError(fmt::format("{}: is a directory, expected a CSV file", path));
   }
-  FileText text(path);
+  FileText text(path, path, options.max_line_bytes);
   return parse_text(text.view(), path, options, &text);
 }
 
@@ -383,15 +403,16 @@ CsvTable read_csv(const std::string& path, const CsvOptions& options) {
 void check_num_features(const CsvTable& table, int64_t expected, std::string_view what) {
   if (table.cols == expected) return;
   const int64_t line = table.has_header ? table.first_data_line - 1 : table.first_data_line;
-  throw DataError(
-      fmt::format("{}:{}: found {} feature columns but {} expects {} (HINT: the table "
-                  "needs the same columns as the training data, label excluded; is "
-                  "the label column right? It is {})",
-                  table.path, line, table.cols, what, expected,
-                  table.label_index < 0
-                      ? std::string("none")
-                      : fmt::format("column {} ('{}')", table.label_index + 1,
-                                    table.column_names[static_cast<size_t>(table.label_index)])));
+  throw DataError(fmt::format(
+      "{}:{}: found {} feature columns but {} expects {} (HINT: the table "
+      "needs the same columns as the training data, label excluded; is "
+      "the label column right? It is {})",
+      table.path, line, table.cols, what, expected,
+      table.label_index < 0
+          ? std::string("none")
+          : fmt::format(
+                "column {} ('{}')", table.label_index + 1,
+                escape_bytes(table.column_names[static_cast<size_t>(table.label_index)], 40))));
 }
 
 void check_labels_below(const CsvTable& table, int64_t num_classes, std::string_view what) {

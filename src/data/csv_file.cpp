@@ -31,8 +31,9 @@ size_t page_size() {
 
 }  // namespace
 
-FileText::FileText(const std::string& path) : path_(path) {
-  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+FileText::FileText(const std::string& path, const std::string& name, int64_t max_line_bytes)
+    : path_(name) {
+  fd_ = path == "-" ? ::dup(STDIN_FILENO) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) fail(fmt::format("cannot be opened: {}", std::strerror(errno)));
   struct stat st {};
   if (::fstat(fd_, &st) != 0) fail(fmt::format("cannot be read: {}", std::strerror(errno)));
@@ -46,14 +47,39 @@ FileText::FileText(const std::string& path) : path_(path) {
       return;
     }
   }
-  // Fallback: read until end of file (st_size may be 0 for special files).
+  read_stream(static_cast<size_t>(max_line_bytes));
+}
+
+// Reads until end of file, without seeking or trusting st_size (0 for pipes and devices). Memory
+// stays bounded on an endless stream without newlines (/dev/zero): the read stops at the first
+// line longer than the limit. (A record whose quoted cells hold newlines is checked by the
+// parser, which knows the quotes.)
+void FileText::read_stream(size_t max_line_bytes) {
   char chunk[1 << 16];
+  size_t line_start = 0;  // offset of the current line's first byte
+  int64_t line_no = 1;
   for (;;) {
     const ssize_t r = ::read(fd_, chunk, sizeof chunk);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) fail(fmt::format("cannot be read: {}", std::strerror(errno)));
     if (r == 0) break;
+    const size_t from = buffer_.size();
     buffer_.append(chunk, static_cast<size_t>(r));
+    for (const char *p = buffer_.data() + from, *end = buffer_.data() + buffer_.size();;) {
+      const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
+      if (!nl) break;
+      p = static_cast<const char*>(nl) + 1;
+      line_start = static_cast<size_t>(p - buffer_.data());
+      ++line_no;
+    }
+    if (buffer_.size() - line_start > max_line_bytes) {
+      ::close(fd_);
+      fd_ = -1;
+      throw DataError(
+          fmt::format("{}:{}: a line longer than {} bytes, the limit (HINT: is this a "
+                      "CSV file?)",
+                      path_, line_no, max_line_bytes));
+    }
   }
 }
 

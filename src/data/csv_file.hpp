@@ -1,7 +1,7 @@
 // A CSV file's text for read_csv, internal. Mapped read-only and filled a window at a time just
 // ahead of the parser, with the pages behind it handed back, so that a 133 MB file is never
 // resident whole next to the table it becomes; read with read(2) when it cannot be mapped
-// (pipes, special files).
+// (standard input, pipes, special files), stopping at the first line longer than the limit.
 #pragma once
 
 #include <cstddef>
@@ -12,8 +12,10 @@ namespace minigrad::data::csv_detail {
 
 class FileText {
  public:
-  /// Opens and maps (or reads) `path`; throws DataError("path: cannot be opened: ...").
-  explicit FileText(const std::string& path);
+  /// Opens and maps (or reads) `path`, "-" for standard input; `name` stands for it in messages.
+  /// Throws DataError("name: cannot be opened: ..."), or "name:line: a line longer than ..."
+  /// when a stream holds a line longer than max_line_bytes.
+  FileText(const std::string& path, const std::string& name, int64_t max_line_bytes);
   FileText(const FileText&) = delete;
   FileText& operator=(const FileText&) = delete;
   ~FileText();
@@ -30,6 +32,7 @@ class FileText {
  private:
   void advance_to(const char* p);
   void fill_until(size_t end);
+  void read_stream(size_t max_line_bytes);
   [[noreturn]] void fail(const std::string& what);
 
   std::string path_;

@@ -39,8 +39,74 @@ bool is_blank_line(const Line& line) {
   return true;
 }
 
+Line quoted_record(const char* p, const char* text_end, size_t max_bytes) {
+  const auto left = static_cast<size_t>(text_end - p);
+  const char* const limit = p + (left < max_bytes ? left : max_bytes);
+  Line line{p, nullptr, nullptr};
+  bool quoted = false;  // a doubled quote ("") inside a quoted cell toggles twice: no change
+  const char* c = p;
+  for (; c < limit; ++c) {
+    if (*c == '"') {
+      quoted = !quoted;
+    } else if (*c == '\n') {
+      if (!quoted) break;
+      ++line.newlines;
+    }
+  }
+  if (c == limit && limit < text_end) {
+    line.end = line.next = limit;
+    line.too_long = true;
+    return line;
+  }
+  // A quote still open at the end of the text: the cell parser reports it.
+  line.end = c;
+  line.next = c < text_end ? c + 1 : text_end;
+  if (line.end > line.begin && line.end[-1] == '\r') --line.end;
+  return line;
+}
+
 int64_t count_fields(const Line& line, char delimiter) {
-  return 1 + std::count(line.begin, line.end, delimiter);
+  int64_t fields = 1;
+  bool quoted = false;
+  for (const char* c = line.begin; c < line.end; ++c) {
+    if (*c == '"') quoted = !quoted;
+    if (*c == delimiter && !quoted) ++fields;
+  }
+  return fields;
+}
+
+std::vector<std::string> split_cells(const Line& line, char delimiter) {
+  std::vector<std::string> cells;
+  const char* c = line.begin;
+  for (;;) {
+    while (c < line.end && is_blank(*c, delimiter)) ++c;
+    std::string cell;
+    if (c < line.end && *c == '"') {
+      for (++c; c < line.end; ++c) {
+        if (*c == '"' && c + 1 < line.end && c[1] == '"') {
+          cell += *c++;
+        } else if (*c == '"') {
+          ++c;
+          break;
+        } else {
+          cell += *c;
+        }
+      }
+    }
+    const char* e = c;
+    while (e < line.end && *e != delimiter) ++e;
+    const char* t = e;  // text after a closing quote, or the whole unquoted cell
+    while (t > c && is_blank(t[-1], delimiter)) --t;
+    cell.append(c, t);
+    cells.push_back(std::move(cell));
+    if (e >= line.end) return cells;
+    c = e + 1;
+  }
+}
+
+int64_t line_at(const Line& line, int64_t line_no, const char* at) {
+  if (line.newlines == 0) return line_no;
+  return line_no + std::count(line.begin, std::min(at, line.end), '\n');
 }
 
 // ---- cells ----
@@ -113,16 +179,6 @@ Cell parse_cell(const char* p, const char* line_end, char delimiter) {
   }
   cell.end = p;
   return cell;
-}
-
-std::string_view trimmed_cell(const char* b, const char* e, char delimiter) {
-  while (b < e && is_blank(*b, delimiter)) ++b;
-  while (e > b && is_blank(e[-1], delimiter)) --e;
-  if (e - b >= 2 && *b == '"' && e[-1] == '"') {
-    ++b;
-    --e;
-  }
-  return {b, static_cast<size_t>(e - b)};
 }
 
 std::string delimiter_name(char d) {
@@ -218,6 +274,9 @@ void RowReader::read(const Line& line, int64_t line_no, float* out, int32_t* lab
   for (int64_t j = 0; j < num_fields_; ++j) {
     const Cell cell = parse_cell(c, line.end, delim);
     const bool at_end = cell.end == line.end;
+    if (cell.status == CellStatus::Unterminated) {  // its quote hides the delimiters after it
+      fail_cell(line_at(line, line_no, cell.begin), j, cell);
+    }
     if (cell.status != CellStatus::Ok || at_end != (j == num_fields_ - 1)) {
       // Counting the fields only now keeps the common path to one pass over the line.
       const int64_t found = count_fields(line, delim);
@@ -228,16 +287,16 @@ void RowReader::read(const Line& line, int64_t line_no, float* out, int32_t* lab
       }
       Cell bad = cell;
       if (bad.status == CellStatus::Ok) bad.status = CellStatus::NotANumber;
-      fail_cell(line_no, j, bad);
+      fail_cell(line_at(line, line_no, cell.begin), j, bad);
     }
     if (j == label_) {
-      *label_out = checked_label(cell, line_no, j);
+      *label_out = checked_label(cell, line_at(line, line_no, cell.begin), j);
     } else {
       const float f = static_cast<float>(cell.value);
       if (!std::isfinite(f)) {  // finite in double, beyond float's range
         Cell bad = cell;
         bad.status = CellStatus::NotFinite;
-        fail_cell(line_no, j, bad);
+        fail_cell(line_at(line, line_no, cell.begin), j, bad);
       }
       *out++ = f;
       *all_bytes = *all_bytes && cell.whole_byte;
@@ -253,7 +312,7 @@ void RowReader::fail(int64_t line, const std::string& what) const { fail_at(name
 std::string RowReader::column(int64_t j) const {
   if (static_cast<size_t>(j) < column_names_.size() && !column_names_[j].empty() &&
       column_names_[j] != fmt::format("column{}", j + 1)) {
-    return fmt::format("column {} ('{}')", j + 1, column_names_[j]);
+    return fmt::format("column {} ('{}')", j + 1, escape_bytes(column_names_[j], 40));
   }
   return fmt::format("column {}", j + 1);
 }

@@ -16,22 +16,39 @@ namespace minigrad::data::csv_detail {
 
 // ---- lines ----
 
+// One record: a line, or several when a quoted cell holds newlines (RFC 4180).
 struct Line {
   const char* begin;
-  const char* end;   // '\r' of a CRLF excluded
-  const char* next;  // start of the next line
+  const char* end;        // '\r' of a CRLF excluded
+  const char* next;       // start of the next record
+  int64_t newlines = 0;   // inside quoted cells: the record's last line is line_no + newlines
+  bool too_long = false;  // no end within max_bytes (begin..end then holds the first max_bytes)
 };
 
-inline Line next_line(const char* p, const char* text_end) {
-  const void* nl = std::memchr(p, '\n', static_cast<size_t>(text_end - p));
-  const char* e = nl ? static_cast<const char*>(nl) : text_end;
+/// A record that holds a quote: its end is the first newline outside quotes.
+Line quoted_record(const char* p, const char* text_end, size_t max_bytes);
+
+/// The record starting at p. The common line without quotes costs two memchr calls; a line
+/// (or record) longer than max_bytes comes back too_long instead of being searched to its end.
+inline Line next_line(const char* p, const char* text_end, size_t max_bytes) {
+  const auto left = static_cast<size_t>(text_end - p);
+  const size_t n = left < max_bytes ? left : max_bytes;
+  const void* nl = std::memchr(p, '\n', n);
+  const char* e = nl ? static_cast<const char*>(nl) : p + n;
+  if (std::memchr(p, '"', static_cast<size_t>(e - p))) return quoted_record(p, text_end, max_bytes);
+  if (!nl && n < left) return Line{p, e, e, 0, true};
   Line line{p, e, nl ? e + 1 : text_end};
   if (line.end > line.begin && line.end[-1] == '\r') --line.end;
   return line;
 }
 
 bool is_blank_line(const Line& line);
+/// Cells in a record; a delimiter inside quotes does not count.
 int64_t count_fields(const Line& line, char delimiter);
+/// The record's cells, trimmed and unquoted ("a ""b""" is a "b"), for the header's names.
+std::vector<std::string> split_cells(const Line& line, char delimiter);
+/// The line number of `at`, a character of the record that starts on line line_no.
+int64_t line_at(const Line& line, int64_t line_no, const char* at);
 
 // ---- cells ----
 
@@ -47,8 +64,6 @@ struct Cell {
 
 /// Parses one cell starting at p; stops at the delimiter or line_end (never past them).
 Cell parse_cell(const char* p, const char* line_end, char delimiter);
-/// A header cell's text without surrounding blanks and quotes.
-std::string_view trimmed_cell(const char* b, const char* e, char delimiter);
 /// "','", "tab", "space", ... for messages.
 std::string delimiter_name(char d);
 /// Throws DataError("name:line: what").
@@ -77,6 +92,8 @@ class RowReader {
   /// feature is a whole number in 0..255.
   void read(const Line& line, int64_t line_no, float* out, int32_t* label_out,
             bool* all_bytes) const;
+
+  int64_t max_line_bytes() const { return options_.max_line_bytes; }
 
  private:
   [[noreturn]] void fail(int64_t line, const std::string& what) const;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "minigrad/tabular/preprocessing.hpp"
@@ -59,22 +60,32 @@ T get(const json& j, const std::string& key, const std::string& where, const std
   }
 }
 
+// A statistic the encoder uses in float: finite there (and positive for a standard deviation).
+double stat(const json& j, const std::string& key, const std::string& where,
+            const std::string& source, bool positive = false) {
+  const auto v = get<double>(j, key, where, source);
+  const auto f = static_cast<float>(v);
+  if (std::isfinite(v) && std::isfinite(f) && (!positive || (f > 0.0f && std::isfinite(1.0f / f))))
+    return v;
+  throw DataError(fmt::format("{}: the preprocessing metadata's '{}{}' is {}, expected a {} number",
+                              source, where, key, v, positive ? "positive float32" : "float32"));
+}
+
 }  // namespace
 
 Preprocessing preprocessing_from_json(const std::string& text, const std::string& source) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // a syntax error, or a number beyond double (1e999)
     throw DataError(
         fmt::format("{}: the preprocessing metadata is not valid JSON: {}", source, e.what()));
   }
   Preprocessing p;
-  if (const int version = get<int>(j, "version", "", source); version != 1)
+  if (const json version = get<json>(j, "version", "", source); version != 1)
     throw DataError(
-        fmt::format("{}: preprocessing version {} is newer than this minigrad reads "
-                    "(1)",
-                    source, version));
+        fmt::format("{}: preprocessing version {} is not the one this minigrad reads (1)", source,
+                    version.dump()));
   p.label = get<std::string>(j, "label", "", source);
   const std::string task = get<std::string>(j, "task", "", source);
   if (task == "classification") {
@@ -86,15 +97,15 @@ Preprocessing preprocessing_from_json(const std::string& text, const std::string
   } else if (task == "regression") {
     p.task = Task::Regression;
     const json target = j.value("target", json());
-    p.target_mean = get<double>(target, "mean", "target.", source);
-    p.target_std = get<double>(target, "std", "target.", source);
+    p.target_mean = stat(target, "mean", "target.", source);
+    p.target_std = stat(target, "std", "target.", source, true);
   } else {
     throw DataError(
         fmt::format("{}: the preprocessing metadata's 'task' is '{}'; expected "
                     "classification or regression",
                     source, task));
   }
-  p.task_reason = j.value("task_reason", "");
+  if (j.contains("task_reason")) p.task_reason = get<std::string>(j, "task_reason", "", source);
   p.ignored = get<std::vector<std::string>>(j, "ignored", "", source);
   p.na_values = get<std::vector<std::string>>(j, "na_values", "", source);
   const json features = get<json>(j, "features", "", source);
@@ -111,9 +122,16 @@ Preprocessing preprocessing_from_json(const std::string& text, const std::string
     const std::string type = get<std::string>(c, "type", where, source);
     if (type == "numeric") {
       f.kind = ColumnKind::Numeric;
-      f.median = get<double>(c, "median", where, source);
-      f.mean = get<double>(c, "mean", where, source);
-      f.std = get<double>(c, "std", where, source);
+      f.median = stat(c, "median", where, source);
+      f.mean = stat(c, "mean", where, source);
+      f.std = stat(c, "std", where, source, true);
+      // A missing cell becomes (median - mean) / std: that too must be finite in float.
+      if (!std::isfinite((static_cast<float>(f.median) - static_cast<float>(f.mean)) *
+                         (1.0f / static_cast<float>(f.std))))
+        throw DataError(
+            fmt::format("{}: the preprocessing metadata's '{}median', '{}mean' and "
+                        "'{}std' standardise to a non-finite value",
+                        source, where, where, where));
       f.missing_indicator = get<bool>(c, "missing_indicator", where, source);
     } else if (type == "categorical") {
       f.kind = ColumnKind::Categorical;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The reliability promises of docs/reliability.md, end to end through train_csv: a diverged run
 # stops with exit 3 and writes no model; output paths are checked before training and devices
-# are never replaced; a stray label is an error naming its line; hostile model files and cells
-# are clear errors (exit 2), never an "internal error". Usage: reliability.sh <bin_dir>
+# are never replaced; a stray label is an error naming its line; pipes and standard input are
+# read, endless input stops at the line limit; hostile model files and cells are clear errors
+# (exit 2), never an "internal error". Usage: reliability.sh <bin_dir>
 set -u
 bin=$1
 source "$(dirname "$0")/common.bash"
@@ -80,6 +81,41 @@ check "label 2147483647 exits 2, named" has "label 2147483647 is too large" "$er
 check "label 2147483647 is no internal error" test "$rc" -eq 2
 run "$csv" --data "$tmp/stray.csv" --label last --max-classes 0
 check "--max-classes 0 is a usage error" test "$rc" -eq 2
+
+# ---- streams, and input that never ends: a clear error in bounded memory and time ----
+opts=(--label last --hidden 8 --epochs 2 --quiet)
+run "$csv" --data <(gzip -c "$tmp/blobs.csv" | gzip -dc) "${opts[@]}"
+check "--data <(gzip -dc ...) reads the pipe" test "$rc" -eq 0 -a -n "$out"
+run "$csv" --data - "${opts[@]}" <"$tmp/blobs.csv"
+check "--data - reads standard input" test "$rc" -eq 0 -a -n "$out"
+head -n 3 "$tmp/blobs.csv" >"$tmp/short.csv"; echo '1.0,x,2,3,0' >>"$tmp/short.csv"
+run "$csv" --data - "${opts[@]}" <"$tmp/short.csv"
+check "an error on standard input names <stdin> and the line" has "<stdin>:4: column 2" "$err"
+# The limit on memory holds the program well under what reading /dev/zero whole would need; an
+# ASan build reserves terabytes of address space, so there only the resident size is checked.
+limit=""; ldd "$csv" | grep -q libasan || limit="ulimit -v 2000000;"
+# bounded <command...>: under the limit and a timeout; the peak resident KB is the last line of rss
+bounded() { /usr/bin/time -f %M -o "$tmp/rss" timeout 20 bash -c "$limit exec \"\$@\"" _ "$@"; }
+run bounded "$csv" --data /dev/zero --label last
+check "--data /dev/zero exits 2 (not killed, not out of memory)" test "$rc" -eq 2
+check "--data /dev/zero names the line and the limit" \
+  has "/dev/zero:1: a line longer than 1048576 bytes, the limit" "$err"
+check "--data /dev/zero stays under 200 MB resident" test "$(tail -n 1 "$tmp/rss")" -lt 200000
+run bounded "$csv" --data - --label last </dev/zero
+check "--data - from /dev/zero exits 2" test "$rc" -eq 2
+{ echo "a,b,label"; echo "1,2,0"; head -c 2000000 /dev/zero | tr '\0' 7; echo ",1,0"; } \
+  >"$tmp/long.csv"
+run bounded "$csv" --data "$tmp/long.csv" --label last
+check "a line of 2 MB exits 2, naming its line" has "long.csv:3: a line longer than" "$err"
+head -c 3000000 /dev/zero | tr '\0' h >"$tmp/header.csv"
+run bounded "$csv" --data "$tmp/header.csv" --label last
+check "a header of 3 MB without a newline exits 2, naming line 1" \
+  has "header.csv:1: a line longer than" "$err"
+check "a header of 3 MB stays under 200 MB resident" test "$(tail -n 1 "$tmp/rss")" -lt 200000
+printf '"x\n(cm)",label\n1,0\n2,1\n3,x\n' >"$tmp/quoted.csv"
+run "$csv" --data "$tmp/quoted.csv" --label last
+check "a quoted header cell holding a newline: later lines keep their numbers" \
+  has "quoted.csv:5: column 2 ('label')" "$err"
 
 # ---- hostile model files and cells ----
 printf '\x10\x00\x00\x00\x00\x00\x00\x00{"x":1e999}     ' >"$tmp/overflow.safetensors"

@@ -1,9 +1,9 @@
 // libFuzzer harness for the safetensors reader and a save/reload round trip of what it reads;
-// see targets.hpp. Built by `make fuzz` with clang and -fsanitize=fuzzer,address,undefined.
+// see safetensors_target.hpp. Built by `make fuzz` with clang, -fsanitize=fuzzer,address,undefined.
 #include <cstddef>
 #include <cstdint>
 
-#include "targets.hpp"
+#include "safetensors_target.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::safetensors_input({data, size});

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the committed fuzz inputs: the seed corpora and the regression inputs (reproducers of
 past bugs). Run from tests/fuzz/ after changing it; the files are committed, CI never runs this.
-A CSV input's first byte picks the options (targets.hpp): bits 0-2 the delimiter (, ; tab | space),
+A CSV input's first byte picks the options (csv_target.hpp): bits 0-2 the delimiter (, ; tab | space),
 bits 3-4 the header mode (auto, present, absent), bits 5-6 the label column (first, last, none,
 'label'), bit 7 one skipped row."""
 import json
@@ -54,6 +54,9 @@ w(R + 'control_bytes_header', b'\x00lab\x1b[31mel,\x07a\n0,1\n')
 w(R + 'nan_inf_cells', b'\x00label,a,b\n0,nan,1\n1,inf,2\n')
 w(R + 'huge_exponent', b'\x00label,a\n0,1e999\n1,-1e-999\n')
 w(R + 'unterminated_quote', b'\x00label,a\n0,"12\n')
+w(C + 'quoted_newlines_header', b'\x00"label","weight\n(kg)","a,b","say ""hi"""\n0,1,2,3\n1,4,5,6\n')
+w(R + 'quote_open_over_lines', b'\x00label,a\n0,"1\n' + b'2\n' * 3000)
+w(R + 'quoted_newline_in_number', b'\x00label,a\n0,1\n1,"2\n3"\n4,5\n')
 
 S = 'safetensors/corpus/'
 w(S + 'two_tensors', st([("count", "I64", [], struct.pack('<q', 7)),
@@ -79,3 +82,44 @@ w(R + 'duplicate_keys', struct.pack('<Q', 8 * 11) +
   b'"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}'.ljust(88) + b'\0' * 8)
 w(R + 'shape_overflow', st([("w", "F32", [4294967296, 4294967296], b'\0\0\0\0')]))
 w(R + 'i64_max', st([("n", "I64", [], struct.pack('<q', 2**63 - 1))]))
+
+
+def meta(**over):
+    """The preprocessing JSON of a model file (what `minigrad train` stores), with keys replaced."""
+    m = {"version": 1, "label": "species", "task": "classification",
+         "task_reason": "the label column holds text",
+         "features": [
+             {"name": "bill_length_mm", "type": "numeric", "median": 44.45, "mean": 43.92,
+              "std": 5.46, "missing_indicator": True},
+             {"name": "island", "type": "categorical", "forced": False,
+              "categories": ["Biscoe", "Dream", "Torgersen"], "missing_category": False},
+             {"name": "year", "type": "categorical", "forced": True,
+              "categories": ["2007", "2008", "2009"], "missing_category": True}],
+         "ignored": ["id"], "na_values": ["", "NA", "N/A", "NaN", "nan", "?"],
+         "classes": ["Adelie", "Chinstrap", "Gentoo"]}
+    m.update(over)
+    return json.dumps(m, separators=(',', ':')).encode()
+
+
+M = 'metadata/corpus/'
+w(M + 'classification', meta())
+w(M + 'regression', meta(task="regression", label="body_mass_g", classes=None,
+                         target={"mean": 4201.75, "std": 801.95}).replace(b',"classes":null', b''))
+w(M + 'numeric_only', meta(features=[{"name": "x", "type": "numeric", "median": 0, "mean": -0.5,
+                                      "std": 1, "missing_indicator": False}]))
+w(M + 'no_task_reason', meta(ignored=[], na_values=[]).replace(
+    b'"task_reason":"the label column holds text",', b''))
+w(M + 'unicode_names', meta(classes=["\u00e9t\u00e9", "hiver\u2603"], label="saison"))
+M = 'metadata/regressions/'
+w(M + 'number_overflow_1e999', meta().replace(b'"mean":43.92', b'"mean":1e999'))
+w(M + 'task_reason_not_text', meta(task_reason=7))
+w(M + 'version_beyond_int', meta(version=1e10))
+w(M + 'version_wraps_to_1', meta(version=4294967297))
+w(M + 'std_zero', meta().replace(b'"std":5.46', b'"std":0'))
+w(M + 'std_denormal', meta().replace(b'"std":5.46', b'"std":1e-39'))
+w(M + 'mean_beyond_float', meta().replace(b'"mean":43.92', b'"mean":1e300'))
+w(M + 'target_std_negative', meta(task="regression", target={"mean": 0, "std": -1}))
+w(M + 'median_far_from_mean', meta().replace(b'"median":44.45', b'"median":3e38').replace(
+    b'"mean":43.92', b'"mean":-3e38'))
+w(M + 'not_json', b'{"version":1,')
+w(M + 'not_an_object', b'[1,2,3]')

@@ -2,7 +2,8 @@
 // Teaches fast text parsing: the file is mapped and cells are parsed in place (plain integers by
 // hand, other numbers with std::from_chars), with errors that name file:line and column, and
 // pixel tables are kept as bytes. Leaves out: text columns, missing values (an empty cell is an
-// error), quoted delimiters or newlines inside a cell, and comment lines.
+// error) and comment lines. Quoted cells may hold delimiters and newlines (RFC 4180): a header
+// name may, a number may not.
 // "The documents": README.md#the-documents.
 #pragma once
 
@@ -67,6 +68,9 @@ struct CsvOptions {
   // Labels are class ids 0..max_classes-1: one stray large label must not size a model. At most
   // 2147483647 (a label is an int32_t).
   int64_t max_classes = 1000;
+  // A line (or a record whose quoted cells hold newlines) longer than this is an error: a file of
+  // zeros or a header of gigabytes stops here instead of filling memory.
+  int64_t max_line_bytes = int64_t{1} << 20;
 };
 
 /// A numeric table: features (rows, cols) row-major plus one integer label per row. The features
@@ -96,8 +100,10 @@ struct CsvTable {
   std::vector<float> features_as_floats() const;
 };
 
-/// Reads a numeric CSV file. Throws DataError on anything malformed: missing/empty file, a
-/// directory, header only, ragged rows, non-numeric, NaN or infinite cells, bad labels.
+/// Reads a numeric CSV file; "-" reads standard input. Pipes and other streams are read as they
+/// come (no seek, no size). Throws DataError on anything malformed: missing/empty file, a
+/// directory, header only, ragged rows, non-numeric, NaN or infinite cells, bad labels, a line
+/// longer than max_line_bytes.
 CsvTable read_csv(const std::string& path, const CsvOptions& options = {});
 /// Same, from text already in memory; `name` stands for the path in messages.
 CsvTable parse_csv(std::string_view text, const std::string& name, const CsvOptions& options = {});
