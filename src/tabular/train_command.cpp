@@ -100,7 +100,7 @@ void split_rows(int64_t n, double fraction, uint64_t seed, std::vector<int64_t>&
   kept.assign(perm.begin() + static_cast<std::ptrdiff_t>(n_held), perm.end());
 }
 
-std::vector<int64_t> all_rows(const TextTable& t) {
+std::vector<int64_t> all_rows(const Table& t) {
   std::vector<int64_t> rows(static_cast<size_t>(t.rows));
   std::iota(rows.begin(), rows.end(), int64_t{0});
   return rows;
@@ -223,16 +223,21 @@ int train_command(int argc, char** argv) {
     backend::set_num_threads(threads);
 
     // ---- data: the training part decides every column's type and statistics ----
-    TextTable train_table = read_table(data_path.empty() ? train_path : data_path, read);
-    TextTable test_table;
-    std::vector<int64_t> train_rows, test_rows, val_rows;
-    if (!data_path.empty()) {
-      split_rows(train_table.rows, split, split_seed, train_rows, test_rows);
-    } else {
-      test_table = read_table(test_path, read);
-      train_rows = all_rows(train_table);
-      test_rows = all_rows(test_table);
+    // With --load the model's preprocessing decides which columns to read, and how.
+    TabularModel m;
+    if (!load.empty()) {
+      m = load_model(load);
+      m.model->train();
     }
+    const std::string first_path = data_path.empty() ? train_path : data_path;
+    Table train_table = read_table(
+        first_path, read, load.empty() ? po.na_values : m.prep.na_values,
+        load.empty() ? training_plan(po, first_path) : model_plan(m.prep, "", first_path));
+    std::vector<int64_t> train_rows, test_rows, val_rows;
+    if (!data_path.empty())
+      split_rows(train_table.rows, split, split_seed, train_rows, test_rows);
+    else
+      train_rows = all_rows(train_table);
     if (val_split > 0.0) {
       std::vector<int64_t> kept, held;
       split_rows(static_cast<int64_t>(train_rows.size()), val_split, split_seed + 1, kept, held);
@@ -241,17 +246,18 @@ int train_command(int argc, char** argv) {
       for (int64_t i : held) val_rows.push_back(train_rows[i]);
       train_rows = std::move(fit_rows);
     }
-    TabularModel m;
-    if (!load.empty()) {
-      m = load_model(load);
-      m.model->train();
-    } else {
+    if (load.empty()) {
       Preprocessing prep = fit_preprocessing(train_table, train_rows, po);
       if (scale > 0.0)  // train_csv's --scale K: x / K instead of standardising
         for (ColumnEncoding& f : prep.features) f.mean = 0.0, f.std = scale;
       m = make_model(prep, shape, fo.seed);
     }
     const Preprocessing& prep = m.prep;
+    Table test_table;  // read once the preprocessing says which columns it needs
+    if (data_path.empty()) {
+      test_table = read_table(test_path, read, prep.na_values, model_plan(prep, "", test_path));
+      test_rows = all_rows(test_table);
+    }
     const EncodedRows train = encode_rows(prep, train_table, train_rows);
     const EncodedRows val = encode_rows(prep, train_table, val_rows);
     const EncodedRows test =
