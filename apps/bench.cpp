@@ -89,12 +89,14 @@ int bench_tabular(bool json) {
   for (int round = 0; round < 5; ++round) {
     const std::clock_t cpu0 = std::clock();
     auto t = Clock::now();
-    const tabular::TextTable table = tabular::read_table(path);
+    const tabular::PreprocessingOptions options{.label = "label"};
+    const tabular::Table table = tabular::read_table(path, {}, options.na_values,
+                                                     tabular::training_plan(options, path));
     read_s.push_back(seconds_since(t));
     std::vector<int64_t> all(static_cast<size_t>(table.rows));
     std::iota(all.begin(), all.end(), int64_t{0});
     t = Clock::now();
-    const tabular::Preprocessing prep = tabular::fit_preprocessing(table, all, {.label = "label"});
+    const tabular::Preprocessing prep = tabular::fit_preprocessing(table, all, options);
     fit_s.push_back(seconds_since(t));
     t = Clock::now();
     inputs = tabular::encode_rows(prep, table, all).inputs;

@@ -37,6 +37,12 @@ std::string write_temp(const std::string& name, const std::string& text) {
   return path;
 }
 
+// A table read as minigrad train reads it, with `label` as the label.
+Table training_table(const std::string& path, const std::string& label) {
+  const PreprocessingOptions o{.label = label};
+  return read_table(path, {}, o.na_values, training_plan(o, path));
+}
+
 // Two features and a text class: "big" when a + b > 1, with a colour that carries no signal.
 std::string table_text(int rows, uint64_t seed) {
   Generator gen(seed);
@@ -49,7 +55,7 @@ std::string table_text(int rows, uint64_t seed) {
   return text;
 }
 
-TabularModel trained_model(const TextTable& t) {
+TabularModel trained_model(const Table& t) {
   std::vector<int64_t> rows(static_cast<size_t>(t.rows));
   std::iota(rows.begin(), rows.end(), 0);
   const Preprocessing prep = fit_preprocessing(t, rows, {.label = "kind"});
@@ -63,7 +69,7 @@ TabularModel trained_model(const TextTable& t) {
 }  // namespace
 
 TEST_CASE("a model file round-trips weights and preprocessing; predict matches evaluate") {
-  const TextTable t = read_table(write_temp("train.csv", table_text(300, 1)));
+  const Table t = training_table(write_temp("train.csv", table_text(300, 1)), "kind");
   const TabularModel m = trained_model(t);
   const std::string path = (temp_dir() / "m.safetensors").string();
   save_model(path, m);
@@ -97,14 +103,15 @@ TEST_CASE("a model file round-trips weights and preprocessing; predict matches e
   std::string line;
   std::getline(lines, line);
   CHECK(line == "prediction,big,small");
-  const TextTable test = read_table(test_path);
+  const Table test =
+      read_table(test_path, {}, back.prep.na_values, model_plan(back.prep, "", test_path));
   int64_t correct = 0, n = 0;
   while (std::getline(lines, line)) {
     const std::string predicted = line.substr(0, line.find(','));
     CHECK((predicted == "big" || predicted == "small"));
     const double p_big = std::stod(line.substr(line.find(',') + 1));
     CHECK(((predicted == "big") == (p_big >= 0.5)));
-    correct += predicted == test.cell(n, 0);
+    correct += predicted == test.text(n, 0);
     ++n;
   }
   CHECK(n == 120);
@@ -119,7 +126,7 @@ TEST_CASE("a model file round-trips weights and preprocessing; predict matches e
 TEST_CASE("regression predictions come back in the target's units") {
   std::string text = "x,y\n";
   for (int i = 0; i < 200; ++i) text += fmt::format("{},{}\n", i * 0.01, 1000 + 30 * i * 0.01);
-  const TextTable t = read_table(write_temp("reg.csv", text));
+  const Table t = training_table(write_temp("reg.csv", text), "y");
   std::vector<int64_t> rows(200);
   std::iota(rows.begin(), rows.end(), 0);
   const Preprocessing prep = fit_preprocessing(t, rows, {.label = "y"});
@@ -137,7 +144,7 @@ TEST_CASE("regression predictions come back in the target's units") {
 }
 
 TEST_CASE("model files without metadata, missing columns and bad cells are clear errors") {
-  const TextTable t = read_table(write_temp("train2.csv", table_text(50, 3)));
+  const Table t = training_table(write_temp("train2.csv", table_text(50, 3)), "kind");
   const TabularModel m = trained_model(t);
   const std::string weights_only = (temp_dir() / "plain.safetensors").string();
   io::save_safetensors(weights_only, m.model->state_dict());

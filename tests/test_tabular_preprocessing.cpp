@@ -21,15 +21,28 @@ namespace fs = std::filesystem;
 
 namespace {
 
-TextTable table_of(const std::string& name, const std::string& text) {
+std::string file_of(const std::string& name, const std::string& text) {
   const fs::path dir = fs::temp_directory_path() / ("minigrad_prep_" + std::to_string(getpid()));
   fs::create_directories(dir);
   const std::string path = (dir / name).string();
   std::ofstream(path, std::ios::binary) << text;
-  return read_table(path);
+  return path;
 }
 
-std::vector<int64_t> rows_of(const TextTable& t) {
+// A table read as minigrad train reads it for `options`.
+Table table_of(const std::string& name, const std::string& text,
+               const PreprocessingOptions& options = {.label = "y"}) {
+  const std::string path = file_of(name, text);
+  return read_table(path, {}, options.na_values, training_plan(options, path));
+}
+
+// A table read as evaluate reads it for a model.
+Table model_table(const std::string& name, const std::string& text, const Preprocessing& p) {
+  const std::string path = file_of(name, text);
+  return read_table(path, {}, p.na_values, model_plan(p, "", path));
+}
+
+std::vector<int64_t> rows_of(const Table& t) {
   std::vector<int64_t> r(static_cast<size_t>(t.rows));
   std::iota(r.begin(), r.end(), 0);
   return r;
@@ -54,9 +67,9 @@ const char* kTable =
 }  // namespace
 
 TEST_CASE("column types, ignored and forced columns, and counts") {
-  const TextTable t = table_of("p.csv", kTable);
-  const Preprocessing p = fit_preprocessing(
-      t, rows_of(t), {.label = "species", .ignore = {"0"}, .categorical = {"year"}});
+  const PreprocessingOptions o{.label = "species", .ignore = {"0"}, .categorical = {"year"}};
+  const Table t = table_of("p.csv", kTable, o);
+  const Preprocessing p = fit_preprocessing(t, rows_of(t), o);
   CHECK(p.label == "species");
   CHECK(p.ignored == std::vector<std::string>{"id"});
   REQUIRE(p.features.size() == 3);
@@ -78,7 +91,7 @@ TEST_CASE("column types, ignored and forced columns, and counts") {
 }
 
 TEST_CASE("median imputation, the indicator and standardisation use the training rows only") {
-  const TextTable t = table_of("m.csv", "x,y\n1,a\nNA,b\n3,a\n10,b\n100,a\n");
+  const Table t = table_of("m.csv", "x,y\n1,a\nNA,b\n3,a\n10,b\n100,a\n");
   // Training rows 0..3: x = 1, NA, 3, 10 -> median 3, imputed {1, 3, 3, 10}.
   const Preprocessing p = fit_preprocessing(t, {0, 1, 2, 3}, {.label = "y"});
   const ColumnEncoding& x = column(p, "x");
@@ -95,7 +108,7 @@ TEST_CASE("median imputation, the indicator and standardisation use the training
   CHECK(out[0] == doctest::Approx((100 - 4.25) / x.std));
   CHECK(out[1] == 0.0f);
   // An even count takes the mean of the two middle values; a column without gaps has no indicator.
-  const TextTable u = table_of("even.csv", "x,y\n4,a\n1,b\n3,a\n2,b\n");
+  const Table u = table_of("even.csv", "x,y\n4,a\n1,b\n3,a\n2,b\n");
   const Preprocessing q = fit_preprocessing(u, rows_of(u), {.label = "y"});
   CHECK(column(q, "x").median == 2.5);
   CHECK_FALSE(column(q, "x").missing_indicator);
@@ -103,7 +116,7 @@ TEST_CASE("median imputation, the indicator and standardisation use the training
 }
 
 TEST_CASE("one-hot: training vocabulary, unseen categories all-zero, missing as its own category") {
-  const TextTable t = table_of("c.csv", "c,y\nred,a\nblue,b\n,a\nred,b\ngreen,a\n");
+  const Table t = table_of("c.csv", "c,y\nred,a\nblue,b\n,a\nred,b\ngreen,a\n");
   const Preprocessing p = fit_preprocessing(t, {0, 1, 2, 3}, {.label = "y"});
   const ColumnEncoding& c = column(p, "c");
   CHECK(c.categories == std::vector<std::string>{"blue", "red"});
@@ -124,7 +137,7 @@ TEST_CASE("one-hot: training vocabulary, unseen categories all-zero, missing as 
 }
 
 TEST_CASE("columns are found by name in any order; a missing one is named") {
-  const TextTable t = table_of("o.csv", "a,b,y\n1,x,p\n2,z,q\n");
+  const Table t = table_of("o.csv", "a,b,y\n1,x,p\n2,z,q\n");
   const Preprocessing p = fit_preprocessing(t, rows_of(t), {.label = "y"});
   RowEncoder enc(p, {"b", "extra", "a"}, "new.csv", false);
   float out[3];
@@ -140,22 +153,21 @@ TEST_CASE("columns are found by name in any order; a missing one is named") {
 }
 
 TEST_CASE("rows without a label are left out and counted; unknown classes are errors") {
-  const TextTable t = table_of("p2.csv", kTable);
+  const Table t = table_of("p2.csv", kTable, {.label = "species"});
   const Preprocessing p = fit_preprocessing(t, rows_of(t), {.label = "species"});
   const EncodedRows e = encode_rows(p, t, rows_of(t));
   CHECK(e.rows == 4);
   CHECK(e.label_missing == 1);
   CHECK(e.source_rows == std::vector<int64_t>{0, 1, 2, 3});
   CHECK(e.y == std::vector<float>{0, 2, 0, 1});
-  const TextTable u = table_of("p3.csv", "id,species,island,mass,year\n9,Emperor,Dream,1,2007\n");
+  const Table u = model_table("p3.csv", "id,species,island,mass,year\n9,Emperor,Dream,1,2007\n", p);
   const std::string msg = error_of<DataError>([&] { encode_rows(p, u, {0}); });
   CHECK(msg.find("p3.csv:2: the label 'species' is 'Emperor', a class the model does not know") !=
         std::string::npos);
-  const TextTable v =
-      table_of("p4.csv", "id,species,island,mass,year\n9,Adelie,Dream,heavy,2007\n");
-  CHECK(error_of<DataError>([&] {
-          encode_rows(p, v, {0});
-        }).find("p4.csv:2: column 'mass' is numeric") != std::string::npos);
+  const Table v =
+      model_table("p4.csv", "id,species,island,mass,year\n9,Adelie,Dream,heavy,2007\n", p);
+  CHECK(error_of<DataError>([&] { encode_rows(p, v, {0}); }).find("p4.csv:2: column 'mass' is numeric") !=
+        std::string::npos);
 }
 
 TEST_CASE("the auto task rule and its reasons") {
@@ -168,7 +180,7 @@ TEST_CASE("the auto task rule and its reasons") {
       text += std::to_string(i++) + "," + labels.substr(start, end - start) + "\n";
       start = end + 1;
     }
-    const TextTable t = table_of("task.csv", text);
+    const Table t = table_of("task.csv", text);
     return fit_preprocessing(t, rows_of(t), {.label = "y", .task = choice});
   };
   const Preprocessing text = task_of("cat dog cat NA");
@@ -197,7 +209,7 @@ TEST_CASE("the auto task rule and its reasons") {
 }
 
 TEST_CASE("bad column choices list the file's columns") {
-  const TextTable t = table_of("p5.csv", kTable);
+  const Table t = table_of("p5.csv", kTable, {.label = "species"});
   CHECK(error_of<DataError>([&] {
           fit_preprocessing(t, rows_of(t), {.label = "kind"});
         }).find("--label: no column 'kind'") != std::string::npos);
@@ -214,22 +226,24 @@ TEST_CASE("bad column choices list the file's columns") {
 }
 
 TEST_CASE("--na-values replaces the markers") {
-  const TextTable t = table_of("na.csv", "x,y\n1,a\n-,b\nNA,a\n4,b\n");
+  const char* text = "x,y\n1,a\n-,b\nNA,a\n4,b\n";
+  const Table t = table_of("na.csv", text);
   CHECK(column(fit_preprocessing(t, rows_of(t), {.label = "y"}), "x").kind ==
         ColumnKind::Categorical);  // "-" is text by default
-  const Preprocessing p = fit_preprocessing(t, {0, 1, 3}, {.label = "y", .na_values = {"-"}});
+  const PreprocessingOptions o{.label = "y", .na_values = {"-"}};
+  const Preprocessing p = fit_preprocessing(table_of("na2.csv", text, o), {0, 1, 3}, o);
   CHECK(column(p, "x").kind == ColumnKind::Numeric);
   CHECK(column(p, "x").median == 2.5);
 }
 
 TEST_CASE("the preprocessing survives JSON exactly, and bad JSON names the key") {
-  const TextTable t = table_of("j.csv", kTable);
+  const Table t = table_of("j.csv", kTable, {.label = "species"});
   Preprocessing p = fit_preprocessing(t, rows_of(t), {.label = "species", .ignore = {"id"}});
   const Preprocessing q = preprocessing_from_json(to_json(p), "m.safetensors");
   CHECK(to_json(q) == to_json(p));
   CHECK(q.input_names() == p.input_names());
   CHECK(column(q, "mass").std == column(p, "mass").std);  // doubles round-trip bit for bit
-  const TextTable r = table_of("r.csv", "x,y\n1,2.5\n2,3.5\n3,1.25\n");
+  const Table r = table_of("r.csv", "x,y\n1,2.5\n2,3.5\n3,1.25\n");
   const Preprocessing reg = fit_preprocessing(r, rows_of(r), {.label = "y"});
   const Preprocessing reg2 = preprocessing_from_json(to_json(reg), "m");
   CHECK(reg2.task == Task::Regression);

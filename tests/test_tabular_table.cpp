@@ -34,9 +34,9 @@ TEST_CASE("every default missing-value marker, with surrounding spaces, is missi
     CHECK(is_missing(marker, na));
     // Cells are trimmed when read: "  NA " reaches is_missing as "NA".
     const std::string path = write_temp("marker.csv", std::string("a,b\n  ") + marker + " ,1\n");
-    const TextTable t = read_table(path);
-    CHECK(is_missing(t.cell(0, 0), na));
-    CHECK_FALSE(is_missing(t.cell(0, 1), na));
+    const Table t = read_table(path);
+    CHECK(t.missing(0, 0));
+    CHECK_FALSE(t.missing(0, 1));
   }
   for (const char* value : {"0", "na", "Nan?", "-", "NA2", "none"})
     CHECK_FALSE(is_missing(value, na));
@@ -61,30 +61,62 @@ TEST_CASE("read_table trims, unquotes, skips blank lines and keeps line numbers"
       write_temp("quoted.csv",
                  "\xEF\xBB\xBFname , island,mass\r\n\"Adelie, the first\", Biscoe ,3750\r\n\r\n"
                  "\"say \"\"hi\"\"\",Dream,\r\n");
-  const TextTable t = read_table(path);
+  const Table t = read_table(path);
   CHECK(t.columns == std::vector<std::string>{"name", "island", "mass"});
   REQUIRE(t.rows == 2);
-  CHECK(t.cell(0, 0) == "Adelie, the first");
-  CHECK(t.cell(0, 1) == "Biscoe");
-  CHECK(t.cell(1, 0) == "say \"hi\"");
-  CHECK(t.cell(1, 2) == "");
+  CHECK(t.text(0, 0) == "Adelie, the first");
+  CHECK(t.text(0, 1) == "Biscoe");
+  CHECK(t.text(1, 0) == "say \"hi\"");
+  CHECK(t.missing(1, 2));
   CHECK(t.lines == std::vector<int64_t>{2, 4});
 }
 
 TEST_CASE("headers: auto-detected, forced, absent; skip_rows and other delimiters") {
   const std::string numeric = write_temp("noheader.csv", "1;2\n3;4\n");
-  const TextTable a = read_table(numeric, {.delimiter = ';'});
+  const Table a = read_table(numeric, {.delimiter = ';'});
   CHECK(a.columns == std::vector<std::string>{"column0", "column1"});
   CHECK(a.rows == 2);
-  const TextTable b =
+  const Table b =
       read_table(numeric, {.delimiter = ';', .header = minigrad::data::Header::Present});
   CHECK(b.columns == std::vector<std::string>{"1", "2"});
   CHECK(b.rows == 1);
   const std::string text = write_temp("skip.tsv", "a comment line\nx\ty\nA\t1\n");
-  const TextTable c = read_table(text, {.delimiter = '\t', .skip_rows = 1});
+  const Table c = read_table(text, {.delimiter = '\t', .skip_rows = 1});
   CHECK(c.columns == std::vector<std::string>{"x", "y"});
-  CHECK(c.cell(0, 0) == "A");
+  CHECK(c.text(0, 0) == "A");
   CHECK(c.lines[0] == 3);
+}
+
+TEST_CASE("read_table stores numbers as float and other columns as codes, as planned") {
+  // x is numeric; s turns to text at row 3, after numbers whose spelling ("2.50") must survive;
+  // z is forced to text; w is skipped.
+  const std::string path =
+      write_temp("kinds.csv", "x,s,z,w\n1.5,2.50,07,a\nNA,,7,b\n-3,five,07,c\n4,2.50,,d\n");
+  const Table t = read_table(path, {}, default_na_values(), [](const std::vector<std::string>&) {
+    return std::vector<Storage>{Storage::Auto, Storage::Auto, Storage::Text, Storage::Skip};
+  });
+  REQUIRE(t.rows == 4);
+  CHECK(t.data[0].storage == Storage::Auto);
+  CHECK(t.data[0].numbers.size() == 4);
+  double v = 0;
+  CHECK((t.number(0, 0, v) && v == 1.5));
+  CHECK(t.missing(1, 0));
+  CHECK((t.number(2, 0, v) && v == -3));
+  REQUIRE(t.data[1].storage == Storage::Text);
+  CHECK(t.data[1].numbers.empty());
+  CHECK(t.data[1].values ==
+        std::vector<std::string>{"five", "2.50"});  // row 0 came back by re-read
+  CHECK(t.text(0, 1) == "2.50");
+  CHECK(t.missing(1, 1));
+  CHECK(t.text(2, 1) == "five");
+  CHECK(t.data[1].codes[0] == t.data[1].codes[3]);
+  CHECK((t.number(0, 1, v) && v == 2.5));
+  CHECK_FALSE(t.number(2, 1, v));
+  CHECK(t.data[2].values == std::vector<std::string>{"07", "7"});  // Text keeps "07" apart from "7"
+  CHECK(t.missing(3, 2));
+  CHECK(t.data[3].storage == Storage::Skip);
+  CHECK(t.data[3].codes.empty());
+  CHECK(t.data[3].values.empty());
 }
 
 TEST_CASE("TableReader streams rows one at a time") {
@@ -117,7 +149,9 @@ TEST_CASE("malformed tables name the file and line") {
         }).find("directory") != std::string::npos);
 }
 
-TEST_CASE("find_column takes a name or a 0-based index and lists the columns otherwise") {
+TEST_CASE(
+    "find_column takes a name or an index (negative from the end) and lists the columns "
+    "otherwise") {
   const std::vector<std::string> cols = {"species", "island", "mass"};
   CHECK(find_column(cols, "island", "--label", "p.csv") == 1);
   CHECK(find_column(cols, "2", "--label", "p.csv") == 2);
@@ -126,5 +160,8 @@ TEST_CASE("find_column takes a name or a 0-based index and lists the columns oth
   CHECK(msg.find("--ignore: no column 'sex' in p.csv; its columns are: species, island, mass") !=
         std::string::npos);
   CHECK_THROWS_AS(find_column(cols, "3", "--label", "p.csv"), DataError);
-  CHECK_THROWS_AS(find_column(cols, "-1", "--label", "p.csv"), DataError);
+  CHECK(find_column(cols, "-1", "--label", "p.csv") == 2);  // negative counts from the end
+  CHECK(find_column(cols, "-3", "--label", "p.csv") == 0);
+  CHECK(find_column(cols, "last", "--label", "p.csv") == 2);
+  CHECK_THROWS_AS(find_column(cols, "-4", "--label", "p.csv"), DataError);
 }

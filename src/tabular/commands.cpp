@@ -132,8 +132,10 @@ int evaluate_command(int argc, char** argv) {
     const std::string model_path = required(r, "model", "the model file to evaluate");
     const std::string data_path = required(r, "data", "a labelled CSV table");
     TabularModel m = load_model(model_path);
-    TextTable table = read_table(data_path, read_flags(r));
-    if (const std::string label = r["label"].as<std::string>(); !label.empty()) {
+    const std::string label = r["label"].as<std::string>();
+    Table table = read_table(data_path, read_flags(r), m.prep.na_values,
+                             model_plan(m.prep, label, data_path));
+    if (!label.empty()) {
       const int64_t c = find_column(table.columns, label, "--label", data_path);
       table.columns[static_cast<size_t>(c)] = m.prep.label;
     }

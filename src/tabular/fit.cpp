@@ -12,11 +12,12 @@
 #include <numeric>
 
 #include "minigrad/autograd.hpp"
+#include "minigrad/backend/backend.hpp"
 #include "minigrad/generator.hpp"
 #include "minigrad/nn/loss.hpp"
-#include "minigrad/optim/adam.hpp"
-#include "minigrad/optim/sgd.hpp"
 #include "minigrad/tabular/metrics.hpp"
+#include "minigrad/train/optimizer_factory.hpp"
+#include "minigrad/train/thread_chooser.hpp"
 
 namespace minigrad::tabular {
 
@@ -34,19 +35,14 @@ std::string loss_name(RegressionLoss loss) {
 
 namespace {
 
+// train_csv's optimizer for the same flags, after train_csv's check of its name.
 std::unique_ptr<optim::Optimizer> make_optimizer(const FitOptions& o, std::vector<Tensor> params) {
-  if (o.optimizer == "adam")
-    return std::make_unique<optim::Adam>(
-        std::move(params), optim::AdamOptions{.lr = o.lr, .weight_decay = o.weight_decay});
-  if (o.optimizer == "adamw")
-    return std::make_unique<optim::AdamW>(
-        std::move(params), optim::AdamWOptions{.lr = o.lr, .weight_decay = o.weight_decay});
-  if (o.optimizer != "sgd")
+  if (o.optimizer != "sgd" && o.optimizer != "adam" && o.optimizer != "adamw")
     throw std::invalid_argument(
         fmt::format("--optimizer: expected sgd, adam or adamw, got '{}'", o.optimizer));
-  return std::make_unique<optim::SGD>(
-      std::move(params),
-      optim::SGDOptions{.lr = o.lr, .momentum = o.momentum, .weight_decay = o.weight_decay});
+  train::TrainConfig c;
+  c.optimizer = o.optimizer, c.lr = o.lr, c.momentum = o.momentum, c.weight_decay = o.weight_decay;
+  return train::make_optimizer(c, std::move(params));
 }
 
 // output (B, 1) against the standardised target (B, 1).
@@ -126,6 +122,10 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
   StateDict best;
   int since_best = 0;
   std::vector<float> epoch_out, epoch_y;
+  // --threads: the count given, or (auto) the faster of 1 and 2 timed in the first epoch.
+  const int64_t steps = (train.rows + o.batch_size - 1) / o.batch_size;
+  train::ThreadChooser chooser(o.threads, steps);
+  backend::set_num_threads(o.threads == 0 ? 1 : o.threads);  // auto starts on one
   const auto start = std::chrono::steady_clock::now();
   for (int epoch = 1; epoch <= o.epochs; ++epoch) {
     model.train();
@@ -136,8 +136,9 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
     int64_t seen = 0, steps = 0;
     epoch_out.clear();
     epoch_y.clear();
-    for (int64_t first = 0; first < train.rows; first += o.batch_size) {
+    for (int64_t first = 0, step = 0; first < train.rows; first += o.batch_size, ++step) {
       const int64_t b = std::min(o.batch_size, train.rows - first);
+      chooser.before_step(epoch, step);
       // BatchNorm1d cannot normalise one row in training mode (PyTorch refuses it too): a last
       // batch of one row is left out of this epoch; the shuffle puts it elsewhere next time.
       if (b == 1 && first > 0) break;
@@ -155,6 +156,7 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
       optimizer->zero_grad();
       loss.backward();
       optimizer->step();
+      chooser.after_step(b);
       loss_sum += loss.item();
       seen += b;
       ++steps;
@@ -184,6 +186,8 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
       }
     }
   }
+  result.threads = chooser.threads();
+  result.threads_summary = chooser.summary();
   result.train_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!best.empty())

@@ -7,8 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
-#include <string_view>
-#include <unordered_set>
 
 namespace minigrad::tabular {
 
@@ -70,7 +68,7 @@ void mean_std(const std::vector<double>& v, double& mean, double& std) {
   if (!(std > 0.0)) std = 1.0;
 }
 
-std::vector<int64_t> resolve_all(const TextTable& t, const std::vector<std::string>& refs,
+std::vector<int64_t> resolve_all(const Table& t, const std::vector<std::string>& refs,
                                  const std::string& flag) {
   std::vector<int64_t> out;
   for (const std::string& r : refs) out.push_back(find_column(t.columns, r, flag, t.path));
@@ -81,8 +79,8 @@ bool contains(const std::vector<int64_t>& v, int64_t x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
-ColumnEncoding fit_column(const TextTable& t, int64_t col, const std::vector<int64_t>& rows,
-                          const std::vector<std::string>& na, bool forced_categorical) {
+ColumnEncoding fit_column(const Table& t, int64_t col, const std::vector<int64_t>& rows,
+                          bool forced_categorical) {
   ColumnEncoding enc;
   enc.name = t.columns[static_cast<size_t>(col)];
   enc.forced = forced_categorical;
@@ -90,13 +88,12 @@ ColumnEncoding fit_column(const TextTable& t, int64_t col, const std::vector<int
   int64_t missing = 0;
   bool numeric = !forced_categorical;
   for (int64_t r : rows) {
-    const std::string& cell = t.cell(r, col);
-    if (is_missing(cell, na)) {
+    if (t.missing(r, col)) {
       ++missing;
       continue;
     }
     double v;  // kept as the float the model will see, so the statistics are train_csv's
-    if (numeric && parse_number(cell, v))
+    if (numeric && t.number(r, col, v))
       values.push_back(static_cast<float>(v));
     else
       numeric = false;
@@ -109,11 +106,15 @@ ColumnEncoding fit_column(const TextTable& t, int64_t col, const std::vector<int
     mean_std(values, enc.mean, enc.std);
     return enc;
   }
+  // Not numeric in the training rows, so read as Text (a numeric column was forced, and the
+  // training plan reads forced columns as Text): categories are the cells as written.
   enc.kind = ColumnKind::Categorical;
-  std::unordered_set<std::string_view> seen;  // views into the table: no copy per cell
+  const TableColumn& column = t.data[static_cast<size_t>(col)];
+  std::vector<bool> seen(column.values.size(), false);
   for (int64_t r : rows)
-    if (const std::string& cell = t.cell(r, col); !is_missing(cell, na)) seen.insert(cell);
-  enc.categories.assign(seen.begin(), seen.end());
+    if (const int32_t code = column.codes[static_cast<size_t>(r)]; code >= 0) seen[code] = true;
+  for (size_t code = 0; code < seen.size(); ++code)
+    if (seen[code]) enc.categories.push_back(column.values[code]);
   std::sort(enc.categories.begin(), enc.categories.end());
   enc.missing_category = missing > 0;
   return enc;
@@ -135,14 +136,14 @@ void sort_classes(std::vector<std::string>& classes) {
 }
 
 // The label's task and, for auto, the reason shown to the user.
-void choose_task(Preprocessing& p, const TextTable& t, int64_t label,
-                 const std::vector<int64_t>& rows, TaskChoice choice) {
+void choose_task(Preprocessing& p, const Table& t, int64_t label, const std::vector<int64_t>& rows,
+                 TaskChoice choice) {
   std::set<std::string> distinct;
   bool numeric = true, whole = true;
   std::string first_text, first_fraction;
   for (int64_t r : rows) {
-    const std::string& cell = t.cell(r, label);
-    if (is_missing(cell, p.na_values)) continue;
+    if (t.missing(r, label)) continue;
+    const std::string& cell = t.text(r, label);
     distinct.insert(cell);
     double v;
     if (!parse_number(cell, v)) {
@@ -193,7 +194,7 @@ void choose_task(Preprocessing& p, const TextTable& t, int64_t label,
     std::vector<double> ys;
     for (int64_t r : rows) {
       double v;
-      if (parse_number(t.cell(r, label), v)) ys.push_back(v);
+      if (parse_number(t.text(r, label), v)) ys.push_back(v);
     }
     mean_std(ys, p.target_mean, p.target_std);
   }
@@ -201,13 +202,13 @@ void choose_task(Preprocessing& p, const TextTable& t, int64_t label,
 
 }  // namespace
 
-Preprocessing fit_preprocessing(const TextTable& t, const std::vector<int64_t>& rows,
+Preprocessing fit_preprocessing(const Table& t, const std::vector<int64_t>& rows,
                                 const PreprocessingOptions& options) {
   Preprocessing p;
   p.na_values = options.na_values;
-  const int64_t label = options.label == "last"
-                            ? t.cols() - 1
-                            : find_column(t.columns, options.label, "--label", t.path);
+  const int64_t label = find_column(t.columns, options.label, "--label", t.path);
+  if (t.data[static_cast<size_t>(label)].storage != Storage::Text)
+    throw std::logic_error("fit_preprocessing: read the label column as Text (training_plan)");
   p.label = t.columns[static_cast<size_t>(label)];
   const std::vector<int64_t> ignored = resolve_all(t, options.ignore, "--ignore");
   const std::vector<int64_t> categorical = resolve_all(t, options.categorical, "--categorical");
@@ -222,7 +223,7 @@ Preprocessing fit_preprocessing(const TextTable& t, const std::vector<int64_t>& 
       p.ignored.push_back(t.columns[static_cast<size_t>(c)]);
       continue;
     }
-    p.features.push_back(fit_column(t, c, rows, p.na_values, contains(categorical, c)));
+    p.features.push_back(fit_column(t, c, rows, contains(categorical, c)));
   }
   if (p.features.empty())
     throw DataError(
@@ -231,6 +232,35 @@ Preprocessing fit_preprocessing(const TextTable& t, const std::vector<int64_t>& 
                     t.path, p.label));
   choose_task(p, t, label, rows, options.task);
   return p;
+}
+
+StoragePlan training_plan(const PreprocessingOptions& o, const std::string& path) {
+  return [o, path](const std::vector<std::string>& columns) {
+    std::vector<Storage> s(columns.size(), Storage::Auto);
+    for (const std::string& ref : o.ignore)
+      s[static_cast<size_t>(find_column(columns, ref, "--ignore", path))] = Storage::Skip;
+    for (const std::string& ref : o.categorical)
+      s[static_cast<size_t>(find_column(columns, ref, "--categorical", path))] = Storage::Text;
+    s[static_cast<size_t>(find_column(columns, o.label, "--label", path))] = Storage::Text;
+    return s;
+  };
+}
+
+StoragePlan model_plan(const Preprocessing& prep, const std::string& label_ref,
+                       const std::string& path) {
+  return [&prep, label_ref, path](const std::vector<std::string>& columns) {
+    std::vector<Storage> s(columns.size(), Storage::Skip);
+    for (const ColumnEncoding& f : prep.features)
+      if (const auto it = std::find(columns.begin(), columns.end(), f.name); it != columns.end())
+        s[static_cast<size_t>(it - columns.begin())] =
+            f.kind == ColumnKind::Numeric ? Storage::Auto : Storage::Text;
+    if (!label_ref.empty())
+      s[static_cast<size_t>(find_column(columns, label_ref, "--label", path))] = Storage::Text;
+    else if (const auto it = std::find(columns.begin(), columns.end(), prep.label);
+             it != columns.end())
+      s[static_cast<size_t>(it - columns.begin())] = Storage::Text;
+    return s;
+  };
 }
 
 // ---- encoding ----
@@ -257,44 +287,68 @@ RowEncoder::RowEncoder(const Preprocessing& prep, const std::vector<std::string>
                     path, prep.label, column_list(columns)));
 }
 
-template <class Cell>
-void RowEncoder::encode_cells(Cell cell, float* out) const {
-  for (size_t i = 0; i < prep_.features.size(); ++i) {
-    const ColumnEncoding& f = prep_.features[i];
-    const std::string& text = cell(source_[i]);
-    const bool missing = is_missing(text, prep_.na_values);
-    if (f.kind == ColumnKind::Numeric) {
-      double v = f.median;
-      if (!missing && !parse_number(text, v))
-        throw DataError(
-            fmt::format("{}: column '{}' is numeric in the model, but a cell holds "
-                        "'{}' (HINT: add it to --na-values if it marks a missing "
-                        "value)",
-                        path_, f.name, text));
-      // In float, as train_csv standardises: (x - mean) · (1 / std).
-      *out++ =
-          (static_cast<float>(v) - static_cast<float>(f.mean)) * (1.0f / static_cast<float>(f.std));
-      if (f.missing_indicator) *out++ = missing ? 1.0f : 0.0f;
-    } else {
-      const int64_t w = f.width();
-      std::fill(out, out + w, 0.0f);
-      if (missing) {
-        if (f.missing_category) out[w - 1] = 1.0f;
-      } else {
-        const auto it = std::lower_bound(f.categories.begin(), f.categories.end(), text);
-        if (it != f.categories.end() && *it == text) out[it - f.categories.begin()] = 1.0f;
-      }
-      out += w;
-    }
+namespace {
+
+// One numeric input (the median if missing, standardised in float as train_csv does:
+// (x - mean) · (1 / std)), and its missing indicator if the column has one.
+float* put_number(const ColumnEncoding& f, bool missing, double v, float* out) {
+  if (missing) v = f.median;
+  *out++ =
+      (static_cast<float>(v) - static_cast<float>(f.mean)) * (1.0f / static_cast<float>(f.std));
+  if (f.missing_indicator) *out++ = missing ? 1.0f : 0.0f;
+  return out;
+}
+
+// One-hot inputs of a category: all zero for one unseen in training.
+float* put_category(const ColumnEncoding& f, bool missing, const std::string& text, float* out) {
+  const int64_t w = f.width();
+  std::fill(out, out + w, 0.0f);
+  if (missing) {
+    if (f.missing_category) out[w - 1] = 1.0f;
+  } else {
+    const auto it = std::lower_bound(f.categories.begin(), f.categories.end(), text);
+    if (it != f.categories.end() && *it == text) out[it - f.categories.begin()] = 1.0f;
   }
+  return out + w;
+}
+
+}  // namespace
+
+void RowEncoder::not_a_number(const ColumnEncoding& f, const std::string& text) const {
+  throw DataError(
+      fmt::format("{}: column '{}' is numeric in the model, but a cell holds '{}' (HINT: add it "
+                  "to --na-values if it marks a missing value)",
+                  path_, f.name, text));
 }
 
 void RowEncoder::encode(const std::vector<std::string>& cells, float* out) const {
-  encode_cells([&](int64_t c) -> const std::string& { return cells[static_cast<size_t>(c)]; }, out);
+  for (size_t i = 0; i < prep_.features.size(); ++i) {
+    const ColumnEncoding& f = prep_.features[i];
+    const std::string& text = cells[static_cast<size_t>(source_[i])];
+    const bool missing = is_missing(text, prep_.na_values);
+    double v = 0.0;
+    if (f.kind == ColumnKind::Categorical)
+      out = put_category(f, missing, text, out);
+    else if (!missing && !parse_number(text, v))
+      not_a_number(f, text);
+    else
+      out = put_number(f, missing, v, out);
+  }
 }
 
-void RowEncoder::encode(const TextTable& table, int64_t row, float* out) const {
-  encode_cells([&](int64_t c) -> const std::string& { return table.cell(row, c); }, out);
+void RowEncoder::encode(const Table& table, int64_t row, float* out) const {
+  for (size_t i = 0; i < prep_.features.size(); ++i) {
+    const ColumnEncoding& f = prep_.features[i];
+    const int64_t col = source_[i];
+    const bool missing = table.missing(row, col);
+    double v = 0.0;
+    if (f.kind == ColumnKind::Categorical)
+      out = put_category(f, missing, table.text(row, col), out);
+    else if (!missing && !table.number(row, col, v))
+      not_a_number(f, table.text(row, col));
+    else
+      out = put_number(f, missing, v, out);
+  }
 }
 
 bool RowEncoder::label(const std::string& cell, float& target, int64_t line) const {
@@ -317,16 +371,18 @@ bool RowEncoder::label(const std::string& cell, float& target, int64_t line) con
   return true;
 }
 
-EncodedRows encode_rows(const Preprocessing& prep, const TextTable& table,
+EncodedRows encode_rows(const Preprocessing& prep, const Table& table,
                         const std::vector<int64_t>& rows) {
   RowEncoder encoder(prep, table.columns, table.path, true);
+  if (table.data[static_cast<size_t>(encoder.label_column())].storage != Storage::Text)
+    throw std::logic_error("encode_rows: read the label column as Text (model_plan)");
   EncodedRows e;
   e.inputs = prep.num_inputs();
   e.x.resize(rows.size() * static_cast<size_t>(e.inputs));
   e.y.reserve(rows.size());
   for (int64_t r : rows) {
     float y;
-    if (!encoder.label(table.cell(r, encoder.label_column()), y,
+    if (!encoder.label(table.text(r, encoder.label_column()), y,
                        table.lines[static_cast<size_t>(r)])) {
       ++e.label_missing;
       continue;
@@ -343,56 +399,6 @@ EncodedRows encode_rows(const Preprocessing& prep, const TextTable& table,
   }
   e.x.resize(static_cast<size_t>(e.rows * e.inputs));
   return e;
-}
-
-}  // namespace minigrad::tabular
-
-namespace minigrad::tabular {
-
-std::string columns_line(const Preprocessing& p) {
-  int numeric = 0, categorical = 0, forced = 0;
-  for (const ColumnEncoding& f : p.features) {
-    (f.kind == ColumnKind::Numeric ? numeric : categorical) += 1;
-    forced += f.forced;
-  }
-  return fmt::format("columns: {} numeric, {} categorical{}, {} ignored; label '{}' -> {} inputs",
-                     numeric, categorical,
-                     forced ? fmt::format(" ({} by --categorical)", forced) : "", p.ignored.size(),
-                     p.label, p.num_inputs());
-}
-
-std::string columns_text(const Preprocessing& p) {
-  size_t width = 6;
-  for (const ColumnEncoding& f : p.features) width = std::max(width, f.name.size());
-  std::string out = fmt::format("{:<{}}  {:<11}  {}\n", "column", width, "type", "encoding");
-  for (const ColumnEncoding& f : p.features) {
-    std::string enc;
-    if (f.kind == ColumnKind::Numeric) {
-      enc = fmt::format("missing -> median {:.6g}; (x - {:.6g}) / {:.6g}", f.median, f.mean, f.std);
-      if (f.missing_indicator) enc += "; + missing indicator";
-    } else {
-      enc = fmt::format("one-hot, {} categories:", f.categories.size());
-      const size_t shown = std::min<size_t>(f.categories.size(), 8);
-      for (size_t i = 0; i < shown; ++i) enc += " " + f.categories[i];
-      if (shown < f.categories.size()) enc += " ...";
-      if (f.missing_category) enc += " + missing";
-    }
-    out += fmt::format("{:<{}}  {:<11}  {}\n", f.name, width,
-                       f.kind == ColumnKind::Numeric ? "numeric" : "categorical", enc);
-  }
-  for (const std::string& name : p.ignored)
-    out += fmt::format("{:<{}}  {:<11}  (--ignore)\n", name, width, "ignored");
-  if (p.task == Task::Classification) {
-    std::string classes;
-    for (size_t i = 0; i < p.classes.size() && i < 12; ++i) classes += " " + p.classes[i];
-    if (p.classes.size() > 12) classes += " ...";
-    out += fmt::format("{:<{}}  {:<11}  {} classes:{}\n", p.label, width, "label", p.classes.size(),
-                       classes);
-  } else {
-    out += fmt::format("{:<{}}  {:<11}  regression; (y - {:.6g}) / {:.6g} inside the model\n",
-                       p.label, width, "label", p.target_mean, p.target_std);
-  }
-  return out;
 }
 
 }  // namespace minigrad::tabular

@@ -1,4 +1,5 @@
-// Text tables: a line-at-a-time reader with quoting, trimming and file:line errors.
+// Tables: a line-at-a-time reader with quoting, trimming and file:line errors, and read_table,
+// which parses each column into floats or codes as the rows go by.
 #include "minigrad/tabular/table.hpp"
 
 #include <fmt/format.h>
@@ -7,6 +8,8 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <limits>
+#include <unordered_map>
 
 namespace minigrad::tabular {
 
@@ -132,18 +135,113 @@ bool TableReader::next(std::vector<std::string>& cells) {
   return false;
 }
 
-TextTable read_table(const std::string& path, const ReadOptions& options) {
+bool Table::missing(int64_t row, int64_t col) const {
+  const TableColumn& c = data[static_cast<size_t>(col)];
+  if (c.storage == Storage::Auto) return std::isnan(c.numbers[static_cast<size_t>(row)]);
+  return c.storage == Storage::Skip || c.codes[static_cast<size_t>(row)] < 0;
+}
+
+bool Table::number(int64_t row, int64_t col, double& value) const {
+  const TableColumn& c = data[static_cast<size_t>(col)];
+  if (c.storage == Storage::Auto) {
+    value = c.numbers[static_cast<size_t>(row)];
+    return !std::isnan(value);
+  }
+  return !missing(row, col) && parse_number(text(row, col), value);
+}
+
+const std::string& Table::text(int64_t row, int64_t col) const {
+  static const std::string empty;
+  const TableColumn& c = data[static_cast<size_t>(col)];
+  if (c.storage != Storage::Text || c.codes[static_cast<size_t>(row)] < 0) return empty;
+  return c.values[static_cast<size_t>(c.codes[static_cast<size_t>(row)])];
+}
+
+namespace {
+
+constexpr int32_t kReread = -2;  // a code to fill in by a second pass over the file
+
+// Builds one column cell by cell. An Auto column that meets a cell that is not a number becomes
+// Text; its earlier numbers cannot be spelled back exactly, so they are marked for a re-read.
+class ColumnBuilder {
+ public:
+  explicit ColumnBuilder(TableColumn& column) : c_(column) {}
+
+  void add(const std::string& cell, bool missing) {
+    if (c_.storage == Storage::Skip) return;
+    if (c_.storage == Storage::Auto) {
+      double v;
+      if (missing) {
+        c_.numbers.push_back(std::numeric_limits<float>::quiet_NaN());
+        return;
+      }
+      if (parse_number(cell, v)) {  // through double, as the model's float of a parsed cell
+        c_.numbers.push_back(static_cast<float>(v));
+        return;
+      }
+      to_text();
+    }
+    c_.codes.push_back(missing ? -1 : code_of(cell));
+  }
+  bool needs_reread() const { return reread_; }
+  void fill(int64_t row, const std::string& cell, bool missing) {
+    int32_t& code = c_.codes[static_cast<size_t>(row)];
+    if (code == kReread) code = missing ? -1 : code_of(cell);
+  }
+  void finish() { index_.clear(); }
+
+ private:
+  int32_t code_of(const std::string& cell) {
+    const auto [it, added] = index_.try_emplace(cell, static_cast<int32_t>(c_.values.size()));
+    if (added) c_.values.push_back(cell);
+    return it->second;
+  }
+  void to_text() {
+    c_.storage = Storage::Text;
+    c_.codes.reserve(c_.numbers.capacity());
+    for (float v : c_.numbers) {
+      c_.codes.push_back(std::isnan(v) ? -1 : kReread);
+      reread_ = reread_ || !std::isnan(v);
+    }
+    std::vector<float>().swap(c_.numbers);
+  }
+
+  TableColumn& c_;
+  std::unordered_map<std::string, int32_t> index_;
+  bool reread_ = false;
+};
+
+}  // namespace
+
+Table read_table(const std::string& path, const ReadOptions& options,
+                 const std::vector<std::string>& na_values, const StoragePlan& plan) {
   TableReader reader(path, options);
-  TextTable t;
+  Table t;
   t.path = path;
   t.columns = reader.columns();
+  const std::vector<Storage> storage =
+      plan ? plan(t.columns) : std::vector<Storage>(t.columns.size(), Storage::Auto);
+  t.data.resize(t.columns.size());
+  std::vector<ColumnBuilder> builders;
+  for (size_t c = 0; c < t.columns.size(); ++c) {
+    t.data[c].storage = storage[c];
+    builders.emplace_back(t.data[c]);
+  }
   std::vector<std::string> row;
   while (reader.next(row)) {
-    for (std::string& cell : row) t.cells.push_back(std::move(cell));
+    for (size_t c = 0; c < row.size(); ++c) builders[c].add(row[c], is_missing(row[c], na_values));
     t.lines.push_back(reader.line());
     ++t.rows;
   }
   if (t.rows == 0) throw DataError(fmt::format("{}: has a header but no data rows", path));
+  if (std::any_of(builders.begin(), builders.end(),
+                  [](const ColumnBuilder& b) { return b.needs_reread(); })) {
+    TableReader again(path, options);
+    for (int64_t r = 0; r < t.rows && again.next(row); ++r)
+      for (size_t c = 0; c < row.size(); ++c)
+        if (builders[c].needs_reread()) builders[c].fill(r, row[c], is_missing(row[c], na_values));
+  }
+  for (ColumnBuilder& b : builders) b.finish();
   return t;
 }
 
@@ -159,14 +257,15 @@ int64_t find_column(const std::vector<std::string>& columns, const std::string& 
                     const std::string& flag, const std::string& path) {
   const auto it = std::find(columns.begin(), columns.end(), ref);
   if (it != columns.end()) return it - columns.begin();
-  int64_t index = -1;
+  const auto n = static_cast<int64_t>(columns.size());
+  if (ref == "last") return n - 1;
+  int64_t index = 0;
   const auto [ptr, ec] = std::from_chars(ref.data(), ref.data() + ref.size(), index);
-  if (ec == std::errc() && ptr == ref.data() + ref.size() && index >= 0 &&
-      index < static_cast<int64_t>(columns.size()))
-    return index;
+  if (ec == std::errc() && ptr == ref.data() + ref.size() && index >= -n && index < n)
+    return index < 0 ? n + index : index;  // -1 is the last column, as in Python
   throw DataError(
-      fmt::format("{}: no column '{}' in {}; its columns are: {} (HINT: give a name "
-                  "or a 0-based index)",
+      fmt::format("{}: no column '{}' in {}; its columns are: {} (HINT: give a name, "
+                  "a 0-based index, or a negative one counting from the end: -1 is the last)",
                   flag, ref, path, column_list(columns)));
 }
 

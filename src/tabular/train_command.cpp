@@ -16,6 +16,8 @@
 #include "minigrad/tabular/commands.hpp"
 #include "minigrad/tabular/evaluate.hpp"
 #include "minigrad/train/args.hpp"
+#include "minigrad/train/config.hpp"
+#include "minigrad/train/validate.hpp"
 #include "minigrad/viz/learning_curves.hpp"
 
 namespace minigrad::tabular {
@@ -62,7 +64,9 @@ constexpr Flag kTrainFlags[] = {
      "0"},
     {"Training", "seed", "Seed for initialisation, shuffling and dropout", "42"},
     {"Training", "threads",
-     "Threads for minigrad's kernels: 1 or 2 (auto: 1); results are identical", "auto"},
+     "Threads for minigrad's kernels: 1, 2 or auto (the faster, timed in the first epoch); results "
+     "are identical",
+     "auto"},
     {"Output", "save", "Write the model (weights + preprocessing) to a safetensors file", ""},
     {"Output", "load", "Start from a model written by minigrad train --save", ""},
     {"Output", "eval-only", "Only evaluate the --load model on the test data", nullptr},
@@ -71,20 +75,6 @@ constexpr Flag kTrainFlags[] = {
     {"Output", "summary", "Print the columns, their encodings and the layer table", nullptr},
     {"Output", "quiet", "Print only the final metric line", nullptr},
 };
-
-// An output path must be writable before training starts: a typo must not cost a whole run.
-void check_output(const char* flag, const std::string& path) {
-  if (path.empty()) return;
-  const std::filesystem::path p(path);
-  const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : ".";
-  std::error_code ec;
-  if (std::filesystem::is_directory(p, ec))
-    throw UsageError(
-        fmt::format("--{}: '{}' is a directory (HINT: give a file name inside it)", flag, path));
-  if (!std::filesystem::is_directory(dir, ec))
-    throw UsageError(fmt::format("--{}: the directory '{}' does not exist (HINT: create it first)",
-                                 flag, dir.string()));
-}
 
 // Rows 0..n-1 in the order of the seeded Fisher-Yates permutation train_csv uses: the first
 // ceil(fraction * n) are held out, the rest kept.
@@ -100,10 +90,33 @@ void split_rows(int64_t n, double fraction, uint64_t seed, std::vector<int64_t>&
   kept.assign(perm.begin() + static_cast<std::ptrdiff_t>(n_held), perm.end());
 }
 
-std::vector<int64_t> all_rows(const TextTable& t) {
+std::vector<int64_t> all_rows(const Table& t) {
   std::vector<int64_t> rows(static_cast<size_t>(t.rows));
   std::iota(rows.begin(), rows.end(), int64_t{0});
   return rows;
+}
+
+// The values a flag takes, and what each means.
+template <class T>
+struct Choice {
+  const char* name;
+  T value;
+};
+constexpr Choice<TaskChoice> kTasks[] = {{"auto", TaskChoice::Auto},
+                                         {"classification", TaskChoice::Classification},
+                                         {"regression", TaskChoice::Regression}};
+constexpr Choice<RegressionLoss> kLosses[] = {
+    {"mse", RegressionLoss::MSE}, {"l1", RegressionLoss::L1}, {"huber", RegressionLoss::Huber}};
+
+// The value of --flag named `text`; a bad_flag error listing the names otherwise.
+template <class T, size_t N>
+T choose(const char* flag, const std::string& text, const Choice<T> (&choices)[N]) {
+  std::string names;
+  for (size_t i = 0; i < N; ++i) {
+    if (text == choices[i].name) return choices[i].value;
+    names += (i == 0 ? "" : i + 1 == N ? " or " : ", ") + std::string(choices[i].name);
+  }
+  bad_flag(flag, names, text);
 }
 
 std::string metric_name(Task task) { return task == Task::Regression ? "r2" : "accuracy"; }
@@ -123,19 +136,44 @@ int train_command(int argc, char** argv) {
     const cxxopts::ParseResult& r = *parsed;
     auto str = [&](const char* f) { return r[f].as<std::string>(); };
 
-    // ---- flags ----
-    const std::string data_path = str("data"), train_path = str("train"), test_path = str("test");
-    if (!data_path.empty() && (!train_path.empty() || !test_path.empty()))
-      throw UsageError(
-          "give either --data (one file, split) or --train/--test (two files), not both");
-    if (data_path.empty() && (train_path.empty() || test_path.empty()))
-      throw UsageError(
-          "no data: give --data FILE (split into train/test) or --train FILE --test FILE");
-    const double split = parse_number<double>("split", str("split"), "a fraction such as 0.2");
-    if (!(split > 0.0 && split < 1.0))
-      bad_flag("split", "a fraction between 0 and 1 (exclusive)", str("split"));
-    const uint64_t split_seed =
+    // ---- flags: parsed into train_csv's TrainConfig, checked by its validate() ----
+    train::TrainConfig c;
+    c.data_path = str("data"), c.train_path = str("train"), c.test_path = str("test");
+    c.test_fraction = parse_number<double>("split", str("split"), "a fraction such as 0.2");
+    c.split_seed =
         parse_number<uint64_t>("split-seed", str("split-seed"), "a non-negative integer");
+    if (r.count("scale") && r.count("standardize"))
+      throw UsageError("--scale and --standardize exclude each other: pick one");
+    if (!str("scale").empty()) {
+      c.scaling = train::Scaling::Divide;
+      c.scale = parse_number<float>("scale", str("scale"), "a positive number such as 255");
+    }
+    c.hidden = str("hidden") == "none" ? std::vector<int64_t>{}
+                                       : train::parse_positive_list(
+                                             "hidden", str("hidden"),
+                                             "comma-separated positive layer sizes such as 128,64");
+    c.dropout = parse_number<float>("dropout", str("dropout"), "a probability in [0, 1)");
+    c.batchnorm = r.count("no-batchnorm") == 0;
+    c.epochs = parse_number<int>("epochs", str("epochs"), "a whole number of epochs");
+    c.batch_size =
+        parse_number<int64_t>("batch-size", str("batch-size"), "a whole number of rows", 1);
+    c.lr = parse_number<double>("lr", str("lr"), "a positive number such as 0.1");
+    c.momentum = parse_number<double>("momentum", str("momentum"), "a number in [0, 1)");
+    c.weight_decay =
+        parse_number<double>("weight-decay", str("weight-decay"), "a non-negative number", 0.0);
+    c.optimizer = str("optimizer");
+    c.seed = parse_number<uint64_t>("seed", str("seed"), "a non-negative integer");
+    c.threads =
+        str("threads") == "auto" ? 0 : parse_number<int>("threads", str("threads"), "auto, 1 or 2");
+    c.save_path = str("save"), c.load_path = str("load"), c.report_path = str("report");
+    c.eval_only = r.count("eval-only") > 0;
+    train::validate(c);
+
+    // ---- the flags train_csv does not have ----
+    if (c.data_path.empty() && c.train_path.empty())
+      throw UsageError("no training data: give --train FILE beside --test FILE");
+    if (!(c.momentum >= 0.0 && c.momentum < 1.0))
+      bad_flag("momentum", "a number in [0, 1)", str("momentum"));
     const double val_split =
         parse_number<double>("val-split", str("val-split"), "a fraction such as 0.1");
     if (!(val_split >= 0.0 && val_split < 1.0))
@@ -145,94 +183,52 @@ int train_command(int argc, char** argv) {
     po.ignore = split_list(str("ignore"));
     po.categorical = split_list(str("categorical"));
     if (r.count("na-values")) po.na_values = split_list(str("na-values"));
-    const std::string task = str("task");
-    if (task == "auto")
-      po.task = TaskChoice::Auto;
-    else if (task == "classification")
-      po.task = TaskChoice::Classification;
-    else if (task == "regression")
-      po.task = TaskChoice::Regression;
-    else
-      bad_flag("task", "auto, classification or regression", task);
-    if (r.count("scale") && r.count("standardize"))
-      throw UsageError("--scale and --standardize exclude each other: pick one");
-    const double scale =
-        str("scale").empty()
-            ? 0.0
-            : parse_number<double>("scale", str("scale"), "a positive number such as 255");
-    if (!str("scale").empty() && !(scale > 0.0))
-      bad_flag("scale", "a positive divisor", str("scale"));
-    const ReadOptions read = read_flags(r);
-
-    nn::MlpOptions shape;
-    shape.hidden =
-        str("hidden") == "none"
-            ? std::vector<int64_t>{}
-            : train::parse_positive_list("hidden", str("hidden"),
-                                         "comma-separated positive layer sizes such as 128,64");
-    shape.dropout = parse_number<float>("dropout", str("dropout"), "a probability in [0, 1)");
-    if (!(shape.dropout >= 0.0f && shape.dropout < 1.0f))
-      bad_flag("dropout", "a probability in [0, 1)", str("dropout"));
-    shape.batchnorm = r.count("no-batchnorm") == 0;
-
-    FitOptions fo;
-    fo.epochs = parse_number<int>("epochs", str("epochs"), "a whole number of epochs");
-    const bool eval_only = r.count("eval-only") > 0;
-    if (!eval_only && fo.epochs < 1) bad_flag("epochs", "at least 1", str("epochs"));
-    fo.batch_size =
-        parse_number<int64_t>("batch-size", str("batch-size"), "a whole number of rows", 1);
-    if (shape.batchnorm && fo.batch_size < 2)
-      throw UsageError(
-          "--batch-size 1 cannot train BatchNorm1d (one row has no variance) (HINT: use a batch "
-          "size of 2 or more, or --no-batchnorm)");
-    fo.lr = parse_number<double>("lr", str("lr"), "a positive number such as 0.1");
-    if (!(fo.lr > 0.0)) bad_flag("lr", "a positive learning rate", str("lr"));
-    fo.momentum = parse_number<double>("momentum", str("momentum"), "a number in [0, 1)");
-    if (!(fo.momentum >= 0.0 && fo.momentum < 1.0))
-      bad_flag("momentum", "a number in [0, 1)", str("momentum"));
-    fo.weight_decay =
-        parse_number<double>("weight-decay", str("weight-decay"), "a non-negative number", 0.0);
-    fo.optimizer = str("optimizer");
-    if (fo.optimizer != "sgd" && fo.optimizer != "adam" && fo.optimizer != "adamw")
-      bad_flag("optimizer", "sgd, adam or adamw", fo.optimizer);
-    const std::string loss = str("loss");
-    if (loss == "mse")
-      fo.loss = RegressionLoss::MSE;
-    else if (loss == "l1")
-      fo.loss = RegressionLoss::L1;
-    else if (loss == "huber")
-      fo.loss = RegressionLoss::Huber;
-    else
-      bad_flag("loss", "mse, l1 or huber", loss);
-    fo.patience = parse_number<int>("patience", str("patience"), "a whole number of epochs", 0);
+    po.task = choose("task", str("task"), kTasks);
+    FitOptions fo{
+        .epochs = c.epochs,
+        .batch_size = c.batch_size,
+        .lr = c.lr,
+        .momentum = c.momentum,
+        .weight_decay = c.weight_decay,
+        .optimizer = c.optimizer,
+        .seed = c.seed,
+        .loss = choose("loss", str("loss"), kLosses),
+        .patience = parse_number<int>("patience", str("patience"), "a whole number of epochs", 0),
+        .threads = c.threads};
     if (fo.patience > 0 && val_split == 0.0)
       throw UsageError("--patience needs a validation part to watch (HINT: add --val-split 0.1)");
-    fo.seed = parse_number<uint64_t>("seed", str("seed"), "a non-negative integer");
-    const int threads =
-        str("threads") == "auto" ? 1 : parse_number<int>("threads", str("threads"), "auto, 1 or 2");
-    if (threads < 1 || threads > 2) bad_flag("threads", "auto, 1 or 2", str("threads"));
-    const std::string save = str("save"), load = str("load"), report = str("report"),
-                      plot = str("plot");
-    if (eval_only && load.empty()) throw UsageError("--eval-only needs --load MODEL");
-    for (const auto& [flag, path] : {std::pair{"save", save}, {"report", report}, {"plot", plot}})
-      check_output(flag, path);
+    const std::string plot = str("plot");
+    if (!plot.empty()) io::check_output_path(plot, "--plot");
+    const ReadOptions read = read_flags(r);
+    nn::MlpOptions shape{.hidden = c.hidden, .batchnorm = c.batchnorm, .dropout = c.dropout};
+    const std::string &data_path = c.data_path, &train_path = c.train_path,
+                      &test_path = c.test_path, &save = c.save_path, &load = c.load_path,
+                      &report = c.report_path;
+    const double split = c.test_fraction;
+    const uint64_t split_seed = c.split_seed;
+    const bool eval_only = c.eval_only;
+    const double scale = c.scaling == train::Scaling::Divide ? c.scale : 0.0;
     const bool quiet = r.count("quiet") > 0;
     auto say = [&](const std::string& line) {
       if (!quiet) std::printf("%s\n", line.c_str());
     };
-    backend::set_num_threads(threads);
 
     // ---- data: the training part decides every column's type and statistics ----
-    TextTable train_table = read_table(data_path.empty() ? train_path : data_path, read);
-    TextTable test_table;
-    std::vector<int64_t> train_rows, test_rows, val_rows;
-    if (!data_path.empty()) {
-      split_rows(train_table.rows, split, split_seed, train_rows, test_rows);
-    } else {
-      test_table = read_table(test_path, read);
-      train_rows = all_rows(train_table);
-      test_rows = all_rows(test_table);
+    // With --load the model's preprocessing decides which columns to read, and how.
+    TabularModel m;
+    if (!load.empty()) {
+      m = load_model(load);
+      m.model->train();
     }
+    const std::string first_path = data_path.empty() ? train_path : data_path;
+    Table train_table = read_table(
+        first_path, read, load.empty() ? po.na_values : m.prep.na_values,
+        load.empty() ? training_plan(po, first_path) : model_plan(m.prep, "", first_path));
+    std::vector<int64_t> train_rows, test_rows, val_rows;
+    if (!data_path.empty())
+      split_rows(train_table.rows, split, split_seed, train_rows, test_rows);
+    else
+      train_rows = all_rows(train_table);
     if (val_split > 0.0) {
       std::vector<int64_t> kept, held;
       split_rows(static_cast<int64_t>(train_rows.size()), val_split, split_seed + 1, kept, held);
@@ -241,17 +237,18 @@ int train_command(int argc, char** argv) {
       for (int64_t i : held) val_rows.push_back(train_rows[i]);
       train_rows = std::move(fit_rows);
     }
-    TabularModel m;
-    if (!load.empty()) {
-      m = load_model(load);
-      m.model->train();
-    } else {
+    if (load.empty()) {
       Preprocessing prep = fit_preprocessing(train_table, train_rows, po);
       if (scale > 0.0)  // train_csv's --scale K: x / K instead of standardising
         for (ColumnEncoding& f : prep.features) f.mean = 0.0, f.std = scale;
       m = make_model(prep, shape, fo.seed);
     }
     const Preprocessing& prep = m.prep;
+    Table test_table;  // read once the preprocessing says which columns it needs
+    if (data_path.empty()) {
+      test_table = read_table(test_path, read, prep.na_values, model_plan(prep, "", test_path));
+      test_rows = all_rows(test_table);
+    }
     const EncodedRows train = encode_rows(prep, train_table, train_rows);
     const EncodedRows val = encode_rows(prep, train_table, val_rows);
     const EncodedRows test =
@@ -281,7 +278,9 @@ int train_command(int argc, char** argv) {
           line += fmt::format("  val_loss {:.4f}  val_{} {:.4f}", s.val_loss, metric, s.val_metric);
         say(line);
       });
-      say(fmt::format("trained in {:.2f}s", fit_result.train_seconds));
+      if (!fit_result.threads_summary.empty()) say(fit_result.threads_summary);
+      say(fmt::format("trained in {:.2f}s on {} thread{}", fit_result.train_seconds,
+                      fit_result.threads, fit_result.threads == 1 ? "" : "s"));
       if (fo.patience > 0) {
         if (fit_result.stopped_early)
           say(fmt::format("early stopping: no better validation loss for {} epochs", fo.patience));
@@ -347,6 +346,7 @@ int train_command(int argc, char** argv) {
       j["best_epoch"] = fit_result.best_epoch;
       j["stopped_early"] = fit_result.stopped_early;
       j["train_seconds"] = fit_result.train_seconds;
+      j["threads"] = fit_result.threads;
       nlohmann::ordered_json epochs = nlohmann::ordered_json::array();
       for (const EpochStats& s : fit_result.epochs) {
         nlohmann::ordered_json e = {{"loss", s.train_loss},

@@ -137,4 +137,40 @@ sys.exit(0 if same else 1)
 PY
 then pass "minigrad train reproduces train_csv on a numeric table"
 else fail "minigrad train differs from train_csv: $(cat "$tmp/a.json" "$tmp/b.json" | tr -d '\n' | head -c 600)"; fi
+# --label -1 is the last column; --threads 2 gives --threads 1's numbers exactly.
+"$mg" train --data "$tmp/blobs.csv" --label -1 --epochs 4 --hidden 8 --threads 2 --report "$tmp/c.json" \
+  >"$tmp/c.out" 2>&1
+grep -q "label 'species'" "$tmp/c.out" && grep -q "on 2 threads" "$tmp/c.out" \
+  && pass "--label -1 picks the last column; --threads 2 is honoured" \
+  || fail "--label -1 / --threads 2: $(head -c 400 "$tmp/c.out")"
+if /usr/bin/python3 - "$tmp/b.json" "$tmp/c.json" <<'PY'
+import json, sys
+b, c = (json.load(open(p)) for p in sys.argv[1:3])
+sys.exit(0 if b["history"] == c["history"] and b["test_loss"] == c["test_loss"] else 1)
+PY
+then pass "2 threads train to the same numbers as 1"; else fail "--threads 2 changed the numbers"; fi
+expect_error "--label: no column '-6'" "$mg" train --data "$tmp/blobs.csv" --label -6
+
+# ---- predict streams: 200,000 rows take no more memory than 400 (a text copy of the table
+# would add tens of MB). Peak RSS from /usr/bin/time; not under ASan, whose quarantine keeps
+# freed memory on purpose. ----
+awk 'BEGIN { srand(5); print "id,island,length,depth";
+  for (i = 0; i < 200000; i++) printf "%d,%s,%.2f,%.2f\n", i, (i % 3 ? "Dream" : "Biscoe"),
+    40 + rand() * 10, 15 + rand() * 5 }' >"$tmp/many.csv"
+head -401 "$tmp/many.csv" >"$tmp/few.csv"
+peak_kb() { /usr/bin/time -f %M "$mg" predict --model "$tmp/birds.safetensors" --data "$1" \
+  --output "$tmp/p.csv" 2>&1 >/dev/null | tail -1; }
+if ldd "$mg" 2>/dev/null | grep -q asan; then
+  pass "predict memory check skipped under ASan"
+elif [[ ! -x /usr/bin/time ]]; then
+  fail "/usr/bin/time is needed for the predict memory check (apt-get install time)"
+else
+  few_kb=$(peak_kb "$tmp/few.csv"); many_kb=$(peak_kb "$tmp/many.csv")
+  rows=$(($(wc -l <"$tmp/p.csv") - 1))
+  if [[ $rows -eq 200000 && $((many_kb - few_kb)) -lt 8192 ]]; then
+    pass "predict: 200000 rows in ${many_kb} kB peak, 400 rows in ${few_kb} kB"
+  else
+    fail "predict: $rows rows, ${many_kb} kB peak against ${few_kb} kB for 400 rows"
+  fi
+fi
 finish "minigrad tabular"

@@ -27,6 +27,7 @@ struct FitOptions {
   uint64_t seed = 42;             // shuffling (and, through the model, dropout)
   RegressionLoss loss = RegressionLoss::MSE;
   int patience = 0;  // stop after this many epochs without a better validation loss; 0: never
+  int threads = 1;   // threads for minigrad's kernels: 1 or 2, or 0 for auto (ThreadChooser)
 };
 
 /// One epoch's figures. The metric is accuracy (classification) or R² (regression); the
@@ -43,6 +44,8 @@ struct FitResult {
   int best_epoch = 0;  // 1-based epoch whose weights the model holds (with a validation)
   bool stopped_early = false;
   double train_seconds = 0.0;
+  int threads = 1;              // threads the steps ran on (the one auto chose)
+  std::string threads_summary;  // what --threads auto did, or ""
 };
 
 /// Loss and metric of `model` on `rows` in eval mode without a graph; `outputs`, if given,

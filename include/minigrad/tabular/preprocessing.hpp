@@ -39,7 +39,7 @@ struct ColumnEncoding {
 
 /// What the user asked for: train's --label, --ignore, --categorical, --na-values, --task.
 struct PreprocessingOptions {
-  std::string label = "0";                    // a name, a 0-based index or "last"
+  std::string label = "0";  // a name, a 0-based index (negative from the end: -1) or "last"
   std::vector<std::string> ignore = {};       // names or indexes
   std::vector<std::string> categorical = {};  // names or indexes
   std::vector<std::string> na_values = default_na_values();
@@ -65,10 +65,20 @@ struct Preprocessing {
   int64_t num_outputs() const;
 };
 
-/// Learns the preprocessing from rows `train_rows` of `table`. Throws DataError for an unknown
-/// column (listing the file's columns), a label also ignored, no feature left, a numeric --task
-/// regression label that is not numeric, or fewer than two classes.
-Preprocessing fit_preprocessing(const TextTable& table, const std::vector<int64_t>& train_rows,
+/// How to read a training table: the label and --categorical columns as Text, --ignore skipped,
+/// the rest Auto. The plan throws DataError for a column the file lacks (listing its columns).
+StoragePlan training_plan(const PreprocessingOptions& options, const std::string& path);
+
+/// How to read a table for a trained model: its numeric features Auto, its categorical ones and
+/// the label as Text, every other column skipped. `label_ref` (evaluate's --label) names a label
+/// column whose name differs from training's.
+StoragePlan model_plan(const Preprocessing& prep, const std::string& label_ref,
+                       const std::string& path);
+
+/// Learns the preprocessing from rows `train_rows` of `table` (read with training_plan). Throws
+/// DataError for an unknown column (listing the file's columns), a label also ignored, no feature
+/// left, a numeric --task regression label that is not numeric, or fewer than two classes.
+Preprocessing fit_preprocessing(const Table& table, const std::vector<int64_t>& train_rows,
                                 const PreprocessingOptions& options);
 
 /// Encodes rows whose columns may come in any order: built from a file's header, it finds each
@@ -79,16 +89,15 @@ class RowEncoder {
              const std::string& path, bool need_label);
   /// Writes num_inputs() floats for one row of cells.
   void encode(const std::vector<std::string>& cells, float* out) const;
-  /// Same, for row `row` of a table (cells read in place).
-  void encode(const TextTable& table, int64_t row, float* out) const;
+  /// Same, for row `row` of a table read with model_plan or training_plan.
+  void encode(const Table& table, int64_t row, float* out) const;
   /// The label of a row as a class id or standardised target; false if missing. Throws DataError
   /// for a class the model does not know or a non-numeric regression target (file:line).
   bool label(const std::string& cell, float& target, int64_t line) const;
   int64_t label_column() const { return label_column_; }
 
  private:
-  template <class Cell>
-  void encode_cells(Cell cell, float* out) const;
+  [[noreturn]] void not_a_number(const ColumnEncoding& f, const std::string& text) const;
 
   const Preprocessing& prep_;
   std::string path_;
@@ -108,7 +117,7 @@ struct EncodedRows {
 };
 
 /// Encodes `rows` of `table`, leaving out (and counting) rows whose label is missing.
-EncodedRows encode_rows(const Preprocessing& prep, const TextTable& table,
+EncodedRows encode_rows(const Preprocessing& prep, const Table& table,
                         const std::vector<int64_t>& rows);
 
 /// The preprocessing as JSON text (for the model file's metadata) and back. from_json throws
