@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -222,4 +223,84 @@ TEST_CASE("Adam and AdamW minimise a quadratic") {
   AdamW adamw({t2}, {.lr = 0.05});
   run(adamw, t2);
   for (int k = 0; k < 3; ++k) CHECK(t2.data()[k] == doctest::Approx(c[k]).epsilon(2e-2));
+}
+
+// ---- state_dict: stop after `split` steps, continue in a fresh optimizer, match bit for bit ----
+TEST_CASE("Adam: state_dict round trip continues the golden sequence exactly") {
+  const optim::AdamOptions options{.lr = 0.01, .weight_decay = 0.1, .amsgrad = true};
+  for (size_t split = 0; split <= k_grads.size(); ++split) {
+    CAPTURE(split);
+    Tensor whole = Tensor::from(k_theta0).requires_grad_();
+    Adam uninterrupted({whole}, options);
+    Tensor first = Tensor::from(k_theta0).requires_grad_();
+    Adam before({first}, options);
+    for (size_t t = 0; t < split; ++t) {
+      before.zero_grad();
+      set_grad(first, k_grads[t]);
+      before.step();
+    }
+    const StateDict state = before.state_dict();
+    if (split > 0) {
+      REQUIRE(state.size() == 4);
+      CHECK(state[0].name == "state.0.step");
+      CHECK(state[0].tensor.item() == static_cast<float>(split));
+      CHECK(state[1].name == "state.0.exp_avg");
+      CHECK(state[2].name == "state.0.exp_avg_sq");
+      CHECK(state[3].name == "state.0.max_exp_avg_sq");
+    }
+    Tensor second = first.detach().clone().requires_grad_();
+    Adam after({second}, options);
+    after.load_state_dict(state);
+    for (size_t t = 0; t < k_grads.size(); ++t) {
+      uninterrupted.zero_grad();
+      set_grad(whole, k_grads[t]);
+      uninterrupted.step();
+      if (t < split) continue;
+      after.zero_grad();
+      set_grad(second, k_grads[t]);
+      after.step();
+    }
+    CHECK(second.to_vector() == whole.to_vector());  // bit for bit
+    check_close(second.to_vector(), k_adam_amsgrad_wd.back(), "after the round trip");
+  }
+}
+
+TEST_CASE("Adam: state_dict keeps each parameter's own step count") {
+  // b gets no grad at step 1 (k_frozen_adam): after one step only a has state.
+  Tensor a = Tensor::from({1.0f, -1.0f}).requires_grad_();
+  Tensor b = Tensor::from({2.0f, 0.5f}).requires_grad_();
+  Adam adam({a, b}, {.lr = 0.01});
+  set_grad(a, {1.0f, 1.0f});
+  adam.step();
+  const StateDict state = adam.state_dict();
+  REQUIRE(state.size() == 3);
+  CHECK(state[0].name == "state.0.step");
+  Adam fresh({a, b}, {.lr = 0.01});
+  fresh.load_state_dict(state);
+  CHECK(fresh.step_count(0) == 1);
+  CHECK(fresh.step_count(1) == 0);
+  CHECK_FALSE(fresh.exp_avg(1).defined());
+}
+
+TEST_CASE("Adam: load_state_dict rejects incomplete or foreign state, naming it") {
+  Tensor theta = Tensor::from(k_theta0).requires_grad_();
+  Adam adam({theta}, {.lr = 0.01});
+  auto error_of = [&](const StateDict& s) {
+    try {
+      adam.load_state_dict(s);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const Tensor four = Tensor::zeros({4});
+  CHECK(error_of({{"state.0.step", Tensor::scalar(2.0f)}, {"state.0.exp_avg", four}})
+            .find("state of parameter 0 is incomplete: it needs step, exp_avg, exp_avg_sq") !=
+        std::string::npos);
+  CHECK(error_of({{"state.0.max_exp_avg_sq", four}}).find("Adam keeps no 'max_exp_avg_sq'") !=
+        std::string::npos);  // not without amsgrad
+  CHECK(error_of({{"state.0.step", Tensor::scalar(2.5f)}}).find("expected a whole number") !=
+        std::string::npos);
+  CHECK(error_of({{"state.0.step", four}}).find("has shape [4], expected []") != std::string::npos);
+  CHECK(adam.step_count(0) == 0);  // unchanged by the failed loads
 }

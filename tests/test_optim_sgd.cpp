@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -233,4 +234,71 @@ TEST_CASE("SGD with momentum minimises a quadratic") {
     sgd.step();
   }
   for (int k = 0; k < 3; ++k) CHECK(theta.data()[k] == doctest::Approx(c[k]).epsilon(1e-4));
+}
+
+// ---- state_dict: stop after `split` steps, continue in a fresh optimizer, match bit for bit ----
+TEST_CASE("SGD: state_dict round trip continues the golden sequence exactly") {
+  const optim::SGDOptions options{.lr = 0.1, .momentum = 0.9, .dampening = 0.5};
+  for (size_t split = 0; split <= k_grads.size(); ++split) {
+    CAPTURE(split);
+    Tensor whole = Tensor::from(k_theta0).requires_grad_();
+    SGD uninterrupted({whole}, options);
+    Tensor first = Tensor::from(k_theta0).requires_grad_();
+    SGD before({first}, options);
+    for (size_t t = 0; t < split; ++t) {
+      before.zero_grad();
+      set_grad(first, k_grads[t]);
+      before.step();
+    }
+    const StateDict state = before.state_dict();
+    CHECK(state.size() == (split > 0 ? 1u : 0u));
+    if (split > 0) CHECK(state[0].name == "state.0.momentum_buffer");
+    Tensor second = first.detach().clone().requires_grad_();
+    SGD after({second}, options);
+    after.load_state_dict(state);
+    for (size_t t = 0; t < k_grads.size(); ++t) {
+      uninterrupted.zero_grad();
+      set_grad(whole, k_grads[t]);
+      uninterrupted.step();
+      if (t < split) continue;
+      after.zero_grad();
+      set_grad(second, k_grads[t]);
+      after.step();
+    }
+    CHECK(second.to_vector() == whole.to_vector());  // bit for bit
+    check_close(second.to_vector(), k_sgd_dampening.back(), "after the round trip");
+  }
+}
+
+TEST_CASE("SGD: state_dict is a copy, and load_state_dict rejects foreign state by name") {
+  Tensor theta = Tensor::from(k_theta0).requires_grad_();
+  SGD sgd({theta}, {.lr = 0.1, .momentum = 0.9});
+  set_grad(theta, k_grads[0]);
+  sgd.step();
+  StateDict state = sgd.state_dict();
+  state[0].tensor.data()[0] = 99.0f;
+  CHECK(sgd.momentum_buffer(0).to_vector()[0] == 0.5f);  // not shared with the optimizer
+
+  auto error_of = [&](const StateDict& s) {
+    try {
+      sgd.load_state_dict(s);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const Tensor four = Tensor::zeros({4});
+  CHECK(error_of({{"state.1.momentum_buffer", four}})
+            .find("names parameter 1 but this optimizer "
+                  "has 1") != std::string::npos);
+  CHECK(error_of({{"state.0.exp_avg", four}}).find("SGD keeps no 'exp_avg'") != std::string::npos);
+  CHECK(error_of({{"momentum_buffer", four}}).find("not of the form") != std::string::npos);
+  CHECK(error_of({{"state.x.momentum_buffer", four}}).find("not of the form") != std::string::npos);
+  CHECK(error_of({{"state.0.momentum_buffer", Tensor::zeros({2, 2})}})
+            .find("has shape [2, 2], expected [4]") != std::string::npos);
+  // A failed load leaves the state as it was.
+  CHECK(sgd.momentum_buffer(0).to_vector()[0] == 0.5f);
+  // An empty state: every parameter starts afresh (its next step sets the buffer to g).
+  sgd.load_state_dict({});
+  CHECK_FALSE(sgd.momentum_buffer(0).defined());
 }

@@ -4,6 +4,8 @@
 // output differs between standard libraries).
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 
 namespace minigrad {
@@ -12,6 +14,11 @@ class Generator {
  public:
   explicit Generator(uint64_t seed = 0) { manual_seed(seed); }
   void manual_seed(uint64_t seed);
+  /// The whole state, to continue the stream later (a resumed run) with set_state().
+  std::array<uint64_t, 4> get_state() const { return {s_[0], s_[1], s_[2], s_[3]}; }
+  void set_state(const std::array<uint64_t, 4>& state) {
+    for (int i = 0; i < 4; ++i) s_[i] = state[static_cast<size_t>(i)];
+  }
 
   /// 64 random bits. Inline: Dropout draws one per activation in every training step.
   uint64_t next_u64() {

@@ -222,8 +222,8 @@ std::optional<data::FeatureTransform> read_scaling(const Metadata& metadata,
 
 }  // namespace
 
-MlpCheckpoint load_mlp(const std::string& path, const std::string& name, Generator& gen) {
-  SafetensorsContents file = load_safetensors_with_metadata(path);
+MlpCheckpoint mlp_from_contents(SafetensorsContents file, const std::string& path,
+                                const std::string& name, Generator& gen) {
   const SplitState split = split_extras(std::move(file.tensors), kDefaultExtraPrefix);
   MlpCheckpoint loaded;
   loaded.architecture = read_mlp_architecture(split.own, file.metadata, path);
@@ -235,10 +235,15 @@ MlpCheckpoint load_mlp(const std::string& path, const std::string& name, Generat
   return loaded;
 }
 
-void save_mlp(const nn::Mlp& model, const data::FeatureTransform& transform,
-              const std::string& path) {
-  Metadata metadata = {{"format", "pt"}, {kDropoutKey, fmt::format("{}", model.options().dropout)}};
-  StateDict extras;
+MlpCheckpoint load_mlp(const std::string& path, const std::string& name, Generator& gen) {
+  return mlp_from_contents(load_safetensors_with_metadata(path), path, name, gen);
+}
+
+SafetensorsContents mlp_contents(const nn::Mlp& model, const data::FeatureTransform& transform) {
+  SafetensorsContents file{
+      model.state_dict(),
+      {{"format", "pt"}, {kDropoutKey, fmt::format("{}", model.options().dropout)}}};
+  Metadata& metadata = file.metadata;
   using Kind = data::FeatureTransform::Kind;
   switch (transform.kind) {
     case Kind::Identity:
@@ -250,11 +255,17 @@ void save_mlp(const nn::Mlp& model, const data::FeatureTransform& transform,
     case Kind::Standardize:
       // Extra tensors: PyTorch users drop the "preprocess." keys before load_state_dict.
       metadata[kScalingKey] = "standardize";
-      extras.push_back({kMeanKey, Tensor::from(transform.mean), DType::F32});
-      extras.push_back({kStdKey, Tensor::from(transform.stddev), DType::F32});
+      file.tensors.push_back({kMeanKey, Tensor::from(transform.mean), DType::F32});
+      file.tensors.push_back({kStdKey, Tensor::from(transform.stddev), DType::F32});
       break;
   }
-  save(model, path, extras, kDefaultExtraPrefix, metadata);
+  return file;
+}
+
+void save_mlp(const nn::Mlp& model, const data::FeatureTransform& transform,
+              const std::string& path) {
+  const SafetensorsContents file = mlp_contents(model, transform);
+  save_safetensors(path, file.tensors, file.metadata);
 }
 
 }  // namespace minigrad::io

@@ -2,8 +2,12 @@
 // (bias corrections, step size) are computed in double as Python does, the loops in float.
 #include "minigrad/optim/adam.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 #include <utility>
 
 namespace minigrad::optim {
@@ -105,6 +109,57 @@ void Adam::update(std::size_t i, float* p, const float* dp, int64_t n) {
     const float denom = std::sqrt(v_used[k]) / bias_correction2_sqrt + eps;
     p[k] += neg_step_size * (m[k] / denom);
   }
+}
+
+StateDict Adam::state_dict() const {
+  StateDict state;
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    if (step_[i] == 0) continue;
+    state.push_back({state_key(i, "step"), Tensor::scalar(static_cast<float>(step_[i]))});
+    state.push_back({state_key(i, "exp_avg"), exp_avg_[i].clone()});
+    state.push_back({state_key(i, "exp_avg_sq"), exp_avg_sq_[i].clone()});
+    if (options_.amsgrad)
+      state.push_back({state_key(i, "max_exp_avg_sq"), max_exp_avg_sq_[i].clone()});
+  }
+  return state;
+}
+
+void Adam::load_state_dict(const StateDict& state) {
+  const std::size_t n = params_.size();
+  std::vector<int64_t> steps(n, 0);
+  std::vector<Tensor> m(n), v(n), v_max(n);
+  std::vector<std::string> names = {"step", "exp_avg", "exp_avg_sq"};
+  if (options_.amsgrad) names.push_back("max_exp_avg_sq");
+  for (const NamedTensor& entry : state) {
+    const StateKey key = parse_state_key(entry.name, names);
+    const Shape& shape = params_[key.index].shape();
+    if (key.what == "step") {
+      const float t = checked_state(entry, {}).item();
+      if (!(t >= 1.0f && t <= 16777216.0f && t == std::floor(t)))
+        throw std::invalid_argument(fmt::format(
+            "{} load_state_dict: '{}' is {}, expected a whole number of steps >= 1 (HINT: pass "
+            "what state_dict() returned)",
+            name(), entry.name, t));
+      steps[key.index] = static_cast<int64_t>(t);
+    } else {
+      std::vector<Tensor>& slot = key.what == "exp_avg" ? m : key.what == "exp_avg_sq" ? v : v_max;
+      slot[key.index] = checked_state(entry, shape);
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool any = steps[i] || m[i].defined() || v[i].defined() || v_max[i].defined();
+    const bool all =
+        steps[i] && m[i].defined() && v[i].defined() && (!options_.amsgrad || v_max[i].defined());
+    if (any && !all)
+      throw std::invalid_argument(fmt::format(
+          "{} load_state_dict: the state of parameter {} is incomplete: it needs {} (HINT: pass "
+          "what state_dict() returned)",
+          name(), i, fmt::join(names, ", ")));
+  }
+  step_ = std::move(steps);
+  exp_avg_ = std::move(m);
+  exp_avg_sq_ = std::move(v);
+  max_exp_avg_sq_ = std::move(v_max);
 }
 
 }  // namespace minigrad::optim

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cmath>
 #include <stdexcept>
 #include <utility>
@@ -73,6 +74,52 @@ void Optimizer::step() {
     update(i, p.data(), dp.data(), p.numel());
     p.bump_version();  // a graph built before the step must not reuse the old values
   }
+}
+
+// ---- state_dict helpers ----
+
+std::string Optimizer::state_key(std::size_t i, const std::string& what) {
+  return fmt::format("state.{}.{}", i, what);
+}
+
+Optimizer::StateKey Optimizer::parse_state_key(const std::string& key,
+                                               const std::vector<std::string>& names) const {
+  const std::string prefix = "state.";
+  const size_t dot = key.find('.', prefix.size());
+  std::size_t index = 0;
+  const char* first = key.data() + prefix.size();
+  const char* last = key.data() + (dot == std::string::npos ? key.size() : dot);
+  const auto [end, ec] = std::from_chars(first, last, index);
+  if (key.rfind(prefix, 0) != 0 || dot == std::string::npos || ec != std::errc() || end != last ||
+      first == last)
+    throw std::invalid_argument(fmt::format(
+        "{} load_state_dict: key '{}' is not of the form state.<i>.<what> (HINT: pass what "
+        "state_dict() returned)",
+        name_, key));
+  if (index >= params_.size())
+    throw std::invalid_argument(fmt::format(
+        "{} load_state_dict: key '{}' names parameter {} but this optimizer has {} (HINT: the "
+        "state belongs to another model)",
+        name_, key, index, params_.size()));
+  const std::string what = key.substr(dot + 1);
+  for (const std::string& n : names)
+    if (n == what) return {index, what};
+  std::string known;
+  for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;
+  throw std::invalid_argument(fmt::format(
+      "{} load_state_dict: key '{}': {} keeps no '{}' (it keeps: {}) (HINT: the state belongs to "
+      "another optimizer or other options)",
+      name_, key, name_, what, known));
+}
+
+Tensor Optimizer::checked_state(const NamedTensor& entry, const Shape& shape) const {
+  if (!entry.tensor.defined() || entry.tensor.shape() != shape)
+    throw std::invalid_argument(fmt::format(
+        "{} load_state_dict: '{}' has shape {}, expected {} (HINT: the state belongs to another "
+        "model)",
+        name_, entry.name, entry.tensor.defined() ? shape_str(entry.tensor.shape()) : "undefined",
+        shape_str(shape)));
+  return entry.tensor.clone();
 }
 
 }  // namespace minigrad::optim

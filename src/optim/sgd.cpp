@@ -84,4 +84,21 @@ void SGD::update(std::size_t i, float* p, const float* dp, int64_t n) {
   backend::parallel_rows(rows, row_size, part);
 }
 
+StateDict SGD::state_dict() const {
+  StateDict state;
+  for (std::size_t i = 0; i < params_.size(); ++i)
+    if (momentum_buffer_[i].defined())
+      state.push_back({state_key(i, "momentum_buffer"), momentum_buffer_[i].clone()});
+  return state;
+}
+
+void SGD::load_state_dict(const StateDict& state) {
+  std::vector<Tensor> buffers(params_.size());
+  for (const NamedTensor& entry : state) {
+    const StateKey key = parse_state_key(entry.name, {"momentum_buffer"});
+    buffers[key.index] = checked_state(entry, params_[key.index].shape());
+  }
+  momentum_buffer_ = std::move(buffers);
+}
+
 }  // namespace minigrad::optim

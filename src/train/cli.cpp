@@ -8,12 +8,14 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <cxxopts.hpp>
 #include <stdexcept>
 
 #include "minigrad/backend/backend.hpp"
 #include "minigrad/data/csv.hpp"
 #include "minigrad/train/args.hpp"
+#include "minigrad/train/interrupt.hpp"
 #include "minigrad/train/nonfinite_guard.hpp"
 #include "minigrad/train/trainer.hpp"
 
@@ -70,6 +72,9 @@ bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) 
   options.add_options("Output")
       ("save", "Write the trained model to a safetensors file", cxxopts::value<std::string>()->default_value(""))
       ("load", "Start from a safetensors model (ours or the documents' PyTorch MyNN); its layers and dropout come from the file (dropout 0.3 when its metadata does not say)", cxxopts::value<std::string>()->default_value(""))
+      ("checkpoint-dir", "Directory for resume checkpoints (default: beside --save)", cxxopts::value<std::string>()->default_value(""))
+      ("checkpoint-every", "Also write a resume checkpoint every N epochs (Ctrl-C or SIGTERM always writes one)", cxxopts::value<std::string>()->default_value("0"))
+      ("resume", "Continue an interrupted run from its resume checkpoint (same flags; --epochs may grow)", cxxopts::value<std::string>()->default_value(""))
       ("eval-only", "Only evaluate the --load model on the test data")
       ("report", "Write a JSON report", cxxopts::value<std::string>()->default_value(""))
       ("summary", "Print the model's layer table")
@@ -134,6 +139,14 @@ bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) 
   c.load_path = str("load");
   c.eval_only = r.count("eval-only") > 0;
   c.report_path = str("report");
+  c.checkpoint_dir = str("checkpoint-dir");
+  c.checkpoint_every =
+      parse_number<int>("checkpoint-every", str("checkpoint-every"), "a whole number of epochs");
+  c.resume_path = str("resume");
+  // For tests only: steps after which to raise SIGINT, as if Ctrl-C were pressed then.
+  if (const char* steps = std::getenv("MINIGRAD_TEST_SIGINT_AFTER_STEPS"))
+    c.raise_sigint_after_steps = parse_positive_list("MINIGRAD_TEST_SIGINT_AFTER_STEPS", steps,
+                                                     "comma-separated step counts such as 3,3");
   c.summary = r.count("summary") > 0;
   c.quiet = r.count("quiet") > 0;
   return true;
@@ -146,6 +159,9 @@ int run_app(int argc, char** argv, const AppPreset& preset) {
     if (!parse_args(argc, argv, preset, config)) return 0;
     run_training(config, stdout);
     return 0;
+  } catch (const Interrupted& e) {  // Ctrl-C or SIGTERM: 128 + signal, as a shell reports it
+    std::fprintf(stderr, "%s: %s\n", preset.program.c_str(), e.what());
+    return 128 + e.signal();
   } catch (const NonFiniteError& e) {  // a diverged run: not a usage error, not a crash
     std::fprintf(stderr, "%s: error: %s\n", preset.program.c_str(), e.what());
     return 3;

@@ -1,6 +1,7 @@
 // The training pipeline: data -> model -> training loop -> evaluation -> checkpoint and report.
 // Each step is a function here or a file of its own: validate.cpp (the flags), training_data.cpp
-// (the CSVs), io/checkpoint.cpp (the model on disk), optimizer_factory.cpp, thread_chooser.cpp.
+// (the CSVs), io/checkpoint.cpp (the model on disk), optimizer_factory.cpp, thread_chooser.cpp,
+// resume.cpp and interrupt.cpp (stopping on Ctrl-C and continuing exactly).
 // "The documents": README.md#the-documents.
 #include "minigrad/train/trainer.hpp"
 
@@ -8,8 +9,10 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -22,10 +25,12 @@
 #include "minigrad/io/checkpoint.hpp"
 #include "minigrad/nn/loss.hpp"
 #include "minigrad/nn/summary.hpp"
+#include "minigrad/train/interrupt.hpp"
 #include "minigrad/train/nonfinite_guard.hpp"
 #include "minigrad/train/optimizer_factory.hpp"
 #include "minigrad/train/progress.hpp"
 #include "minigrad/train/report.hpp"
+#include "minigrad/train/resume.hpp"
 #include "minigrad/train/thread_chooser.hpp"
 #include "minigrad/train/training_data.hpp"
 #include "minigrad/train/validate.hpp"
@@ -102,9 +107,33 @@ std::shared_ptr<nn::Mlp> build_model(const TrainConfig& c, const TrainingData& d
   return nn::make_mlp(options, init);
 }
 
+// Where the epoch loop starts and how it saves a resume checkpoint (resume.hpp).
+struct Resume {
+  const ResumeCheckpoint* from = nullptr;  // null: a fresh start
+  const data::FeatureTransform* transform = nullptr;
+};
+
+// The optimizer's and the Dropouts' state from a resume checkpoint; checks the batch count.
+void restore(const TrainConfig& c, const ResumeCheckpoint& from, int64_t steps,
+             optim::Optimizer& optimizer, nn::Mlp& model) {
+  if (from.state.steps != steps)
+    throw std::invalid_argument(fmt::format(
+        "--resume {}: the interrupted run had {} batches per epoch, this one has {} (HINT: the "
+        "training data changed; resume on the same data, or start afresh)",
+        c.resume_path, from.state.steps, steps));
+  try {
+    optimizer.load_state_dict(from.optimizer);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(fmt::format("--resume {}: {}", c.resume_path, e.what()));
+  }
+  const std::vector<nn::Dropout*> dropouts = dropouts_of(model);
+  for (size_t i = 0; i < dropouts.size(); ++i)
+    dropouts[i]->generator().set_state(from.state.masks[i]);
+}
+
 // ---- the epoch loop: fills r's per-epoch curves, timings and thread count ----
 void train_epochs(const TrainConfig& c, nn::Mlp& model, const data::Dataset& train, std::FILE* out,
-                  const Say& say, TrainResult& r) {
+                  const Say& say, const Resume& resume, TrainResult& r) {
   auto optimizer = make_optimizer(c, model.parameters());
   // The loader's shuffling gets its own stream, derived from the seed.
   Generator seeder(c.seed ^ 0x5DEECE66Dull);
@@ -113,6 +142,15 @@ void train_epochs(const TrainConfig& c, nn::Mlp& model, const data::Dataset& tra
   if (loader.size() == 0)
     throw std::invalid_argument(
         fmt::format("{} training rows make no batch of {}", r.n_train, c.batch_size));
+  TrainingState s;  // where the run stands: fresh, or as the checkpoint says
+  s.steps = loader.size();
+  if (resume.from) {
+    restore(c, *resume.from, loader.size(), *optimizer, model);
+    s = resume.from->state;
+    loader.generator().set_state(s.shuffle);
+    r.epoch_loss = s.epoch_loss;
+    r.epoch_accuracy = s.epoch_accuracy;
+  }
   say(fmt::format("training: {} epochs of {} batches (batch size {}), {} lr {}", c.epochs,
                   loader.size(), c.batch_size, c.optimizer, c.lr));
   Progress progress(out, stdout_is_terminal() && out == stdout, c.quiet);
@@ -120,19 +158,51 @@ void train_epochs(const TrainConfig& c, nn::Mlp& model, const data::Dataset& tra
   std::vector<int> predictions;
   int64_t samples = 0;
   model.train();
-  int64_t skipped = 0;
   BufferSnapshot buffers;  // with skip-step: the running statistics before each step
-  for (int epoch = 1; epoch <= c.epochs; ++epoch) {
+  const InterruptGuard interrupt;
+  const std::string checkpoint = resume_checkpoint_path(c);
+  int64_t steps_run = 0;  // by this process
+  // Saves the state at (s.epoch, s.step); s.shuffle must be the loader's state before that
+  // epoch's shuffle.
+  auto save_checkpoint = [&]() {
+    s.epoch_loss = r.epoch_loss;
+    s.epoch_accuracy = r.epoch_accuracy;
+    s.masks.clear();
+    for (nn::Dropout* d : dropouts_of(model)) s.masks.push_back(d->generator().get_state());
+    save_resume(checkpoint, c, model, *resume.transform, *optimizer, s);
+  };
+  auto stop = [&](int epoch, int64_t done) {
+    const std::string where =
+        fmt::format("{} at epoch {}, step {} of {}", signal_name(interrupt.signal()), epoch, done,
+                    loader.size());
+    if (checkpoint.empty())
+      throw Interrupted(interrupt.signal(),
+                        fmt::format("interrupted by {}; no resume checkpoint written (HINT: give "
+                                    "--save FILE or --checkpoint-dir DIR to keep one)",
+                                    where));
+    save_checkpoint();
+    throw Interrupted(interrupt.signal(),
+                      fmt::format("interrupted by {}; saved a resume checkpoint to {} (HINT: "
+                                  "continue with the same flags and --resume {})",
+                                  where, checkpoint, checkpoint));
+  };
+  for (int epoch = s.epoch; epoch <= c.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     progress.begin_epoch(epoch, c.epochs, loader.size());
+    const std::array<uint64_t, 4> shuffle = loader.generator().get_state();
     loader.new_epoch();
-    for (int64_t b = 0; b < loader.size(); ++b) {
+    const int64_t first = epoch == s.epoch ? s.step : 0;
+    if (first > 0) progress.restore(s.partial);
+    for (int64_t b = first; b < loader.size(); ++b) {
       const data::Batch& batch = loader.batch(b);
       chooser.before_step(epoch, b);
       if (c.on_nonfinite == OnNonFinite::SkipStep) buffers.take(model);
       const StepStats st = train_step(model, *optimizer, batch, predictions);
       chooser.after_step(batch.size());
-      if (!st.non_finite.empty()) {
+      if (st.non_finite.empty()) {
+        progress.step(st.loss, st.correct, batch.size());
+        samples += batch.size();
+      } else {
         const bool can_skip = !st.stepped;
         if (!can_skip || c.on_nonfinite == OnNonFinite::Stop) {
           progress.end_epoch();
@@ -141,11 +211,19 @@ void train_epochs(const TrainConfig& c, nn::Mlp& model, const data::Dataset& tra
               can_skip));
         }
         buffers.restore(model);
-        ++skipped;
-        continue;
+        ++s.skipped;
       }
-      progress.step(st.loss, st.correct, batch.size());
-      samples += batch.size();
+      ++steps_run;
+      for (int64_t k : c.raise_sigint_after_steps)
+        if (k == steps_run) std::raise(SIGINT);
+      if (interrupt.signal() != 0 && b + 1 < loader.size()) {  // else: after the epoch's end
+        progress.end_epoch();
+        s.epoch = epoch;
+        s.step = b + 1;
+        s.shuffle = shuffle;
+        s.partial = progress.totals();
+        stop(epoch, b + 1);
+      }
     }
     r.train_seconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -154,12 +232,21 @@ void train_epochs(const TrainConfig& c, nn::Mlp& model, const data::Dataset& tra
       if (const std::string threads = chooser.summary(); !threads.empty()) say(threads);
     r.epoch_loss.push_back(progress.epoch_loss());
     r.epoch_accuracy.push_back(progress.epoch_accuracy());
+    s.epoch = epoch + 1;  // the next epoch's shuffle draws from the loader's current state
+    s.step = 0;
+    s.shuffle = loader.generator().get_state();
+    s.partial = {};
+    if (interrupt.signal() != 0) stop(epoch, loader.size());
+    if (c.checkpoint_every > 0 && epoch % c.checkpoint_every == 0 && epoch < c.epochs) {
+      save_checkpoint();
+      say(fmt::format("saved a resume checkpoint to {}", checkpoint));
+    }
   }
-  if (skipped > 0)  // printed even with --quiet, like the accuracy line: the run was not whole
+  if (s.skipped > 0)  // printed even with --quiet, like the accuracy line: the run was not whole
     std::fprintf(out, "%s",
                  fmt::format("skipped {} of {} steps whose loss or gradient was not finite "
                              "(--on-nonfinite skip-step)\n",
-                             skipped, loader.size() * c.epochs)
+                             s.skipped, loader.size() * c.epochs)
                      .c_str());
   r.threads = chooser.threads();
   r.samples_per_second = r.train_seconds > 0 ? static_cast<double>(samples) / r.train_seconds : 0.0;
@@ -190,6 +277,7 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
   };
 
   std::optional<io::MlpCheckpoint> loaded;
+  std::optional<ResumeCheckpoint> resumed;
   if (!c.load_path.empty()) {
     if (!std::filesystem::exists(c.load_path))
       throw std::runtime_error(fmt::format(
@@ -197,6 +285,11 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
           c.load_path));
     Generator gen(c.seed);
     loaded = io::load_mlp(c.load_path, c.model_name, gen);
+  }
+  if (!c.resume_path.empty()) {
+    Generator gen(c.seed);  // the Dropout masks are then set from the checkpoint
+    resumed = load_resume(c, gen);
+    loaded = resumed->checkpoint;
   }
   const TrainingData d = load_training_data(c, loaded ? &*loaded : nullptr);
   const std::shared_ptr<nn::Mlp> model = build_model(c, d, loaded);
@@ -212,7 +305,11 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
   say(r.blas);
   say(fmt::format("data: {} training rows, {} test rows, {} features, {} classes; inputs: {}",
                   r.n_train, r.n_test, r.features, r.classes, d.test.transform().str()));
-  if (loaded) say(fmt::format("model: loaded from {}", c.load_path));
+  if (resumed)
+    say(fmt::format("model: resumed from {} at epoch {}, step {}", c.resume_path,
+                    resumed->state.epoch, resumed->state.step));
+  else if (loaded)
+    say(fmt::format("model: loaded from {}", c.load_path));
   if (loaded && loaded->architecture.dropout_assumed)
     say(
         fmt::format("model: {} has Dropout layers but its metadata gives no probability ({}), as "
@@ -222,7 +319,10 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
     std::fprintf(out, "%s\n",
                  nn::summary(*model, {std::max<int64_t>(r.n_train, 1), r.features}).c_str());
 
-  if (!c.eval_only) train_epochs(c, *model, d.train, out, say, r);
+  if (!c.eval_only) {
+    const data::FeatureTransform transform = d.test.transform();
+    train_epochs(c, *model, d.train, out, say, {resumed ? &*resumed : nullptr, &transform}, r);
+  }
 
   const Evaluation ev = evaluate(*model, d.test, d.classes);
   r.test_accuracy = ev.confusion.accuracy();

@@ -49,7 +49,9 @@ TrainingData load_training_data(const TrainConfig& c, const io::MlpCheckpoint* l
   TrainingData d;
   const int64_t model_features = loaded ? loaded->model->options().in_features : 0;
   const int model_classes = loaded ? static_cast<int>(loaded->model->options().classes) : 0;
-  const std::string source = loaded ? fmt::format("the model in {}", c.load_path) : "";
+  const std::string source =
+      loaded ? fmt::format("the model in {}", c.load_path.empty() ? c.resume_path : c.load_path)
+             : "";
   if (!c.data_path.empty()) {
     data::Dataset all = read_dataset(c.data_path, c.csv, model_features, model_classes, source);
     d.classes = model_classes ? model_classes : all.num_classes();

@@ -3,11 +3,13 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <utility>
 
 #include "minigrad/io/atomic_file.hpp"
+#include "minigrad/train/resume.hpp"
 
 namespace minigrad::train {
 
@@ -49,6 +51,22 @@ void validate(const TrainConfig& c) {
   // directory must not cost a whole run.
   if (!c.save_path.empty()) io::check_output_path(c.save_path, "--save");
   if (!c.report_path.empty()) io::check_output_path(c.report_path, "--report");
+  if (!c.resume_path.empty() && !c.load_path.empty())
+    fail(
+        "--resume and --load exclude each other: a resume checkpoint holds the model (HINT: drop "
+        "--load)");
+  if (!c.resume_path.empty() && c.eval_only)
+    fail("--resume continues training; to evaluate, use --load with --eval-only");
+  if (c.checkpoint_every < 0)
+    fail(fmt::format("--checkpoint-every: expected a whole number of epochs >= 0, got {}",
+                     c.checkpoint_every));
+  if (c.checkpoint_every > 0 && resume_checkpoint_path(c).empty())
+    fail("--checkpoint-every needs somewhere to write: give --save FILE or --checkpoint-dir DIR");
+  if (!c.checkpoint_dir.empty() && !std::filesystem::is_directory(c.checkpoint_dir))
+    fail(fmt::format("--checkpoint-dir {}: not a directory (HINT: create it first)",
+                     c.checkpoint_dir));
+  if (!c.eval_only && !resume_checkpoint_path(c).empty())
+    io::check_output_path(resume_checkpoint_path(c), "the resume checkpoint");
   if (c.optimizer != "sgd" && c.optimizer != "adam" && c.optimizer != "adamw")
     fail(fmt::format("--optimizer: expected sgd, adam or adamw, got '{}'", c.optimizer));
 }

@@ -65,6 +65,8 @@ class DataLoader {
   const std::vector<int64_t>& order() const { return order_; }
   /// Epochs started so far.
   int64_t epoch() const { return epoch_; }
+  /// The shuffling generator: its state before new_epoch() fixes that epoch's order.
+  Generator& generator() { return gen_; }
 
   /// Range-for support: `for (const Batch& b : loader)`; each begin() starts a new epoch.
   class Iterator {

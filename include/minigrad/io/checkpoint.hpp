@@ -2,7 +2,7 @@
 // load_state_dict(strict=True), optionally with extra named tensors beside it (the feature
 // standardisation mean/std a model needs at inference), kept apart by a key prefix. An MLP is
 // rebuilt from its key names and shapes, and from metadata for what the weights cannot show.
-// Leaves out: optimizer state and training progress.
+// Optimizer state and training progress travel in a resume checkpoint (train/resume.hpp).
 #pragma once
 
 #include <memory>
@@ -78,5 +78,12 @@ MlpCheckpoint load_mlp(const std::string& path, const std::string& name, Generat
 /// `transform` (a standardisation's mean and std go in as extras).
 void save_mlp(const nn::Mlp& model, const data::FeatureTransform& transform,
               const std::string& path);
+
+/// What save_mlp() writes, not yet written: a caller may add tensors and metadata of its own.
+SafetensorsContents mlp_contents(const nn::Mlp& model, const data::FeatureTransform& transform);
+/// load_mlp() on contents already read (and stripped of the caller's own entries); `path` names
+/// the source in errors.
+MlpCheckpoint mlp_from_contents(SafetensorsContents contents, const std::string& path,
+                                const std::string& name, Generator& gen);
 
 }  // namespace minigrad::io

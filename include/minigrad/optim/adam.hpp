@@ -42,6 +42,12 @@ class Adam : public Optimizer {
   /// Second moment v of params()[i]; undefined until its first step with a grad.
   const Tensor& exp_avg_sq(std::size_t i) const { return exp_avg_sq_.at(i); }
 
+  /// For each parameter stepped so far, PyTorch's keys: "state.<i>.step" (a float32 scalar, as
+  /// PyTorch 1.13 keeps it, so exact up to 2^24 steps), "state.<i>.exp_avg", "state.<i>.exp_avg_sq"
+  /// and, with amsgrad, "state.<i>.max_exp_avg_sq".
+  StateDict state_dict() const override;
+  void load_state_dict(const StateDict& state) override;
+
  protected:
   Adam(std::string name, std::vector<Tensor> params, AdamOptions options, bool decoupled);
   void update(std::size_t i, float* p, const float* dp, int64_t n) override;

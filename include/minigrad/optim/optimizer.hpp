@@ -1,13 +1,15 @@
 // Optimizer: the base of SGD and Adam. It holds handles to the parameters (sharing storage with
 // the module, so step() updates the model in place) and per-parameter state in vectors indexed
 // like the parameters, never keyed by pointer. Teaches the zero_grad / backward / step loop.
-// Leaves out: parameter groups (one lr for all), closures, and saving optimizer state.
+// state_dict() saves that state under PyTorch's names, so a run can stop and resume exactly.
+// Leaves out: parameter groups (one lr for all) and closures.
 #pragma once
 
 #include <cstddef>
 #include <string>
 #include <vector>
 
+#include "minigrad/state_dict.hpp"
 #include "minigrad/tensor.hpp"
 
 namespace minigrad::optim {
@@ -35,7 +37,27 @@ class Optimizer {
   const std::vector<Tensor>& params() const { return params_; }
   const std::string& name() const { return name_; }
 
+  /// The per-parameter state (copies), PyTorch's optimizer.state_dict()["state"] flattened to
+  /// names "state.<i>.<what>", i indexing params(); a parameter not stepped yet has no entries.
+  /// Hyperparameters (lr, betas, ...) are not included: they are the constructor's.
+  virtual StateDict state_dict() const = 0;
+  /// Replaces the state with a copy of `state` (as state_dict() gives it); a parameter with no
+  /// entries starts afresh. Throws std::invalid_argument naming a key that is unknown, out of
+  /// range, misshapen or incomplete; on a throw the state is unchanged.
+  virtual void load_state_dict(const StateDict& state) = 0;
+
  protected:
+  /// "state.<i>.<what>" split and checked: i < params().size() and `what` one of `names`.
+  struct StateKey {
+    std::size_t index;
+    std::string what;
+  };
+  StateKey parse_state_key(const std::string& key, const std::vector<std::string>& names) const;
+  /// A copy of `entry`'s tensor, checked to have `shape`.
+  Tensor checked_state(const NamedTensor& entry, const Shape& shape) const;
+  /// The name state_dict() gives to `what` of parameter i.
+  static std::string state_key(std::size_t i, const std::string& what);
+
   /// Updates params_[i] in place from its gradient. p and dp hold n floats each.
   virtual void update(std::size_t i, float* p, const float* dp, int64_t n) = 0;
 

@@ -27,6 +27,10 @@ class SGD : public Optimizer {
   /// The momentum buffer of params()[i]; undefined until its first step with a grad.
   const Tensor& momentum_buffer(std::size_t i) const { return momentum_buffer_.at(i); }
 
+  /// "state.<i>.momentum_buffer" for each parameter that has one (PyTorch's key).
+  StateDict state_dict() const override;
+  void load_state_dict(const StateDict& state) override;
+
  protected:
   void update(std::size_t i, float* p, const float* dp, int64_t n) override;
 

@@ -1,6 +1,7 @@
 // The command line shared by train_csv and train_fmnist: flags -> TrainConfig -> run_training().
 // train_fmnist is this same program with the documents' defaults (an AppPreset), not a copy.
-// Exit codes: 0 success, 2 bad flags or bad input data/files, 1 anything unexpected.
+// Exit codes: 0 success, 2 bad flags or bad input data/files, 3 a diverged run, 130/143
+// interrupted by SIGINT/SIGTERM (after saving a resume checkpoint), 1 anything unexpected.
 // "The documents": README.md#the-documents.
 #pragma once
 

@@ -62,6 +62,14 @@ struct TrainConfig {
   bool quiet = false;
   bool confusion_matrix = true;
   std::vector<std::string> class_names;  // for the confusion matrix; empty: class ids
+
+  // ---- interrupts and resume (resume.hpp, interrupt.hpp) ----
+  std::string resume_path;     // resume checkpoint to continue from
+  std::string checkpoint_dir;  // where resume checkpoints go ("": beside save_path)
+  int checkpoint_every = 0;    // also write one every N epochs (0: only when interrupted)
+  /// For tests: raise SIGINT in the process after each of these steps (counted from this
+  /// process's first step), as if Ctrl-C had been pressed then.
+  std::vector<int64_t> raise_sigint_after_steps;
 };
 
 }  // namespace minigrad::train

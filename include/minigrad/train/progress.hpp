@@ -22,6 +22,20 @@ class Progress {
   /// Ends the epoch: final bar, or the single plain line.
   void end_epoch();
 
+  /// The sums behind epoch_loss() and epoch_accuracy(), to carry an epoch across a resume.
+  struct Totals {
+    double loss_sum = 0;
+    int64_t steps = 0, correct = 0, rows = 0;
+  };
+  Totals totals() const { return {loss_sum_, steps_done_, correct_, rows_}; }
+  /// Continues the epoch begun with begin_epoch() from `totals`.
+  void restore(const Totals& t) {
+    loss_sum_ = t.loss_sum;
+    steps_done_ = t.steps;
+    correct_ = t.correct;
+    rows_ = t.rows;
+  }
+
   double epoch_loss() const { return steps_done_ ? loss_sum_ / static_cast<double>(steps_done_) : 0.0; }
   double epoch_accuracy() const { return rows_ ? static_cast<double>(correct_) / static_cast<double>(rows_) : 0.0; }
 
