@@ -56,7 +56,7 @@ bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) 
       ("standardize", "Standardise features with training-set mean and std");
   options.add_options("Model")
       ("model", preset.cnn ? fmt::format("mlp, or cnn (convolution blocks, then a hidden Linear; lr {}, momentum {}, batch size {} unless given)", preset.cnn->lr, preset.cnn->momentum, preset.cnn->batch_size) : "mlp, or cnn (convolution blocks, then a hidden Linear)", cxxopts::value<std::string>()->default_value(d.model))
-      ("image", "cnn: one row's pixels as an image CxHxW, channels first (default: a square grey image)", cxxopts::value<std::string>()->default_value(d.image.empty() ? "" : fmt::format("{}", fmt::join(d.image, "x"))))
+      ("image", "cnn: one row's pixels as an image CxHxW, channels first (empty: a square grey image)", cxxopts::value<std::string>()->default_value(d.image.empty() ? "" : fmt::format("{}", fmt::join(d.image, "x"))))
       ("hidden", "Hidden layer sizes, comma-separated ('none' for no hidden layer)", cxxopts::value<std::string>()->default_value(fmt::format("{}", fmt::join(d.hidden, ","))))
       ("dropout", "Dropout probability after each hidden ReLU (0 for none)", cxxopts::value<std::string>()->default_value(fmt::format("{}", d.dropout)))
       ("no-batchnorm", "Leave out the BatchNorm1d layers");
