@@ -1,6 +1,7 @@
 // train_fmnist: the documents' Fashion-MNIST experiment, as a preset of the train_csv pipeline.
 // With no flags: data/fmnist_small.csv split 80/20, 784-128-64-10 with BatchNorm1d and
 // Dropout(0.3), SGD lr 0.1, batch 32, 10 epochs, pixels divided by 255. Every train_csv flag works.
+// --model cnn: make_cnn()'s model on 1x28x28 images, SGD lr 0.05, momentum 0.9, batch 64.
 // "The documents": README.md#the-documents.
 #include "minigrad/train/cli.hpp"
 #include "minigrad/train/metrics.hpp"
@@ -17,5 +18,7 @@ int main(int argc, char** argv) {
   d.scale = 255.0f;
   d.model_name = "MyNN";
   d.class_names = minigrad::train::fashion_mnist_classes();
+  d.image = {1, 28, 28};
+  preset.cnn = minigrad::train::CnnDefaults{.lr = 0.05, .momentum = 0.9, .batch_size = 64};
   return minigrad::train::run_app(argc, argv, preset);
 }

@@ -100,16 +100,11 @@ namespace {
 constexpr const char* kMeanKey = "preprocess.mean";
 constexpr const char* kStdKey = "preprocess.std";
 
-// metadata[kDropoutKey] checked against what the layer indices say: `has_dropout` (the file has
-// Dropout layers). Sets the probability, or the default when the key is missing.
-void read_dropout(const Metadata& metadata, bool has_dropout, const std::string& source,
-                  MlpArchitecture& a) {
+}  // namespace
+
+DropoutSetting read_dropout(const Metadata& metadata, bool has_dropout, const std::string& source) {
   const auto it = metadata.find(kDropoutKey);
-  if (it == metadata.end()) {
-    a.options.dropout = has_dropout ? kDefaultDropout : 0.0f;
-    a.dropout_assumed = has_dropout;
-    return;
-  }
+  if (it == metadata.end()) return {has_dropout ? kDefaultDropout : 0.0f, has_dropout};
   const std::string& text = it->second;
   float p = 0.0f;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), p);
@@ -122,10 +117,8 @@ void read_dropout(const Metadata& metadata, bool has_dropout, const std::string&
         "{}: metadata {} is {} but the layer indices show {} (HINT: the metadata belongs to "
         "another model; save the model again)",
         source, kDropoutKey, text, has_dropout ? "Dropout layers" : "no Dropout layers"));
-  a.options.dropout = p;
+  return {p, false};
 }
-
-}  // namespace
 
 MlpArchitecture read_mlp_architecture(const StateDict& state, const Metadata& metadata,
                                       const std::string& source) {
@@ -186,14 +179,12 @@ MlpArchitecture read_mlp_architecture(const StateDict& state, const Metadata& me
         fmt::format("{}: layer indices {} do not match an MLP of Linear, "
                     "BatchNorm1d, ReLU and Dropout blocks",
                     source, fmt::join(indices, ", ")));
-  read_dropout(metadata, stride == without_dropout + 1, source, a);
+  const DropoutSetting dropout = read_dropout(metadata, stride == without_dropout + 1, source);
+  a.options.dropout = dropout.p;
+  a.dropout_assumed = dropout.assumed;
   return a;
 }
 
-namespace {
-
-// How inputs were scaled, from metadata[kScalingKey] and the extras; none if the file does not
-// say (a PyTorch file).
 std::optional<data::FeatureTransform> read_scaling(const Metadata& metadata,
                                                    const StateDict& extras,
                                                    const std::string& path) {
@@ -220,8 +211,6 @@ std::optional<data::FeatureTransform> read_scaling(const Metadata& metadata,
   return data::FeatureTransform::standardize(mean->to_vector(), stddev->to_vector());
 }
 
-}  // namespace
-
 MlpCheckpoint mlp_from_contents(SafetensorsContents file, const std::string& path,
                                 const std::string& name, Generator& gen) {
   const SplitState split = split_extras(std::move(file.tensors), kDefaultExtraPrefix);
@@ -239,11 +228,7 @@ MlpCheckpoint load_mlp(const std::string& path, const std::string& name, Generat
   return mlp_from_contents(load_safetensors_with_metadata(path), path, name, gen);
 }
 
-SafetensorsContents mlp_contents(const nn::Mlp& model, const data::FeatureTransform& transform) {
-  SafetensorsContents file{
-      model.state_dict(),
-      {{"format", "pt"}, {kDropoutKey, fmt::format("{}", model.options().dropout)}}};
-  Metadata& metadata = file.metadata;
+void write_scaling(const data::FeatureTransform& transform, Metadata& metadata, StateDict& extras) {
   using Kind = data::FeatureTransform::Kind;
   switch (transform.kind) {
     case Kind::Identity:
@@ -255,10 +240,17 @@ SafetensorsContents mlp_contents(const nn::Mlp& model, const data::FeatureTransf
     case Kind::Standardize:
       // Extra tensors: PyTorch users drop the "preprocess." keys before load_state_dict.
       metadata[kScalingKey] = "standardize";
-      file.tensors.push_back({kMeanKey, Tensor::from(transform.mean), DType::F32});
-      file.tensors.push_back({kStdKey, Tensor::from(transform.stddev), DType::F32});
+      extras.push_back({kMeanKey, Tensor::from(transform.mean), DType::F32});
+      extras.push_back({kStdKey, Tensor::from(transform.stddev), DType::F32});
       break;
   }
+}
+
+SafetensorsContents mlp_contents(const nn::Mlp& model, const data::FeatureTransform& transform) {
+  SafetensorsContents file{
+      model.state_dict(),
+      {{"format", "pt"}, {kDropoutKey, fmt::format("{}", model.options().dropout)}}};
+  write_scaling(transform, file.metadata, file.tensors);
   return file;
 }
 

@@ -14,6 +14,7 @@
 
 #include "minigrad/backend/backend.hpp"
 #include "minigrad/data/csv.hpp"
+#include "minigrad/io/model_checkpoint.hpp"
 #include "minigrad/train/args.hpp"
 #include "minigrad/train/interrupt.hpp"
 #include "minigrad/train/nonfinite_guard.hpp"
@@ -56,6 +57,8 @@ bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) 
       ("scale", "Divide features by K instead of standardising them", cxxopts::value<std::string>()->default_value(d.scaling == Scaling::Divide ? fmt::format("{}", d.scale) : ""))
       ("standardize", "Standardise features with training-set mean and std");
   options.add_options("Model")
+      ("model", preset.cnn ? fmt::format("mlp, or cnn (convolution blocks, then a hidden Linear; lr {}, momentum {}, batch size {} unless given)", preset.cnn->lr, preset.cnn->momentum, preset.cnn->batch_size) : "mlp, or cnn (convolution blocks, then a hidden Linear)", cxxopts::value<std::string>()->default_value(d.model))
+      ("image", "cnn: one row's pixels as an image CxHxW, channels first (empty: a square grey image)", cxxopts::value<std::string>()->default_value(d.image.empty() ? "" : fmt::format("{}", fmt::join(d.image, "x"))))
       ("hidden", "Hidden layer sizes, comma-separated ('none' for no hidden layer)", cxxopts::value<std::string>()->default_value(fmt::format("{}", fmt::join(d.hidden, ","))))
       ("dropout", "Dropout probability after each hidden ReLU (0 for none)", cxxopts::value<std::string>()->default_value(fmt::format("{}", d.dropout)))
       ("no-batchnorm", "Leave out the BatchNorm1d layers");
@@ -114,6 +117,12 @@ bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) 
     c.scale = parse_number<float>("scale", str("scale"), "a positive number such as 255");
   }
 
+  c.model = str("model");
+  if (c.model != "mlp" && c.model != "cnn") bad_flag("model", "mlp or cnn", c.model);
+  if (!str("image").empty()) {
+    const nn::CnnOptions image = io::parse_image_shape(str("image"), "--image");
+    c.image = {image.channels, image.height, image.width};
+  }
   c.hidden = parse_sizes("hidden", str("hidden"));
   c.dropout = parse_number<float>("dropout", str("dropout"), "a probability in [0, 1)");
   if (r.count("no-batchnorm")) c.batchnorm = false;
@@ -134,6 +143,13 @@ bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) 
   c.threads = str("threads") == "auto"
                   ? 0
                   : parse_number<int>("threads", str("threads"), "auto, 1 or 2");
+
+  if (c.model == "cnn") c.model_name = "CNN";  // the MLP's name (the documents' MyNN) would mislead
+  if (c.model == "cnn" && preset.cnn) {
+    if (!r.count("lr")) c.lr = preset.cnn->lr;
+    if (!r.count("momentum")) c.momentum = preset.cnn->momentum;
+    if (!r.count("batch-size")) c.batch_size = preset.cnn->batch_size;
+  }
 
   c.save_path = str("save");
   c.load_path = str("load");

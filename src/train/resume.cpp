@@ -38,6 +38,8 @@ std::map<std::string, std::string> run_flags(const TrainConfig& c) {
   f["delimiter"] = std::string(1, c.csv.delimiter);
   f["skip-rows"] = fmt::format("{}", c.csv.skip_rows);
   f["scale"] = c.scaling == Scaling::Divide ? fmt::format("{}", c.scale) : "standardize";
+  f["model"] = c.model;
+  f["image"] = fmt::format("{}", fmt::join(c.image, "x"));
   f["hidden"] = c.hidden.empty() ? "none" : fmt::format("{}", fmt::join(c.hidden, ","));
   f["dropout"] = fmt::format("{}", c.dropout);
   f["no-batchnorm"] = c.batchnorm ? "no" : "yes";
@@ -155,10 +157,10 @@ std::vector<nn::Dropout*> dropouts_of(nn::Module& model) {
   return found;
 }
 
-void save_resume(const std::string& path, const TrainConfig& c, const nn::Mlp& model,
+void save_resume(const std::string& path, const TrainConfig& c, const nn::Module& model,
                  const data::FeatureTransform& transform, const optim::Optimizer& optimizer,
                  const TrainingState& s) {
-  io::SafetensorsContents file = io::mlp_contents(model, transform);
+  io::SafetensorsContents file = io::model_contents(model, transform);
   for (NamedTensor& nt : optimizer.state_dict())
     file.tensors.push_back({std::string(kOptimizerPrefix) + nt.name, nt.tensor, nt.dtype});
   io::Metadata& m = file.metadata;
@@ -227,8 +229,9 @@ ResumeCheckpoint load_resume(const TrainConfig& c, Generator& gen) {
         "--epochs {} or more)",
         path, s.epoch - 1, c.epochs, s.epoch - 1));
 
-  r.checkpoint = io::mlp_from_contents({std::move(model_tensors), std::move(file.metadata)}, path,
-                                       c.model_name, gen);
+  // A CNN's image shape is in the metadata; the flags were checked to match it above.
+  r.checkpoint = io::model_from_contents({std::move(model_tensors), std::move(file.metadata)},
+                                         path, c.model_name, gen, nn::CnnOptions{});
   if (dropouts_of(*r.checkpoint.model).size() != s.masks.size())
     read.fail(key("dropout_generators"), "does not hold one state per Dropout layer");
   return r;

@@ -22,7 +22,7 @@
 #include "minigrad/autograd.hpp"
 #include "minigrad/backend/backend.hpp"
 #include "minigrad/data/dataloader.hpp"
-#include "minigrad/io/checkpoint.hpp"
+#include "minigrad/io/model_checkpoint.hpp"
 #include "minigrad/nn/loss.hpp"
 #include "minigrad/nn/summary.hpp"
 #include "minigrad/train/interrupt.hpp"
@@ -93,11 +93,41 @@ constexpr int kMaxConfusionClasses = 30;  // a wider table is unreadable on a te
 
 using Say = std::function<void(const std::string&)>;
 
-// A fresh MLP of the configured shape for `d`, or the loaded one.
-std::shared_ptr<nn::Mlp> build_model(const TrainConfig& c, const TrainingData& d,
-                                     const std::optional<io::MlpCheckpoint>& loaded) {
+// The image shape of --model cnn: --image, or a square grey image of `features` pixels (height 0,
+// unknown, for features 0).
+nn::CnnOptions image_options(const TrainConfig& c, int64_t features) {
+  nn::CnnOptions o;
+  if (c.image.size() == 3) {
+    o.channels = c.image[0], o.height = c.image[1], o.width = c.image[2];
+    return o;
+  }
+  int64_t side = 0;
+  while ((side + 1) * (side + 1) <= features) ++side;
+  o.channels = 1, o.height = side, o.width = side;
+  return o;
+}
+
+// A fresh model of the configured shape for `d`, or the loaded one.
+std::shared_ptr<nn::Module> build_model(const TrainConfig& c, const TrainingData& d,
+                                        const std::optional<io::ModelCheckpoint>& loaded) {
   if (loaded) return loaded->model;
   Generator init(c.seed);
+  if (c.model == "cnn") {
+    nn::CnnOptions options = image_options(c, d.features);
+    if (options.channels * options.height * options.width != d.features)
+      throw std::invalid_argument(fmt::format(
+          "--model cnn: the data has {} features, which is not {} (HINT: give the image shape "
+          "with --image CxHxW, e.g. --image 3x32x32 for 3072 features)",
+          d.features,
+          c.image.empty() ? "a square grey image"
+                          : fmt::format("{} pixels of a {} image",
+                                        options.channels * options.height * options.width,
+                                        io::image_shape_str(options))));
+    options.classes = d.classes;
+    options.dropout = c.dropout;
+    options.name = c.model_name;
+    return nn::make_cnn(options, init);
+  }
   nn::MlpOptions options{.in_features = d.features,
                          .hidden = c.hidden,
                          .classes = d.classes,
@@ -115,7 +145,7 @@ struct Resume {
 
 // The optimizer's and the Dropouts' state from a resume checkpoint; checks the batch count.
 void restore(const TrainConfig& c, const ResumeCheckpoint& from, int64_t steps,
-             optim::Optimizer& optimizer, nn::Mlp& model) {
+             optim::Optimizer& optimizer, nn::Module& model) {
   if (from.state.steps != steps)
     throw std::invalid_argument(fmt::format(
         "--resume {}: the interrupted run had {} batches per epoch, this one has {} (HINT: the "
@@ -132,8 +162,8 @@ void restore(const TrainConfig& c, const ResumeCheckpoint& from, int64_t steps,
 }
 
 // ---- the epoch loop: fills r's per-epoch curves, timings and thread count ----
-void train_epochs(const TrainConfig& c, nn::Mlp& model, const data::Dataset& train, std::FILE* out,
-                  const Say& say, const Resume& resume, TrainResult& r) {
+void train_epochs(const TrainConfig& c, nn::Module& model, const data::Dataset& train,
+                  std::FILE* out, const Say& say, const Resume& resume, TrainResult& r) {
   auto optimizer = make_optimizer(c, model.parameters());
   // The loader's shuffling gets its own stream, derived from the seed.
   Generator seeder(c.seed ^ 0x5DEECE66Dull);
@@ -276,7 +306,7 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
     if (!c.quiet) std::fprintf(out, "%s\n", line.c_str());
   };
 
-  std::optional<io::MlpCheckpoint> loaded;
+  std::optional<io::ModelCheckpoint> loaded;
   std::optional<ResumeCheckpoint> resumed;
   if (!c.load_path.empty()) {
     if (!std::filesystem::exists(c.load_path))
@@ -284,7 +314,7 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
           "--load: there is no file '{}' (HINT: a model is written by training with --save)",
           c.load_path));
     Generator gen(c.seed);
-    loaded = io::load_mlp(c.load_path, c.model_name, gen);
+    loaded = io::load_model(c.load_path, c.model_name, gen, image_options(c, 0));
   }
   if (!c.resume_path.empty()) {
     Generator gen(c.seed);  // the Dropout masks are then set from the checkpoint
@@ -292,7 +322,7 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
     loaded = resumed->checkpoint;
   }
   const TrainingData d = load_training_data(c, loaded ? &*loaded : nullptr);
-  const std::shared_ptr<nn::Mlp> model = build_model(c, d, loaded);
+  const std::shared_ptr<nn::Module> model = build_model(c, d, loaded);
 
   TrainResult r;
   r.n_train = d.train.size();
@@ -310,7 +340,7 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
                     resumed->state.epoch, resumed->state.step));
   else if (loaded)
     say(fmt::format("model: loaded from {}", c.load_path));
-  if (loaded && loaded->architecture.dropout_assumed)
+  if (loaded && loaded->dropout_assumed)
     say(
         fmt::format("model: {} has Dropout layers but its metadata gives no probability ({}), as "
                     "in files PyTorch writes: using the default {}",
@@ -334,7 +364,7 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
   r.peak_rss_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;  // KiB on Linux
 
   if (!c.save_path.empty()) {
-    io::save_mlp(*model, d.test.transform(), c.save_path);
+    io::save_model(*model, d.test.transform(), c.save_path);
     say(fmt::format("saved model to {}", c.save_path));
   }
   if (!c.report_path.empty()) {

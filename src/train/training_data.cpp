@@ -31,7 +31,7 @@ data::Dataset read_dataset(const std::string& path, const data::CsvOptions& csv,
 }
 
 // Scaling: a loaded model's own, else the configured one with statistics from training rows.
-data::FeatureTransform choose_transform(const TrainConfig& c, const io::MlpCheckpoint* loaded,
+data::FeatureTransform choose_transform(const TrainConfig& c, const io::ModelCheckpoint* loaded,
                                         const data::Dataset& train) {
   if (loaded && loaded->transform) return *loaded->transform;
   if (c.scaling == Scaling::Divide) return data::FeatureTransform::divide_by(c.scale);
@@ -45,10 +45,10 @@ data::FeatureTransform choose_transform(const TrainConfig& c, const io::MlpCheck
 
 }  // namespace
 
-TrainingData load_training_data(const TrainConfig& c, const io::MlpCheckpoint* loaded) {
+TrainingData load_training_data(const TrainConfig& c, const io::ModelCheckpoint* loaded) {
   TrainingData d;
-  const int64_t model_features = loaded ? loaded->model->options().in_features : 0;
-  const int model_classes = loaded ? static_cast<int>(loaded->model->options().classes) : 0;
+  const int64_t model_features = loaded ? loaded->in_features : 0;
+  const int model_classes = loaded ? static_cast<int>(loaded->classes) : 0;
   const std::string source =
       loaded ? fmt::format("the model in {}", c.load_path.empty() ? c.resume_path : c.load_path)
              : "";

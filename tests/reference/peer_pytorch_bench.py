@@ -4,7 +4,9 @@
 figure for minigrad's own benchmark.
 
 Workload, per (batch size, thread count) configuration:
-  model   MyNN: Linear(784,128) BatchNorm1d ReLU Dropout(0.3) Linear(128,64) BatchNorm1d ReLU
+  model   (--model cnn: make_cnn()'s convolutional model on 1x28x28 images, SGD lr 0.05 momentum 0.9;
+          the convolution backend PyTorch picks, oneDNN (mkldnn) when available, is reported)
+          MyNN: Linear(784,128) BatchNorm1d ReLU Dropout(0.3) Linear(128,64) BatchNorm1d ReLU
           Dropout(0.3) Linear(64,10); CrossEntropyLoss; SGD lr 0.1
   data    preloaded float32 tensor [N,784] (pixels/255) and int64 labels; from a
           label,pixel1..pixel784 CSV (all rows are training rows), or synthetic data of the same
@@ -69,6 +71,22 @@ class MyNN(nn.Module):
 # ----------------------------------------------------------------------------------------------
 # BLAS detection and thread control
 # ----------------------------------------------------------------------------------------------
+class Cnn(nn.Module):
+    """make_cnn()'s layout: two Conv2d(3x3, p=1)-BatchNorm2d-ReLU-MaxPool2d(2) blocks, then
+    Flatten, Linear(3136,128)-BatchNorm1d-ReLU-Dropout(0.3), Linear(128,10)."""
+
+    def __init__(self):
+        super().__init__()
+        self.network = nn.Sequential(
+            nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(3136, 128), nn.BatchNorm1d(128), nn.ReLU(), nn.Dropout(p=0.3),
+            nn.Linear(128, NUM_CLASSES))
+
+    def forward(self, features):
+        return self.network(features.reshape(-1, 1, 28, 28))
+
+
 def mapped_libraries():
     try:
         with open("/proc/self/maps") as fh:
@@ -159,7 +177,8 @@ def load_data(path, rows, seed):
 # ----------------------------------------------------------------------------------------------
 # One configuration
 # ----------------------------------------------------------------------------------------------
-def run_config(x_np, y_np, batch_size, threads, seconds, seed, warmup_steps, blas_threads=0):
+def run_config(x_np, y_np, batch_size, threads, seconds, seed, warmup_steps, blas_threads=0,
+               model_kind="mlp"):
     set_threads(threads, blas_threads)
     torch.manual_seed(seed)
     x = torch.from_numpy(x_np)
@@ -167,9 +186,12 @@ def run_config(x_np, y_np, batch_size, threads, seconds, seed, warmup_steps, bla
     n = x.shape[0]
     rss_before = current_rss_kib()
 
-    model = MyNN(NUM_FEATURES)
+    model = Cnn() if model_kind == "cnn" else MyNN(NUM_FEATURES)
     criterion = nn.CrossEntropyLoss()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    if model_kind == "cnn":
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    else:
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 
     def batches():
         while True:
@@ -243,6 +265,8 @@ def run_config(x_np, y_np, batch_size, threads, seconds, seed, warmup_steps, bla
         "load_average_1min": round(os.getloadavg()[0], 2),
         "torch_threads": torch.get_num_threads(),
         "openblas_threads": blas_info().get("openblas_threads"),
+        "model": model_kind,
+        "mkldnn_available": torch.backends.mkldnn.is_available(),
     }
 
 
@@ -264,6 +288,8 @@ def main():
     ap.add_argument("--json", help="write the results as JSON to this file ('-' for stdout)")
     ap.add_argument("--same-process", action="store_true",
                     help="run every configuration in this process (peak RSS then accumulates)")
+    ap.add_argument("--model", choices=["mlp", "cnn"], default="mlp",
+                    help="mlp (the documents' MyNN) or cnn (make_cnn()'s convolutional model)")
     ap.add_argument("--child-npz", help=argparse.SUPPRESS)
     args = ap.parse_args()
     batch_sizes, thread_counts = parse_list(args.batch_sizes), parse_list(args.threads)
@@ -271,7 +297,7 @@ def main():
     if args.child_npz:  # one configuration, result as one JSON line
         data = np.load(args.child_npz)
         result = run_config(data["x"], data["y"], batch_sizes[0], thread_counts[0], args.seconds, args.seed,
-                            args.warmup_steps, args.blas_threads)
+                            args.warmup_steps, args.blas_threads, args.model)
         print(json.dumps(result))
         return
 
@@ -287,6 +313,8 @@ def main():
         "seconds_per_phase": args.seconds,
         "results": [],
     }
+    print(f"model {args.model}; mkldnn (oneDNN) convolutions available: "
+          f"{torch.backends.mkldnn.is_available()}", flush=True)
     print(f"pytorch {torch.__version__}; OpenBLAS core {report['blas'].get('openblas_corename', '?')} "
           f"(OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}); data {source}, {x.shape[0]} rows", flush=True)
     print(f"{'batch':>5} {'thr':>3} {'train samples/s':>15} {'infer samples/s':>15} {'train/cpu-s':>11} {'infer/cpu-s':>11} "
@@ -302,13 +330,14 @@ def main():
             for threads in thread_counts:
                 if args.same_process:
                     result = run_config(x, y, batch_size, threads, args.seconds, args.seed, args.warmup_steps,
-                                        args.blas_threads)
+                                        args.blas_threads, args.model)
                 else:
                     out = subprocess.run(
                         [sys.executable, os.path.abspath(__file__), "--child-npz", npz,
                          "--batch-sizes", str(batch_size), "--threads", str(threads),
                          "--seconds", str(args.seconds), "--seed", str(args.seed),
-                         "--warmup-steps", str(args.warmup_steps), "--blas-threads", str(args.blas_threads)],
+                         "--warmup-steps", str(args.warmup_steps), "--blas-threads", str(args.blas_threads),
+                         "--model", args.model],
                         check=True, stdout=subprocess.PIPE, text=True)
                     result = json.loads(out.stdout.strip().splitlines()[-1])
                 report["results"].append(result)

@@ -48,6 +48,25 @@ inline constexpr const char* kScalingKey = "minigrad.scaling";
 /// (one PyTorch wrote): 0.3, the documents' MyNN.
 inline constexpr float kDefaultDropout = 0.3f;
 
+/// A Dropout probability read from metadata[kDropoutKey]; `assumed` when the key is missing but
+/// the layers show a Dropout (then p is kDefaultDropout, an assumption the caller should report).
+struct DropoutSetting {
+  float p = 0.0f;
+  bool assumed = false;
+};
+/// Checks metadata[kDropoutKey] against `has_dropout` (the layer indices show Dropout layers);
+/// throws std::runtime_error naming `source` when they disagree or the value is no probability.
+DropoutSetting read_dropout(const Metadata& metadata, bool has_dropout, const std::string& source);
+
+/// How inputs were scaled, from metadata[kScalingKey] and the "preprocess." extras; none when the
+/// file does not say (a file PyTorch wrote).
+std::optional<data::FeatureTransform> read_scaling(const Metadata& metadata,
+                                                   const StateDict& extras,
+                                                   const std::string& path);
+/// The reverse of read_scaling(): records `transform` in `metadata` (and its statistics in
+/// `extras` for a standardisation).
+void write_scaling(const data::FeatureTransform& transform, Metadata& metadata, StateDict& extras);
+
 /// The MLP a checkpoint holds.
 struct MlpArchitecture {
   nn::MlpOptions options;

@@ -5,16 +5,27 @@
 // "The documents": README.md#the-documents.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "minigrad/train/config.hpp"
 
 namespace minigrad::train {
 
+/// A preset's own defaults for --model cnn, used for those flags that are not given.
+struct CnnDefaults {
+  double lr = 0.05;
+  double momentum = 0.9;
+  int64_t batch_size = 64;
+};
+
 struct AppPreset {
   std::string program;      // "train_csv"
   std::string description;  // first line of --help
   TrainConfig defaults;     // values used for flags that are not given
+  /// With --model cnn: replaces defaults' lr, momentum and batch size.
+  std::optional<CnnDefaults> cnn;
 };
 
 /// Parses argv into a TrainConfig on top of preset.defaults; throws std::invalid_argument naming

@@ -37,6 +37,8 @@ struct TrainConfig {
   float scale = 255.0f;  // divisor for Scaling::Divide
 
   // ---- model ----
+  std::string model = "mlp";   // mlp | cnn (make_cnn's convolutional model)
+  std::vector<int64_t> image;  // cnn: one row as (C, H, W); empty: a square grey image
   std::vector<int64_t> hidden = {128, 64};
   bool batchnorm = true;
   float dropout = 0.3f;

@@ -12,9 +12,9 @@
 
 #include "minigrad/data/dataset.hpp"
 #include "minigrad/generator.hpp"
-#include "minigrad/io/checkpoint.hpp"
+#include "minigrad/io/model_checkpoint.hpp"
 #include "minigrad/nn/dropout.hpp"
-#include "minigrad/nn/mlp.hpp"
+#include "minigrad/nn/module.hpp"
 #include "minigrad/optim/optimizer.hpp"
 #include "minigrad/state_dict.hpp"
 #include "minigrad/train/config.hpp"
@@ -44,14 +44,14 @@ std::string resume_checkpoint_path(const TrainConfig& config);
 std::vector<nn::Dropout*> dropouts_of(nn::Module& model);
 
 /// Writes the resume checkpoint to `path` atomically (a file whole or absent).
-void save_resume(const std::string& path, const TrainConfig& config, const nn::Mlp& model,
+void save_resume(const std::string& path, const TrainConfig& config, const nn::Module& model,
                  const data::FeatureTransform& transform, const optim::Optimizer& optimizer,
                  const TrainingState& state);
 
 /// What load_resume() brings back.
 struct ResumeCheckpoint {
-  io::MlpCheckpoint checkpoint;  // the model (weights and buffers) and its input scaling
-  StateDict optimizer;           // for Optimizer::load_state_dict
+  io::ModelCheckpoint checkpoint;  // the model (weights and buffers) and its input scaling
+  StateDict optimizer;             // for Optimizer::load_state_dict
   TrainingState state;
 };
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "minigrad/data/dataset.hpp"
-#include "minigrad/io/checkpoint.hpp"
+#include "minigrad/io/model_checkpoint.hpp"
 #include "minigrad/train/config.hpp"
 
 namespace minigrad::train {
@@ -20,6 +20,6 @@ struct TrainingData {
 
 /// Reads, splits and scales the data of `config`; `loaded` (may be null) is the model the data
 /// must fit. Throws data::DataError naming the file and line for data that does not fit.
-TrainingData load_training_data(const TrainConfig& config, const io::MlpCheckpoint* loaded);
+TrainingData load_training_data(const TrainConfig& config, const io::ModelCheckpoint* loaded);
 
 }  // namespace minigrad::train
