@@ -42,6 +42,7 @@
 // support (src/backend/fast/blas.hpp), past the seam every other part of minigrad goes through.
 #include <cblas.h>
 
+#include "bench/gemm.hpp"
 #include "blas.hpp"
 #endif
 
@@ -281,6 +282,9 @@ int main(int argc, char** argv) {
       ("sgemm-bound", "Also time OpenBLAS sgemm (2048x2048) on each thread count and give each training row's share of the bound it sets (MINIGRAD_BLAS_CORE=best picks the fastest OpenBLAS kernels for this CPU)")
       ("model", "mlp (the documents' MLP) or cnn (make_cnn's convolutional model, 1x28x28 images)", cxxopts::value<std::string>()->default_value("mlp"))
       ("tabular", "Time only the tabular load: read, fit the preprocessing and encode a 100,000-row table of 10 numeric and 10 categorical columns")
+      ("gemm", "Time only the sgemm kernels: minigrad's and OpenBLAS's GFLOP/s per product form, size (--gemm-sizes) and thread count (--threads), medians of --rounds interleaved rounds of --seconds each (default 0.25)")
+      ("gemm-sizes", "Sizes for --gemm: N or MxNxK, comma-separated", cxxopts::value<std::string>()->default_value("32x128x784,512x128x784,128x784x512,256,512,1024,2048"))
+      ("rounds", "Interleaved rounds for --gemm", cxxopts::value<std::string>()->default_value("3"))
       ("json", "Print JSON instead of a table")
       ("h,help", "Show this help");
   std::vector<int64_t> batch_sizes, thread_counts;
@@ -323,6 +327,20 @@ int main(int argc, char** argv) {
     model_kind = r["model"].as<std::string>();
     if (model_kind != "mlp" && model_kind != "cnn") train::bad_flag("model", "mlp or cnn", model_kind);
     if (r.count("tabular")) return bench_tabular(json);
+    if (r.count("gemm")) {
+#if MINIGRAD_WITH_OPENBLAS
+      blas::init(argc, argv);  // MINIGRAD_BLAS_CORE=best: OpenBLAS's fastest kernels as the peer
+      const int rounds = train::parse_number<int>("rounds", r["rounds"].as<std::string>(),
+                                                  "a positive number of rounds", 1);
+      return bench::run_gemm_benchmark(r["gemm-sizes"].as<std::string>(),
+                                       r["threads"].as<std::string>(), rounds,
+                                       r.count("seconds") ? seconds : 0.25, json);
+#else
+      throw train::UsageError(
+          "--gemm times the fast backend's kernels, which this build leaves out (HINT: configure "
+          "without -DMINIGRAD_BACKEND=reference)");
+#endif
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench: error: %s\n", e.what());
     return 2;
