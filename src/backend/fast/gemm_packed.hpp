@@ -29,12 +29,17 @@ template <int MR>
 void pack_a(int64_t mc, int64_t kc, Strided a, float* dst) {
   for (int64_t i0 = 0; i0 < mc; i0 += MR, dst += MR * kc) {
     const int mr = mc - i0 < MR ? static_cast<int>(mc - i0) : MR;
-    if (a.cs == 1) {  // rows contiguous along p: read each row once, write with stride MR
-      for (int i = 0; i < MR; ++i)
-        for (int64_t p = 0; p < kc; ++p) dst[p * MR + i] = i < mr ? a(i0 + i, p) : 0.0f;
-    } else {  // Aᵀ stored: the MR values of one p are contiguous
+    const float* src = a.x + i0 * a.rs;
+    if (mr < MR) {  // the edge panel, zero-padded
       for (int64_t p = 0; p < kc; ++p)
-        for (int i = 0; i < MR; ++i) dst[p * MR + i] = i < mr ? a(i0 + i, p) : 0.0f;
+        for (int i = 0; i < MR; ++i) dst[p * MR + i] = i < mr ? src[i * a.rs + p * a.cs] : 0.0f;
+    } else if (a.cs == 1) {  // rows contiguous along p: read each row once, write with stride MR
+      for (int i = 0; i < MR; ++i)
+        for (int64_t p = 0; p < kc; ++p) dst[p * MR + i] = src[i * a.rs + p];
+    } else {  // Aᵀ stored: the MR values of one p are contiguous, a straight copy
+      for (int64_t p = 0; p < kc; ++p)
+#pragma GCC unroll 16
+        for (int i = 0; i < MR; ++i) dst[p * MR + i] = src[i + p * a.cs];
     }
   }
 }
@@ -45,12 +50,17 @@ template <int NR>
 void pack_b(int64_t kc, int64_t nc, Strided b, float* dst) {
   for (int64_t j0 = 0; j0 < nc; j0 += NR, dst += NR * kc) {
     const int nr = nc - j0 < NR ? static_cast<int>(nc - j0) : NR;
-    if (b.cs == 1) {  // B (k, n) stored: each row of the panel is a contiguous copy
+    const float* src = b.x + j0 * b.cs;
+    if (nr < NR) {  // the edge panel, zero-padded
       for (int64_t p = 0; p < kc; ++p)
-        for (int j = 0; j < NR; ++j) dst[p * NR + j] = j < nr ? b(p, j0 + j) : 0.0f;
+        for (int j = 0; j < NR; ++j) dst[p * NR + j] = j < nr ? src[p * b.rs + j * b.cs] : 0.0f;
+    } else if (b.cs == 1) {  // B (k, n) stored: each row of the panel is a contiguous copy
+      for (int64_t p = 0; p < kc; ++p)
+#pragma GCC unroll 64
+        for (int j = 0; j < NR; ++j) dst[p * NR + j] = src[p * b.rs + j];
     } else {  // Bᵀ stored (n, k), the dot form's weight: read each of its rows once
       for (int j = 0; j < NR; ++j)
-        for (int64_t p = 0; p < kc; ++p) dst[p * NR + j] = j < nr ? b(p, j0 + j) : 0.0f;
+        for (int64_t p = 0; p < kc; ++p) dst[p * NR + j] = src[p + j * b.cs];
     }
   }
 }
@@ -77,7 +87,6 @@ void micro_kernel(int64_t kc, const float* ap, const float* bp, int mr, int nr, 
     typename V::R bv[NV];
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) bv[v] = V::load(bp + p * NR + v * W);
-    __builtin_prefetch(ap + p * MR + 8 * MR);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
       const typename V::R av = V::broadcast(ap[p * MR + i]);
