@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -145,12 +145,16 @@ int run_gemm_benchmark(const std::string& sizes, const std::string& threads, int
         Rate rate{};
         if (which == kMinigrad) {
           kernels::set_num_threads(row.threads);
-          rate = gflops([&] { kernels::gemm(ta, tb, m, n, k, 1.0f, a.data(), b.data(), 0.0f,
-                                            c.data()); }, flop, seconds);
+          rate = gflops(
+              [&] { kernels::gemm(ta, tb, m, n, k, 1.0f, a.data(), b.data(), 0.0f, c.data()); },
+              flop, seconds);
           kernels::set_num_threads(1);
         } else if (which == kTiles) {
-          rate = gflops([&] { kernels::gemm_with(isa, ta, tb, m, n, k, 1.0f, a.data(), b.data(),
-                                                 0.0f, c.data()); }, flop, seconds);
+          rate = gflops(
+              [&] {
+                kernels::gemm_with(isa, ta, tb, m, n, k, 1.0f, a.data(), b.data(), 0.0f, c.data());
+              },
+              flop, seconds);
         } else {
           blas::set_num_threads(row.threads);
           rate = gflops(
@@ -174,7 +178,8 @@ int run_gemm_benchmark(const std::string& sizes, const std::string& threads, int
   const blas::KernelInfo blas_kernels = blas::kernel_info();
   nlohmann::json j;
   j["minigrad_kernels"] = kernels::isa_name();
-  j["openblas"] = fmt::format("{} kernels (chosen by {})", blas_kernels.core, blas_kernels.chosen_by);
+  j["openblas"] =
+      fmt::format("{} kernels (chosen by {})", blas_kernels.core, blas_kernels.chosen_by);
   j["rounds"] = rounds;
   j["seconds_per_run"] = seconds;
   for (const Row& row : rows) {
@@ -204,16 +209,19 @@ int run_gemm_benchmark(const std::string& sizes, const std::string& threads, int
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
-  std::printf("minigrad's kernels: %s; OpenBLAS: %s\n", j["minigrad_kernels"].get<std::string>().c_str(),
+  std::printf("minigrad's kernels: %s; OpenBLAS: %s\n",
+              j["minigrad_kernels"].get<std::string>().c_str(),
               j["openblas"].get<std::string>().c_str());
   std::printf("Medians of %d interleaved rounds of %.2f s each. ", rounds, seconds);
   std::printf("GFLOP/s of wall time (and per CPU-second); ratios of each round's pair\n\n");
-  std::printf("| form | m x n x k | threads | minigrad | tiles alone | OpenBLAS | minigrad / OpenBLAS |\n");
+  std::printf(
+      "| form | m x n x k | threads | minigrad | tiles alone | OpenBLAS | minigrad / OpenBLAS |\n");
   std::printf("|---|---|---:|---:|---:|---:|---:|\n");
   auto cell = [](const nlohmann::json& r, const std::string& key) {
     const std::string cpu = key + "_per_cpu_second";
-    return r.contains(key) ? fmt::format("{:.1f} ({:.1f})", r[key].get<double>(), r[cpu].get<double>())
-                           : std::string("-");
+    return r.contains(key)
+               ? fmt::format("{:.1f} ({:.1f})", r[key].get<double>(), r[cpu].get<double>())
+               : std::string("-");
   };
   for (const auto& r : j["runs"])
     std::printf("| %s | %lld x %lld x %lld | %d | %s | %s | %s | %s |\n",
@@ -222,7 +230,8 @@ int run_gemm_benchmark(const std::string& sizes, const std::string& threads, int
                 static_cast<long long>(r["k"].get<int64_t>()), r["threads"].get<int>(),
                 cell(r, "minigrad").c_str(), cell(r, "tiles").c_str(), cell(r, "openblas").c_str(),
                 r.contains("ratio") ? fmt::format("{:.2f} ({:.2f})", r["ratio"].get<double>(),
-                                                  r["ratio_per_cpu_second"].get<double>()).c_str()
+                                                  r["ratio_per_cpu_second"].get<double>())
+                                          .c_str()
                                     : "-");
   return 0;
 }

@@ -4,9 +4,9 @@
 // gemm_kernels.cpp calls it only on a CPU that reports AVX2 and FMA.
 #include <immintrin.h>
 
+#include "gemm_kernels.hpp"
 #include "gemm_packed.hpp"
 #include "gemm_tiles.hpp"
-#include "gemm_kernels.hpp"
 
 namespace {
 
@@ -15,7 +15,7 @@ struct Avx2 {
   using Mask = __m256i;
   static constexpr int W = 8;
   static constexpr int kDotMR = 3, kDotNR = 4;      // 12 accumulators + 3 + 1 loads
-  static constexpr int kPackMR = 6, kPackNV = 2;  // 12 accumulators + 2 loads + 1 broadcast
+  static constexpr int kPackMR = 6, kPackNV = 2;    // 12 accumulators + 2 loads + 1 broadcast
   static constexpr int kOuterMR = 6, kOuterNV = 2;  // 12 accumulators + 2 loads + 1 broadcast
   static R zero() { return _mm256_setzero_ps(); }
   static R broadcast(float x) { return _mm256_set1_ps(x); }
@@ -54,10 +54,10 @@ bool gemm_avx2(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t
 namespace minigrad::kernels::detail {
 
 bool gemm_packed_avx2(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
-                 float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
-                 float* c, int64_t ldc, const float* bias) {
+                      float alpha, const float* a, int64_t lda, const float* b, int64_t ldb,
+                      float beta, float* c, int64_t ldc, const float* bias) {
   return gemm_packed_entry<Avx2>(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
-                              ldc, bias);
+                                 ldc, bias);
 }
 
 }  // namespace minigrad::kernels::detail

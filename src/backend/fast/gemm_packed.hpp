@@ -33,9 +33,11 @@ void pack_a(int64_t mc, int64_t kc, Strided a, float* dst) {
     if (mr < MR) {  // the edge panel, zero-padded
       for (int64_t p = 0; p < kc; ++p)
         for (int i = 0; i < MR; ++i) dst[p * MR + i] = i < mr ? src[i * a.rs + p * a.cs] : 0.0f;
-    } else if (a.cs == 1) {  // rows contiguous along p: read each row once, write with stride MR
-      for (int i = 0; i < MR; ++i)
-        for (int64_t p = 0; p < kc; ++p) dst[p * MR + i] = src[i * a.rs + p];
+    } else if (a.cs == 1) {  // rows contiguous along p: MR read streams (their current cache
+      // lines stay in L1 for 16 steps of p), one contiguous write stream
+      for (int64_t p = 0; p < kc; ++p)
+#pragma GCC unroll 16
+        for (int i = 0; i < MR; ++i) dst[p * MR + i] = src[i * a.rs + p];
     } else {  // Aᵀ stored: the MR values of one p are contiguous, a straight copy
       for (int64_t p = 0; p < kc; ++p)
 #pragma GCC unroll 16
@@ -58,9 +60,10 @@ void pack_b(int64_t kc, int64_t nc, Strided b, float* dst) {
       for (int64_t p = 0; p < kc; ++p)
 #pragma GCC unroll 64
         for (int j = 0; j < NR; ++j) dst[p * NR + j] = src[p * b.rs + j];
-    } else {  // Bᵀ stored (n, k), the dot form's weight: read each of its rows once
-      for (int j = 0; j < NR; ++j)
-        for (int64_t p = 0; p < kc; ++p) dst[p * NR + j] = src[p + j * b.cs];
+    } else {  // Bᵀ stored (n, k), the dot form's weight: NR read streams, as in pack_a
+      for (int64_t p = 0; p < kc; ++p)
+#pragma GCC unroll 32
+        for (int j = 0; j < NR; ++j) dst[p * NR + j] = src[p + j * b.cs];
     }
   }
 }
