@@ -38,10 +38,8 @@
 #include "minigrad/train/trainer.hpp"
 
 #if MINIGRAD_WITH_OPENBLAS
-// --sgemm-bound measures OpenBLAS itself, so bench alone reaches into the fast backend's OpenBLAS
-// support (src/backend/fast/blas.hpp), past the seam every other part of minigrad goes through.
-#include <cblas.h>
-
+// --sgemm-bound and --gemm measure OpenBLAS and minigrad's kernels themselves, so bench alone
+// reaches into the fast backend (src/backend/fast/), past the seam the rest of minigrad uses.
 #include "bench/gemm.hpp"
 #include "blas.hpp"
 #endif
@@ -232,34 +230,6 @@ constexpr int64_t cnn_flop_per_sample() {
 }
 static_assert(cnn_flop_per_sample() == 24995328);
 
-#if MINIGRAD_WITH_OPENBLAS
-// OpenBLAS sgemm, C = A·B on n x n matrices, in GFLOP/s over `seconds` on `threads` BLAS threads.
-// Large square products are where sgemm runs at its best, so this bounds any training step.
-double sgemm_gflops(int threads, double seconds) {
-  constexpr int n = 2048;
-  blas::set_num_threads(threads);
-  Generator gen(5);
-  std::vector<float> a(static_cast<size_t>(n) * n), b(a.size()), c(a.size());
-  for (auto& v : a) v = static_cast<float>(gen.randint(1000)) / 1000.0f;
-  for (auto& v : b) v = static_cast<float>(gen.randint(1000)) / 1000.0f;
-  auto multiply = [&] {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data(), n, b.data(),
-                n, 0.0f, c.data(), n);
-  };
-  multiply();  // warm-up: OpenBLAS starts its threads and allocates its buffers
-  int64_t calls = 0;
-  const auto start = Clock::now();
-  double elapsed = 0;
-  while (elapsed < seconds) {
-    multiply();
-    ++calls;
-    elapsed = seconds_since(start);
-  }
-  blas::set_num_threads(1);
-  return 2.0 * n * n * static_cast<double>(n) * static_cast<double>(calls) / elapsed / 1e9;
-}
-#endif
-
 data::Dataset synthetic(int64_t rows) {
   Generator gen(3);
   std::vector<uint8_t> pixels(static_cast<size_t>(rows * 784));
@@ -337,8 +307,7 @@ int main(int argc, char** argv) {
                                        r.count("seconds") ? seconds : 0.25, json);
 #else
       throw train::UsageError(
-          "--gemm times the fast backend's kernels, which this build leaves out (HINT: configure "
-          "without -DMINIGRAD_BACKEND=reference)");
+          "--gemm needs the fast backend (HINT: configure without -DMINIGRAD_BACKEND=reference)");
 #endif
     }
   } catch (const std::exception& e) {
@@ -412,7 +381,7 @@ int main(int argc, char** argv) {
     if (sgemm_bound) {
       nlohmann::ordered_json rows = nlohmann::json::array();
       for (int64_t th : thread_counts) {
-        const double gflops = sgemm_gflops(static_cast<int>(th), seconds);
+        const double gflops = bench::openblas_sgemm_gflops(static_cast<int>(th), seconds);
         bound[th] = gflops * 1e9 / static_cast<double>(flop);
         rows.push_back(
             {{"threads", th}, {"gflops", gflops}, {"bound_samples_per_second", bound[th]}});

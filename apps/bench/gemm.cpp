@@ -107,6 +107,23 @@ constexpr const char* kKernelNames[] = {"minigrad", "tiles", "openblas"};
 
 }  // namespace
 
+double openblas_sgemm_gflops(int threads, double seconds) {
+  constexpr int n = 2048;
+  blas::set_num_threads(threads);
+  Generator gen(5);
+  std::vector<float> a(static_cast<size_t>(n) * n), b(a.size()), c(a.size());
+  for (auto& v : a) v = static_cast<float>(gen.randint(1000)) / 1000.0f;
+  for (auto& v : b) v = static_cast<float>(gen.randint(1000)) / 1000.0f;
+  const Rate rate = gflops(
+      [&] {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data(), n, b.data(),
+                    n, 0.0f, c.data(), n);
+      },
+      2.0 * n * n * n, seconds);
+  blas::set_num_threads(1);
+  return rate.wall;
+}
+
 int run_gemm_benchmark(const std::string& sizes, const std::string& threads, int rounds,
                        double seconds, bool json) {
   const std::vector<Shape> shapes = parse_shapes(sizes);
