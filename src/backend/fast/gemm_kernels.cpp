@@ -114,9 +114,10 @@ void run_columns(const Product& p, int64_t j0, int64_t j1) {
 
 // The packed kernels take over where packing pays: at least kPackedMinFlops and every side at
 // least kPackedMinSide. Below that the tiles win or tie (measured with bench --gemm: the
-// documents' model at batch 512, 512x128x784, runs 10-20% faster on the tiles; 512x512x512 runs
-// alike in A·Bᵀ and 35% faster packed in the two other forms, whose unpacked tiles lose their
-// operands from cache as sizes grow: a quarter of the packed speed at 1024x1024x1024).
+// documents' model at batch 512, 512x128x784, ran 13-19% faster on the tiles in A·Bᵀ and A·B and
+// 20% slower in Aᵀ·B; 512x512x512 alike in A·Bᵀ and 35% faster packed in the two other forms,
+// whose unpacked tiles lose their operands from cache as sizes grow: a quarter of the packed
+// speed at 1024x1024x1024).
 constexpr int64_t kPackedMinSide = 64;
 constexpr double kPackedMinFlops = 2.0 * 512 * 512 * 512;
 

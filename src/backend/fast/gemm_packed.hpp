@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "gemm_tiles.hpp"  // gemm_tiled, the fallback when no packing buffer can be had
+
 namespace {
 
 // Block sizes in floats. A kKC x NR panel of B is 32 KB for NR = 32 (AVX-512: L1 is 48 KB); a
@@ -181,7 +183,8 @@ bool gemm_packed(int64_t m, int64_t n, int64_t k, float alpha, Strided a, Stride
 }
 
 // The entry point each ISA's translation unit exports, with BLAS's leading dimensions: false for
-// Aᵀ·Bᵀ, a bias outside the dot form, or when the packing buffers cannot be allocated.
+// Aᵀ·Bᵀ or a bias outside the dot form. If the packing buffers cannot be allocated the product
+// runs on the tiles of gemm_tiles.hpp instead (right, but summed in another order).
 template <class V>
 bool gemm_packed_entry(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
                        float alpha, const float* a, int64_t lda, const float* b, int64_t ldb,
@@ -190,7 +193,9 @@ bool gemm_packed_entry(bool transpose_a, bool transpose_b, int64_t m, int64_t n,
   if (bias != nullptr && (transpose_a || !transpose_b)) return false;
   const Strided op_a = transpose_a ? Strided{a, 1, lda} : Strided{a, lda, 1};
   const Strided op_b = transpose_b ? Strided{b, 1, ldb} : Strided{b, ldb, 1};
-  return gemm_packed<V>(m, n, k, alpha, op_a, op_b, beta, c, ldc, bias);
+  return gemm_packed<V>(m, n, k, alpha, op_a, op_b, beta, c, ldc, bias) ||
+         gemm_tiled<V>(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+                       bias);
 }
 
 }  // namespace
