@@ -39,10 +39,9 @@
 #include "version_flag.hpp"
 
 #if MINIGRAD_WITH_OPENBLAS
-// --sgemm-bound measures OpenBLAS itself, so bench alone reaches into the fast backend's OpenBLAS
-// support (src/backend/fast/blas.hpp), past the seam every other part of minigrad goes through.
-#include <cblas.h>
-
+// --sgemm-bound and --gemm measure OpenBLAS and minigrad's kernels themselves, so bench alone
+// reaches into the fast backend (src/backend/fast/), past the seam the rest of minigrad uses.
+#include "bench/gemm.hpp"
 #include "blas.hpp"
 #endif
 
@@ -234,34 +233,6 @@ constexpr int64_t cnn_flop_per_sample() {
 }
 static_assert(cnn_flop_per_sample() == 24995328);
 
-#if MINIGRAD_WITH_OPENBLAS
-// OpenBLAS sgemm, C = A·B on n x n matrices, in GFLOP/s over `seconds` on `threads` BLAS threads.
-// Large square products are where sgemm runs at its best, so this bounds any training step.
-double sgemm_gflops(int threads, double seconds) {
-  constexpr int n = 2048;
-  blas::set_num_threads(threads);
-  Generator gen(5);
-  std::vector<float> a(static_cast<size_t>(n) * n), b(a.size()), c(a.size());
-  for (auto& v : a) v = static_cast<float>(gen.randint(1000)) / 1000.0f;
-  for (auto& v : b) v = static_cast<float>(gen.randint(1000)) / 1000.0f;
-  auto multiply = [&] {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data(), n, b.data(),
-                n, 0.0f, c.data(), n);
-  };
-  multiply();  // warm-up: OpenBLAS starts its threads and allocates its buffers
-  int64_t calls = 0;
-  const auto start = Clock::now();
-  double elapsed = 0;
-  while (elapsed < seconds) {
-    multiply();
-    ++calls;
-    elapsed = seconds_since(start);
-  }
-  blas::set_num_threads(1);
-  return 2.0 * n * n * static_cast<double>(n) * static_cast<double>(calls) / elapsed / 1e9;
-}
-#endif
-
 data::Dataset synthetic(int64_t rows) {
   Generator gen(3);
   std::vector<uint8_t> pixels(static_cast<size_t>(rows * 784));
@@ -285,6 +256,9 @@ int main(int argc, char** argv) {
       ("sgemm-bound", "Also time OpenBLAS sgemm (2048x2048) on each thread count and give each training row's share of the bound it sets (MINIGRAD_BLAS_CORE=best picks the fastest OpenBLAS kernels for this CPU)")
       ("model", "mlp (the documents' MLP) or cnn (make_cnn's convolutional model, 1x28x28 images)", cxxopts::value<std::string>()->default_value("mlp"))
       ("tabular", "Time only the tabular load: read, fit the preprocessing and encode a 100,000-row table of 10 numeric and 10 categorical columns")
+      ("gemm", "Time only the sgemm kernels: minigrad's and OpenBLAS's GFLOP/s per product form, size (--gemm-sizes) and thread count (--threads), medians of --rounds interleaved rounds of --seconds each (default 0.25)")
+      ("gemm-sizes", "Sizes for --gemm: N or MxNxK, comma-separated", cxxopts::value<std::string>()->default_value("32x128x784,512x128x784,128x784x512,256,512,1024,2048"))
+      ("rounds", "Interleaved rounds for --gemm", cxxopts::value<std::string>()->default_value("3"))
       ("json", "Print JSON instead of a table")
       ("h,help", "Show this help")
       ("version", "Print the version");
@@ -328,6 +302,19 @@ int main(int argc, char** argv) {
     model_kind = r["model"].as<std::string>();
     if (model_kind != "mlp" && model_kind != "cnn") train::bad_flag("model", "mlp or cnn", model_kind);
     if (r.count("tabular")) return bench_tabular(json);
+    if (r.count("gemm")) {
+#if MINIGRAD_WITH_OPENBLAS
+      blas::init(argc, argv);  // MINIGRAD_BLAS_CORE=best: OpenBLAS's fastest kernels as the peer
+      const int rounds = train::parse_number<int>("rounds", r["rounds"].as<std::string>(),
+                                                  "a positive number of rounds", 1);
+      return bench::run_gemm_benchmark(r["gemm-sizes"].as<std::string>(),
+                                       r["threads"].as<std::string>(), rounds,
+                                       r.count("seconds") ? seconds : 0.25, json);
+#else
+      throw train::UsageError(
+          "--gemm needs the fast backend (HINT: configure without -DMINIGRAD_BACKEND=reference)");
+#endif
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench: error: %s\n", e.what());
     return 2;
@@ -399,7 +386,7 @@ int main(int argc, char** argv) {
     if (sgemm_bound) {
       nlohmann::ordered_json rows = nlohmann::json::array();
       for (int64_t th : thread_counts) {
-        const double gflops = sgemm_gflops(static_cast<int>(th), seconds);
+        const double gflops = bench::openblas_sgemm_gflops(static_cast<int>(th), seconds);
         bound[th] = gflops * 1e9 / static_cast<double>(flop);
         rows.push_back(
             {{"threads", th}, {"gflops", gflops}, {"bound_samples_per_second", bound[th]}});

@@ -4,8 +4,9 @@
 // gemm_kernels.cpp calls it only on a CPU that reports AVX2 and FMA.
 #include <immintrin.h>
 
-#include "gemm_tiles.hpp"
 #include "gemm_kernels.hpp"
+#include "gemm_packed.hpp"
+#include "gemm_tiles.hpp"
 
 namespace {
 
@@ -14,6 +15,7 @@ struct Avx2 {
   using Mask = __m256i;
   static constexpr int W = 8;
   static constexpr int kDotMR = 3, kDotNR = 4;      // 12 accumulators + 3 + 1 loads
+  static constexpr int kPackMR = 6, kPackNV = 2;    // 12 accumulators + 2 loads + 1 broadcast
   static constexpr int kOuterMR = 6, kOuterNV = 2;  // 12 accumulators + 2 loads + 1 broadcast
   static R zero() { return _mm256_setzero_ps(); }
   static R broadcast(float x) { return _mm256_set1_ps(x); }
@@ -21,11 +23,13 @@ struct Avx2 {
   static Mask mask(int lanes) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   }
+  static void store(float* p, R x) { _mm256_storeu_ps(p, x); }
   static R load(const float* p) { return _mm256_loadu_ps(p); }
   static R load(const float* p, Mask m) { return _mm256_maskload_ps(p, m); }
   static void store(float* p, R x, Mask m) { _mm256_maskstore_ps(p, m, x); }
   static R fmadd(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }
   static R mul(R a, R b) { return _mm256_mul_ps(a, b); }
+  static R add(R a, R b) { return _mm256_add_ps(a, b); }
   static float reduce_add(R x) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -43,6 +47,17 @@ bool gemm_avx2(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t
                int64_t ldc, const float* bias) {
   return gemm_tiled<Avx2>(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
                           bias);
+}
+
+}  // namespace minigrad::kernels::detail
+
+namespace minigrad::kernels::detail {
+
+bool gemm_packed_avx2(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
+                      float alpha, const float* a, int64_t lda, const float* b, int64_t ldb,
+                      float beta, float* c, int64_t ldc, const float* bias) {
+  return gemm_packed_entry<Avx2>(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                                 ldc, bias);
 }
 
 }  // namespace minigrad::kernels::detail

@@ -4,8 +4,9 @@
 // gemm_kernels.cpp calls it only on a CPU that reports AVX-512F.
 #include <immintrin.h>
 
-#include "gemm_tiles.hpp"
 #include "gemm_kernels.hpp"
+#include "gemm_packed.hpp"
+#include "gemm_tiles.hpp"
 
 namespace {
 
@@ -14,10 +15,12 @@ struct Avx512 {
   using Mask = __mmask16;
   static constexpr int W = 16;
   static constexpr int kDotMR = 4, kDotNR = 6;      // 24 accumulators + 4 + 1 loads
+  static constexpr int kPackMR = 12, kPackNV = 2;   // 24 accumulators + 2 loads + 1 broadcast
   static constexpr int kOuterMR = 6, kOuterNV = 4;  // 24 accumulators + 4 loads + 1 broadcast
   static R zero() { return _mm512_setzero_ps(); }
   static R broadcast(float x) { return _mm512_set1_ps(x); }
   static Mask mask(int lanes) { return static_cast<Mask>((1u << lanes) - 1u); }
+  static void store(float* p, R x) { _mm512_storeu_ps(p, x); }
   static R load(const float* p) { return _mm512_loadu_ps(p); }
   static R load(const float* p, Mask m) { return _mm512_maskz_loadu_ps(m, p); }
   static void store(float* p, R x, Mask m) { _mm512_mask_storeu_ps(p, m, x); }
@@ -74,6 +77,17 @@ bool gemm_avx512(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64
                  int64_t ldc, const float* bias) {
   return gemm_tiled<Avx512>(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
                             bias);
+}
+
+}  // namespace minigrad::kernels::detail
+
+namespace minigrad::kernels::detail {
+
+bool gemm_packed_avx512(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
+                        float alpha, const float* a, int64_t lda, const float* b, int64_t ldb,
+                        float beta, float* c, int64_t ldc, const float* bias) {
+  return gemm_packed_entry<Avx512>(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta,
+                                   c, ldc, bias);
 }
 
 }  // namespace minigrad::kernels::detail

@@ -1,7 +1,8 @@
-// minigrad's own sgemm kernels for the small products of MLP training (batch x features by
-// features x units), where OpenBLAS spends much of each call packing operands that are used only a
-// few times. Register-tiled loops for AVX-512 and for AVX2+FMA, picked at run time from the CPU,
-// for products of any size; the rest (CPUs without AVX2, Aᵀ·Bᵀ) stays with OpenBLAS.
+// minigrad's own sgemm kernels, in two designs: unpacked register tiles for the small products
+// of MLP training (batch x features by features x units), where packing operands that are used
+// only a few times costs more than it saves (gemm_tiles.hpp), and cache-blocked packed panels for
+// large products (gemm_packed.hpp). Each for AVX-512 and for AVX2+FMA, picked at run time from the
+// CPU; the rest (CPUs without AVX2, Aᵀ·Bᵀ) stays with OpenBLAS.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +33,14 @@ bool gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
 bool gemm_with(Isa isa, bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
                float alpha, const float* a, const float* b, float beta, float* c);
 
+/// The packed kernels of `isa` regardless of the size policy (for tests and bench); false if this
+/// CPU cannot run them or the product is Aᵀ·Bᵀ.
+bool gemm_packed_with(Isa isa, bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
+                      float alpha, const float* a, const float* b, float beta, float* c);
+
+/// Whether gemm() takes the packed kernels for a product of this size (else the tiles).
+bool use_packed(int64_t m, int64_t n, int64_t k);
+
 namespace detail {
 // With BLAS's leading dimensions (row strides of A, B and C as stored).
 bool gemm_avx512(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
@@ -40,6 +49,12 @@ bool gemm_avx512(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64
 bool gemm_avx2(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
                const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
                int64_t ldc, const float* bias);
+bool gemm_packed_avx512(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
+                        float alpha, const float* a, int64_t lda, const float* b, int64_t ldb,
+                        float beta, float* c, int64_t ldc, const float* bias);
+bool gemm_packed_avx2(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
+                      float alpha, const float* a, int64_t lda, const float* b, int64_t ldb,
+                      float beta, float* c, int64_t ldc, const float* bias);
 }  // namespace detail
 
 }  // namespace minigrad::kernels

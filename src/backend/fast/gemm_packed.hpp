@@ -1,0 +1,201 @@
+// Cache-blocked, packed sgemm for large products, in the GotoBLAS/BLIS design: op(B) is copied
+// in blocks of kKC x kNC (held in L3) and op(A) in blocks of kMC x kKC (held in L2) into
+// contiguous panels, and a register-blocked micro-kernel multiplies an MR-row panel of A by an
+// NR-column panel of B (kept in L1) into an MR x NR tile of C held in registers. Written once
+// over gemm_tiles.hpp's vector traits V; compiled per ISA. Leaves out: Aᵀ·Bᵀ and threads (the
+// caller splits C's rows or columns). Same private rules as gemm_tiles.hpp.
+#pragma once
+
+#include <cstdint>
+#include <cstdlib>
+
+#include "gemm_tiles.hpp"  // gemm_tiled, the fallback when no packing buffer can be had
+
+namespace {
+
+// Block sizes in floats. A kKC x NR panel of B is 32 KB for NR = 32 (AVX-512: L1 is 48 KB); a
+// kMC x kKC block of A is 384 KB (L2 is 2 MB); a kKC x kNC block of B is 3 MB (shared L3).
+constexpr int64_t kKC = 256, kMC = 384, kNC = 3072;
+
+// op(X)(r, s) = x[r·rs + s·cs]: (rs, cs) = (ld, 1) for X stored as is, (1, ld) for Xᵀ.
+struct Strided {
+  const float* x;
+  int64_t rs, cs;
+  float operator()(int64_t r, int64_t s) const { return x[r * rs + s * cs]; }
+};
+
+// A's rows [0, mc) x columns [0, kc) into panels of MR rows: panel q holds, for each p, the MR
+// values A(q·MR + i, p) side by side; rows past mc are zeros (the edge tile computes them and
+// does not store them).
+template <int MR>
+void pack_a(int64_t mc, int64_t kc, Strided a, float* dst) {
+  for (int64_t i0 = 0; i0 < mc; i0 += MR, dst += MR * kc) {
+    const int mr = mc - i0 < MR ? static_cast<int>(mc - i0) : MR;
+    const float* src = a.x + i0 * a.rs;
+    if (mr < MR) {  // the edge panel, zero-padded
+      for (int64_t p = 0; p < kc; ++p)
+        for (int i = 0; i < MR; ++i) dst[p * MR + i] = i < mr ? src[i * a.rs + p * a.cs] : 0.0f;
+    } else if (a.cs == 1) {  // rows contiguous along p: MR read streams (their current cache
+      // lines stay in L1 for 16 steps of p), one contiguous write stream
+      for (int64_t p = 0; p < kc; ++p)
+#pragma GCC unroll 16
+        for (int i = 0; i < MR; ++i) dst[p * MR + i] = src[i * a.rs + p];
+    } else {  // Aᵀ stored: the MR values of one p are contiguous, a straight copy
+      for (int64_t p = 0; p < kc; ++p)
+#pragma GCC unroll 16
+        for (int i = 0; i < MR; ++i) dst[p * MR + i] = src[i + p * a.cs];
+    }
+  }
+}
+
+// B's rows [0, kc) x columns [0, nc) into panels of NR columns, each (kc, NR) row-major; columns
+// past nc are zeros.
+template <int NR>
+void pack_b(int64_t kc, int64_t nc, Strided b, float* dst) {
+  for (int64_t j0 = 0; j0 < nc; j0 += NR, dst += NR * kc) {
+    const int nr = nc - j0 < NR ? static_cast<int>(nc - j0) : NR;
+    const float* src = b.x + j0 * b.cs;
+    if (nr < NR) {  // the edge panel, zero-padded
+      for (int64_t p = 0; p < kc; ++p)
+        for (int j = 0; j < NR; ++j) dst[p * NR + j] = j < nr ? src[p * b.rs + j * b.cs] : 0.0f;
+    } else if (b.cs == 1) {  // B (k, n) stored: each row of the panel is a contiguous copy
+      for (int64_t p = 0; p < kc; ++p)
+#pragma GCC unroll 64
+        for (int j = 0; j < NR; ++j) dst[p * NR + j] = src[p * b.rs + j];
+    } else {  // Bᵀ stored (n, k), the dot form's weight: NR read streams, as in pack_a
+      for (int64_t p = 0; p < kc; ++p)
+#pragma GCC unroll 32
+        for (int j = 0; j < NR; ++j) dst[p * NR + j] = src[p + j * b.cs];
+    }
+  }
+}
+
+// The micro-kernel: the MR x NR tile acc = Σ_p ap[p] ⊗ bp[p] over kc packed steps, then
+// C = alpha·acc + beta·C (beta = 0 never reads C), or alpha·acc + bias. Only the first mr rows
+// and nr columns are stored (masked), with the same operations as a full tile, so where a tile
+// edge falls never changes a result.
+template <class V>
+void micro_kernel(int64_t kc, const float* ap, const float* bp, int mr, int nr, float alpha,
+                  float beta, const float* bias, float* c, int64_t ldc) {
+  constexpr int MR = V::kPackMR, NV = V::kPackNV, W = V::W, NR = NV * W;
+  // C's tile is read and written once per kKC steps, from L3 or memory: ask for it now, so it
+  // arrives while the loop runs (without this the stores wait for it).
+  for (int i = 0; i < mr; ++i)
+    for (int j = 0; j < nr; j += 16) __builtin_prefetch(c + i * ldc + j, 1);
+  typename V::R acc[MR][NV];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[i][v] = V::zero();
+#pragma GCC unroll 2
+  for (int64_t p = 0; p < kc; ++p) {
+    typename V::R bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) bv[v] = V::load(bp + p * NR + v * W);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      const typename V::R av = V::broadcast(ap[p * MR + i]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[i][v] = V::fmadd(av, bv[v], acc[i][v]);
+    }
+  }
+  const typename V::R valpha = V::broadcast(alpha), vbeta = V::broadcast(beta);
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+    if (i >= mr) break;
+    float* row = c + i * ldc;
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      const int lanes = nr - v * W;
+      if (lanes <= 0) break;
+      const typename V::Mask mask = V::mask(lanes < W ? lanes : W);
+      typename V::R r = V::mul(valpha, acc[i][v]);
+      if (bias)
+        r = V::add(r, V::load(bias + v * W, mask));
+      else if (beta != 0.0f)
+        r = V::fmadd(vbeta, V::load(row + v * W, mask), r);
+      if (lanes >= W)
+        V::store(row + v * W, r);
+      else
+        V::store(row + v * W, r, mask);
+    }
+  }
+}
+
+// 64-byte aligned packing buffers, one set a thread, grown on demand and kept for the thread's
+// life (the worker thread lives as long as the program).
+struct PackBuffers {
+  float* a = nullptr;
+  float* b = nullptr;
+  ~PackBuffers() {
+    std::free(a);
+    std::free(b);
+  }
+};
+
+template <class V>
+float* pack_buffer(bool for_a) {
+  constexpr int64_t MR = V::kPackMR, NR = V::kPackNV * V::W;
+  constexpr int64_t a_floats = (kMC + MR - 1) / MR * MR * kKC;
+  constexpr int64_t b_floats = (kNC + NR - 1) / NR * NR * kKC;
+  thread_local PackBuffers buffers;
+  float*& p = for_a ? buffers.a : buffers.b;
+  if (p == nullptr) {
+    const int64_t bytes = (for_a ? a_floats : b_floats) * static_cast<int64_t>(sizeof(float));
+    p = static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>(bytes)));
+  }
+  return p;
+}
+
+// C (m, n) = alpha·op(A)·op(B) + beta·C, or + bias (n values, beta = 0): op(A) (m, k) and op(B)
+// (k, n) as Strided views. Each C element sums its k products in kKC blocks, in order: the first
+// block applies beta (or the bias), later ones add to C.
+template <class V>
+bool gemm_packed(int64_t m, int64_t n, int64_t k, float alpha, Strided a, Strided b, float beta,
+                 float* c, int64_t ldc, const float* bias) {
+  constexpr int64_t MR = V::kPackMR, NR = V::kPackNV * V::W;
+  float* const abuf = pack_buffer<V>(true);
+  float* const bbuf = pack_buffer<V>(false);
+  if (abuf == nullptr || bbuf == nullptr) return false;
+  for (int64_t jc = 0; jc < n; jc += kNC) {
+    const int64_t nc = n - jc < kNC ? n - jc : kNC;
+    for (int64_t pc = 0; pc < k; pc += kKC) {
+      const int64_t kc = k - pc < kKC ? k - pc : kKC;
+      pack_b<NR>(kc, nc, {b.x + pc * b.rs + jc * b.cs, b.rs, b.cs}, bbuf);
+      const float beta_here = pc == 0 ? beta : 1.0f;
+      const float* bias_here = pc == 0 && bias ? bias + jc : nullptr;
+      for (int64_t ic = 0; ic < m; ic += kMC) {
+        const int64_t mc = m - ic < kMC ? m - ic : kMC;
+        pack_a<MR>(mc, kc, {a.x + ic * a.rs + pc * a.cs, a.rs, a.cs}, abuf);
+        for (int64_t jr = 0; jr < nc; jr += NR) {
+          const int nr = nc - jr < NR ? static_cast<int>(nc - jr) : static_cast<int>(NR);
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            const int mr = mc - ir < MR ? static_cast<int>(mc - ir) : static_cast<int>(MR);
+            micro_kernel<V>(kc, abuf + ir * kc, bbuf + jr * kc, mr, nr, alpha, beta_here,
+                            bias_here ? bias_here + jr : nullptr, c + (ic + ir) * ldc + jc + jr,
+                            ldc);
+          }
+        }
+      }
+    }
+  }
+  return true;
+}
+
+// The entry point each ISA's translation unit exports, with BLAS's leading dimensions: false for
+// Aᵀ·Bᵀ or a bias outside the dot form. If the packing buffers cannot be allocated the product
+// runs on the tiles of gemm_tiles.hpp instead (right, but summed in another order).
+template <class V>
+bool gemm_packed_entry(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
+                       float alpha, const float* a, int64_t lda, const float* b, int64_t ldb,
+                       float beta, float* c, int64_t ldc, const float* bias) {
+  if (transpose_a && transpose_b) return false;
+  if (bias != nullptr && (transpose_a || !transpose_b)) return false;
+  const Strided op_a = transpose_a ? Strided{a, 1, lda} : Strided{a, lda, 1};
+  const Strided op_b = transpose_b ? Strided{b, 1, ldb} : Strided{b, ldb, 1};
+  return gemm_packed<V>(m, n, k, alpha, op_a, op_b, beta, c, ldc, bias) ||
+         gemm_tiled<V>(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+                       bias);
+}
+
+}  // namespace
