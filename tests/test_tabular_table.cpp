@@ -1,6 +1,8 @@
 // Tests of tabular/table.hpp: every missing-value marker, trimming, quoting, header detection,
 // column lookup by name and index, and the messages for malformed files.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -164,4 +166,65 @@ TEST_CASE(
   CHECK(find_column(cols, "-3", "--label", "p.csv") == 0);
   CHECK(find_column(cols, "last", "--label", "p.csv") == 2);
   CHECK_THROWS_AS(find_column(cols, "-4", "--label", "p.csv"), DataError);
+}
+
+TEST_CASE("a quoted cell may hold newlines; the row keeps the line it starts on") {
+  const std::string path = write_temp(
+      "multiline.csv",
+      "name,note,mass\r\nA,\"two\r\nlines\",1\nB,\"a \"\"quote\"\"\nand, a comma\",2\nC,plain,3\n");
+  const Table t = read_table(path);
+  REQUIRE(t.rows == 3);
+  CHECK(t.text(0, 1) == "two\nlines");
+  CHECK(t.text(1, 1) == "a \"quote\"\nand, a comma");
+  CHECK(t.text(2, 1) == "plain");
+  CHECK(t.lines == std::vector<int64_t>{2, 4, 6});
+  // A quote inside an unquoted cell is just a character: the record ends with its line.
+  const Table inches = read_table(write_temp("inches.csv", "h,w\n5'10\",1\n6',2\n"));
+  CHECK(inches.text(0, 0) == "5'10\"");
+  CHECK(inches.lines == std::vector<int64_t>{2, 3});
+  const std::string open =
+      error_of<DataError>([] { read_table(write_temp("open.csv", "a,b\n1,\"x\n2,3\n")); });
+  CHECK(open.find("open.csv:2: a quoted cell is still open at the end of the file") !=
+        std::string::npos);
+}
+
+TEST_CASE("a record longer than max_line_bytes stops the read, naming its line") {
+  const std::string path = write_temp("long.csv", "a,b\n1,2\n3," + std::string(5000, '9') + "\n");
+  const std::string msg = error_of<DataError>([&] { read_table(path, {.max_line_bytes = 4096}); });
+  CHECK(msg.find("long.csv:3: a line longer than 4096 bytes, the limit") != std::string::npos);
+  CHECK(read_table(path).rows == 2);  // under the default of 1 MiB
+  // A quoted cell that never closes is bounded the same way.
+  std::string endless = "a,b\n1,\"";
+  for (int i = 0; i < 2000; ++i) endless += "line\n";
+  const std::string quoted = write_temp("endless.csv", endless);
+  CHECK(error_of<DataError>([&] {
+          read_table(quoted, {.max_line_bytes = 4096});
+        }).find("endless.csv:") != std::string::npos);
+}
+
+TEST_CASE("a pipe is read in full, even when a column turns to text late") {
+  // 3,000 numbers, then a word: the column becomes categorical and its earlier cells are read
+  // again, which a pipe cannot do; read_table copies it to a temporary file first.
+  std::string text = "x,y\n";
+  for (int i = 0; i < 3000; ++i) text += std::to_string(i % 7) + ",1\n";
+  text += "seven,2\n";
+  const std::string fifo = write_temp("unused", "") + ".fifo";
+  fs::remove(fifo);
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  pid_t writer = ::fork();
+  REQUIRE(writer >= 0);
+  if (writer == 0) {
+    std::ofstream(fifo, std::ios::binary) << text;
+    ::_exit(0);
+  }
+  const Table t = read_table(fifo);
+  int status = 0;
+  ::waitpid(writer, &status, 0);
+  fs::remove(fifo);
+  REQUIRE(t.rows == 3001);
+  CHECK(t.data[0].storage == Storage::Text);
+  CHECK(t.text(0, 0) == "0");
+  CHECK(t.text(2999, 0) == std::to_string(2999 % 7));
+  CHECK(t.text(3000, 0) == "seven");
+  CHECK(t.path == fifo);
 }

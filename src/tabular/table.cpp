@@ -3,12 +3,18 @@
 #include "minigrad/tabular/table.hpp"
 
 #include <fmt/format.h>
+#include <stdlib.h>  // mkstemp
+#include <unistd.h>  // close, unlink, write
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <unordered_map>
 
 namespace minigrad::tabular {
@@ -44,24 +50,31 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
-TableReader::TableReader(const std::string& path, const ReadOptions& options)
-    : path_(path), delimiter_(options.delimiter) {
+TableReader::TableReader(const std::string& path, const ReadOptions& options,
+                         const std::string& name)
+    : path_(!name.empty() ? name
+            : path == "-" ? "<stdin>"
+                          : path),
+      delimiter_(options.delimiter),
+      max_line_bytes_(static_cast<size_t>(std::max<int64_t>(options.max_line_bytes, 1))) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw DataError(fmt::format("{}: is a directory, not a CSV file", path));
-  in_.open(path, std::ios::binary);
-  if (!in_) throw DataError(fmt::format("{}: no such file or not readable", path));
-  for (int64_t i = 0; i < options.skip_rows && std::getline(in_, buffer_); ++i) ++line_;
-  buffer_.clear();
-  while (std::getline(in_, buffer_)) {
-    ++line_;
-    if (!trim(buffer_).empty()) break;
+  if (path != "-" && std::filesystem::is_directory(path, ec))
+    throw DataError(fmt::format("{}: is a directory, not a CSV file", path_));
+  in_.open(path == "-" ? "/dev/stdin" : path, std::ios::binary);
+  if (!in_) throw DataError(fmt::format("{}: no such file or not readable", path_));
+  for (int64_t i = 0; i < options.skip_rows; ++i) {
+    buffer_.clear();
+    if (!append_line()) break;
   }
-  if (trim(buffer_).empty())
+  bool found = false;
+  while ((found = read_record()))
+    if (!trim(buffer_).empty()) break;
+  if (!found)
     throw DataError(
         fmt::format("{}: the file is empty (HINT: the first line must hold the column "
                     "names)",
-                    path));
+                    path_));
+  line_ = record_line_;
   if (buffer_.rfind("\xEF\xBB\xBF", 0) == 0) buffer_.erase(0, 3);  // a UTF-8 byte order mark
   split(buffer_, columns_);
   bool header = options.header == data::Header::Present;
@@ -77,6 +90,87 @@ TableReader::TableReader(const std::string& path, const ReadOptions& options)
   }
   for (size_t c = 0; c < columns_.size(); ++c)
     if (!header || columns_[c].empty()) columns_[c] = fmt::format("column{}", c);
+}
+
+bool TableReader::append_line() {
+  char chunk[4096];
+  bool any = false;
+  for (;;) {
+    in_.getline(chunk, sizeof chunk);
+    const auto got = static_cast<size_t>(in_.gcount());
+    if (in_.bad()) throw DataError(fmt::format("{}: cannot be read", path_));
+    const bool full = in_.fail() && got == sizeof chunk - 1;  // no newline yet: more to come
+    const bool newline = !in_.fail() && !in_.eof();           // taken, and counted in `got`
+    buffer_.append(chunk, newline ? got - 1 : got);
+    any = any || got > 0;
+    if (buffer_.size() > max_line_bytes_)
+      throw DataError(
+          fmt::format("{}:{}: a line longer than {} bytes, the limit (HINT: is this a CSV file?)",
+                      path_, lines_read_ + 1, max_line_bytes_));
+    if (full) {
+      in_.clear();
+      continue;
+    }
+    if (!any) return false;                                              // the end of the input
+    if (!buffer_.empty() && buffer_.back() == '\r') buffer_.pop_back();  // a CRLF file
+    ++lines_read_;
+    return true;
+  }
+}
+
+namespace {
+
+// Whether `t`, scanned from `i` on, ends inside a quoted cell; `quoted` says whether `i` is inside
+// one. The same reading of quotes as split(): a quote opens a cell only at its start (after
+// spaces), "" inside is one quote, and a lone quote closes it.
+bool ends_quoted(std::string_view t, size_t i, bool quoted, char delimiter) {
+  const size_t n = t.size();
+  for (;;) {
+    if (!quoted) {
+      while (i < n && (t[i] == ' ' || t[i] == '\t') && t[i] != delimiter) ++i;
+      quoted = i < n && t[i] == '"';
+      if (quoted) {
+        ++i;
+        continue;
+      }
+    } else {
+      for (;;) {
+        const size_t q = t.find('"', i);
+        if (q == std::string_view::npos) return true;
+        i = q + 1;
+        if (i < n && t[i] == '"') {
+          ++i;
+          continue;
+        }
+        break;
+      }
+      quoted = false;
+    }
+    const size_t end = t.find(delimiter, i);  // the rest of the cell
+    if (end == std::string_view::npos) return false;
+    i = end + 1;
+  }
+}
+
+}  // namespace
+
+bool TableReader::read_record() {
+  buffer_.clear();
+  if (!append_line()) return false;
+  record_line_ = lines_read_;
+  size_t from = 0;
+  bool quoted = false;
+  while (ends_quoted(buffer_, from, quoted, delimiter_)) {
+    from = buffer_.size() + 1;  // the next line, inside the quoted cell
+    quoted = true;
+    buffer_ += '\n';
+    if (!append_line())
+      throw DataError(
+          fmt::format("{}:{}: a quoted cell is still open at the end of the file (HINT: a \" "
+                      "at the start of a cell opens it; inside one, write a quote as \"\")",
+                      path_, record_line_));
+  }
+  return true;
 }
 
 void TableReader::split(const std::string& text, std::vector<std::string>& cells) const {
@@ -120,8 +214,8 @@ bool TableReader::next(std::vector<std::string>& cells) {
     line_ = pending_line_;
     return true;
   }
-  while (std::getline(in_, buffer_)) {
-    ++line_;
+  while (read_record()) {
+    line_ = record_line_;
     if (trim(buffer_).empty()) continue;  // blank lines (a trailing one is common)
     split(buffer_, cells);
     if (cells.size() != columns_.size())
@@ -211,13 +305,96 @@ class ColumnBuilder {
   bool reread_ = false;
 };
 
+// A pipe or standard input copied to a temporary file, so that read_table can read it twice. The
+// file is unlinked as soon as it is made and read through /proc/self/fd, so nothing is left
+// behind, even by a killed process. Copying stops at a line longer than the limit, so an endless
+// input without newlines (/dev/zero) does not fill the disk.
+class Spool {
+ public:
+  Spool(const std::string& source, const std::string& name, size_t max_line_bytes) {
+    std::ifstream in(source == "-" ? "/dev/stdin" : source, std::ios::binary);
+    if (!in) throw DataError(fmt::format("{}: no such file or not readable", name));
+    std::error_code ec;
+    const std::string dir = std::filesystem::temp_directory_path(ec).string();
+    std::string pattern = dir + "/minigrad-XXXXXX";
+    fd_ = ec ? -1 : ::mkstemp(pattern.data());
+    if (fd_ < 0) {
+      const char* tmpdir = std::getenv("TMPDIR");
+      const std::string where = ec ? std::string(tmpdir ? tmpdir : "$TMPDIR") : dir;
+      throw DataError(fmt::format(
+          "{}: a stream is read twice through a temporary copy, which cannot be made in '{}': {} "
+          "(HINT: set TMPDIR to a writable directory, or pass a regular file)",
+          name, where, ec ? ec.message() : std::strerror(errno)));
+    }
+    ::unlink(pattern.c_str());
+    path_ = fmt::format("/proc/self/fd/{}", fd_);
+    try {
+      copy(in, name, dir, max_line_bytes);
+    } catch (...) {
+      ::close(fd_);
+      throw;
+    }
+  }
+  Spool(const Spool&) = delete;
+  Spool& operator=(const Spool&) = delete;
+  ~Spool() { ::close(fd_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  void copy(std::ifstream& in, const std::string& name, const std::string& dir,
+            size_t max_line_bytes) const {
+    char chunk[1 << 16];
+    size_t run = 0;  // bytes since the last newline
+    int64_t line = 1;
+    while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+      const auto got = static_cast<size_t>(in.gcount());
+      for (size_t i = 0; i < got; ++i) {
+        if (chunk[i] == '\n') {
+          run = 0;
+          ++line;
+        } else if (++run > max_line_bytes) {
+          throw DataError(fmt::format(
+              "{}:{}: a line longer than {} bytes, the limit (HINT: is this a CSV file?)", name,
+              line, max_line_bytes));
+        }
+      }
+      for (size_t done = 0; done < got;) {
+        const ssize_t w = ::write(fd_, chunk + done, got - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0)
+          throw DataError(fmt::format("{}: cannot make a temporary copy in {}: {}", name, dir,
+                                      std::strerror(errno)));
+        done += static_cast<size_t>(w);
+      }
+    }
+    if (in.bad()) throw DataError(fmt::format("{}: cannot be read", name));
+  }
+
+  int fd_ = -1;
+  std::string path_;
+};
+
+// Standard input, a pipe or a device: input that cannot be read twice.
+bool is_stream(const std::string& path) {
+  if (path == "-") return true;
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  return !ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status) &&
+         !std::filesystem::is_directory(status);
+}
+
 }  // namespace
 
 Table read_table(const std::string& path, const ReadOptions& options,
                  const std::vector<std::string>& na_values, const StoragePlan& plan) {
-  TableReader reader(path, options);
+  const std::string name = path == "-" ? "<stdin>" : path;
+  std::optional<Spool> spool;
+  if (is_stream(path))
+    spool.emplace(path, name, static_cast<size_t>(std::max<int64_t>(options.max_line_bytes, 1)));
+  const std::string& file = spool ? spool->path() : path;
+  TableReader reader(file, options, name);
   Table t;
-  t.path = path;
+  t.path = name;
   t.columns = reader.columns();
   const std::vector<Storage> storage =
       plan ? plan(t.columns) : std::vector<Storage>(t.columns.size(), Storage::Auto);
@@ -233,10 +410,10 @@ Table read_table(const std::string& path, const ReadOptions& options,
     t.lines.push_back(reader.line());
     ++t.rows;
   }
-  if (t.rows == 0) throw DataError(fmt::format("{}: has a header but no data rows", path));
+  if (t.rows == 0) throw DataError(fmt::format("{}: has a header but no data rows", name));
   if (std::any_of(builders.begin(), builders.end(),
                   [](const ColumnBuilder& b) { return b.needs_reread(); })) {
-    TableReader again(path, options);
+    TableReader again(file, options, name);
     for (int64_t r = 0; r < t.rows && again.next(row); ++r)
       for (size_t c = 0; c < row.size(); ++c)
         if (builders[c].needs_reread()) builders[c].fill(r, row[c], is_missing(row[c], na_values));

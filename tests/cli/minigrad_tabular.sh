@@ -173,4 +173,31 @@ else
     fail "predict: $rows rows, ${many_kb} kB peak against ${few_kb} kB for 400 rows"
   fi
 fi
+# Streams: a pipe and standard input train as the file does, even when a column turns to text
+# after many numbers (read twice through a temporary copy that is never left behind); an endless
+# line stops in bounded memory.
+awk 'BEGIN { srand(3); print "a,b,label";
+  for (i = 0; i < 3000; i++) { a = rand(); printf "%.3f,%s,%s\n", a, (i < 2900 ? i % 9 : "q"),
+    (a > 0.5 ? "big" : "small") } }' >"$tmp/late.csv"
+from_file=$("$mg" train --data "$tmp/late.csv" --label label --epochs 1 2>&1 | grep "test accuracy")
+before=$(ls "${TMPDIR:-/tmp}" | grep -c '^minigrad-' || true)
+from_pipe=$("$mg" train --data <(cat "$tmp/late.csv") --label label --epochs 1 2>&1 | grep "test accuracy")
+from_stdin=$("$mg" train --data - --label label --epochs 1 <"$tmp/late.csv" 2>&1 | grep "test accuracy")
+after=$(ls "${TMPDIR:-/tmp}" | grep -c '^minigrad-' || true)
+[[ -n "$from_file" && "$from_pipe" == "$from_file" && "$from_stdin" == "$from_file" ]] \
+  && pass "a pipe and standard input train as the file does: $from_file" \
+  || fail "file '$from_file', pipe '$from_pipe', stdin '$from_stdin'"
+[[ $before -eq $after ]] && pass "no temporary copy left behind" \
+  || fail "temporary copies in ${TMPDIR:-/tmp}: $before before, $after after"
+limit="ulimit -v 2000000;"  # ASan reserves more address space than that up front
+ldd "$mg" 2>/dev/null | grep -q asan && limit=""
+out=$(bash -c "$limit timeout 60 '$mg' train --data /dev/zero --label 0" 2>&1); rc=$?
+[[ $rc -eq 2 && "$out" == *"/dev/zero:1: a line longer than 1048576 bytes"* ]] \
+  && pass "/dev/zero stops in bounded memory: $out" || fail "/dev/zero: exit $rc: $out"
+printf 'id,island,length,depth\n1,"Dream\n' >"$tmp/open.csv"
+expect_error "open.csv:2: a quoted cell is still open at the end of the file" \
+  "$mg" predict --model "$tmp/birds.safetensors" --data "$tmp/open.csv" --output "$tmp/open_out.csv"
+[[ ! -e "$tmp/open_out.csv" ]] && pass "no output file after a bad input" \
+  || fail "predict left $tmp/open_out.csv behind"
+
 finish "minigrad tabular"

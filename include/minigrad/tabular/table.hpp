@@ -34,14 +34,21 @@ struct ReadOptions {
   data::Header header =
       data::Header::Auto;  // Auto: a header unless every first-row cell is a number
   int64_t skip_rows = 0;
+  /// A record (a line, or several when a quoted cell holds newlines) longer than this stops the
+  /// read with an error naming its line: an endless input such as /dev/zero ends in bounded memory.
+  int64_t max_line_bytes = int64_t{1} << 20;
 };
 
-/// Reads a delimited text file row by row, holding one line at a time: predict streams tables
-/// larger than memory through it. Throws DataError naming file:line for a ragged row.
+/// Reads a delimited text file row by row, holding one record at a time: predict streams tables
+/// larger than memory through it. A quoted cell may hold the delimiter, "" for a quote, and
+/// newlines (RFC 4180). Throws DataError naming file:line for a ragged row or an overlong record.
 class TableReader {
  public:
-  /// Opens `path` and reads its header. Throws DataError for a missing, unreadable or empty file.
-  TableReader(const std::string& path, const ReadOptions& options = {});
+  /// Opens `path` ("-" for standard input) and reads its header; `name` stands for the file in
+  /// messages (default: the path, "<stdin>" for "-"). Throws DataError for a missing, unreadable
+  /// or empty file.
+  TableReader(const std::string& path, const ReadOptions& options = {},
+              const std::string& name = "");
   const std::string& path() const { return path_; }
   const std::vector<std::string>& columns() const { return columns_; }
   /// The next row's trimmed cells (as many as there are columns); false at the end of the file.
@@ -51,9 +58,17 @@ class TableReader {
 
  private:
   void split(const std::string& text, std::vector<std::string>& cells) const;
+  /// The next record into buffer_ (its lines joined by '\n'), its first line's number in
+  /// record_line_; false at the end of the input.
+  bool read_record();
+  /// Appends one line of input to buffer_ (without its newline); false at the end of the input.
+  bool append_line();
 
   std::string path_;
   char delimiter_;
+  size_t max_line_bytes_;
+  int64_t record_line_ = 0;           // the line a record read by read_record() starts on
+  int64_t lines_read_ = 0;            // lines consumed from the input so far
   std::vector<std::string> pending_;  // the first row, when it turned out to be data
   bool has_pending_ = false;
   int64_t pending_line_ = 0;
@@ -98,7 +113,9 @@ struct Table {
 using StoragePlan = std::function<std::vector<Storage>(const std::vector<std::string>& columns)>;
 
 /// Reads the whole file; cells in `na_values` (and empty ones) are missing. Without a plan every
-/// column is Auto. Throws DataError for an unreadable file, a ragged row, or no data rows.
+/// column is Auto. A pipe or standard input ("-") is copied to a temporary file as it is read,
+/// since a column that turns out to hold text after many numbers needs a second pass. Throws
+/// DataError for an unreadable file, a ragged row, an overlong record, or no data rows.
 Table read_table(const std::string& path, const ReadOptions& options = {},
                  const std::vector<std::string>& na_values = default_na_values(),
                  const StoragePlan& plan = {});
