@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Classes are the distinct labels, numbered in ascending order: a table labelled 3, 7 and 12 makes
-# a model of 3 outputs, and everything shown (confusion matrix, JSON report, a saved and reloaded
-# model) speaks of 3, 7 and 12. A test label the model does not know, a class whose rows all fell
-# into the test part, and --max-classes are each reported by name. Usage: class_labels.sh <bin_dir>
+# a model of 3 outputs, and everything shown (confusion matrix, JSON report, a reloaded model, a
+# resumed run) speaks of 3, 7 and 12. A test label the model does not know, a class whose rows all
+# fell into the test part, and --max-classes are each reported by name. Usage: class_labels.sh DIR
 set -u
 bin=$1
 source "$(dirname "$0")/common.bash"
@@ -49,6 +49,13 @@ run "$csv" --load "$tmp/m.safetensors" --eval-only --test "$tmp/test.csv" --labe
 check "--load --eval-only reads the labels back" has "3 classes (labels 3, 7, 12)" "$out"
 check "and shows them" has "(columns are predicted classes by label: 3=3, 7=7, 12=12)" "$out"
 check "with the same accuracy" has "test accuracy: 1.0000 (12/12)" "$out"
+
+# So does a resume checkpoint: an interrupted run continues with the same labels.
+train=(--train "$tmp/train.csv" --test "$tmp/test.csv" "${opts[@]}" --save "$tmp/i.safetensors")
+MINIGRAD_TEST_SIGINT_AFTER_STEPS=4 "$csv" "${train[@]}" >/dev/null 2>&1
+run "$csv" "${train[@]}" --resume "$tmp/i.resume.safetensors"
+check "--resume reads the labels back" \
+  has "(columns are predicted classes by label: 3=3, 7=7, 12=12)" "$out"
 
 # A test label the model does not know is named with its file and line.
 { cat "$tmp/test.csv"; echo "0.5,0.5,5"; } >"$tmp/test5.csv"
