@@ -2,7 +2,7 @@
 // the same architecture and identical eval outputs; a file without minigrad's metadata (as
 // PyTorch writes it) takes the image shape from the caller; keys that are no make_cnn() layout,
 // and image shapes that do not fit the weights, fail naming the file and the hint; an MLP file
-// still loads as an MLP.
+// still loads as an MLP; the class labels round-trip, and a file without them has class ids.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -155,5 +155,47 @@ TEST_CASE("load_model reads an MLP file as an MLP, save_model picks the writer b
   CHECK(loaded.kind == "mlp");
   CHECK(loaded.in_features == 5);
   CHECK(loaded.classes == 2);
+  fs::remove(path);
+}
+
+TEST_CASE("the class labels go into the metadata and come back; older files are 0..K-1") {
+  Generator gen(7);
+  auto mlp = nn::make_mlp({.in_features = 4, .hidden = {}, .classes = 3, .dropout = 0}, gen);
+  const fs::path path = temp_file("labels.safetensors");
+  const data::ClassLabels labels = data::ClassLabels::parse("-4,7,2147483647", "test");
+  io::save_model(*mlp, data::FeatureTransform::identity(), path.string(), &labels);
+  Generator gen2(8);
+  const io::ModelCheckpoint back = io::load_model(path.string(), "MLP", gen2, no_image());
+  CHECK(back.labels == labels);
+  CHECK(io::load_safetensors_with_metadata(path.string()).metadata.at("minigrad.class_labels") ==
+        "-4,7,2147483647");
+
+  // A file written without labels (before they were saved, or by PyTorch) has class ids.
+  io::save_model(*mlp, data::FeatureTransform::identity(), path.string());
+  CHECK(io::load_model(path.string(), "MLP", gen2, no_image()).labels ==
+        data::ClassLabels::identity(3));
+  auto cnn = small_cnn(gen);
+  io::save_model(*cnn, data::FeatureTransform::identity(), path.string());
+  CHECK(io::load_model(path.string(), "CNN", gen2, no_image()).labels ==
+        data::ClassLabels::identity(3));
+
+  // One label per output, or the save is refused; a file altered afterwards is refused on load.
+  const data::ClassLabels two = data::ClassLabels::identity(2);
+  CHECK_THROWS_AS(io::save_model(*mlp, data::FeatureTransform::identity(), path.string(), &two),
+                  std::invalid_argument);
+  io::SafetensorsContents file =
+      io::model_contents(*mlp, data::FeatureTransform::identity(), &labels);
+  file.metadata["minigrad.class_labels"] = "3,7";
+  io::save_safetensors(path.string(), file.tensors, file.metadata);
+  CHECK_THROWS_WITH_AS(io::load_model(path.string(), "MLP", gen2, no_image()),
+                       doctest::Contains("metadata minigrad.class_labels has 2 labels but the "
+                                         "model has 3 outputs"),
+                       std::runtime_error);
+  file.metadata["minigrad.class_labels"] = "7,3,1";
+  io::save_safetensors(path.string(), file.tensors, file.metadata);
+  CHECK_THROWS_WITH_AS(io::load_model(path.string(), "MLP", gen2, no_image()),
+                       doctest::Contains("labels.safetensors: metadata minigrad.class_labels is "
+                                         "'7,3,1', expected strictly ascending"),
+                       std::runtime_error);
   fs::remove(path);
 }

@@ -16,6 +16,7 @@
 
 #include "csv_file.hpp"
 #include "csv_row.hpp"
+#include "minigrad/data/class_labels.hpp"
 #include "minigrad/escape.hpp"
 
 namespace minigrad::data {
@@ -77,10 +78,7 @@ std::vector<std::string> CsvTable::feature_names() const {
   return names;
 }
 
-int64_t CsvTable::num_classes() const {
-  if (labels.empty()) return 0;
-  return int64_t{*std::max_element(labels.begin(), labels.end())} + 1;  // int32 max + 1 fits
-}
+int64_t CsvTable::num_classes() const { return ClassLabels::of(labels).size(); }
 
 std::vector<float> CsvTable::features_as_floats() const {
   if (!features_are_bytes) return features;
@@ -367,6 +365,7 @@ CsvTable parse_text(std::string_view text, const std::string& name, const CsvOpt
   const RowReader rows(name, options, table.column_names, num_fields, label,
                        table.has_header ? first_line : 0);
   read_rows(rows, at.p, at.end, at.line_no, bound, table, file);
+  if (label >= 0) class_labels_of(table, options.max_classes);  // throws past the limit
   return table;
 }
 
@@ -413,16 +412,6 @@ void check_num_features(const CsvTable& table, int64_t expected, std::string_vie
           : fmt::format(
                 "column {} ('{}')", table.label_index + 1,
                 escape_bytes(table.column_names[static_cast<size_t>(table.label_index)], 40))));
-}
-
-void check_labels_below(const CsvTable& table, int64_t num_classes, std::string_view what) {
-  for (size_t i = 0; i < table.labels.size(); ++i) {
-    if (table.labels[i] >= num_classes) {
-      throw DataError(fmt::format("{}:{}: label {} is outside the classes of {} (expected 0..{})",
-                                  table.path, table.line_of(static_cast<int64_t>(i)),
-                                  table.labels[i], what, num_classes - 1));
-    }
-  }
 }
 
 }  // namespace minigrad::data

@@ -220,8 +220,8 @@ namespace {
 // every feature stays below 256 only if each does, so the check costs one test per row.
 // (A branch-free 4-byte SWAR digit parser was tried here: slower on this machine.)
 template <typename T>
-inline bool read_plain_row(const Line& line, int64_t num_fields, int64_t label, char delim,
-                           int64_t max_classes, T* out, int32_t* label_out) {
+inline bool read_plain_row(const Line& line, int64_t num_fields, int64_t label, char delim, T* out,
+                           int32_t* label_out) {
   const char* c = line.begin;
   const char* const e = line.end;
   uint32_t all_or = 0;
@@ -240,7 +240,6 @@ inline bool read_plain_row(const Line& line, int64_t num_fields, int64_t label, 
       return false;
     }
     if (j == label) {
-      if (v >= max_classes) return false;  // the general reader writes the message
       *label_out = static_cast<int32_t>(v);
     } else {
       *out++ = static_cast<T>(v);
@@ -254,13 +253,11 @@ inline bool read_plain_row(const Line& line, int64_t num_fields, int64_t label, 
 }  // namespace
 
 bool RowReader::read_plain(const Line& line, float* out, int32_t* label_out) const {
-  return read_plain_row(line, num_fields_, label_, options_.delimiter, options_.max_classes, out,
-                        label_out);
+  return read_plain_row(line, num_fields_, label_, options_.delimiter, out, label_out);
 }
 
 bool RowReader::read_plain(const Line& line, uint8_t* out, int32_t* label_out) const {
-  return read_plain_row(line, num_fields_, label_, options_.delimiter, options_.max_classes, out,
-                        label_out);
+  return read_plain_row(line, num_fields_, label_, options_.delimiter, out, label_out);
 }
 
 void RowReader::read(const Line& line, int64_t line_no, float* out, int32_t* label_out,
@@ -341,22 +338,17 @@ int32_t RowReader::checked_label(const Cell& cell, int64_t line_no, int64_t j) c
   const double v = cell.value;
   const std::string text = shown(cell.begin, cell.end);
   if (v != std::floor(v)) {
-    fail(line_no, fmt::format("{}: label {} is not a whole number (expected a class id "
-                              "0, 1, 2, ...; HINT: is the label column right? It is {})",
+    fail(line_no, fmt::format("{}: label {} is not a whole number (expected a whole "
+                              "number such as 0, 1, 2; HINT: is the label column right? It is {})",
                               column(j), text, options_.label.str()));
   }
-  if (v < 0) {
-    fail(line_no, fmt::format("{}: label {} is negative (expected a class id 0, 1, 2, ...)",
-                              column(j), text));
-  }
-  // max_classes is at most int32's maximum, so a label that passes fits an int32_t.
-  if (v >= static_cast<double>(options_.max_classes)) {
-    fail(line_no,
-         fmt::format("{}: label {} is too large: labels are class ids 0..{} (the limit is {} "
-                     "classes) (HINT: is the label column right? It is {}. If the table really "
-                     "has this many classes, raise CsvOptions::max_classes)",
-                     column(j), text, options_.max_classes - 1, options_.max_classes,
-                     options_.label.str()));
+  // Any 32-bit integer is a label (class_labels.hpp makes them classes 0..K-1); the count of
+  // distinct ones is bounded by max_classes once the rows are read.
+  if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()) {
+    fail(line_no, fmt::format("{}: label {} does not fit a 32-bit integer (expected a whole number "
+                              "from -2147483648 to 2147483647; HINT: is the label column right? "
+                              "It is {})",
+                              column(j), text, options_.label.str()));
   }
   return static_cast<int32_t>(v);
 }

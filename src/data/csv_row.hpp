@@ -72,7 +72,7 @@ std::string delimiter_name(char d);
 // ---- rows ----
 
 /// Reads the data rows of one table: `num_fields` cells per line, the one at `label` (or none
-/// when label < 0) an integer class id, the others features. Every error names file:line and
+/// when label < 0) a 32-bit integer label, the others features. Every error names file:line and
 /// the column.
 class RowReader {
  public:

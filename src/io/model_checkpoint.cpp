@@ -144,10 +144,29 @@ nn::CnnOptions read_cnn_architecture(const StateDict& state, const Metadata& met
   return o;
 }
 
+data::ClassLabels read_class_labels(const Metadata& metadata, int64_t classes,
+                                    const std::string& source) {
+  const auto it = metadata.find(data::kClassLabelsKey);
+  if (it == metadata.end()) return data::ClassLabels::identity(classes);  // an older file
+  const std::string what = fmt::format("{}: metadata {}", source, data::kClassLabelsKey);
+  data::ClassLabels labels;
+  try {
+    labels = data::ClassLabels::parse(it->second, what);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(e.what());
+  }
+  if (labels.size() != classes)
+    throw std::runtime_error(fmt::format(
+        "{} has {} labels but the model has {} outputs (HINT: the file was altered after saving)",
+        what, labels.size(), classes));
+  return labels;
+}
+
 ModelCheckpoint model_from_contents(SafetensorsContents file, const std::string& path,
                                     const std::string& name, Generator& gen,
                                     const nn::CnnOptions& image) {
   ModelCheckpoint loaded;
+  const Metadata metadata = file.metadata;  // the MLP reader below takes the file apart
   if (!holds_cnn(file.tensors)) {
     MlpCheckpoint mlp = mlp_from_contents(std::move(file), path, name, gen);
     loaded.model = mlp.model;
@@ -156,6 +175,7 @@ ModelCheckpoint model_from_contents(SafetensorsContents file, const std::string&
     loaded.classes = mlp.model->options().classes;
     loaded.transform = std::move(mlp.transform);
     loaded.dropout_assumed = mlp.architecture.dropout_assumed;
+    loaded.labels = read_class_labels(metadata, loaded.classes, path);
     return loaded;
   }
   StateDict own, extras;
@@ -175,12 +195,28 @@ ModelCheckpoint model_from_contents(SafetensorsContents file, const std::string&
   loaded.in_features = options.channels * options.height * options.width;
   loaded.classes = options.classes;
   loaded.transform = read_scaling(file.metadata, extras, path);
+  loaded.labels = read_class_labels(metadata, loaded.classes, path);
   return loaded;
 }
 
 ModelCheckpoint load_model(const std::string& path, const std::string& name, Generator& gen,
                            const nn::CnnOptions& image) {
   return model_from_contents(load_safetensors_with_metadata(path), path, name, gen, image);
+}
+
+SafetensorsContents model_contents(const nn::Module& model, const data::FeatureTransform& transform,
+                                   const data::ClassLabels* labels) {
+  SafetensorsContents file = model_contents(model, transform);
+  if (labels) {
+    const auto* mlp = dynamic_cast<const nn::Mlp*>(&model);
+    const int64_t outputs =
+        mlp ? mlp->options().classes : dynamic_cast<const nn::Cnn&>(model).options().classes;
+    if (labels->size() != outputs)
+      throw std::invalid_argument(fmt::format(
+          "save_model: {} class labels for a model of {} outputs", labels->size(), outputs));
+    file.metadata[data::kClassLabelsKey] = labels->text();
+  }
+  return file;
 }
 
 SafetensorsContents model_contents(const nn::Module& model,
@@ -206,8 +242,8 @@ void save_cnn(const nn::Cnn& model, const data::FeatureTransform& transform,
 }
 
 void save_model(const nn::Module& model, const data::FeatureTransform& transform,
-                const std::string& path) {
-  const SafetensorsContents file = model_contents(model, transform);
+                const std::string& path, const data::ClassLabels* labels) {
+  const SafetensorsContents file = model_contents(model, transform, labels);
   save_safetensors(path, file.tensors, file.metadata);
 }
 

@@ -52,7 +52,7 @@ bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) 
       ("label", "Label column: an index (0 = first), a header name, or 'last'", cxxopts::value<std::string>()->default_value("0"))
       ("delimiter", "Field delimiter: , ; | or 'tab'", cxxopts::value<std::string>()->default_value(std::string(1, d.csv.delimiter)))
       ("header", "First row is a header: auto, yes or no", cxxopts::value<std::string>()->default_value("auto"))
-      ("max-classes", "Largest number of classes a label may imply (labels are class ids 0..N-1)", cxxopts::value<std::string>()->default_value(std::to_string(d.csv.max_classes)))
+      ("max-classes", "Most distinct labels (classes) a table may have; classes are the labels in ascending order", cxxopts::value<std::string>()->default_value(std::to_string(d.csv.max_classes)))
       ("skip-rows", "Lines to skip before the header or data", cxxopts::value<std::string>()->default_value(std::to_string(d.csv.skip_rows)))
       ("scale", "Divide features by K instead of standardising them", cxxopts::value<std::string>()->default_value(d.scaling == Scaling::Divide ? fmt::format("{}", d.scale) : ""))
       ("standardize", "Standardise features with training-set mean and std");

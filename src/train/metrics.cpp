@@ -56,19 +56,27 @@ double ConfusionMatrix::accuracy() const {
   return n ? static_cast<double>(correct()) / static_cast<double>(n) : 0.0;
 }
 
-std::string ConfusionMatrix::str(const std::vector<std::string>& names) const {
+std::string ConfusionMatrix::str(const std::vector<std::string>& names,
+                                 std::span<const int32_t> labels) const {
+  if (!labels.empty() && labels.size() != static_cast<size_t>(classes_))
+    throw std::invalid_argument(fmt::format("ConfusionMatrix::str: {} labels for {} classes",
+                                            labels.size(), classes_));
+  auto label = [&](int c) { return labels.empty() ? c : labels[static_cast<size_t>(c)]; };
   auto name = [&](int c) {
-    return c < static_cast<int>(names.size()) ? names[static_cast<size_t>(c)] : std::to_string(c);
+    const int32_t l = label(c);
+    return l >= 0 && l < static_cast<int64_t>(names.size()) ? names[static_cast<size_t>(l)]
+                                                             : std::to_string(l);
   };
   size_t label_width = 4;
   for (int c = 0; c < classes_; ++c) label_width = std::max(label_width, name(c).size());
   int64_t largest = 0;
   for (int64_t v : counts_) largest = std::max(largest, v);
-  const size_t cell = std::max<size_t>(5, std::to_string(largest).size() + 1);
+  size_t cell = std::max<size_t>(5, std::to_string(largest).size() + 1);
+  for (int c = 0; c < classes_; ++c) cell = std::max(cell, std::to_string(label(c)).size() + 1);
 
   std::string out = fmt::format("{:<{}}  predicted →\n", "true ↓", label_width);
   out += fmt::format("{:<{}}", "", label_width);
-  for (int c = 0; c < classes_; ++c) out += fmt::format("{:>{}}", c, cell);
+  for (int c = 0; c < classes_; ++c) out += fmt::format("{:>{}}", label(c), cell);
   out += fmt::format("{:>9}\n", "recall");
   for (int t = 0; t < classes_; ++t) {
     out += fmt::format("{:<{}}", name(t), label_width);
@@ -80,8 +88,9 @@ std::string ConfusionMatrix::str(const std::vector<std::string>& names) const {
     const double recall = row_total ? static_cast<double>(count(t, t)) / static_cast<double>(row_total) : 0.0;
     out += fmt::format("{:>9.3f}\n", recall);
   }
-  out += fmt::format("(columns are predicted classes by id: ");
-  for (int c = 0; c < classes_; ++c) out += fmt::format("{}{}={}", c ? ", " : "", c, name(c));
+  out += fmt::format("(columns are predicted classes by {}: ", labels.empty() ? "id" : "label");
+  for (int c = 0; c < classes_; ++c)
+    out += fmt::format("{}{}={}", c ? ", " : "", label(c), name(c));
   out += ")\n";
   return out;
 }

@@ -23,6 +23,7 @@ std::string report_json(const TrainConfig& config, const TrainResult& r) {
   j["parameters"] = r.parameters;
   j["features"] = r.features;
   j["classes"] = r.classes;
+  j["class_labels"] = r.class_labels;
   j["peak_rss_mb"] = r.peak_rss_mb;
   j["config"] = {
       {"data", config.data_path},       {"train", config.train_path},

@@ -158,9 +158,9 @@ std::vector<nn::Dropout*> dropouts_of(nn::Module& model) {
 }
 
 void save_resume(const std::string& path, const TrainConfig& c, const nn::Module& model,
-                 const data::FeatureTransform& transform, const optim::Optimizer& optimizer,
-                 const TrainingState& s) {
-  io::SafetensorsContents file = io::model_contents(model, transform);
+                 const data::FeatureTransform& transform, const data::ClassLabels& labels,
+                 const optim::Optimizer& optimizer, const TrainingState& s) {
+  io::SafetensorsContents file = io::model_contents(model, transform, &labels);
   for (NamedTensor& nt : optimizer.state_dict())
     file.tensors.push_back({std::string(kOptimizerPrefix) + nt.name, nt.tensor, nt.dtype});
   io::Metadata& m = file.metadata;

@@ -141,6 +141,7 @@ std::shared_ptr<nn::Module> build_model(const TrainConfig& c, const TrainingData
 struct Resume {
   const ResumeCheckpoint* from = nullptr;  // null: a fresh start
   const data::FeatureTransform* transform = nullptr;
+  const data::ClassLabels* labels = nullptr;  // the label of each output, saved with the model
 };
 
 // The optimizer's and the Dropouts' state from a resume checkpoint; checks the batch count.
@@ -199,7 +200,7 @@ void train_epochs(const TrainConfig& c, nn::Module& model, const data::Dataset& 
     s.epoch_accuracy = r.epoch_accuracy;
     s.masks.clear();
     for (nn::Dropout* d : dropouts_of(model)) s.masks.push_back(d->generator().get_state());
-    save_resume(checkpoint, c, model, *resume.transform, *optimizer, s);
+    save_resume(checkpoint, c, model, *resume.transform, *resume.labels, *optimizer, s);
   };
   auto stop = [&](int epoch, int64_t done) {
     const std::string where =
@@ -284,13 +285,19 @@ void train_epochs(const TrainConfig& c, nn::Module& model, const data::Dataset& 
 }
 
 // The accuracy line (printed even with quiet) and the confusion matrix.
-void print_evaluation(const TrainConfig& c, const Evaluation& ev, int classes, std::FILE* out) {
+void print_evaluation(const TrainConfig& c, const Evaluation& ev, const data::ClassLabels& labels,
+                      std::FILE* out) {
+  const int classes = static_cast<int>(labels.size());
   std::fprintf(out, "test accuracy: %.4f (%lld/%lld), test loss: %.4f\n", ev.confusion.accuracy(),
                static_cast<long long>(ev.confusion.correct()),
                static_cast<long long>(ev.confusion.total()), ev.loss);
   if (!c.confusion_matrix || c.quiet) return;
   if (classes <= kMaxConfusionClasses)
-    std::fprintf(out, "\n%s", ev.confusion.str(c.class_names).c_str());
+    std::fprintf(out, "\n%s",
+                 ev.confusion
+                     .str(c.class_names, labels.is_identity() ? std::span<const int32_t>()
+                                                              : std::span(labels.labels()))
+                     .c_str());
   else
     std::fprintf(out, "(no confusion matrix for %d classes; is --label the right column?)\n",
                  classes);
@@ -330,11 +337,15 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
   r.parameters = model->num_parameters();
   r.features = d.features;
   r.classes = d.classes;
+  r.class_labels = d.labels.labels();
   r.blas = backend::describe();
 
   say(r.blas);
-  say(fmt::format("data: {} training rows, {} test rows, {} features, {} classes; inputs: {}",
-                  r.n_train, r.n_test, r.features, r.classes, d.test.transform().str()));
+  say(fmt::format("data: {} training rows, {} test rows, {} features, {} classes{}; inputs: {}",
+                  r.n_train, r.n_test, r.features, r.classes,
+                  d.labels.is_identity() ? "" : fmt::format(" (labels {})", d.labels.str()),
+                  d.test.transform().str()));
+  for (const std::string& warning : d.warnings) std::fprintf(out, "%s\n", warning.c_str());
   if (resumed)
     say(fmt::format("model: resumed from {} at epoch {}, step {}", c.resume_path,
                     resumed->state.epoch, resumed->state.step));
@@ -351,20 +362,21 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
 
   if (!c.eval_only) {
     const data::FeatureTransform transform = d.test.transform();
-    train_epochs(c, *model, d.train, out, say, {resumed ? &*resumed : nullptr, &transform}, r);
+    train_epochs(c, *model, d.train, out, say,
+                 {resumed ? &*resumed : nullptr, &transform, &d.labels}, r);
   }
 
   const Evaluation ev = evaluate(*model, d.test, d.classes);
   r.test_accuracy = ev.confusion.accuracy();
   r.test_loss = ev.loss;
-  print_evaluation(c, ev, d.classes, out);
+  print_evaluation(c, ev, d.labels, out);
 
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   r.peak_rss_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;  // KiB on Linux
 
   if (!c.save_path.empty()) {
-    io::save_model(*model, d.test.transform(), c.save_path);
+    io::save_model(*model, d.test.transform(), c.save_path, &d.labels);
     say(fmt::format("saved model to {}", c.save_path));
   }
   if (!c.report_path.empty()) {

@@ -1,7 +1,8 @@
-// Data for a training run: read, split, checked against a loaded model, scaled.
+// Data for a training run: read, classes numbered, split, checked against a loaded model, scaled.
 #include "minigrad/train/training_data.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <stdexcept>
 #include <string>
@@ -11,9 +12,9 @@ namespace minigrad::train {
 
 namespace {
 
-// One labelled CSV; `features` and `classes` (when > 0) are what `model_source` expects.
-data::Dataset read_dataset(const std::string& path, const data::CsvOptions& csv, int64_t features,
-                           int classes, const std::string& model_source) {
+// One labelled CSV; `features` (when > 0) is what `model_source` expects.
+data::CsvTable read_table(const std::string& path, const data::CsvOptions& csv, int64_t features,
+                          const std::string& model_source) {
   data::CsvTable table;
   try {
     table = data::read_csv(path, csv);
@@ -26,8 +27,31 @@ data::Dataset read_dataset(const std::string& path, const data::CsvOptions& csv,
   if (table.labels.empty())
     throw data::DataError(fmt::format("{}: no label column (HINT: choose one with --label)", path));
   if (features > 0) data::check_num_features(table, features, model_source);
-  if (classes > 0) data::check_labels_below(table, classes, model_source);
+  return table;
+}
+
+// The table with its labels turned into output indices of `labels` (`whose` classes they are).
+data::Dataset to_dataset(data::CsvTable&& table, const data::ClassLabels& labels,
+                         const std::string& whose) {
+  table.labels = data::encode_labels(table, labels, whose);
   return data::Dataset::from_csv(std::move(table));
+}
+
+// With --data, the classes are the whole file's labels; a class whose rows all fell into the
+// test part has an output that training never sees. Says so, rather than let it pass unnoticed.
+std::vector<std::string> untrained_classes(const TrainingData& d, const std::string& path) {
+  std::vector<int64_t> train_rows(static_cast<size_t>(d.classes), 0);
+  for (int32_t y : d.train.labels()) ++train_rows[static_cast<size_t>(y)];
+  std::vector<int32_t> missing;
+  for (int64_t k = 0; k < d.classes; ++k)
+    if (train_rows[static_cast<size_t>(k)] == 0) missing.push_back(d.labels.label(k));
+  if (missing.empty()) return {};
+  return {fmt::format(
+      "warning: {}: label{} {} ha{} no rows in the training part (all fell into the test part): "
+      "the model's output for {} is never trained (HINT: change --split-seed or --split, or give "
+      "--train and --test)",
+      path, missing.size() > 1 ? "s" : "", fmt::join(missing, ", "),
+      missing.size() > 1 ? "ve" : "s", missing.size() > 1 ? "them" : "it")};
 }
 
 // Scaling: a loaded model's own, else the configured one with statistics from training rows.
@@ -48,35 +72,44 @@ data::FeatureTransform choose_transform(const TrainConfig& c, const io::ModelChe
 TrainingData load_training_data(const TrainConfig& c, const io::ModelCheckpoint* loaded) {
   TrainingData d;
   const int64_t model_features = loaded ? loaded->in_features : 0;
-  const int model_classes = loaded ? static_cast<int>(loaded->classes) : 0;
   const std::string source =
       loaded ? fmt::format("the model in {}", c.load_path.empty() ? c.resume_path : c.load_path)
              : "";
+  if (loaded) d.labels = loaded->labels;
+  auto check_classes = [&](const std::string& path) {
+    d.classes = static_cast<int>(d.labels.size());
+    if (d.classes < 2)
+      throw data::DataError(
+          fmt::format("{}: found {} class, need at least 2 to classify (HINT: is "
+                      "--label the right column?)",
+                      path, d.classes));
+  };
   if (!c.data_path.empty()) {
-    data::Dataset all = read_dataset(c.data_path, c.csv, model_features, model_classes, source);
-    d.classes = model_classes ? model_classes : all.num_classes();
+    data::CsvTable table = read_table(c.data_path, c.csv, model_features, source);
+    if (!loaded) d.labels = data::ClassLabels::of(table.labels);  // read_csv bounded the count
+    check_classes(c.data_path);
+    const data::Dataset all = to_dataset(std::move(table), d.labels, loaded ? source : "the data");
     Generator split_gen(c.split_seed);
     data::TrainTestSplit parts = data::train_test_split(all, c.test_fraction, split_gen);
     d.train = std::move(parts.train);
     d.test = std::move(parts.test);
+    if (!loaded) d.warnings = untrained_classes(d, c.data_path);
   } else {
     if (!c.train_path.empty()) {
-      d.train = read_dataset(c.train_path, c.csv, model_features, model_classes, source);
-      d.classes = model_classes ? model_classes : d.train.num_classes();
+      data::CsvTable table = read_table(c.train_path, c.csv, model_features, source);
+      if (!loaded) d.labels = data::ClassLabels::of(table.labels);
+      check_classes(c.train_path);
+      d.train = to_dataset(std::move(table), d.labels, loaded ? source : "the data");
     } else {
-      d.classes = model_classes;
+      check_classes(c.test_path);
     }
     const int64_t features = model_features ? model_features : d.train.num_features();
     const std::string test_source =
         loaded ? source : fmt::format("the training data in {}", c.train_path);
-    d.test = read_dataset(c.test_path, c.csv, features, d.classes, test_source);
+    d.test =
+        to_dataset(read_table(c.test_path, c.csv, features, test_source), d.labels, test_source);
   }
   d.features = d.test.num_features();
-  if (d.classes < 2)
-    throw data::DataError(
-        fmt::format("{}: found {} class, need at least 2 to classify (HINT: is "
-                    "--label the right column?)",
-                    c.data_path.empty() ? c.train_path : c.data_path, d.classes));
 
   const data::FeatureTransform transform = choose_transform(c, loaded, d.train);
   if (d.train.size() > 0) d.train.set_transform(transform);

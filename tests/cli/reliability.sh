@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The reliability promises of docs/reliability.md, end to end through train_csv: a diverged run
 # stops with exit 3 and writes no model; output paths are checked before training and devices
-# are never replaced; a stray label is an error naming its line; pipes and standard input are
+# are never replaced; a stray label is one more class, their count bounded; pipes and stdin are
 # read, endless input stops at the line limit; hostile model files and cells are clear errors
 # (exit 2), never an "internal error". Usage: reliability.sh <bin_dir>
 set -u
@@ -70,15 +70,22 @@ check "--save into a read-only directory exits 2" test "$rc" -eq 2
 check "--save into a read-only directory is refused before training" \
   has "does not accept new files" "$err"
 
-# ---- one stray label cannot size the model ----
+# ---- one stray label cannot size the model: it is one more class, and the count is bounded ----
 printf 'a,label\n1,0\n2,1\n3,999999\n4,0\n' >"$tmp/stray.csv"
-run "$csv" --data "$tmp/stray.csv" --label last --batch-size 2 --quiet
-check "label 999999 exits 2" test "$rc" -eq 2
-check "label 999999 is named with its line" has "stray.csv:4: column 2 ('label'): label 999999 is too large" "$err"
+run "$csv" --data "$tmp/stray.csv" --label last --batch-size 2 --split 0.25
+check "label 999999 is one of 3 classes (exit 0)" has "3 classes (labels 0, 1, 999999)" "$out"
+run "$csv" --data "$tmp/stray.csv" --label last --batch-size 2 --quiet --max-classes 2
+check "past --max-classes exits 2" test "$rc" -eq 2
+check "past --max-classes is named with its line and label" \
+  has "stray.csv:4: column 2 ('label'): label 999999 would be class number 3, over the limit of 2 classes" "$err"
 printf 'a,label\n1,0\n2,1\n3,2147483647\n4,0\n' >"$tmp/top.csv"
-run "$csv" --data "$tmp/top.csv" --label last --batch-size 2 --quiet
-check "label 2147483647 exits 2, named" has "label 2147483647 is too large" "$err"
-check "label 2147483647 is no internal error" test "$rc" -eq 2
+run "$csv" --data "$tmp/top.csv" --label last --batch-size 2 --split 0.25
+check "label 2147483647 is a class, without overflow" has "3 classes (labels 0, 1, 2147483647)" "$out"
+check "label 2147483647 is no internal error" test "$rc" -eq 0
+printf 'a,label\n1,0\n2,1\n3,2147483648\n4,0\n' >"$tmp/over.csv"
+run "$csv" --data "$tmp/over.csv" --label last --batch-size 2 --quiet
+check "label 2147483648 exits 2, named" \
+  has "over.csv:4: column 2 ('label'): label 2147483648 does not fit a 32-bit integer" "$err"
 run "$csv" --data "$tmp/stray.csv" --label last --max-classes 0
 check "--max-classes 0 is a usage error" test "$rc" -eq 2
 

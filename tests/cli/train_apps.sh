@@ -30,7 +30,7 @@ printf 'a,b,label\n1,2,0\n3,4\n' >"$tmp/ragged.csv"
 printf 'a,b,label\n1,2,0\n3,x,1\n' >"$tmp/text.csv"
 printf 'a,b,label\n1,2,0\n3,nan,1\n' >"$tmp/nan.csv"
 printf 'a,b,label\n1,2,0\n3,inf,1\n' >"$tmp/inf.csv"
-printf 'a,b,label\n1,2,0\n3,4,-1\n' >"$tmp/neglabel.csv"
+printf 'a,b,label\n1,2,0\n3,4,2147483648\n' >"$tmp/biglabel.csv"  # beyond int32 (negative labels are labels)
 printf 'a,b,label\n1,2,0\n3,4,1.5\n' >"$tmp/fraclabel.csv"
 mkdir -p "$tmp/adir.csv"
 csv="$bin/train_csv"
@@ -42,7 +42,7 @@ expect_error 2 "ragged.csv:3" "$csv" --data "$tmp/ragged.csv" --label last
 expect_error 2 "text.csv:3" "$csv" --data "$tmp/text.csv" --label last
 expect_error 2 "nan.csv:3" "$csv" --data "$tmp/nan.csv" --label last
 expect_error 2 "inf.csv:3" "$csv" --data "$tmp/inf.csv" --label last
-expect_error 2 "neglabel.csv:3" "$csv" --data "$tmp/neglabel.csv" --label last
+expect_error 2 "biglabel.csv:3" "$csv" --data "$tmp/biglabel.csv" --label last
 expect_error 2 "fraclabel.csv:3" "$csv" --data "$tmp/fraclabel.csv" --label last
 expect_error 2 "--epochs" "$csv" --data "$tmp/blobs.csv" --label last --epochs abc
 expect_error 2 "--epochs" "$csv" --data "$tmp/blobs.csv" --label last --epochs 0

@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <vector>
 
+#include "minigrad/data/class_labels.hpp"
 #include "minigrad/data/csv.hpp"
 #include "require.hpp"
 
@@ -50,7 +52,11 @@ inline void csv_input(std::span<const uint8_t> input) {
     require(t.labels.empty() || t.labels.size() == static_cast<size_t>(t.rows),
             "one label per row");
     for (float v : t.features) require(std::isfinite(v), "features are finite");
-    for (int32_t label : t.labels) require(label >= 0, "labels are non-negative");
+    const ClassLabels classes = ClassLabels::of(t.labels);
+    require(classes.size() <= options.max_classes, "at most max_classes distinct labels");
+    const std::vector<int32_t> indices = encode_labels(t, classes, "the table");
+    for (size_t i = 0; i < indices.size(); ++i)
+      require(classes.label(indices[i]) == t.labels[i], "a label's index stands for it");
   } catch (const DataError&) {
   }
 }

@@ -65,8 +65,8 @@ struct CsvOptions {
   Header header = Header::Auto;
   int64_t skip_rows = 0;  // leading lines to ignore before the header/data (such as a count line)
   LabelColumn label = LabelColumn();
-  // Labels are class ids 0..max_classes-1: one stray large label must not size a model. At most
-  // 2147483647 (a label is an int32_t).
+  // At most this many distinct labels (classes): one stray label must not size a model. A label
+  // is any int32_t; class_labels.hpp numbers the distinct ones 0..K-1. At most 2147483647.
   int64_t max_classes = 1000;
   // A line (or a record whose quoted cells hold newlines) longer than this is an error: a file of
   // zeros or a header of gigabytes stops here instead of filling memory.
@@ -86,7 +86,7 @@ struct CsvTable {
   int64_t cols = 0;                    // feature columns (the label column excluded)
   std::vector<float> features;         // rows x cols, row-major; empty if features_are_bytes
   std::vector<uint8_t> feature_bytes;  // rows x cols, row-major, if features_are_bytes
-  std::vector<int32_t> labels;         // rows values >= 0; empty if no label column
+  std::vector<int32_t> labels;         // rows values as in the file; empty if no label column
   bool features_are_bytes = false;     // every feature is a whole number in 0..255
   int64_t first_data_line = 1;         // 1-based line number of row 0
 
@@ -94,7 +94,7 @@ struct CsvTable {
   int64_t line_of(int64_t row) const { return first_data_line + row; }
   /// Names of the feature columns (column_names without the label).
   std::vector<std::string> feature_names() const;
-  /// Largest label + 1 (0 when there are no labels).
+  /// Number of distinct labels (0 when there are no labels).
   int64_t num_classes() const;
   /// Every feature as a float, rows x cols row-major, whichever vector holds them (a copy).
   std::vector<float> features_as_floats() const;
@@ -102,8 +102,8 @@ struct CsvTable {
 
 /// Reads a numeric CSV file; "-" reads standard input. Pipes and other streams are read as they
 /// come (no seek, no size). Throws DataError on anything malformed: missing/empty file, a
-/// directory, header only, ragged rows, non-numeric, NaN or infinite cells, bad labels, a line
-/// longer than max_line_bytes.
+/// directory, header only, ragged rows, non-numeric, NaN or infinite cells, a label that is not a
+/// 32-bit integer, more distinct labels than max_classes, a line longer than max_line_bytes.
 CsvTable read_csv(const std::string& path, const CsvOptions& options = {});
 /// Same, from text already in memory; `name` stands for the path in messages.
 CsvTable parse_csv(std::string_view text, const std::string& name, const CsvOptions& options = {});
@@ -112,8 +112,5 @@ CsvTable parse_csv(std::string_view text, const std::string& name, const CsvOpti
 /// "data/x.csv:1: found 783 feature columns but the model expects 784 (HINT: ...)".
 /// `what` names the other side ("the model in model.safetensors").
 void check_num_features(const CsvTable& table, int64_t expected, std::string_view what);
-/// Throws DataError at the first label >= num_classes, e.g.
-/// "data/x.csv:17: label 12 is outside the model's classes (expected 0..9)".
-void check_labels_below(const CsvTable& table, int64_t num_classes, std::string_view what);
 
 }  // namespace minigrad::data

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "minigrad/data/class_labels.hpp"
 #include "minigrad/data/dataset.hpp"
 #include "minigrad/generator.hpp"
 #include "minigrad/io/checkpoint.hpp"
@@ -44,7 +45,15 @@ struct ModelCheckpoint {
   int64_t classes = 0;
   std::optional<data::FeatureTransform> transform;  // none: the file does not say (PyTorch's)
   bool dropout_assumed = false;  // Dropout layers but no kDropoutKey: kDefaultDropout used
+  data::ClassLabels labels;      // the label of each output; 0..classes-1 for an older file
 };
+
+/// The labels of a model's `classes` outputs from metadata[data::kClassLabelsKey], or 0..classes-1
+/// when the file has no such key (files written before it, and PyTorch's). Throws
+/// std::runtime_error naming `source` and the key when the text is malformed or does not match
+/// the outputs.
+data::ClassLabels read_class_labels(const Metadata& metadata, int64_t classes,
+                                    const std::string& source);
 
 /// Rebuilds the MLP or CNN saved at `path` and loads its weights strictly. `name` is what
 /// summary() calls it, `gen` seeds its Dropout masks, `image` is the CNN image shape to assume
@@ -62,13 +71,17 @@ ModelCheckpoint model_from_contents(SafetensorsContents contents, const std::str
 /// Throws std::invalid_argument for a model that is neither make_mlp()'s nor make_cnn()'s.
 SafetensorsContents model_contents(const nn::Module& model,
                                    const data::FeatureTransform& transform);
+/// The same with the label of each output under data::kClassLabelsKey (when `labels` is not
+/// null; it must have one label per output).
+SafetensorsContents model_contents(const nn::Module& model, const data::FeatureTransform& transform,
+                                   const data::ClassLabels* labels);
 
 /// Writes a CNN with the metadata load_model() reads back: image shape, Dropout, scaling.
 void save_cnn(const nn::Cnn& model, const data::FeatureTransform& transform,
               const std::string& path);
 
-/// save_cnn() or save_mlp(), by the model's type.
+/// save_cnn() or save_mlp(), by the model's type, with the class labels when given.
 void save_model(const nn::Module& model, const data::FeatureTransform& transform,
-                const std::string& path);
+                const std::string& path, const data::ClassLabels* labels = nullptr);
 
 }  // namespace minigrad::io

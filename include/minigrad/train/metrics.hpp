@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -23,8 +24,10 @@ class ConfusionMatrix {
   int64_t total() const;
   int64_t correct() const;
   double accuracy() const;
-  /// A table with one row per true class; `names` may be empty (then the class ids are shown).
-  std::string str(const std::vector<std::string>& names) const;
+  /// A table with one row per true class. `labels` gives the label of each class (empty: class
+  /// c is label c); `names` are indexed by label (empty, or a label past them: the label shown).
+  std::string str(const std::vector<std::string>& names,
+                  std::span<const int32_t> labels = {}) const;
 
  private:
   int classes_;

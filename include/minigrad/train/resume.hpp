@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "minigrad/data/class_labels.hpp"
 #include "minigrad/data/dataset.hpp"
 #include "minigrad/generator.hpp"
 #include "minigrad/io/model_checkpoint.hpp"
@@ -43,10 +44,11 @@ std::string resume_checkpoint_path(const TrainConfig& config);
 /// Every Dropout of `model`, in module order: the owners of the mask generators.
 std::vector<nn::Dropout*> dropouts_of(nn::Module& model);
 
-/// Writes the resume checkpoint to `path` atomically (a file whole or absent).
+/// Writes the resume checkpoint to `path` atomically (a file whole or absent), with the labels of
+/// the model's outputs.
 void save_resume(const std::string& path, const TrainConfig& config, const nn::Module& model,
-                 const data::FeatureTransform& transform, const optim::Optimizer& optimizer,
-                 const TrainingState& state);
+                 const data::FeatureTransform& transform, const data::ClassLabels& labels,
+                 const optim::Optimizer& optimizer, const TrainingState& state);
 
 /// What load_resume() brings back.
 struct ResumeCheckpoint {

@@ -30,9 +30,10 @@ struct TrainResult {
   int64_t parameters = 0;
   int64_t features = 0;
   int64_t classes = 0;
-  double peak_rss_mb = 0.0;  // the process's peak resident memory, at the end
-  std::string blas;          // the backend line, backend::describe()
-  int threads = 1;           // threads the matrix products ran on (chosen, with auto)
+  std::vector<int32_t> class_labels;  // the label of each output (0..classes-1 for class ids)
+  double peak_rss_mb = 0.0;           // the process's peak resident memory, at the end
+  std::string blas;                   // the backend line, backend::describe()
+  int threads = 1;                    // threads the matrix products ran on (chosen, with auto)
 };
 
 /// Runs `config` end to end, printing progress and results to `out` (nothing with quiet, but
