@@ -7,8 +7,9 @@
 #include <string>
 
 #include "minigrad/autograd.hpp"
-#include "minigrad/nn/linear.hpp"
 #include "minigrad/gradcheck.hpp"
+#include "minigrad/nn/linear.hpp"
+#include "support/golden_case.hpp"
 
 using namespace minigrad;
 using nn::Linear;
@@ -65,6 +66,34 @@ TEST_CASE("Linear computes x·Wᵀ + b in one node") {
   CHECK(y.grad_fn()->name() == "linear");
 }
 
+TEST_CASE("Linear on (..., in) inputs: PyTorch's values and gradients, one gemm over all rows") {
+  Generator gen(1);
+  Linear fc(3, 2, gen);
+  fc.weight().copy_(Tensor::from({{0.5f, -0.25f, 1}, {-1.5f, 2, 0.75f}}));
+  fc.bias().copy_(Tensor::from({0.1f, -0.2f}));
+  Tensor x = Tensor::from({{{0.5f, -1, 2}, {1.5f, 0.25f, -0.75f}}, {{-2, 1, 0.5f}, {3, -0.5f, 1}}})
+                 .requires_grad_();
+  Tensor y = minigrad::testing::backward_weighted(fc(x));  // (2, 2, 3) -> (2, 2, 2)
+  CHECK(y.shape() == Shape{2, 2, 2});
+  CHECK(max_abs_diff(y, {2.5999999f, -1.45f, 0.037500001f, -2.5125f, -0.64999998f, 5.1750002f,
+                         2.7249999f, -4.9499998f}) < 1e-6);
+  CHECK(max_abs_diff(x.grad(), {0, -0.625f, -1.875f, -2, 2.875f, 1.625f, -4, 6.375f, 5.125f, -6,
+                                9.875f, 8.625f}) < 1e-6);
+  CHECK(max_abs_diff(fc.weight().grad(), {8.5f, 1.875f, 2.375f, 11.5f, 1.625f, 5.125f}) < 1e-6);
+  CHECK(max_abs_diff(fc.bias().grad(), {6, 10}) < 1e-6);
+  // the rows of a (B, T, in) input are those of the (B·T, in) one; a 1-D input is one row
+  Tensor flat = fc(x.detach().reshape({4, 3}));
+  CHECK(max_abs_diff(y, flat.to_vector()) == 0.0);
+  Tensor one = fc(Tensor::from({0.5f, -1, 2}));
+  CHECK(one.shape() == Shape{2});
+  CHECK(max_abs_diff(one, {2.5999999f, -1.45f}) < 1e-6);
+
+  Tensor x4 = Tensor::randn({2, 1, 3, 3}, gen).requires_grad_();
+  GradCheckResult r = gradcheck([&fc](const std::vector<Tensor>& in) { return fc(in[0]); },
+                                {x4, fc.weight(), fc.bias()});
+  CHECK_MESSAGE(r.ok, r.report);
+}
+
 TEST_CASE("Linear gradient checks (with and without bias, train and eval)") {
   Generator gen(2);
   Tensor x = Tensor::randn({4, 5}, gen).requires_grad_();
@@ -93,9 +122,10 @@ TEST_CASE("Linear names a wrong input shape and prints like PyTorch") {
     FAIL("a wrong input width must be rejected");
   } catch (const std::invalid_argument& e) {
     const std::string msg = e.what();
-    CHECK(msg.find("expected input of shape [B, 784] but got [32, 785]") != std::string::npos);
+    CHECK(msg.find("expected input of shape [..., 784] but got [32, 785]") != std::string::npos);
     CHECK(msg.find("HINT") != std::string::npos);
   }
-  CHECK_THROWS_AS(fc(Tensor::zeros({784})), std::invalid_argument);
+  CHECK_THROWS_AS(fc(Tensor::zeros({2, 3, 785})), std::invalid_argument);
+  CHECK_THROWS_AS(fc(Tensor::scalar(1)), std::invalid_argument);
   CHECK_THROWS_AS(Linear(0, 3, gen), std::invalid_argument);
 }

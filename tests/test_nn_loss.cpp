@@ -1,14 +1,18 @@
 // Tests of the losses: CrossEntropyLoss against PyTorch's golden values (every reduction, label
 // smoothing, ignore_index, 1e4 logits), its gradient, the all-ignored NaN, the target errors;
-// BCEWithLogitsLoss and MSELoss golden values; and gradient checks of all three.
+// BCEWithLogitsLoss and MSELoss golden values; and gradient checks of all three; NLLLoss against
+// PyTorch (tests/reference/golden_layers.py) and cross_entropy.
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <string>
 
 #include "minigrad/autograd.hpp"
-#include "minigrad/nn/loss.hpp"
 #include "minigrad/gradcheck.hpp"
+#include "minigrad/nn/loss.hpp"
+#include "minigrad/ops/elementwise.hpp"
+#include "minigrad/ops/reduce.hpp"
+#include "minigrad/ops/softmax.hpp"
 
 using namespace minigrad;
 using namespace minigrad::nn;
@@ -212,4 +216,60 @@ TEST_CASE("l1_loss and huber_loss gradient checks") {
         {x, t});
     CHECK_MESSAGE(hub.ok, hub.report);
   }
+}
+
+TEST_CASE("NLLLoss matches PyTorch for every reduction and ignore_index") {
+  const Tensor log_probs = Tensor::from(
+      {{-0.5f, -1.25f, -2}, {-3, -0.125f, -1.5f}, {-0.75f, -0.75f, -4}, {-2.5f, -1, -0.25f}});
+  const Tensor t = Tensor::from({2, 0, 1, 1});
+  struct Case {
+    NLLLossOptions options;
+    std::vector<float> loss, grad;
+  };
+  const Case cases[] = {
+      {{}, {1.6875f}, {0, 0, 0.375f, 0.375f, 0, 0, 0, 0.375f, 0, 0, 0.375f, 0}},
+      {{.reduction = Reduction::Sum}, {6.75f}, {0, 0, 1.5f, 1.5f, 0, 0, 0, 1.5f, 0, 0, 1.5f, 0}},
+      {{.reduction = Reduction::None},
+       {2, 3, 0.75f, 1},
+       {0, 0, 1.5f, 0.5f, 0, 0, 0, -0.5f, 0, 0, -1.5f, 0}},
+      {{.ignore_index = 1}, {2.5f}, {0, 0, 0.75f, 0.75f, 0, 0, 0, 0, 0, 0, 0, 0}},
+  };
+  for (const Case& c : cases) {
+    Tensor x = log_probs.clone().requires_grad_();
+    Tensor loss = NLLLoss(c.options)(x, t);
+    Tensor w = Tensor::from(std::vector<float>(static_cast<size_t>(loss.numel()), 0));
+    for (int64_t i = 0; i < loss.numel(); ++i) w.data()[i] = static_cast<float>(i) - 1.5f;
+    sum(loss * w.reshape(loss.shape())).backward();
+    CHECK(max_abs_diff(loss, c.loss) < 1e-6);
+    CHECK(max_abs_diff(x.grad(), c.grad) < 1e-6);
+  }
+  CHECK(NLLLoss().repr() == "NLLLoss()");
+}
+
+TEST_CASE("nll_loss of log_softmax is cross_entropy; gradient checks; shared target errors") {
+  Generator gen(8);
+  Tensor x = Tensor::randn({5, 4}, gen).requires_grad_();
+  Tensor t = Tensor::from({0, 3, 1, 2, 3});
+  CHECK(nll_loss(log_softmax(x, 1), t).item() ==
+        doctest::Approx(cross_entropy(x, t).item()).epsilon(1e-6));
+  for (const NLLLossOptions& o : {NLLLossOptions{}, NLLLossOptions{.reduction = Reduction::None},
+                                  NLLLossOptions{.reduction = Reduction::Sum, .ignore_index = 3}}) {
+    GradCheckResult r = gradcheck(
+        [&t, &o](const std::vector<Tensor>& in) { return nll_loss(log_softmax(in[0], 1), t, o); },
+        {x});
+    CHECK_MESSAGE(r.ok, r.report);
+  }
+  CHECK(std::isnan(nll_loss(x, Tensor::from({1, 1, 1, 1, 1}), {.ignore_index = 1}).item()));
+  CHECK_THROWS_WITH_AS(nll_loss(x, Tensor::from({0, 1})),
+                       doctest::Contains("nll_loss: expected target of shape [5]"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(nll_loss(x, Tensor::from({0, 1, 0.5f, 0, 0})),
+                       doctest::Contains("nll_loss: target 0.5 in row 2 is not a whole number"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(nll_loss(x, Tensor::from({0, 1, 4, 0, 0})),
+                       doctest::Contains("Target 4 is out of bounds for 4 classes (row 2)"),
+                       std::out_of_range);
+  CHECK_THROWS_WITH_AS(nll_loss(Tensor::zeros({4}), Tensor::from({0})),
+                       doctest::Contains("nll_loss: expected log-probabilities of shape [N, C]"),
+                       std::invalid_argument);
 }

@@ -27,13 +27,13 @@ Linear::Linear(int64_t in_features, int64_t out_features, bool bias, Generator& 
   if (bias) bias_ = register_parameter("bias", Tensor::uniform({out_features}, -bound, bound, gen));
 }
 
-// x: (B, in), weight: (out, in), bias: (out) -> y: (B, out) = x·weightᵀ + bias.
+// x: (..., in), weight: (out, in), bias: (out) -> y: (..., out) = x·weightᵀ + bias.
 // The gradients (dx = dy·weight, dweight = dyᵀ·x, dbias = Σ_rows dy) live in minigrad::linear.
 Tensor Linear::forward(const Tensor& x) {
-  if (x.dim() != 2 || x.size(1) != in_features_)
+  if (x.dim() == 0 || x.size(-1) != in_features_)
     throw std::invalid_argument(fmt::format(
-        "Linear({}): expected input of shape [B, {}] but got {} (HINT: flatten each sample to {} "
-        "values, or build the layer with in_features={})",
+        "Linear({}): expected input of shape [..., {}] but got {} (HINT: the last dim holds the "
+        "features: flatten each sample to {} values, or build the layer with in_features={})",
         extra_repr(), in_features_, shape_str(x.shape()), in_features_,
         x.dim() >= 1 ? x.size(-1) : 1));
   return linear(x, weight_, bias_);

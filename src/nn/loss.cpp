@@ -62,43 +62,38 @@ void require_same_shape(const char* loss, const Tensor& input, const Tensor& tar
         loss, shape_str(target.shape()), shape_str(input.shape())));
 }
 
-}  // namespace
-
-// ---- cross entropy ----
-// input x: (N, C), target y: (N) -> loss: () or (N). With lse_n = log Σ_c exp(x[n,c]) (computed as
-// m + log Σ exp(x - m), m the row max, so 1e4 logits cannot overflow) and log p = x - lse:
-//   l_n = (1-ε)·(lse_n - x[n,y_n]) + ε/C·Σ_c(lse_n - x[n,c]),   0 for ignored rows
-// Backward, from d lse/dx = softmax p:
-//   dx[n,c] = g_n·(p[n,c] - (1-ε)·1{c = y_n} - ε/C),   g_n = dy_n, dy or dy/N_valid
-Tensor cross_entropy(const Tensor& input, const Tensor& target,
-                     const CrossEntropyOptions& options) {
+// input (N, C) and target (N), or an error naming the op; returns {N, C}. `what` is what a row
+// of input holds ("logits", "log-probabilities").
+std::pair<int64_t, int64_t> require_scores_and_classes(const char* op, const char* what,
+                                                       const Tensor& input, const Tensor& target) {
   if (input.dim() != 2)
     throw std::invalid_argument(fmt::format(
-        "cross_entropy: expected logits of shape [N, C] but got {} (HINT: one row of class "
-        "scores per sample)",
-        shape_str(input.shape())));
+        "{}: expected {} of shape [N, C] but got {} (HINT: one row of class scores per sample)", op,
+        what, shape_str(input.shape())));
   const int64_t N = input.size(0), C = input.size(1);
   if (target.shape() != Shape{N})
     throw std::invalid_argument(fmt::format(
-        "cross_entropy: expected target of shape [{}] (one class index per row of the logits {}) "
-        "but got {} (HINT: targets are class indices, not one-hot rows)",
-        N, shape_str(input.shape()), shape_str(target.shape())));
-  const float eps = options.label_smoothing;
-  if (!(eps >= 0.0f && eps <= 1.0f))
-    throw std::invalid_argument(
-        fmt::format("cross_entropy: label_smoothing must be in [0, 1], but got {}", eps));
+        "{}: expected target of shape [{}] (one class index per row of the {} {}) but got {} "
+        "(HINT: targets are class indices, not one-hot rows)",
+        op, N, what, shape_str(input.shape()), shape_str(target.shape())));
+  return {N, C};
+}
 
-  // Class of each row, or -1 for an ignored row.
+// The class of each row of `target` (N) as an index into C classes, or -1 for a row whose
+// target is ignore_index. A target that is not a whole number or not in [0, C) throws.
+std::vector<int64_t> class_indices(const char* op, const Tensor& target, int64_t C,
+                                   int64_t ignore_index) {
+  const int64_t N = target.numel();
   std::vector<int64_t> cls(static_cast<size_t>(N));
   for (int64_t n = 0; n < N; ++n) {
     const float t = target.data()[n];
     if (!std::isfinite(t) || t != std::floor(t))
       throw std::invalid_argument(fmt::format(
-          "cross_entropy: target {} in row {} is not a whole number (HINT: targets are class "
-          "indices 0..{} stored as floats)",
-          t, n, C - 1));
+          "{}: target {} in row {} is not a whole number (HINT: targets are class indices 0..{} "
+          "stored as floats)",
+          op, t, n, C - 1));
     const auto k = static_cast<int64_t>(t);
-    if (k == options.ignore_index) {
+    if (k == ignore_index) {
       cls[n] = -1;
     } else if (k < 0 || k >= C) {
       throw std::out_of_range(fmt::format(
@@ -109,6 +104,26 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target,
       cls[n] = k;
     }
   }
+  return cls;
+}
+
+}  // namespace
+
+// ---- cross entropy ----
+// input x: (N, C), target y: (N) -> loss: () or (N). With lse_n = log Σ_c exp(x[n,c]) (computed as
+// m + log Σ exp(x - m), m the row max, so 1e4 logits cannot overflow) and log p = x - lse:
+//   l_n = (1-ε)·(lse_n - x[n,y_n]) + ε/C·Σ_c(lse_n - x[n,c]),   0 for ignored rows
+// Backward, from d lse/dx = softmax p:
+//   dx[n,c] = g_n·(p[n,c] - (1-ε)·1{c = y_n} - ε/C),   g_n = dy_n, dy or dy/N_valid
+Tensor cross_entropy(const Tensor& input, const Tensor& target,
+                     const CrossEntropyOptions& options) {
+  const auto [N, C] = require_scores_and_classes("cross_entropy", "logits", input, target);
+  const float eps = options.label_smoothing;
+  if (!(eps >= 0.0f && eps <= 1.0f))
+    throw std::invalid_argument(
+        fmt::format("cross_entropy: label_smoothing must be in [0, 1], but got {}", eps));
+
+  const std::vector<int64_t> cls = class_indices("cross_entropy", target, C, options.ignore_index);
 
   const float* x = input.data();
   // softmax is kept for the backward only when there will be one (evaluation skips it).
@@ -156,6 +171,30 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target,
     }
   };
   return record(out, "cross_entropy", {input}, std::move(backward));
+}
+
+// ---- negative log likelihood ----
+// input x: (N, C) log-probabilities (log_softmax's output), target y: (N) -> loss () or (N):
+//   l_n = -x[n, y_n],  0 for ignored rows;  mean divides by the rows not ignored
+//   dx[n, y_n] = -g_n,  g_n = dy_n, dy or dy/N_valid;  every other dx is 0
+Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions& options) {
+  const auto [N, C] = require_scores_and_classes("nll_loss", "log-probabilities", input, target);
+  const std::vector<int64_t> cls = class_indices("nll_loss", target, C, options.ignore_index);
+  std::vector<double> losses(static_cast<size_t>(N), 0.0);
+  double valid = 0;
+  for (int64_t n = 0; n < N; ++n) {
+    if (cls[n] < 0) continue;
+    valid += 1;
+    losses[n] = -static_cast<double>(input.data()[n * C + cls[n]]);
+  }
+  Tensor out = reduce(losses, {N}, options.reduction, valid);
+  const Reduction reduction = options.reduction;
+  auto backward = [input, cls, reduction, valid, N, C](const Tensor& dy) {
+    float* dx = grad_buffer(input);
+    for (int64_t n = 0; n < N; ++n)
+      if (cls[n] >= 0) dx[n * C + cls[n]] -= static_cast<float>(upstream(dy, n, reduction, valid));
+  };
+  return record(out, "nll_loss", {input}, std::move(backward), Saved::none);
 }
 
 // ---- binary cross entropy with logits ----

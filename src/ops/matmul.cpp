@@ -1,7 +1,7 @@
 // Matrix products (matmul, linear, transpose) with their backwards. Every product is one call
 // to backend::gemm, which reads an operand as transposed through a flag instead of copying it,
 // and adds into the gradient buffers (beta = 1): the `+=` of every other backward.
-// Leaves out: batched (3-D) products and 1-D vector·matrix forms.
+// Other ranks (1-D, batched) go to batched_matmul.cpp, which reduces them to these 2-D products.
 #include "minigrad/ops/matmul.hpp"
 
 #include <fmt/format.h>
@@ -10,6 +10,7 @@
 
 #include "minigrad/autograd.hpp"
 #include "minigrad/backend/backend.hpp"
+#include "minigrad/ops/batched_matmul.hpp"
 
 namespace minigrad {
 
@@ -28,7 +29,8 @@ void require_2d(const char* op, const char* name, const Tensor& t, const char* h
 // stored back in A's and B's own layouts, so a transposed operand gets the transposed product.
 Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   const char* op = "matmul";
-  const char* hint = "reshape it to (rows, columns)";
+  const char* hint = "the transposed forms take matrices; transpose a batch's matrices first";
+  if (!ta && !tb && (a.dim() != 2 || b.dim() != 2)) return batched_matmul(a, b);
   require_2d(op, "a", a, hint);
   require_2d(op, "b", b, hint);
   const int64_t m = ta ? a.size(1) : a.size(0), ka = ta ? a.size(0) : a.size(1);
@@ -62,10 +64,13 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
 }
 
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
-  // x: (B, in), w: (out, in), b: (out) -> y: (B, out) = x · wᵀ + b
-  require_2d("linear", "x", x, "a batch is (B, in_features); reshape a single sample to [1, n]");
+  // x: (..., in), w: (out, in), b: (out) -> y: (..., out) = x · wᵀ + b
+  if (x.dim() == 0)
+    throw std::invalid_argument(
+        "linear: x must have at least 1 dimension but is [] (HINT: x is (..., in_features))");
   require_2d("linear", "weight", w, "the weight is (out_features, in_features)");
-  const int64_t batch = x.size(0), in = x.size(1), out = w.size(0);
+  const int64_t in = x.size(-1), out = w.size(0);
+  const int64_t batch = shape_numel(Shape(x.shape().begin(), x.shape().end() - 1));
   if (w.size(1) != in)
     throw std::invalid_argument(fmt::format(
         "linear: x is {} but weight is {}: in_features differ ({} vs {}) (HINT: the weight is "
@@ -77,6 +82,11 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
         "linear: bias is {} but the weight {} has {} outputs (HINT: the bias is (out_features))",
         shape_str(b.shape()), shape_str(w.shape()), out));
 
+  if (x.dim() != 2) {  // (..., in) is (batch, in) viewed flat: the same rows, one gemm
+    Shape y_shape(x.shape().begin(), x.shape().end() - 1);
+    y_shape.push_back(out);
+    return linear(x.reshape({batch, in}), w, b).reshape(y_shape);
+  }
   Tensor y = Tensor::empty({batch, out});
   if (has_bias)  // one pass: the backend adds b as it stores x · wᵀ
     backend::linear(batch, out, in, x.data(), w.data(), b.data(), y.data());

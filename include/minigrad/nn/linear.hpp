@@ -1,7 +1,8 @@
 // Linear: the fully connected layer y = x·Wᵀ + b, with PyTorch's layout and default init.
 // Teaches: weight is (out_features, in_features) as in PyTorch, so checkpoints need no transpose;
 // the forward is one graph node (minigrad::linear folds the bias into the GEMM).
-// Leaves out: inputs with more than two dimensions ((B, in) only), other initialisers.
+// Inputs may have any leading dims, (..., in), as in PyTorch: they are rows of one product.
+// Leaves out: other initialisers (nn::init has them; apply one to weight()).
 #pragma once
 
 #include <cstdint>
@@ -19,7 +20,7 @@ class Linear : public Module {
   /// The same, without a bias when `bias` is false.
   Linear(int64_t in_features, int64_t out_features, bool bias, Generator& gen);
 
-  /// x (B, in) -> y (B, out).
+  /// x (..., in) -> y (..., out): (B, in) -> (B, out), (B, T, in) -> (B, T, out).
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "Linear"; }
   /// "in_features=784, out_features=128, bias=True".

@@ -1,5 +1,5 @@
-// Loss functions: CrossEntropyLoss, BCEWithLogitsLoss, MSELoss, L1 and Huber, each one fused
-// graph node.
+// Loss functions: CrossEntropyLoss, NLLLoss, BCEWithLogitsLoss, MSELoss, L1 and Huber, each one
+// fused graph node.
 // Losses are small value types, not Modules: they take two tensors (input, target), own no
 // parameters and have no train/eval behaviour, so the Module contract would only get in the way.
 // The free functions (cross_entropy, ...) are torch.nn.functional's; the classes hold options.
@@ -31,6 +31,17 @@ struct CrossEntropyOptions {
 /// ignore_index, throws naming the row.
 Tensor cross_entropy(const Tensor& input, const Tensor& target,
                      const CrossEntropyOptions& options = {});
+
+struct NLLLossOptions {
+  Reduction reduction = Reduction::Mean;
+  /// Rows whose target equals this contribute nothing and are left out of the mean.
+  int64_t ignore_index = -100;
+};
+
+/// input (N, C) log-probabilities (log_softmax's output), target (N) class indices stored as
+/// whole floats -> loss () or (N). l_n = -input[n, y_n]; mean divides by the rows not ignored.
+/// nll_loss(log_softmax(x, 1), y) equals cross_entropy(x, y). Targets are checked as there.
+Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions& options = {});
 
 /// input and target of the same shape -> loss () or that shape.
 /// l = max(x, 0) - x·y + log(1 + exp(-|x|)): the same as BCE(sigmoid(x), y) but never log(0).
@@ -69,6 +80,25 @@ class CrossEntropyLoss {
 
  private:
   CrossEntropyOptions options_;
+};
+
+class NLLLoss {
+ public:
+  NLLLoss() = default;
+  /// NLLLoss({.reduction = Reduction::Sum, .ignore_index = 0}).
+  explicit NLLLoss(const NLLLossOptions& options) : options_(options) {}
+  /// log-probabilities (N, C), target (N) -> loss.
+  Tensor forward(const Tensor& input, const Tensor& target) const {
+    return nll_loss(input, target, options_);
+  }
+  Tensor operator()(const Tensor& input, const Tensor& target) const {
+    return forward(input, target);
+  }
+  const NLLLossOptions& options() const { return options_; }
+  std::string repr() const { return "NLLLoss()"; }
+
+ private:
+  NLLLossOptions options_;
 };
 
 class BCEWithLogitsLoss {

@@ -8,10 +8,11 @@
 namespace minigrad {
 
 /// op(a)·op(b) for 2-D tensors: a is (m, k) (or (k, m) with transpose_a), b is (k, n)
-/// (or (n, k) with transpose_b).
+/// (or (n, k) with transpose_b). Without transposes, other ranks follow torch.matmul
+/// (1-D promotion, broadcast batch dims): see batched_matmul.hpp.
 Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a = false, bool transpose_b = false);
-/// y = x·wᵀ + b, with x (B, in), w (out, in), b (out) or undefined: torch.nn.functional.linear
-/// as one graph node. dx is computed only if x requires grad.
+/// y = x·wᵀ + b, with x (..., in), w (out, in), b (out) or undefined -> y (..., out):
+/// torch.nn.functional.linear, one gemm over all rows. dx is computed only if x requires grad.
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b = Tensor());
 /// The transpose of a 2-D tensor, as a new contiguous tensor.
 Tensor transpose(const Tensor& x);
