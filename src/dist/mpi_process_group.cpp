@@ -18,13 +18,17 @@ namespace {
 // MPI counts are ints: a longer buffer is reduced in pieces of at most INT_MAX values.
 template <class T>
 void all_reduce_in_pieces(std::span<T> values, MPI_Datatype type,
-                          const std::function<void(int, const char*)>& check) {
+                          const std::function<void(int, const char*)>& check, Traffic& traffic) {
+  const double start = MPI_Wtime();
   for (size_t done = 0; done < values.size();) {
     const int n = static_cast<int>(std::min<size_t>(values.size() - done, INT_MAX));
     check(MPI_Allreduce(MPI_IN_PLACE, values.data() + done, n, type, MPI_SUM, MPI_COMM_WORLD),
           "MPI_Allreduce");
     done += static_cast<size_t>(n);
   }
+  traffic.calls += 1;
+  traffic.bytes += static_cast<int64_t>(values.size_bytes());
+  traffic.seconds += MPI_Wtime() - start;
 }
 
 }  // namespace
@@ -50,12 +54,14 @@ MpiProcessGroup::~MpiProcessGroup() {
 
 void MpiProcessGroup::all_reduce_sum(std::span<float> values) const {
   if (size_ == 1) return;
-  all_reduce_in_pieces(values, MPI_FLOAT, [this](int r, const char* call) { check(r, call); });
+  all_reduce_in_pieces(
+      values, MPI_FLOAT, [this](int r, const char* call) { check(r, call); }, traffic_);
 }
 
 void MpiProcessGroup::all_reduce_sum(std::span<double> values) const {
   if (size_ == 1) return;
-  all_reduce_in_pieces(values, MPI_DOUBLE, [this](int r, const char* call) { check(r, call); });
+  all_reduce_in_pieces(
+      values, MPI_DOUBLE, [this](int r, const char* call) { check(r, call); }, traffic_);
 }
 
 void MpiProcessGroup::abort(int code) const {

@@ -97,18 +97,16 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
   const bool sync = all_reduce_ && is_training();
   // Adds v up across processes when synchronised; a no-op otherwise.
   const AllReduce reduce = sync ? all_reduce_ : AllReduce([](std::span<double>) {});
-  int64_t M = N * S;
-  if (sync) {
-    double count = static_cast<double>(M);
-    reduce({&count, 1});
-    M = static_cast<int64_t>(count);
-  }
-  if (batch_stats && M <= 1)
-    throw std::invalid_argument(fmt::format(
-        "Expected more than 1 value per channel when training, got input size {} (HINT: a batch "
-        "of one row has no variance; drop the last incomplete batch, use a larger batch, or call "
-        "eval() to use the running statistics)",
-        shape_str(x.shape())));
+  int64_t M = N * S;  // synchronised: every process's values, known after the first reduce
+  auto check_values = [&] {
+    if (batch_stats && M <= 1)
+      throw std::invalid_argument(fmt::format(
+          "Expected more than 1 value per channel when training, got input size {} (HINT: a "
+          "batch of one row has no variance; drop the last incomplete batch, use a larger batch, "
+          "or call eval() to use the running statistics)",
+          shape_str(x.shape())));
+  };
+  if (!sync) check_values();
 
   const float* xs = x.data();
   std::vector<float> mu(static_cast<size_t>(C)), invstd(static_cast<size_t>(C));
@@ -118,7 +116,13 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
     for (int64_t i = 0; i < N; ++i)
       for (int64_t j = 0; j < F; ++j) acc[j] += xs[i * F + j];
     std::vector<double> sum = per_channel(acc, C, S);
-    reduce(sum);
+    if (sync) {  // one reduce for the sums and the count: each call is a wait for every process
+      sum.push_back(static_cast<double>(M));
+      reduce(sum);
+      M = static_cast<int64_t>(sum.back());
+      sum.pop_back();
+      check_values();
+    }
     for (int64_t c = 0; c < C; ++c) sum[c] /= static_cast<double>(M);
     const std::vector<double> mean_f = per_position<double>(sum, S);
     std::fill(acc.begin(), acc.end(), 0.0);
@@ -198,7 +202,8 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
   //   dγ = Σ dy·xhat      dβ = Σ dy
   // Synchronised, dx's two sums and M run over every process's rows; dγ and dβ stay local (the
   // data-parallel step adds the parameters' gradients up across processes afterwards).
-  auto backward = [x, weight, bias, xhat, is, batch_stats, N, C, S, M, reduce](const Tensor& dy) {
+  auto backward = [x, weight, bias, xhat, is, batch_stats, sync, N, C, S, M,
+                   reduce](const Tensor& dy) {
     const int64_t F = C * S;
     const float* d = dy.data();
     const float* xh = xhat.data();
@@ -221,9 +226,12 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
       for (int64_t c = 0; c < C; ++c) dbeta[c] += static_cast<float>(sum_dy[c]);
     }
     if (!x.requires_grad()) return;
-    if (batch_stats) {  // dx needs the sums over the whole (global) batch
-      reduce(sum_dy);
-      reduce(sum_dy_xhat);
+    if (batch_stats && sync) {  // dx needs the sums over the whole batch: one reduce for both
+      std::vector<double> both(sum_dy);
+      both.insert(both.end(), sum_dy_xhat.begin(), sum_dy_xhat.end());
+      reduce(both);
+      std::copy_n(both.begin(), C, sum_dy.begin());
+      std::copy_n(both.begin() + C, C, sum_dy_xhat.begin());
     }
     float* dx = grad_buffer(x);
     const float* gam = weight.defined() ? weight.data() : nullptr;

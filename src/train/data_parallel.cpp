@@ -90,24 +90,25 @@ StepStats data_parallel_step(nn::Module& model, optim::Optimizer& optimizer,
   for (int64_t i = 0; i < mine.size(); ++i)
     correct += predictions[i] == batch.labels[mine.begin + i];
 
-  // Gradients and the step's totals, summed across the ranks.
+  // Gradients and the step's totals (loss sum, correct rows) summed across the ranks, in one call.
   const std::vector<Tensor> params = model.parameters();
   buffer.clear();
   for (const Tensor& p : params) {
     const float* g = grad_buffer(p);
     buffer.insert(buffer.end(), g, g + p.numel());
   }
+  buffer.push_back(loss_sum.item());
+  buffer.push_back(static_cast<float>(correct));  // exact below 2^24 rows
   group.all_reduce_sum(buffer);
   size_t at = 0;
   for (const Tensor& p : params) {
     std::copy_n(buffer.data() + at, p.numel(), grad_buffer(p));
     at += static_cast<size_t>(p.numel());
   }
-  double totals[2] = {loss_sum.item(), static_cast<double>(correct)};
-  group.all_reduce_sum(totals);
+  const double loss_total = buffer[at], correct_total = buffer[at + 1];
 
   // Every rank now holds the same loss and gradients, so each takes the same decision below.
-  StepStats st{totals[0] / static_cast<double>(B), static_cast<int64_t>(totals[1]), "", false};
+  StepStats st{loss_total / static_cast<double>(B), static_cast<int64_t>(correct_total), "", false};
   if (!std::isfinite(st.loss)) {
     st.non_finite = fmt::format("the loss is {}", st.loss);
     return st;

@@ -294,6 +294,11 @@ void train_epochs(const TrainConfig& c, nn::Module& model, const data::Dataset& 
   r.threads = chooser.threads();
   r.samples_per_second = r.train_seconds > 0 ? static_cast<double>(samples) / r.train_seconds : 0.0;
   say(fmt::format("trained in {:.2f}s: {:.0f} samples/s", r.train_seconds, r.samples_per_second));
+  if (const dist::Traffic& t = group.traffic(); parallel && steps_run > 0)
+    say(fmt::format("all-reduce: {} bytes and {:.3f} ms per step in {} calls ({:.0f}% of the "
+                    "training time, waits for the slower process included)",
+                    t.bytes / steps_run, 1e3 * t.seconds / static_cast<double>(steps_run),
+                    t.calls / steps_run, 100.0 * t.seconds / r.train_seconds));
 }
 
 // The accuracy line (printed even with quiet) and the confusion matrix.

@@ -97,5 +97,7 @@ expect_job_failure "a batch smaller than the ranks" "fewer than the 2 processes"
 expect_job_failure "--resume with 2 ranks" "not available with several processes" \
   "${mpirun[@]}" -np 2 "$bin/train_csv" --data blobs.csv --label last --resume x.safetensors \
   --save fault.safetensors
+expect_job_failure "minigrad train under mpirun" "runs in one process" \
+  "${mpirun[@]}" -np 2 "$bin/minigrad" train --data blobs.csv --label species
 
 finish "mpi"

@@ -4,10 +4,18 @@
 // (mpi_process_group.hpp, built only with Open MPI) is the real one. Leaves out sub-groups.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 
 namespace minigrad::dist {
+
+/// What a group's collectives have cost this process so far.
+struct Traffic {
+  int64_t calls = 0;
+  int64_t bytes = 0;     // the buffers' sizes (each process sends and receives about as much)
+  double seconds = 0.0;  // inside the calls: the transfer and any wait for a slower process
+};
 
 class ProcessGroup {
  public:
@@ -24,6 +32,11 @@ class ProcessGroup {
   virtual void abort(int code) const = 0;
   /// What runs the group ("Open MPI v4.1.4" or "one process").
   virtual std::string describe() const = 0;
+  /// Totals of every all_reduce_sum so far.
+  const Traffic& traffic() const { return traffic_; }
+
+ protected:
+  mutable Traffic traffic_;  // a collective is logically const: it changes no group state
 };
 
 /// The group of one process: sums are the values themselves, abort returns.
