@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(cmake g++ make pkg-config libopenblas-dev libfmt-dev doctest-dev libcxxopts-dev
-          zlib1g-dev nlohmann-json3-dev dataset-fashion-mnist)
+          zlib1g-dev nlohmann-json3-dev dataset-fashion-mnist openmpi-bin libopenmpi-dev)
 # `deps.sh fuzz` (make fuzz) adds clang and its libFuzzer runtime.
 [[ "${1:-}" == fuzz ]] && packages+=(clang-14 libclang-rt-14-dev)
 

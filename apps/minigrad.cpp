@@ -8,6 +8,7 @@
 
 #include "minigrad/backend/backend.hpp"
 #include "minigrad/tabular/commands.hpp"
+#include "minigrad/train/world.hpp"
 #include "version_flag.hpp"
 
 namespace {
@@ -46,6 +47,16 @@ int main(int argc, char** argv) {
   // The subcommand sees its own argv: argv[0] "minigrad <command>", then its flags.
   std::string program = "minigrad " + command;
   argv[1] = program.data();
+  // Training across processes is train_csv's and train_fmnist's (docs/distributed.md): under
+  // mpirun this tool would train the same model once per process.
+  if (const int n = minigrad::train::launcher_world_size(); command == "train" && n > 1) {
+    std::fprintf(stderr,
+                 "minigrad train: error: started as one of %d processes (by mpirun?), but minigrad "
+                 "train runs in one process (HINT: run it without mpirun, or train across "
+                 "processes with train_csv; see docs/distributed.md)\n",
+                 n);
+    return 2;
+  }
   if (command == "train") return minigrad::tabular::train_command(argc - 1, argv + 1);
   if (command == "evaluate") return minigrad::tabular::evaluate_command(argc - 1, argv + 1);
   if (command == "predict") return minigrad::tabular::predict_command(argc - 1, argv + 1);

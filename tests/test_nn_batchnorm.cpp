@@ -7,13 +7,18 @@
 // "The documents": README.md#the-documents.
 #include <doctest/doctest.h>
 
+#include <barrier>
 #include <cmath>
 #include <optional>
+#include <span>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "minigrad/autograd.hpp"
 #include "minigrad/nn/batchnorm.hpp"
 #include "minigrad/ops/elementwise.hpp"
+#include "minigrad/ops/index.hpp"
 #include "minigrad/ops/reduce.hpp"
 #include "minigrad/gradcheck.hpp"
 #include "support/pattern.hpp"
@@ -373,4 +378,70 @@ TEST_CASE("BatchNorm2d names a wrong input and needs more than one value per cha
                        std::invalid_argument);
   CHECK(bn(Tensor::ones({1, 32, 2, 1})).shape() == Shape{1, 32, 2, 1});  // N·H·W = 2 is enough
   CHECK(bn.state_dict().size() == 5);
+}
+
+namespace {
+
+// An all-reduce between two threads standing for two processes: each writes its buffer to its
+// slot, both wait, each reads the sum, both wait again before a slot is reused.
+struct TwoThreadSum {
+  std::barrier<> sync{2};
+  std::vector<double> slots[2];
+  void operator()(int rank, std::span<double> v) {
+    slots[rank].assign(v.begin(), v.end());
+    sync.arrive_and_wait();
+    for (size_t i = 0; i < v.size(); ++i) v[i] = slots[0][i] + slots[1][i];
+    sync.arrive_and_wait();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("synchronised BatchNorm1d on two halves computes what one layer does on the batch") {
+  // Rows 0-3 and 4-6 of a (7, 3) batch (unequal halves, as a remainder gives); the loss
+  // Σ y·w makes dy = w, different in every element.
+  const Tensor x = pattern({7, 3}, 5, 2, 23, 4.0), w = pattern({7, 3}, 7, 3, 19, 8.0);
+  BatchNorm1d whole(3);
+  Tensor xw = x.clone();
+  xw.requires_grad_();
+  const Tensor y = whole(xw);
+  sum(y * w).backward();
+
+  BatchNorm1d part[2] = {BatchNorm1d(3), BatchNorm1d(3)};
+  Tensor xs[2], ys[2];
+  TwoThreadSum reduce;
+  auto run = [&](int r) {
+    const int64_t begin = r == 0 ? 0 : 4, rows = r == 0 ? 4 : 3;
+    part[r].set_all_reduce([&reduce, r](std::span<double> v) { reduce(r, v); });
+    xs[r] = narrow(x, 0, begin, rows);
+    xs[r].requires_grad_();
+    ys[r] = part[r](xs[r]);
+    sum(ys[r] * narrow(w, 0, begin, rows)).backward();
+  };
+  std::thread other(run, 1);
+  run(0);
+  other.join();
+
+  for (int r = 0; r < 2; ++r) {
+    const int64_t begin = r == 0 ? 0 : 4;
+    for (int64_t k = 0; k < xs[r].numel(); ++k) {
+      CHECK(xs[r].grad().data()[k] ==
+            doctest::Approx(xw.grad().data()[begin * 3 + k]).epsilon(1e-5));
+      CHECK(ys[r].data()[k] == doctest::Approx(y.data()[begin * 3 + k]).epsilon(1e-5));
+    }
+  }
+  for (int64_t c = 0; c < 3; ++c) {
+    // dγ and dβ stay per process: their sum is the whole batch's (the data-parallel step adds).
+    CHECK(part[0].weight().grad().data()[c] + part[1].weight().grad().data()[c] ==
+          doctest::Approx(whole.weight().grad().data()[c]).epsilon(1e-5));
+    CHECK(part[0].bias().grad().data()[c] + part[1].bias().grad().data()[c] ==
+          doctest::Approx(whole.bias().grad().data()[c]).epsilon(1e-5));
+    // Running statistics of the whole batch (unbiased variance over 7 rows), on both halves.
+    for (int r = 0; r < 2; ++r) {
+      CHECK(part[r].running_mean().data()[c] ==
+            doctest::Approx(whole.running_mean().data()[c]).epsilon(1e-6));
+      CHECK(part[r].running_var().data()[c] ==
+            doctest::Approx(whole.running_var().data()[c]).epsilon(1e-6));
+    }
+  }
 }

@@ -90,15 +90,23 @@ Tensor BatchNorm2d::forward(const Tensor& x) {
 //   batch statistics:   mu = mean x[·,c,·],  var = mean (x[·,c,·] - mu)²  (biased)
 //   running statistics: mu = running_mean[c], var = running_var[c]         (eval)
 //   xhat = (x - mu)·invstd, invstd = 1/sqrt(var + eps);  y = γ·xhat + β
+// Synchronised (all_reduce_ set, training): Σ over every process's rows, M the sum of their M.
 Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
-  const int64_t C = num_features_, F = C * S, M = N * S;
+  const int64_t C = num_features_, F = C * S;
   const bool batch_stats = is_training() || !options_.track_running_stats;
-  if (batch_stats && M <= 1)
-    throw std::invalid_argument(fmt::format(
-        "Expected more than 1 value per channel when training, got input size {} (HINT: a batch "
-        "of one row has no variance; drop the last incomplete batch, use a larger batch, or call "
-        "eval() to use the running statistics)",
-        shape_str(x.shape())));
+  const bool sync = all_reduce_ && is_training();
+  // Adds v up across processes when synchronised; a no-op otherwise.
+  const AllReduce reduce = sync ? all_reduce_ : AllReduce([](std::span<double>) {});
+  int64_t M = N * S;  // synchronised: every process's values, known after the first reduce
+  auto check_values = [&] {
+    if (batch_stats && M <= 1)
+      throw std::invalid_argument(fmt::format(
+          "Expected more than 1 value per channel when training, got input size {} (HINT: a "
+          "batch of one row has no variance; drop the last incomplete batch, use a larger batch, "
+          "or call eval() to use the running statistics)",
+          shape_str(x.shape())));
+  };
+  if (!sync) check_values();
 
   const float* xs = x.data();
   std::vector<float> mu(static_cast<size_t>(C)), invstd(static_cast<size_t>(C));
@@ -108,6 +116,13 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
     for (int64_t i = 0; i < N; ++i)
       for (int64_t j = 0; j < F; ++j) acc[j] += xs[i * F + j];
     std::vector<double> sum = per_channel(acc, C, S);
+    if (sync) {  // one reduce for the sums and the count: each call is a wait for every process
+      sum.push_back(static_cast<double>(M));
+      reduce(sum);
+      M = static_cast<int64_t>(sum.back());
+      sum.pop_back();
+      check_values();
+    }
     for (int64_t c = 0; c < C; ++c) sum[c] /= static_cast<double>(M);
     const std::vector<double> mean_f = per_position<double>(sum, S);
     std::fill(acc.begin(), acc.end(), 0.0);
@@ -116,7 +131,8 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
         const double d = xs[i * F + j] - mean_f[j];
         acc[j] += d * d;
       }
-    const std::vector<double> sq = per_channel(acc, C, S);
+    std::vector<double> sq = per_channel(acc, C, S);
+    reduce(sq);
     for (int64_t c = 0; c < C; ++c) {
       const double var = sq[c] / static_cast<double>(M);
       mu[c] = static_cast<float>(sum[c]);
@@ -184,7 +200,10 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
   //     dx = invstd/M · (M·dxhat - Σ dxhat - xhat·Σ(dxhat·xhat))
   //   running statistics (constants):  dx = dxhat·invstd
   //   dγ = Σ dy·xhat      dβ = Σ dy
-  auto backward = [x, weight, bias, xhat, is, batch_stats, N, C, S](const Tensor& dy) {
+  // Synchronised, dx's two sums and M run over every process's rows; dγ and dβ stay local (the
+  // data-parallel step adds the parameters' gradients up across processes afterwards).
+  auto backward = [x, weight, bias, xhat, is, batch_stats, sync, N, C, S, M,
+                   reduce](const Tensor& dy) {
     const int64_t F = C * S;
     const float* d = dy.data();
     const float* xh = xhat.data();
@@ -196,8 +215,8 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
         acc_dy[j] += d[i * F + j];
         acc_dy_xhat[j] += static_cast<double>(d[i * F + j]) * xh[i * F + j];
       }
-    const std::vector<double> sum_dy = per_channel(acc_dy, C, S);
-    const std::vector<double> sum_dy_xhat = per_channel(acc_dy_xhat, C, S);
+    std::vector<double> sum_dy = per_channel(acc_dy, C, S);
+    std::vector<double> sum_dy_xhat = per_channel(acc_dy_xhat, C, S);
     if (weight.defined() && weight.requires_grad()) {
       float* dgamma = grad_buffer(weight);
       for (int64_t c = 0; c < C; ++c) dgamma[c] += static_cast<float>(sum_dy_xhat[c]);
@@ -207,12 +226,19 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
       for (int64_t c = 0; c < C; ++c) dbeta[c] += static_cast<float>(sum_dy[c]);
     }
     if (!x.requires_grad()) return;
+    if (batch_stats && sync) {  // dx needs the sums over the whole batch: one reduce for both
+      std::vector<double> both(sum_dy);
+      both.insert(both.end(), sum_dy_xhat.begin(), sum_dy_xhat.end());
+      reduce(both);
+      std::copy_n(both.begin(), C, sum_dy.begin());
+      std::copy_n(both.begin() + C, C, sum_dy_xhat.begin());
+    }
     float* dx = grad_buffer(x);
     const float* gam = weight.defined() ? weight.data() : nullptr;
     // dxhat = dy·γ, so Σ dxhat = γ·Σ dy and Σ dxhat·xhat = γ·Σ dy·xhat. Per channel:
     //   dx = invstd·(dxhat - mean_dxhat - xhat·mean_dxhat_xhat)   (the 1/M moved inside)
     // With running statistics both means drop out.
-    const double m = static_cast<double>(N * S);
+    const double m = static_cast<double>(M);
     std::vector<double> gain(static_cast<size_t>(C)), mean_dxhat(static_cast<size_t>(C), 0.0),
         mean_dxhat_xhat(static_cast<size_t>(C), 0.0);
     for (int64_t c = 0; c < C; ++c) {

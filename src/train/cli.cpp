@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cxxopts.hpp>
+#include <memory>
 #include <stdexcept>
 
 #include "minigrad/backend/backend.hpp"
@@ -19,6 +20,7 @@
 #include "minigrad/train/interrupt.hpp"
 #include "minigrad/train/nonfinite_guard.hpp"
 #include "minigrad/train/trainer.hpp"
+#include "minigrad/train/world.hpp"
 
 namespace minigrad::train {
 
@@ -168,29 +170,54 @@ bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) 
   return true;
 }
 
-int run_app(int argc, char** argv, const AppPreset& preset) {
+namespace {
+
+// The app in one process of `world` (alone, or a rank of an MPI job): errors name the rank.
+int run_app_in(int argc, char** argv, const AppPreset& preset, const dist::ProcessGroup& world) {
+  const std::string who = world.size() > 1 ? fmt::format("{}: rank {} of {}", preset.program,
+                                                         world.rank(), world.size())
+                                           : preset.program;
   TrainConfig config;
   try {
     backend::name();  // an unknown MINIGRAD_BACKEND is a usage error, before anything runs
     if (!parse_args(argc, argv, preset, config)) return 0;
-    run_training(config, stdout);
+    // Rank 0 prints; the others' output (progress, the accuracy line) goes nowhere.
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> sink(
+        world.rank() == 0 ? nullptr : std::fopen("/dev/null", "w"), &std::fclose);
+    if (world.rank() != 0 && !sink) throw std::runtime_error("cannot open /dev/null");
+    run_training(config, world.rank() == 0 ? stdout : sink.get(), world);
     return 0;
   } catch (const Interrupted& e) {  // Ctrl-C or SIGTERM: 128 + signal, as a shell reports it
-    std::fprintf(stderr, "%s: %s\n", preset.program.c_str(), e.what());
+    std::fprintf(stderr, "%s: %s\n", who.c_str(), e.what());
     return 128 + e.signal();
   } catch (const NonFiniteError& e) {  // a diverged run: not a usage error, not a crash
-    std::fprintf(stderr, "%s: error: %s\n", preset.program.c_str(), e.what());
+    std::fprintf(stderr, "%s: error: %s\n", who.c_str(), e.what());
     return 3;
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "%s: error: %s\n", who.c_str(), e.what());
+    return 2;
+  } catch (const std::runtime_error& e) {  // data::DataError, unreadable or mismatched files
+    std::fprintf(stderr, "%s: error: %s\n", who.c_str(), e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: internal error: %s\n", who.c_str(), e.what());
+    return 1;
+  }
+}
+
+}  // namespace
+
+int run_app(int argc, char** argv, const AppPreset& preset) {
+  std::unique_ptr<dist::ProcessGroup> world;
+  try {
+    world = join_world(preset.program);  // MPI_Init under mpirun, in a build with MPI
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "%s: error: %s\n", preset.program.c_str(), e.what());
     return 2;
-  } catch (const std::runtime_error& e) {  // data::DataError, unreadable or mismatched files
-    std::fprintf(stderr, "%s: error: %s\n", preset.program.c_str(), e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: internal error: %s\n", preset.program.c_str(), e.what());
-    return 1;
   }
+  const int code = run_app_in(argc, argv, preset, *world);
+  if (code != 0) world->abort(code);  // a failed rank ends the whole job, never a hang
+  return code;
 }
 
 }  // namespace minigrad::train

@@ -18,6 +18,7 @@ std::string report_json(const TrainConfig& config, const TrainResult& r) {
   j["train_seconds"] = r.train_seconds;
   j["samples_per_second"] = r.samples_per_second;
   j["threads"] = r.threads;
+  j["processes"] = r.processes;
   j["n_train"] = r.n_train;
   j["n_test"] = r.n_test;
   j["parameters"] = r.parameters;

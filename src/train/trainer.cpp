@@ -25,6 +25,7 @@
 #include "minigrad/io/model_checkpoint.hpp"
 #include "minigrad/nn/loss.hpp"
 #include "minigrad/nn/summary.hpp"
+#include "minigrad/train/data_parallel.hpp"
 #include "minigrad/train/interrupt.hpp"
 #include "minigrad/train/nonfinite_guard.hpp"
 #include "minigrad/train/optimizer_factory.hpp"
@@ -164,7 +165,8 @@ void restore(const TrainConfig& c, const ResumeCheckpoint& from, int64_t steps,
 
 // ---- the epoch loop: fills r's per-epoch curves, timings and thread count ----
 void train_epochs(const TrainConfig& c, nn::Module& model, const data::Dataset& train,
-                  std::FILE* out, const Say& say, const Resume& resume, TrainResult& r) {
+                  std::FILE* out, const Say& say, const Resume& resume,
+                  const dist::ProcessGroup& group, TrainResult& r) {
   auto optimizer = make_optimizer(c, model.parameters());
   // The loader's shuffling gets its own stream, derived from the seed.
   Generator seeder(c.seed ^ 0x5DEECE66Dull);
@@ -184,6 +186,14 @@ void train_epochs(const TrainConfig& c, nn::Module& model, const data::Dataset& 
   }
   say(fmt::format("training: {} epochs of {} batches (batch size {}), {} lr {}", c.epochs,
                   loader.size(), c.batch_size, c.optimizer, c.lr));
+  const bool parallel = group.size() > 1;  // data parallel: data_parallel.hpp
+  std::vector<float> flat_grads;
+  if (parallel) {
+    prepare_data_parallel(model, group, loader, c.seed);
+    say(fmt::format("data parallel: {}, each taking {} or {} rows of a batch of {}",
+                    group.describe(), c.batch_size / group.size(),
+                    (c.batch_size + group.size() - 1) / group.size(), c.batch_size));
+  }
   Progress progress(out, stdout_is_terminal() && out == stdout, c.quiet);
   ThreadChooser chooser(c.threads, loader.size());
   std::vector<int> predictions;
@@ -191,7 +201,7 @@ void train_epochs(const TrainConfig& c, nn::Module& model, const data::Dataset& 
   model.train();
   BufferSnapshot buffers;  // with skip-step: the running statistics before each step
   const InterruptGuard interrupt;
-  const std::string checkpoint = resume_checkpoint_path(c);
+  const std::string checkpoint = parallel ? "" : resume_checkpoint_path(c);
   int64_t steps_run = 0;  // by this process
   // Saves the state at (s.epoch, s.step); s.shuffle must be the loader's state before that
   // epoch's shuffle.
@@ -228,7 +238,9 @@ void train_epochs(const TrainConfig& c, nn::Module& model, const data::Dataset& 
       const data::Batch& batch = loader.batch(b);
       chooser.before_step(epoch, b);
       if (c.on_nonfinite == OnNonFinite::SkipStep) buffers.take(model);
-      const StepStats st = train_step(model, *optimizer, batch, predictions);
+      const StepStats st =
+          parallel ? data_parallel_step(model, *optimizer, batch, group, predictions, flat_grads)
+                   : train_step(model, *optimizer, batch, predictions);
       chooser.after_step(batch.size());
       if (st.non_finite.empty()) {
         progress.step(st.loss, st.correct, batch.size());
@@ -282,6 +294,11 @@ void train_epochs(const TrainConfig& c, nn::Module& model, const data::Dataset& 
   r.threads = chooser.threads();
   r.samples_per_second = r.train_seconds > 0 ? static_cast<double>(samples) / r.train_seconds : 0.0;
   say(fmt::format("trained in {:.2f}s: {:.0f} samples/s", r.train_seconds, r.samples_per_second));
+  if (const dist::Traffic& t = group.traffic(); parallel && steps_run > 0)
+    say(fmt::format("all-reduce: {} bytes and {:.3f} ms per step in {} calls ({:.0f}% of the "
+                    "training time, waits for the slower process included)",
+                    t.bytes / steps_run, 1e3 * t.seconds / static_cast<double>(steps_run),
+                    t.calls / steps_run, 100.0 * t.seconds / r.train_seconds));
 }
 
 // The accuracy line (printed even with quiet) and the confusion matrix.
@@ -307,7 +324,15 @@ void print_evaluation(const TrainConfig& c, const Evaluation& ev, const data::Cl
 
 // ---- the pipeline ----
 TrainResult run_training(const TrainConfig& c, std::FILE* out) {
+  return run_training(c, out, dist::SingleProcess());
+}
+
+TrainResult run_training(const TrainConfig& c, std::FILE* out, const dist::ProcessGroup& group) {
   validate(c);
+  if (group.size() > 1 && (!c.resume_path.empty() || c.checkpoint_every > 0))
+    throw std::invalid_argument(
+        "--resume and --checkpoint-every are not available with several processes yet (HINT: "
+        "run one process to use them)");
   backend::set_num_threads(c.threads == 0 ? 1 : c.threads);
   const Say say = [&](const std::string& line) {
     if (!c.quiet) std::fprintf(out, "%s\n", line.c_str());
@@ -339,6 +364,7 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
   r.classes = d.classes;
   r.class_labels = d.labels.labels();
   r.blas = backend::describe();
+  r.processes = group.size();
 
   say(r.blas);
   say(fmt::format("data: {} training rows, {} test rows, {} features, {} classes{}; inputs: {}",
@@ -363,10 +389,12 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
   if (!c.eval_only) {
     const data::FeatureTransform transform = d.test.transform();
     train_epochs(c, *model, d.train, out, say,
-                 {resumed ? &*resumed : nullptr, &transform, &d.labels}, r);
+                 {resumed ? &*resumed : nullptr, &transform, &d.labels}, group, r);
   }
 
-  const Evaluation ev = evaluate(*model, d.test, d.classes);
+  const Evaluation ev = group.size() > 1
+                            ? evaluate_data_parallel(*model, d.test, d.classes, group)
+                            : evaluate(*model, d.test, d.classes);
   r.test_accuracy = ev.confusion.accuracy();
   r.test_loss = ev.loss;
   print_evaluation(c, ev, d.labels, out);
@@ -375,6 +403,7 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
   getrusage(RUSAGE_SELF, &usage);
   r.peak_rss_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;  // KiB on Linux
 
+  if (group.rank() != 0) return r;  // rank 0 alone writes files
   if (!c.save_path.empty()) {
     io::save_model(*model, d.test.transform(), c.save_path, &d.labels);
     say(fmt::format("saved model to {}", c.save_path));

@@ -2,11 +2,15 @@
 // statistics over every other dimension; biased batch variance to normalise, unbiased variance
 // into running_var, running statistics in eval. Both are one core (BatchNorm, like PyTorch's
 // _BatchNorm) that sees the input as (N, C, S), S = H·W or 1; forward and backward are one node.
-// Leaves out: (N, C, L) inputs for BatchNorm1d, 3-D inputs, sync across devices.
+// With a set_all_reduce() hook it is SyncBatchNorm: the sums behind the statistics and the
+// backward are added up across processes (docs/distributed.md).
+// Leaves out: (N, C, L) inputs for BatchNorm1d, 3-D inputs.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "minigrad/nn/module.hpp"
@@ -42,6 +46,13 @@ class BatchNorm : public Module {
   Tensor running_var() const { return running_var_; }
   Tensor num_batches_tracked() const { return num_batches_tracked_; }
 
+  /// Adds a buffer up element-wise across every process of a data-parallel job, in place; each
+  /// process must call it at the same point with the same length.
+  using AllReduce = std::function<void(std::span<double>)>;
+  /// Synchronised batch statistics (PyTorch's SyncBatchNorm): in training the batch is the union
+  /// of every process's rows, and the backward's sums are reduced the same way. Empty: local.
+  void set_all_reduce(AllReduce all_reduce) { all_reduce_ = std::move(all_reduce); }
+
  protected:
   /// `name` is the subclass's type name, for the constructor's errors.
   BatchNorm(const char* name, int64_t num_features, BatchNormOptions options);
@@ -54,6 +65,7 @@ class BatchNorm : public Module {
   BatchNormOptions options_;
   Tensor weight_, bias_;
   Tensor running_mean_, running_var_, num_batches_tracked_;
+  AllReduce all_reduce_;
 };
 
 class BatchNorm1d : public BatchNorm {

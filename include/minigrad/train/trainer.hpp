@@ -11,6 +11,7 @@
 
 #include "minigrad/data/dataloader.hpp"
 #include "minigrad/data/dataset.hpp"
+#include "minigrad/dist/process_group.hpp"
 #include "minigrad/nn/mlp.hpp"
 #include "minigrad/optim/optimizer.hpp"
 #include "minigrad/train/config.hpp"
@@ -34,12 +35,17 @@ struct TrainResult {
   double peak_rss_mb = 0.0;           // the process's peak resident memory, at the end
   std::string blas;                   // the backend line, backend::describe()
   int threads = 1;                    // threads the matrix products ran on (chosen, with auto)
+  int processes = 1;                  // data-parallel processes (MPI ranks) that trained together
 };
 
 /// Runs `config` end to end, printing progress and results to `out` (nothing with quiet, but
 /// the final accuracy line). Throws data::DataError for bad data files, std::invalid_argument
 /// for inconsistent settings and std::runtime_error for unreadable checkpoints.
 TrainResult run_training(const TrainConfig& config, std::FILE* out);
+/// The same, as one rank of a data-parallel job (data_parallel.hpp): every rank calls it with the
+/// same config; rank 0 alone writes the model and the report (pass a sink as `out` elsewhere).
+TrainResult run_training(const TrainConfig& config, std::FILE* out,
+                         const dist::ProcessGroup& group);
 
 /// One training step on `batch`: forward, cross-entropy, zero_grad, backward, optimizer step.
 /// Returns the batch's mean loss and how many rows the (pre-step) logits classified right.

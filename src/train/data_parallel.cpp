@@ -1,0 +1,149 @@
+// Data-parallel training: the share of each batch, the synchronised step and the split evaluation.
+// Gradients travel as one flat float buffer per step, all-reduced after the whole backward.
+#include "minigrad/train/data_parallel.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+#include "minigrad/autograd.hpp"
+#include "minigrad/nn/batchnorm.hpp"
+#include "minigrad/nn/dropout.hpp"
+#include "minigrad/nn/loss.hpp"
+#include "minigrad/ops/elementwise.hpp"
+#include "minigrad/ops/index.hpp"
+#include "minigrad/train/metrics.hpp"
+#include "minigrad/train/nonfinite_guard.hpp"
+
+namespace minigrad::train {
+
+namespace {
+
+// Every module of `model`, depth first.
+std::vector<nn::Module*> modules_of(nn::Module& model) {
+  std::vector<nn::Module*> found, stack = {&model};
+  while (!stack.empty()) {
+    nn::Module* m = stack.back();
+    stack.pop_back();
+    found.push_back(m);
+    for (const auto& [name, child] : m->children()) stack.push_back(child.get());
+  }
+  return found;
+}
+
+}  // namespace
+
+RowRange share_of(int64_t n, int rank, int ranks) {
+  const int64_t base = n / ranks, extra = n % ranks;
+  const int64_t begin = rank * base + std::min<int64_t>(rank, extra);
+  return {begin, begin + base + (rank < extra ? 1 : 0)};
+}
+
+void prepare_data_parallel(nn::Module& model, const dist::ProcessGroup& group,
+                           const data::DataLoader& loader, uint64_t seed) {
+  // The same model and the same batches on every rank, or the sums below mix unrelated things.
+  const double mine[2] = {static_cast<double>(model.num_parameters()),
+                          static_cast<double>(loader.size())};
+  double sums[2] = {mine[0], mine[1]};
+  group.all_reduce_sum(sums);
+  if (sums[0] != mine[0] * group.size() || sums[1] != mine[1] * group.size())
+    throw std::invalid_argument(fmt::format(
+        "rank {} of {}: the ranks disagree on the model ({} parameters here) or on the batches "
+        "per epoch ({} here) (HINT: start every rank with the same flags and data)",
+        group.rank(), group.size(), mine[0], mine[1]));
+  for (int64_t b = 0; b < loader.size(); ++b)
+    if (loader.batch_rows(b) < group.size())
+      throw std::invalid_argument(fmt::format(
+          "batch {} has {} rows, fewer than the {} processes: a process would have none (HINT: "
+          "use a larger --batch-size, or fewer processes)",
+          b + 1, loader.batch_rows(b), group.size()));
+
+  const dist::ProcessGroup* g = &group;
+  Generator seeder(seed ^ 0x2545F4914F6CDD1Dull);  // one stream of seeds per rank, then per layer
+  for (int r = 0; r < group.rank(); ++r) seeder.next_u64();
+  Generator rank_gen(seeder.next_u64());
+  for (nn::Module* m : modules_of(model)) {
+    if (auto* bn = dynamic_cast<nn::BatchNorm*>(m))
+      bn->set_all_reduce([g](std::span<double> v) { g->all_reduce_sum(v); });
+    if (auto* d = dynamic_cast<nn::Dropout*>(m)) d->generator() = Generator(rank_gen.next_u64());
+  }
+}
+
+StepStats data_parallel_step(nn::Module& model, optim::Optimizer& optimizer,
+                             const data::Batch& batch, const dist::ProcessGroup& group,
+                             std::vector<int>& predictions, std::vector<float>& buffer) {
+  const int64_t B = batch.size();
+  const RowRange mine = share_of(B, group.rank(), group.size());
+  const Tensor x = narrow(batch.x, 0, mine.begin, mine.size());  // (b, F), b this rank's rows
+  const Tensor y = narrow(batch.y, 0, mine.begin, mine.size());  // (b)
+  const Tensor logits = model(x);                                // (b, C)
+  // Σ over this rank's rows / B: the ranks' losses add up to the whole batch's mean.
+  const Tensor loss_sum = nn::cross_entropy(logits, y, {.reduction = nn::Reduction::Sum});
+  const Tensor loss = loss_sum * (1.0f / static_cast<float>(B));
+  optimizer.zero_grad();
+  loss.backward();  // always, even when not finite: synchronised BatchNorm reduces inside it
+  predict_classes(logits, predictions);
+  int64_t correct = 0;
+  for (int64_t i = 0; i < mine.size(); ++i)
+    correct += predictions[i] == batch.labels[mine.begin + i];
+
+  // Gradients and the step's totals (loss sum, correct rows) summed across the ranks, in one call.
+  const std::vector<Tensor> params = model.parameters();
+  buffer.clear();
+  for (const Tensor& p : params) {
+    const float* g = grad_buffer(p);
+    buffer.insert(buffer.end(), g, g + p.numel());
+  }
+  buffer.push_back(loss_sum.item());
+  buffer.push_back(static_cast<float>(correct));  // exact below 2^24 rows
+  group.all_reduce_sum(buffer);
+  size_t at = 0;
+  for (const Tensor& p : params) {
+    std::copy_n(buffer.data() + at, p.numel(), grad_buffer(p));
+    at += static_cast<size_t>(p.numel());
+  }
+  const double loss_total = buffer[at], correct_total = buffer[at + 1];
+
+  // Every rank now holds the same loss and gradients, so each takes the same decision below.
+  StepStats st{loss_total / static_cast<double>(B), static_cast<int64_t>(correct_total), "", false};
+  if (!std::isfinite(st.loss)) {
+    st.non_finite = fmt::format("the loss is {}", st.loss);
+    return st;
+  }
+  if (const std::string name = first_non_finite(model, true); !name.empty()) {
+    st.non_finite = fmt::format("'{}' holds a NaN or an infinity", name);
+    return st;
+  }
+  optimizer.step();
+  st.stepped = true;
+  if (const std::string name = first_non_finite(model, false); !name.empty())
+    st.non_finite = fmt::format("'{}' holds a NaN or an infinity after the update", name);
+  return st;
+}
+
+Evaluation evaluate_data_parallel(nn::Module& model, const data::Dataset& data, int classes,
+                                  const dist::ProcessGroup& group) {
+  const RowRange mine = share_of(data.size(), group.rank(), group.size());
+  std::vector<int64_t> rows(static_cast<size_t>(mine.size()));
+  std::iota(rows.begin(), rows.end(), mine.begin);
+  const Evaluation part = evaluate(model, data.subset(rows), classes);
+  // counts[t·C + p], then the loss summed over the rows.
+  std::vector<double> totals(static_cast<size_t>(classes) * classes + 1);
+  for (int t = 0; t < classes; ++t)
+    for (int p = 0; p < classes; ++p) totals[t * classes + p] = part.confusion.count(t, p);
+  totals.back() = part.loss * static_cast<double>(mine.size());
+  group.all_reduce_sum(totals);
+  Evaluation ev{data.size() ? totals.back() / static_cast<double>(data.size()) : 0.0,
+                ConfusionMatrix(classes)};
+  for (int t = 0; t < classes; ++t)
+    for (int p = 0; p < classes; ++p) {
+      const auto n = static_cast<size_t>(totals[t * classes + p]);
+      if (n > 0) ev.confusion.add(std::vector<int>(n, t), std::vector<int>(n, p));
+    }
+  return ev;
+}
+
+}  // namespace minigrad::train

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Data-parallel training under mpirun (run by ctest only in a build with MPI): 2 ranks with
+# synchronised BatchNorm take the same steps as 1 process on the whole batch, rank 0 alone writes
+# the model and the report, and a failing or dying rank ends the job non-zero, with no model
+# written and no hang. Usage: mpi.sh <bin_dir>
+set -u
+bin=$(cd "$1" && pwd)  # absolute: the runs below happen in $tmp
+source "$(dirname "$0")/common.bash"
+mpirun=(mpirun --oversubscribe)
+[[ $(id -u) -eq 0 ]] && mpirun+=(--allow-run-as-root)
+export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
+# In the sanitizer build: Open MPI's own allocations kept until exit are not reported as leaks.
+export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$(cd "$(dirname "$0")" && pwd)/mpi_lsan.supp"
+cd "$tmp" || exit 1
+
+# Three well-separated classes in 4 features, label last (deterministic: awk's srand(7)).
+awk 'BEGIN { srand(7); print "f1,f2,f3,f4,species";
+  for (i = 0; i < 300; i++) { c = i % 3;
+    printf "%.3f,%.3f,%.3f,%.3f,%d\n", c*2 + rand(), -c + rand(), rand()*3, c + rand()*0.5, c } }' \
+  >blobs.csv
+printf 'a,b,label\n1,2,0\n3,x,1\n' >bad.csv
+
+# max_difference <a.safetensors> <b.safetensors> <tolerance>: every parameter and buffer.
+max_difference() {
+  /usr/bin/python3 - "$@" <<'PY'
+import json, struct, sys
+def load(path):
+    b = open(path, 'rb').read()
+    n = struct.unpack('<Q', b[:8])[0]
+    header, data = json.loads(b[8:8 + n]), b[8 + n:]
+    out = {}
+    for k, v in header.items():
+        if k == '__metadata__': continue
+        s, e = v['data_offsets']
+        f = {'F32': 'f', 'I64': 'q'}[v['dtype']]
+        out[k] = struct.unpack('<%d%s' % ((e - s) // struct.calcsize(f), f), data[s:e])
+    return out
+a, b = load(sys.argv[1]), load(sys.argv[2])
+if a.keys() != b.keys(): sys.exit('different tensors: %s vs %s' % (sorted(a), sorted(b)))
+worst = max((abs(x - y), k) for k in a for x, y in zip(a[k], b[k]))
+print('max |difference| %.3g (in %s) over %d tensors' % (worst[0], worst[1], len(a)))
+sys.exit(0 if worst[0] <= float(sys.argv[3]) else 1)
+PY
+}
+
+# ---- 2 ranks = 1 process: 2 epochs of 8 steps, batch 33 (17 + 16 rows: the remainder rule),
+# BatchNorm synchronised, no Dropout (its masks differ by rank on purpose) ----
+args=(--data blobs.csv --label last --hidden 16,8 --dropout 0 --epochs 2 --batch-size 33
+      --momentum 0.9 --threads 1 --quiet)
+"$bin/train_csv" "${args[@]}" --save one.safetensors --report one.json >one.out 2>&1 ||
+  fail "1 process: $(cat one.out)"
+timeout 60 "${mpirun[@]}" -np 2 "$bin/train_csv" "${args[@]}" --save two.safetensors \
+  --report two.json >two.out 2>&1 || fail "2 ranks: $(cat two.out)"
+# Tolerance: float rounding of sums taken in another order (seen: 2.4e-7); with each rank's
+# BatchNorm statistics over its own half alone, the weights were off by 0.3.
+if out=$(max_difference one.safetensors two.safetensors 1e-5); then
+  pass "2 ranks end with the weights of 1 process: $out"
+else
+  fail "2 ranks and 1 process differ: $out"
+fi
+[[ $(grep -c "test accuracy" two.out) -eq 1 ]] && pass "rank 0 alone prints" ||
+  fail "expected one accuracy line: $(cat two.out)"
+grep -q '"processes": 2' two.json && grep -q '"processes": 1' one.json &&
+  pass "the report says how many processes ran" || fail "no \"processes\" in the reports"
+acc=$(grep test_accuracy one.json)
+[[ -n "$acc" && "$acc" == "$(grep test_accuracy two.json)" ]] &&
+  pass "same test accuracy (evaluation split across the ranks)" || fail "accuracies differ"
+
+# The same seed and N give the same run again, Dropout included.
+for run in a b; do
+  timeout 60 "${mpirun[@]}" -np 2 "$bin/train_csv" --data blobs.csv --label last --hidden 16 \
+    --epochs 1 --batch-size 32 --threads 1 --quiet --save "drop_$run.safetensors" >/dev/null 2>&1
+done
+cmp -s drop_a.safetensors drop_b.safetensors && pass "2 ranks with Dropout: identical reruns" ||
+  fail "2 ranks with Dropout: reruns differ"
+
+# ---- faults: exit non-zero, the rank named, no model file, no hang ----
+# expect_job_failure <what> <stderr pattern> <command...>
+expect_job_failure() {
+  local what=$1 pattern=$2; shift 2
+  rm -f fault.safetensors
+  timeout 60 "$@" >fault.out 2>&1
+  local rc=$?
+  if [[ $rc -eq 0 || $rc -eq 124 ]]; then fail "$what: exit $rc (124: a hang)"; return; fi
+  if [[ -e fault.safetensors ]]; then fail "$what: a model was written"; return; fi
+  if ! grep -qF -- "$pattern" fault.out; then fail "$what: output lacks '$pattern': $(cat fault.out)"; return; fi
+  pass "$what -> exit $rc: $(grep -F -- "$pattern" fault.out | head -n 1 | head -c 150)"
+}
+small=(--label last --hidden 8 --epochs 1 --batch-size 32 --threads 1 --save fault.safetensors)
+expect_job_failure "bad input on rank 1 alone" "rank 1 of 2: error: bad.csv:3" \
+  "${mpirun[@]}" -np 2 bash -c '[[ $OMPI_COMM_WORLD_RANK == 1 ]] && d=bad.csv || d=blobs.csv
+    exec "$0" --data "$d" "$@"' "$bin/train_csv" "${small[@]}"
+# mpirun's words depend on when it notices (before or after the rank joined): "process" is in both.
+expect_job_failure "rank 1 killed" "process" \
+  "${mpirun[@]}" -np 2 bash -c '[[ $OMPI_COMM_WORLD_RANK == 1 ]] && kill -9 $$
+    exec "$0" --data blobs.csv "$@"' "$bin/train_csv" "${small[@]}"
+expect_job_failure "a batch smaller than the ranks" "fewer than the 2 processes" \
+  "${mpirun[@]}" -np 2 "$bin/train_csv" --data blobs.csv --label last --batch-size 1 \
+  --no-batchnorm --epochs 1 --save fault.safetensors
+expect_job_failure "--resume with 2 ranks" "not available with several processes" \
+  "${mpirun[@]}" -np 2 "$bin/train_csv" --data blobs.csv --label last --resume x.safetensors \
+  --save fault.safetensors
+expect_job_failure "minigrad train under mpirun" "runs in one process" \
+  "${mpirun[@]}" -np 2 "$bin/minigrad" train --data blobs.csv --label species
+
+finish "mpi"
