@@ -1,11 +1,13 @@
 // Tests of tabular/model_file.hpp and tabular/evaluate.hpp: a model file round-trips weights and
 // preprocessing, a weights-only file is refused with a clear message, predict streams CSV with
 // class names and probabilities, its labels reproduce evaluate's accuracy exactly, and an error
-// leaves no output file behind.
+// leaves no output file behind; a CNN's file keeps its image shape, and columns a CNN cannot read
+// are named.
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -171,4 +173,50 @@ TEST_CASE("model files without metadata, missing columns and bad cells are clear
   CHECK(csv_cell("a,b") == "\"a,b\"");
   CHECK(csv_cell("say \"x\"") == "\"say \"\"x\"\"\"");
   CHECK(csv_cell("plain") == "plain");
+}
+
+TEST_CASE("a CNN's model file keeps its image shape and weights; non-pixel columns are named") {
+  // 1x4x4 images: "top" when the upper half is brighter.
+  Generator gen(5);
+  std::string text = "kind";
+  for (int j = 0; j < 16; ++j) text += fmt::format(",p{}", j);
+  for (int i = 0; i < 64; ++i) {
+    text += i % 2 ? "\ntop" : "\nbottom";
+    for (int j = 0; j < 16; ++j)
+      text += fmt::format(",{:.3f}", gen.uniform() + ((j < 8) == (i % 2 == 1) ? 1.0f : 0.0f));
+  }
+  const Table t = training_table(write_temp("images.csv", text + "\n"), "kind");
+  std::vector<int64_t> rows(64);
+  std::iota(rows.begin(), rows.end(), 0);
+  const Preprocessing prep = fit_preprocessing(t, rows, {.label = "kind"});
+  nn::CnnOptions shape;
+  shape.channels = 1, shape.height = 4, shape.width = 4, shape.hidden = 8;
+  TabularModel m = make_cnn_model(prep, shape, 2);
+  const EncodedRows enc = encode_rows(prep, t, rows);
+  fit(*m.model, enc, EncodedRows{}, prep.task, {.epochs = 2, .batch_size = 16, .lr = 0.05});
+  m.model->eval();
+  const std::string path = (temp_dir() / "cnn.safetensors").string();
+  save_model(path, m);
+  const TabularModel back = load_model(path);
+  REQUIRE(back.cnn.has_value());
+  CHECK(back.cnn->height == 4);
+  CHECK(back.cnn->hidden == 8);
+  CHECK(back.model->type_name() == "CNN");
+  const io::SafetensorsContents file = io::load_safetensors_with_metadata(path);
+  CHECK(std::any_of(file.tensors.begin(), file.tensors.end(),
+                    [](const auto& t) { return t.name == "network.0.weight"; }));
+  CHECK(evaluate_model(back, enc).loss == evaluate_model(m, enc).loss);
+
+  shape.height = 5;
+  CHECK(error_of<std::invalid_argument>([&] {
+          make_cnn_model(prep, shape, 2);
+        }).find("the table has 16 pixel columns, which is not the 20 pixels of a 1x5x4 image") !=
+        std::string::npos);
+  const Table mixed = training_table(write_temp("mixed.csv", table_text(40, 3)), "kind");
+  std::vector<int64_t> mixed_rows(40);
+  std::iota(mixed_rows.begin(), mixed_rows.end(), 0);
+  const Preprocessing mixed_prep = fit_preprocessing(mixed, mixed_rows, {.label = "kind"});
+  CHECK(error_of<std::invalid_argument>([&] {
+          make_cnn_model(mixed_prep, shape, 2);
+        }).find("column 'colour' is categorical") != std::string::npos);
 }

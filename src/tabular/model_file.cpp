@@ -1,4 +1,5 @@
-// Tabular model files: safetensors weights plus preprocessing and MLP shape in the metadata.
+// Tabular model files: safetensors weights plus preprocessing and the MLP's or CNN's shape in the
+// metadata.
 #include "minigrad/tabular/model_file.hpp"
 
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 #include <filesystem>
 
 #include "minigrad/generator.hpp"
+#include "minigrad/io/model_checkpoint.hpp"
 #include "minigrad/io/safetensors.hpp"
 
 namespace minigrad::tabular {
@@ -18,12 +20,40 @@ TabularModel make_model(const Preprocessing& prep, nn::MlpOptions shape, uint64_
   shape.in_features = prep.num_inputs();
   shape.classes = prep.num_outputs();
   Generator gen(seed);
-  return {prep, shape, nn::make_mlp(shape, gen)};
+  return {prep, shape, std::nullopt, nn::make_mlp(shape, gen)};
+}
+
+TabularModel make_cnn_model(const Preprocessing& prep, nn::CnnOptions shape, uint64_t seed) {
+  for (const ColumnEncoding& f : prep.features)
+    if (f.width() != 1)
+      throw std::invalid_argument(fmt::format(
+          "--model cnn: column '{}' is {}, but a CNN reads one number per pixel (HINT: leave it "
+          "out with --ignore '{}')",
+          f.name,
+          f.kind == ColumnKind::Numeric ? "numeric with a missing-cell indicator input"
+                                        : fmt::format("categorical ({} one-hot inputs)", f.width()),
+          f.name));
+  const int64_t pixels = shape.channels * shape.height * shape.width;
+  if (pixels != prep.num_inputs())
+    throw std::invalid_argument(fmt::format(
+        "--model cnn: the table has {} pixel columns, which is not the {} pixels of a {} image "
+        "(HINT: give the image shape with --image CxHxW, e.g. --image 3x32x32 for 3072 columns)",
+        prep.num_inputs(), pixels, io::image_shape_str(shape)));
+  shape.classes = prep.num_outputs();
+  shape.name = "CNN";
+  Generator gen(seed);
+  return {prep, nn::MlpOptions{}, shape, nn::make_cnn(shape, gen)};
 }
 
 void save_model(const std::string& path, const TabularModel& m) {
-  const json shape = {
+  json shape = {
       {"hidden", m.mlp.hidden}, {"batchnorm", m.mlp.batchnorm}, {"dropout", m.mlp.dropout}};
+  if (m.cnn)
+    shape = {{"model", "cnn"},
+             {"image", io::image_shape_str(*m.cnn)},
+             {"conv_channels", m.cnn->conv_channels},
+             {"hidden", m.cnn->hidden},
+             {"dropout", m.cnn->dropout}};
   io::save_safetensors(
       path, m.model->state_dict(),
       {{"format", "pt"}, {kPreprocessingKey, to_json(m.prep)}, {kModelKey, shape.dump()}});
@@ -45,16 +75,30 @@ TabularModel load_model(const std::string& path) {
                     path, kPreprocessingKey));
   const Preprocessing prep = preprocessing_from_json(prep_it->second, path);
   nn::MlpOptions shape;
+  std::optional<nn::CnnOptions> cnn;
   try {
     const json j = json::parse(model_it->second);
-    shape.hidden = j.at("hidden").get<std::vector<int64_t>>();
-    shape.batchnorm = j.at("batchnorm").get<bool>();
-    shape.dropout = j.at("dropout").get<float>();
-  } catch (const json::exception& e) {
+    if (j.value("model", "mlp") == "cnn") {
+      cnn = io::parse_image_shape(j.at("image").get<std::string>(), "image");
+      cnn->conv_channels = j.at("conv_channels").get<std::vector<int64_t>>();
+      cnn->hidden = j.at("hidden").get<int64_t>();
+      cnn->dropout = j.at("dropout").get<float>();
+    } else {
+      shape.hidden = j.at("hidden").get<std::vector<int64_t>>();
+      shape.batchnorm = j.at("batchnorm").get<bool>();
+      shape.dropout = j.at("dropout").get<float>();
+    }
+  } catch (const std::exception& e) {  // json errors and a bad image shape
     throw DataError(
         fmt::format("{}: the metadata '{}' is malformed: {}", path, kModelKey, e.what()));
   }
-  TabularModel m = make_model(prep, shape, 0);
+  TabularModel m;
+  try {
+    m = cnn ? make_cnn_model(prep, *cnn, 0) : make_model(prep, shape, 0);
+  } catch (const std::invalid_argument& e) {
+    throw DataError(
+        fmt::format("{}: the model does not fit its preprocessing metadata: {}", path, e.what()));
+  }
   try {
     m.model->load_state_dict(file.tensors, true);
   } catch (const std::exception& e) {

@@ -1,6 +1,7 @@
 // minigrad train: read the table, split it, learn the preprocessing from the training part,
-// train an MLP (with validation and early stopping if asked), report test metrics, and save one
-// model file holding weights and preprocessing. train_csv's flags keep their names and meaning.
+// train an MLP, or a CNN on pixel columns (with validation and early stopping if asked), report
+// test metrics, and save one model file holding weights and preprocessing. train_csv's flags keep
+// their names and meaning.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -8,10 +9,12 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <optional>
 
 #include "minigrad/backend/backend.hpp"
 #include "minigrad/generator.hpp"
 #include "minigrad/io/atomic_file.hpp"
+#include "minigrad/io/model_checkpoint.hpp"
 #include "minigrad/nn/summary.hpp"
 #include "minigrad/tabular/commands.hpp"
 #include "minigrad/tabular/evaluate.hpp"
@@ -48,6 +51,10 @@ constexpr Flag kTrainFlags[] = {
      "(an empty cell is always missing)",
      ""},
     {"Columns", "task", "auto, classification or regression", "auto"},
+    {"Model", "model",
+     "mlp, or cnn (convolution blocks, then a hidden Linear; numeric pixel columns only)", "mlp"},
+    {"Model", "image",
+     "cnn: one row's pixels as an image CxHxW, channels first (empty: a square grey image)", ""},
     {"Model", "hidden", "Hidden layer sizes, comma-separated ('none' for no hidden layer)",
      "128,64"},
     {"Model", "dropout", "Dropout probability after each hidden ReLU (0 for none)", "0.3"},
@@ -119,6 +126,16 @@ T choose(const char* flag, const std::string& text, const Choice<T> (&choices)[N
   bad_flag(flag, names, text);
 }
 
+// A grey square image of about `pixels` pixels: the shape --model cnn takes without --image
+// (make_cnn_model names the mismatch when `pixels` is not a square).
+nn::CnnOptions square_image(int64_t pixels) {
+  nn::CnnOptions o;
+  int64_t side = 1;
+  while ((side + 1) * (side + 1) <= pixels) ++side;
+  o.channels = 1, o.height = side, o.width = side;
+  return o;
+}
+
 std::string metric_name(Task task) { return task == Task::Regression ? "r2" : "accuracy"; }
 
 }  // namespace
@@ -126,8 +143,8 @@ std::string metric_name(Task task) { return task == Task::Regression ? "r2" : "a
 int train_command(int argc, char** argv) {
   return run_command("minigrad train", [&] {
     cxxopts::Options options("minigrad train",
-                             "Train an MLP on a CSV table: numeric and categorical columns, "
-                             "missing cells, classification or regression");
+                             "Train an MLP on a CSV table (numeric and categorical columns, "
+                             "missing cells, classification or regression) or a CNN on images");
     options.set_width(110);
     add_flags(options, kTrainFlags);
     add_help(options);
@@ -153,6 +170,10 @@ int train_command(int argc, char** argv) {
                                              "hidden", str("hidden"),
                                              "comma-separated positive layer sizes such as 128,64");
     c.dropout = parse_number<float>("dropout", str("dropout"), "a probability in [0, 1)");
+    c.model = str("model");
+    if (c.model != "mlp" && c.model != "cnn") bad_flag("model", "mlp or cnn", c.model);
+    std::optional<nn::CnnOptions> image;
+    if (!str("image").empty()) image = io::parse_image_shape(str("image"), "--image");
     c.batchnorm = r.count("no-batchnorm") == 0;
     c.epochs = parse_number<int>("epochs", str("epochs"), "a whole number of epochs");
     c.batch_size =
@@ -241,7 +262,15 @@ int train_command(int argc, char** argv) {
       Preprocessing prep = fit_preprocessing(train_table, train_rows, po);
       if (scale > 0.0)  // train_csv's --scale K: x / K instead of standardising
         for (ColumnEncoding& f : prep.features) f.mean = 0.0, f.std = scale;
-      m = make_model(prep, shape, fo.seed);
+      if (c.model == "cnn") {
+        // A missing pixel takes its column's median: no indicator input beside it.
+        for (ColumnEncoding& f : prep.features) f.missing_indicator = false;
+        nn::CnnOptions cnn = image.value_or(square_image(prep.num_inputs()));
+        cnn.dropout = c.dropout;
+        m = make_cnn_model(prep, cnn, fo.seed);
+      } else {
+        m = make_model(prep, shape, fo.seed);
+      }
     }
     const Preprocessing& prep = m.prep;
     Table test_table;  // read once the preprocessing says which columns it needs

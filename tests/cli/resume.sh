@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Interrupts and resume (docs/reliability.md#6-an-interrupted-run-loses-nothing), end to end:
 # SIGINT mid-epoch and at an epoch boundary, then --resume, ends with a model byte-identical to an
-# uninterrupted run's; a second signal exits at once and writes nothing; a real SIGTERM from
-# outside saves and exits 143; every bad --resume is a clear error, exit 2.
+# uninterrupted run's, for the MLP and for a CNN; a second signal exits at once and writes
+# nothing; a real SIGTERM from outside saves and exits 143; every bad --resume is a clear error,
+# exit 2.
 # Usage: resume.sh <bin_dir>
 set -u
 bin=$1
@@ -100,6 +101,30 @@ wait "$pid"; rc=$?; err=$(<"$tmp/term.err")
 check "SIGTERM exits 143" test "$rc" -eq 143
 check "SIGTERM saves a resume checkpoint" has "interrupted by SIGTERM at epoch" "$err"
 check "the SIGTERM checkpoint exists" test -f "$tmp/term.resume.safetensors"
+
+# ---- a CNN: BatchNorm2d statistics, Dropout masks and momentum survive, bit for bit ----
+# 8x8 grey images, label first: class 0 is bright on the left half, class 1 on the right. 128
+# training rows in 8 batches of 16.
+awk 'BEGIN { srand(11); printf "label"; for (j = 1; j <= 64; j++) printf ",p%d", j; print "";
+  for (i = 0; i < 160; i++) { c = i % 2; printf "%d", c;
+    for (j = 0; j < 64; j++) { left = (j % 8) < 4; v = (left == (c == 0)) ? 0.6 + rand() * 0.4 : rand() * 0.5;
+      printf ",%.3f", v } print "" } }' >"$tmp/images.csv"
+cnn=(--data "$tmp/images.csv" --model cnn --image 1x8x8 --scale 1 --epochs 3 --batch-size 16
+     --lr 0.05 --momentum 0.9 --threads 1 --quiet)
+run "$csv" "${cnn[@]}" --save "$tmp/cnn_full.safetensors"
+check "the uninterrupted CNN run succeeds" test "$rc" -eq 0
+interrupt_after 11 "${cnn[@]}" --save "$tmp/cnn.safetensors"
+check "CNN: SIGINT at epoch 2, step 3 exits 130" \
+  eval '[[ $rc -eq 130 ]] && has "at epoch 2, step 3 of 8" "$err"'
+run "$csv" "${cnn[@]}" --save "$tmp/cnn.safetensors" --resume "$tmp/cnn.resume.safetensors"
+check "the CNN resume succeeds" test "$rc" -eq 0
+check "CNN: resumed model is byte-identical to the uninterrupted one" \
+  cmp -s "$tmp/cnn_full.safetensors" "$tmp/cnn.safetensors"
+run "$csv" "${cnn[@]}" --image 4x4x4 --resume "$tmp/cnn.resume.safetensors"
+check "CNN: another --image is named" has "had --image 1x8x8, this one has --image 4x4x4" "$err"
+run "$csv" "${cnn[@]}" --model mlp --resume "$tmp/cnn.resume.safetensors"
+check "CNN checkpoint, --model mlp: exit 2 naming --model" \
+  eval '[[ $rc -eq 2 ]] && has "had --model cnn, this one has --model mlp" "$err"'
 
 # ---- every bad --resume is a clear error, exit 2 ----
 run "$csv" "${base[@]}" --resume "$tmp/missing.safetensors"

@@ -1,12 +1,14 @@
-// A tabular model in one safetensors file: the MLP's weights under PyTorch's names (so
+// A tabular model in one safetensors file: the MLP's (or CNN's) weights under PyTorch's names (so
 // load_state_dict(strict=True) takes them) and, in "__metadata__", the whole preprocessing and
-// the MLP's shape as JSON, so that evaluate and predict need nothing else.
+// the model's shape as JSON, so that evaluate and predict need nothing else.
 // Leaves out: optimizer state (a loaded model trains on with a fresh optimizer).
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "minigrad/nn/cnn.hpp"
 #include "minigrad/nn/mlp.hpp"
 #include "minigrad/tabular/preprocessing.hpp"
 
@@ -14,8 +16,9 @@ namespace minigrad::tabular {
 
 struct TabularModel {
   Preprocessing prep;
-  nn::MlpOptions mlp;
-  std::shared_ptr<nn::Mlp> model;
+  nn::MlpOptions mlp;                 // the MLP's shape, unless cnn is set
+  std::optional<nn::CnnOptions> cnn;  // a CNN: its image shape, convolutions and head
+  std::shared_ptr<nn::Module> model;
 };
 
 /// The metadata keys: the preprocessing JSON and the MLP's shape JSON.
@@ -33,5 +36,11 @@ TabularModel load_model(const std::string& path);
 /// A new MLP for `prep`'s inputs and outputs with the hidden layers, BatchNorm and Dropout of
 /// `shape` (its in_features and classes are set from `prep`).
 TabularModel make_model(const Preprocessing& prep, nn::MlpOptions shape, uint64_t seed);
+
+/// A new CNN (nn::make_cnn) reading each row's inputs as one image of `shape`'s CxHxW (its classes
+/// and name are set here). Throws std::invalid_argument naming the column when a feature is not
+/// one numeric input (a categorical column, a missing-cell indicator), or the image's pixel count
+/// when it is not the number of inputs.
+TabularModel make_cnn_model(const Preprocessing& prep, nn::CnnOptions shape, uint64_t seed);
 
 }  // namespace minigrad::tabular
