@@ -180,10 +180,14 @@ void save_resume(const std::string& path, const TrainConfig& c, const nn::Module
   io::save_safetensors(path, file.tensors, file.metadata);
 }
 
+bool is_resume_checkpoint(const io::Metadata& metadata) {
+  return metadata.find(key("epoch")) != metadata.end();
+}
+
 ResumeCheckpoint load_resume(const TrainConfig& c, Generator& gen) {
   const std::string& path = c.resume_path;
   io::SafetensorsContents file = io::load_safetensors_with_metadata(path);
-  if (file.metadata.find(key("epoch")) == file.metadata.end())
+  if (!is_resume_checkpoint(file.metadata))
     throw std::invalid_argument(fmt::format(
         "--resume {}: the file is a model, not a resume checkpoint (HINT: start from it with "
         "--load {}, or resume from the *.resume.safetensors file an interrupted run wrote)",

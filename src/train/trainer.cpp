@@ -346,7 +346,14 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out, const dist::Proce
           "--load: there is no file '{}' (HINT: a model is written by training with --save)",
           c.load_path));
     Generator gen(c.seed);
-    loaded = io::load_model(c.load_path, c.model_name, gen, image_options(c, 0));
+    io::SafetensorsContents file = io::load_safetensors_with_metadata(c.load_path);
+    if (is_resume_checkpoint(file.metadata))
+      throw std::invalid_argument(fmt::format(
+          "--load {}: the file is a resume checkpoint, which holds an optimizer's state beside "
+          "the model (HINT: continue that run with its flags and --resume {})",
+          c.load_path, c.load_path));
+    loaded = io::model_from_contents(std::move(file), c.load_path, c.model_name, gen,
+                                     image_options(c, 0));
   }
   if (!c.resume_path.empty()) {
     Generator gen(c.seed);  // the Dropout masks are then set from the checkpoint

@@ -143,6 +143,9 @@ check "another model shape: exit 2, naming --hidden" has "had --hidden 8, this o
 run "$csv" "${base[@]}" --epochs 1 --resume "$tmp/edge.resume.safetensors"
 check "fewer --epochs than done: exit 2" test "$rc" -eq 2
 check "fewer --epochs than done: says how many" has "finished 2 epochs, more than --epochs 1" "$err"
+run "$csv" "${base[@]}" --load "$tmp/mid.resume.safetensors" --eval-only
+check "--load of a resume checkpoint: exit 2, suggesting --resume" \
+  eval '[[ $rc -eq 2 ]] && has "the file is a resume checkpoint, which holds an optimizer" "$err" && has "--resume" "$err"'
 run "$csv" "${base[@]}" --load "$tmp/full.safetensors" --resume "$tmp/mid.resume.safetensors"
 check "--resume with --load: exit 2" test "$rc" -eq 2
 run "$csv" "${base[@]}" --checkpoint-every 1

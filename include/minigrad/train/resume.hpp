@@ -50,6 +50,9 @@ void save_resume(const std::string& path, const TrainConfig& config, const nn::M
                  const data::FeatureTransform& transform, const data::ClassLabels& labels,
                  const optim::Optimizer& optimizer, const TrainingState& state);
 
+/// Whether a file's metadata is a resume checkpoint's (as opposed to a model's).
+bool is_resume_checkpoint(const io::Metadata& metadata);
+
 /// What load_resume() brings back.
 struct ResumeCheckpoint {
   io::ModelCheckpoint checkpoint;  // the model (weights and buffers) and its input scaling
