@@ -1,7 +1,7 @@
 // Tests of the losses: CrossEntropyLoss against PyTorch's golden values (every reduction, label
 // smoothing, ignore_index, 1e4 logits), its gradient, the all-ignored NaN, the target errors;
-// BCEWithLogitsLoss and MSELoss golden values; and gradient checks of all three; NLLLoss against
-// PyTorch (tests/reference/golden_layers.py) and cross_entropy.
+// BCEWithLogitsLoss, MSELoss, L1Loss and HuberLoss golden values; and gradient checks of all three;
+// NLLLoss against PyTorch (tests/reference/golden_layers.py) and cross_entropy.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -201,6 +201,21 @@ TEST_CASE("l1_loss and huber_loss match PyTorch") {
   h.backward();
   CHECK(max_abs_diff(x.grad(), {-0.25f, -0.25f, 0, -0.0833333358f, 0.25f, 0.25f}) < 1e-7);
   CHECK_THROWS_AS(huber_loss(x, t, Reduction::Mean, 0.0f), std::invalid_argument);
+}
+
+TEST_CASE("L1Loss and HuberLoss hold their options and give PyTorch's values") {
+  Tensor x = Tensor::from({{-3.0f, -0.5f, 0.0f}, {0.5f, 2.0f, 40.0f}});
+  Tensor t = Tensor::from({{0.0f, 1.0f, 0.0f}, {1.0f, 0.0f, 1.0f}});
+  CHECK(L1Loss()(x, t).item() == doctest::Approx(7.66666651));
+  CHECK(L1Loss(Reduction::Sum)(x, t).item() == doctest::Approx(46));
+  CHECK(HuberLoss()(x, t).item() == doctest::Approx(7.27083349));
+  CHECK(HuberLoss(Reduction::Sum)(x, t).item() == doctest::Approx(43.625));
+  CHECK(HuberLoss(Reduction::Mean, 1.5f)(x, t).item() == doctest::Approx(10.645833));
+  CHECK(max_abs_diff(HuberLoss(Reduction::None)(x, t), {2.5f, 1, 0, 0.125f, 1.5f, 38.5f}) == 0.0);
+  CHECK(HuberLoss(Reduction::Mean, 0.5f).delta() == 0.5f);
+  CHECK(L1Loss().repr() == "L1Loss()");
+  CHECK(HuberLoss().repr() == "HuberLoss()");
+  CHECK_THROWS_AS(HuberLoss(Reduction::Mean, -1.0f)(x, t), std::invalid_argument);
 }
 
 TEST_CASE("l1_loss and huber_loss gradient checks") {

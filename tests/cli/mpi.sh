@@ -9,8 +9,13 @@ source "$(dirname "$0")/common.bash"
 mpirun=(mpirun --oversubscribe)
 [[ $(id -u) -eq 0 ]] && mpirun+=(--allow-run-as-root)
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
-# In the sanitizer build: Open MPI's own allocations kept until exit are not reported as leaks.
-export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$(cd "$(dirname "$0")" && pwd)/mpi_lsan.supp"
+# In the sanitizer build, leak checking is off for these runs (addresses and undefined behaviour are
+# still checked): Open MPI unloads its plugins before exit, so what they hold until then shows as
+# leaks from an unknown module, which no suppression can name. The other tests check minigrad's
+# own code for leaks.
+if ldd "$bin/train_csv" 2>/dev/null | grep -q asan; then
+  export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+fi
 cd "$tmp" || exit 1
 
 # Three well-separated classes in 4 features, label last (deterministic: awk's srand(7)).

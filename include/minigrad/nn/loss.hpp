@@ -132,4 +132,38 @@ class MSELoss {
   Reduction reduction_;
 };
 
+class L1Loss {
+ public:
+  explicit L1Loss(Reduction reduction = Reduction::Mean) : reduction_(reduction) {}
+  Tensor forward(const Tensor& input, const Tensor& target) const {
+    return l1_loss(input, target, reduction_);
+  }
+  Tensor operator()(const Tensor& input, const Tensor& target) const {
+    return forward(input, target);
+  }
+  std::string repr() const { return "L1Loss()"; }
+
+ private:
+  Reduction reduction_;
+};
+
+class HuberLoss {
+ public:
+  /// HuberLoss(Reduction::Mean, 0.5f); delta must be positive (checked when called).
+  explicit HuberLoss(Reduction reduction = Reduction::Mean, float delta = 1.0f)
+      : reduction_(reduction), delta_(delta) {}
+  Tensor forward(const Tensor& input, const Tensor& target) const {
+    return huber_loss(input, target, reduction_, delta_);
+  }
+  Tensor operator()(const Tensor& input, const Tensor& target) const {
+    return forward(input, target);
+  }
+  float delta() const { return delta_; }
+  std::string repr() const { return "HuberLoss()"; }
+
+ private:
+  Reduction reduction_;
+  float delta_;
+};
+
 }  // namespace minigrad::nn
