@@ -117,7 +117,9 @@ std::vector<int64_t> class_indices(const char* op, const Tensor& target, int64_t
 //   dx[n,c] = g_n·(p[n,c] - (1-ε)·1{c = y_n} - ε/C),   g_n = dy_n, dy or dy/N_valid
 Tensor cross_entropy(const Tensor& input, const Tensor& target,
                      const CrossEntropyOptions& options) {
-  const auto [N, C] = require_scores_and_classes("cross_entropy", "logits", input, target);
+  // Plain variables, not a structured binding: the backward lambda captures them.
+  const auto [rows, classes] = require_scores_and_classes("cross_entropy", "logits", input, target);
+  const int64_t N = rows, C = classes;
   const float eps = options.label_smoothing;
   if (!(eps >= 0.0f && eps <= 1.0f))
     throw std::invalid_argument(
@@ -178,7 +180,9 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target,
 //   l_n = -x[n, y_n],  0 for ignored rows;  mean divides by the rows not ignored
 //   dx[n, y_n] = -g_n,  g_n = dy_n, dy or dy/N_valid;  every other dx is 0
 Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions& options) {
-  const auto [N, C] = require_scores_and_classes("nll_loss", "log-probabilities", input, target);
+  const auto [rows, classes] =
+      require_scores_and_classes("nll_loss", "log-probabilities", input, target);
+  const int64_t N = rows, C = classes;  // captured by the backward lambda
   const std::vector<int64_t> cls = class_indices("nll_loss", target, C, options.ignore_index);
   std::vector<double> losses(static_cast<size_t>(N), 0.0);
   double valid = 0;
