@@ -8,17 +8,6 @@ bin=$1
 source "$(dirname "$0")/common.bash"
 csv="$bin/train_csv"
 
-# run <command...>: sets rc, out (stdout) and err (stderr)
-run() {
-  "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
-  out=$(<"$tmp/out"); err=$(<"$tmp/err")
-}
-check() {
-  local what=$1; shift
-  if "$@"; then pass "$what"; else fail "$what (exit $rc; stdout: ${out:0:600}; stderr: ${err:0:300})"; fi
-}
-has() { grep -qF -- "$1" <<<"$2"; }
-
 # Three well-separated blobs labelled 3, 7 and 12 (label last), 30 training and 12 test rows.
 blobs() {  # blobs <seed> <rows>
   awk -v seed="$1" -v n="$2" 'BEGIN { srand(seed); split("3 7 12", lab, " "); print "x,y,kind";

@@ -10,3 +10,15 @@ finish() {
   if [[ $failures -gt 0 ]]; then echo "$failures failure(s)"; exit 1; fi
   echo "all $1 checks passed"
 }
+# run <command...>: sets rc, out (stdout) and err (stderr)
+run() {
+  "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
+  out=$(<"$tmp/out"); err=$(<"$tmp/err")
+}
+# check <description> <condition...>: pass, or fail showing the last run's exit code and output
+check() {
+  local what=$1; shift
+  if "$@"; then pass "$what"; else fail "$what (exit $rc; stdout: ${out:0:600}; stderr: ${err:0:400})"; fi
+}
+# has <text> <in>: whether <in> holds <text> literally
+has() { grep -qF -- "$1" <<<"$2"; }

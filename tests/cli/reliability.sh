@@ -9,18 +9,6 @@ bin=$1
 source "$(dirname "$0")/common.bash"
 csv="$bin/train_csv"
 
-# run <command...>: sets rc, out (stdout) and err (stderr)
-run() {
-  "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
-  out=$(<"$tmp/out"); err=$(<"$tmp/err")
-}
-# check <description> <condition...>
-check() {
-  local what=$1; shift
-  if "$@"; then pass "$what"; else fail "$what (exit $rc; stderr: ${err:0:300})"; fi
-}
-has() { grep -qF -- "$1" <<<"$2"; }
-
 awk 'BEGIN { srand(7); print "f1,f2,f3,f4,species";
   for (i = 0; i < 300; i++) { c = i % 3;
     printf "%.3f,%.3f,%.3f,%.3f,%d\n", c*2 + rand(), -c + rand(), rand()*3, c + rand()*0.5, c } }' \

@@ -9,16 +9,6 @@ set -u
 bin=$1
 source "$(dirname "$0")/common.bash"
 csv="$bin/train_csv"
-
-run() {
-  "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
-  out=$(<"$tmp/out"); err=$(<"$tmp/err")
-}
-check() {
-  local what=$1; shift
-  if "$@"; then pass "$what"; else fail "$what (exit $rc; stderr: ${err:0:400})"; fi
-}
-has() { grep -qF -- "$1" <<<"$2"; }
 # interrupt_after <steps> <args...>: a run that raises SIGINT after these steps (test hook)
 interrupt_after() {
   local steps=$1; shift
