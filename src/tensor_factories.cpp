@@ -12,12 +12,21 @@
 
 namespace minigrad {
 
-Tensor Tensor::empty(const Shape& shape) {
-  return from_storage(std::make_shared<Storage>(shape_numel(shape)), shape);
+namespace {
+// A new leaf over `storage`, which holds exactly numel(shape) values.
+Tensor leaf(std::shared_ptr<Storage> storage, const Shape& shape) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = std::move(storage);
+  impl->shape = shape;
+  return Tensor(std::move(impl));
 }
-Tensor Tensor::zeros(const Shape& shape) {
-  return from_storage(std::make_shared<Storage>(shape_numel(shape), /*zero=*/true), shape);
+Tensor make(const Shape& shape, bool zero) {
+  return leaf(std::make_shared<Storage>(shape_numel(shape), zero), shape);
 }
+}  // namespace
+
+Tensor Tensor::empty(const Shape& shape) { return make(shape, false); }
+Tensor Tensor::zeros(const Shape& shape) { return make(shape, true); }
 Tensor Tensor::ones(const Shape& shape) { return full(shape, 1.0f); }
 Tensor Tensor::full(const Shape& shape, float value) {
   Tensor t = empty(shape);
@@ -90,10 +99,7 @@ Tensor Tensor::from_storage(std::shared_ptr<Storage> storage, const Shape& shape
     throw std::invalid_argument(
         fmt::format("Tensor::from_storage: a storage of {} values cannot have shape {} ({} values)",
                     storage ? storage->size() : 0, shape_str(shape), shape_numel(shape)));
-  auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::move(storage);
-  impl->shape = shape;
-  return Tensor(std::move(impl));
+  return leaf(std::move(storage), shape);
 }
 
 }  // namespace minigrad
