@@ -132,22 +132,6 @@ TEST_CASE("reductions pass gradcheck over each dim, with and without keepdim") {
   }
 }
 
-TEST_CASE("max: the gradient goes to the first maximum on ties; NaN is the maximum") {
-  Tensor x = Tensor::from({{1, 3, 3, 0}, {2, 2, 2, 2}}).requires_grad_();
-  auto [v, i] = max(x, 1);
-  CHECK(v.to_vector() == std::vector<float>{3, 2});
-  CHECK(i.to_vector() == std::vector<float>{1, 0});  // PyTorch gives [1, 0]
-  CHECK_FALSE(i.requires_grad());
-  v.backward(Tensor::from({10.0f, 20.0f}));
-  CHECK(x.grad().to_vector() == std::vector<float>{0, 10, 0, 0, 20, 0, 0, 0});
-  CHECK(argmax(x, 1).to_vector() == std::vector<float>{1, 0});
-  CHECK_FALSE(argmax(x, 1).requires_grad());
-
-  auto [nv, ni] = max(Tensor::from({1.0f, NAN, 5.0f}), 0);
-  CHECK(std::isnan(nv.item()));
-  CHECK(ni.item() == 1.0f);
-}
-
 TEST_CASE("a scalar reduces along dim 0 or -1 to itself, as in PyTorch") {
   Tensor x = Tensor::scalar(2.5f).requires_grad_();
   CHECK(sum(x, 0).item() == 2.5f);

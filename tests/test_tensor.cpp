@@ -283,14 +283,6 @@ TEST_CASE("printing: exact text for small tensors, a summary with ... for large 
   CHECK(os.str() == "tensor(1., shape=[])");
 }
 
-TEST_CASE("shape_str and shape_numel") {
-  CHECK(shape_str({32, 784}) == "[32, 784]");
-  CHECK(shape_str({}) == "[]");
-  CHECK(shape_numel({}) == 1);
-  CHECK(shape_numel({3, 0, 2}) == 0);
-  CHECK_THROWS_AS(shape_numel({3, -2}), std::invalid_argument);
-}
-
 TEST_CASE("Storage recycles a freed buffer of the same size, and zeroes it when asked") {
   const void* first = nullptr;
   {

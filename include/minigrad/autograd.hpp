@@ -1,26 +1,18 @@
-// Reverse-mode autograd: the graph node, the no-grad guard and the backward walk.
-//
-// Every op that has an input needing a gradient records one Node on its output. The Node holds
-// the op's inputs (edges point from an output back to its inputs, never forward) and a backward
-// closure that turns the output's gradient into contributions added (+=) to the inputs' grads.
-// The engine passes the output's gradient to the closure, so a closure never holds its own
-// output: no shared_ptr cycle, the graph dies with its last tensor. A node notes the storage
-// version of every tensor its backward will read and refuses to run if one was written in place
-// since (the gradient would silently use the new values). Leaves out: higher-order gradients
-// (backward itself is never recorded) and in-place ops recorded in a graph.
+// Reverse-mode autograd: the graph node, the no-grad guard and the backward walk. Each op with an
+// input that needs a gradient records one Node on its output, holding the op's inputs (edges run
+// from an output back to its inputs, never forwards) and a closure that turns the output's
+// gradient into contributions added (+=) to the inputs' grads. The engine passes that gradient
+// in, so no closure holds its own output. Leaves out: higher-order gradients, in-place ops.
 #pragma once
 
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "minigrad/saved_versions.hpp"
 #include "minigrad/tensor.hpp"
 
 namespace minigrad {
-
-/// What an op's backward reads besides dout, so that writes to it in place can be detected:
-/// mul reads its inputs, exp its output (y = eˣ, dx = dy·y), add nothing.
-enum class Saved { none, inputs, output, inputs_and_output };
 
 class Node {
  public:
@@ -28,7 +20,7 @@ class Node {
   using BackwardFn = std::function<void(const Tensor& dout)>;
 
   Node(std::string name, std::vector<Tensor> inputs, BackwardFn backward);
-  /// Tears long chains down iteratively, so dropping a 100,000-op graph cannot overflow the stack.
+  /// Tears long chains down iteratively (graph_teardown.cpp): no stack overflow at 100,000 ops.
   ~Node();
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
@@ -37,7 +29,7 @@ class Node {
   const std::vector<Tensor>& inputs() const { return inputs_; }
   bool released() const { return released_; }
   /// Notes the current versions of what the backward reads (`output` is the op's result).
-  void save_versions(Saved saved, const Tensor& output);
+  void save_versions(Saved saved, const Tensor& output) { versions_.note(saved, inputs_, output); }
   /// Runs the backward closure; throws if the graph was already released or if a tensor it
   /// reads was modified in place after this node was recorded.
   void apply(const Tensor& dout);
@@ -49,12 +41,7 @@ class Node {
   std::vector<Tensor> inputs_;
   BackwardFn backward_;
   bool released_ = false;
-  // Version of inputs_[i]'s storage when recorded, or -1 if the backward does not read it.
-  std::vector<int64_t> input_versions_;
-  std::shared_ptr<Storage> output_storage_;  // set only when the backward reads the output
-  int64_t output_version_ = 0;
-  Shape output_shape_;
-  void check_versions() const;
+  SavedVersions versions_;  // of the values backward_ reads (saved_versions.hpp)
 };
 
 /// True unless a NoGradGuard is alive on this thread.

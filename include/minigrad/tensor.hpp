@@ -1,10 +1,8 @@
-// Tensor: an n-dimensional array of float32 in contiguous row-major storage, plus the autograd
-// bookkeeping (requires_grad, grad, grad_fn).
-//
-// A Tensor is a *handle*: copying a Tensor shares its data and its grad, exactly like
-// `b = a` in Python. Use clone() for an independent copy and detach() for a handle to the same
-// data that is cut from the graph. There are no strides: every tensor is contiguous, so
-// reshape()/view() are free and transpose() copies. Ops live in ops/*.hpp.
+// Tensor: an n-dimensional float32 array in contiguous row-major storage, plus the autograd
+// bookkeeping (requires_grad, grad, grad_fn). A Tensor is a *handle*: copying one shares its data
+// and its grad, like `b = a` in Python; clone() copies, detach() shares the data but leaves the
+// graph. No strides: every tensor is contiguous, so reshape()/view() are free and transpose()
+// copies. Ops live in ops/*.hpp.
 #pragma once
 
 #include <cstdint>
@@ -15,42 +13,22 @@
 #include <vector>
 
 #include "minigrad/generator.hpp"
+#include "minigrad/nested_list.hpp"
+#include "minigrad/shape.hpp"
 #include "minigrad/storage.hpp"
 
 namespace minigrad {
 
-/// A shape such as {32, 784}. Rank 0 (an empty shape) is a scalar holding one value.
-using Shape = std::vector<int64_t>;
-
-/// "[32, 784]": how shapes appear in messages.
-std::string shape_str(const Shape& shape);
-/// Product of the dimensions (1 for a scalar); throws on a negative dimension.
-int64_t shape_numel(const Shape& shape);
-
 class Node;
-
-/// A number or a braced list of NestedLists, all of one shape: what Tensor::from reads
-/// `{{0}, {1}, {1}, {0}}` or `{{{1, 2}}, {{3, 4}}}` as. Built from literals, rarely named.
-class NestedList {
- public:
-  NestedList(float value);  // NOLINT: implicit, so that a bare number is a list element
-  NestedList(std::initializer_list<NestedList> items);
-  const Shape& shape() const { return shape_; }
-  const std::vector<float>& values() const { return values_; }
-
- private:
-  Shape shape_;                // {} for a number, {n, ...item shape} for a list of n items
-  std::vector<float> values_;  // row-major
-};
 
 /// Everything a Tensor handle points at. Users normally never touch this directly.
 struct TensorImpl {
   std::shared_ptr<Storage> storage;  // shared by views (reshape/view/detach)
   Shape shape;
   bool requires_grad = false;
-  bool retains_grad = false;            // keep .grad on a non-leaf after backward()
-  std::shared_ptr<TensorImpl> grad;     // same shape as this tensor, or null
-  std::shared_ptr<Node> grad_fn;        // the node that produced this tensor (null for a leaf)
+  bool retains_grad = false;         // keep .grad on a non-leaf after backward()
+  std::shared_ptr<TensorImpl> grad;  // same shape as this tensor, or null
+  std::shared_ptr<Node> grad_fn;     // the node that produced this tensor (null for a leaf)
 };
 
 class Tensor {
@@ -59,31 +37,26 @@ class Tensor {
   Tensor() = default;
   explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
 
-  // ---- factories (every random one takes an explicit generator) ----
+  // ---- factories (tensor_factories.cpp): each a new leaf; random ones take a generator ----
   /// Uninitialised values: only for outputs that are fully overwritten.
   static Tensor empty(const Shape& shape);
   static Tensor zeros(const Shape& shape);
   static Tensor ones(const Shape& shape);
   static Tensor full(const Shape& shape, float value);
   static Tensor scalar(float value);
-  /// A tensor from nested lists of any depth: Tensor::from({1, 2, 3}) is [3],
-  /// Tensor::from({{0}, {1}, {1}, {0}}) is [4, 1]; lists at one depth must be equally long.
+  /// From nested lists: Tensor::from({1, 2, 3}) is [3], Tensor::from({{0}, {1}}) is [2, 1].
   static Tensor from(std::initializer_list<NestedList> items);
   /// Values copied from a vector, viewed with `shape` (numel must match).
   static Tensor from(const std::vector<float>& values, const Shape& shape);
   static Tensor from(const std::vector<float>& values);
   static Tensor zeros_like(const Tensor& other);
   static Tensor ones_like(const Tensor& other);
-  /// U[0, 1).
+  /// U[0, 1), N(0, 1), U[low, high), and 0, 1, ..., n-1.
   static Tensor rand(const Shape& shape, Generator& gen);
-  /// N(0, 1).
   static Tensor randn(const Shape& shape, Generator& gen);
-  /// U[low, high).
   static Tensor uniform(const Shape& shape, float low, float high, Generator& gen);
-  /// 0, 1, ..., n-1 as floats.
   static Tensor arange(int64_t n);
-  /// A tensor over an existing storage (no copy), viewed with `shape`, whose numel must equal
-  /// the storage's size: for buffers filled in place, such as a data loader's batches.
+  /// Over an existing storage (no copy) of exactly numel values, e.g. a loader's batch buffer.
   static Tensor from_storage(std::shared_ptr<Storage> storage, const Shape& shape);
 
   // ---- shape and data ----
@@ -117,11 +90,9 @@ class Tensor {
   Tensor& fill_(float value);
   /// Sets every element to 0; not recorded.
   Tensor& zero_() { return fill_(0.0f); }
-  /// In-place writes to this tensor's storage so far (PyTorch's `_version`). fill_, copy_,
-  /// zero_ and optimizer steps add one; a backward that saved the tensor checks it has not moved.
+  /// In-place writes to the storage so far (PyTorch's `_version`; see saved_versions.hpp).
   int64_t version() const { return checked().storage->version(); }
-  /// Call after writing into data() in place, so that a graph that saved the old values refuses
-  /// to compute gradients from the new ones.
+  /// Call after writing into data() in place, so a graph that saved the old values refuses them.
   void bump_version() { checked().storage->bump_version(); }
 
   // ---- autograd ----
@@ -137,9 +108,8 @@ class Tensor {
   const std::shared_ptr<Node>& grad_fn() const;
   /// True for tensors made by the user (no grad_fn).
   bool is_leaf() const;
-  /// Reverse-mode differentiation from this tensor. A scalar seeds itself with 1; any other
-  /// shape needs `grad_output` of the same shape. The graph is released afterwards unless
-  /// retain_graph is true.
+  /// Reverse-mode differentiation from this tensor: a scalar seeds itself with 1, another shape
+  /// needs a `grad_output` of that shape. The graph is released unless retain_graph is true.
   void backward(const Tensor& grad_output = Tensor(), bool retain_graph = false) const;
 
   /// PyTorch-like text: "tensor([[1.0000, 2.0000], ...], shape=[2, 2], requires_grad=True)".

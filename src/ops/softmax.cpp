@@ -4,10 +4,7 @@
 // around dim, like the reductions. Leaves out: a fused cross-entropy (that belongs to the loss).
 #include "minigrad/ops/softmax.hpp"
 
-#include <fmt/format.h>
-
 #include <cmath>
-#include <stdexcept>
 
 #include "dim_split.hpp"
 #include "minigrad/autograd.hpp"

@@ -15,11 +15,24 @@ core=(include/minigrad/tensor.hpp src/tensor.cpp include/minigrad/storage.hpp sr
 core_ops=(elementwise activation matmul reduce softmax)
 helpers=(src/ops/pointwise.hpp src/ops/dim_split.hpp src/ops/dim_split.cpp)
 
+# Read next: "label|files", each a concept that the core uses but a first reading can take on trust.
+next_rows=(
+  "shapes (printing one, counting its values, reshape's -1)|include/minigrad/shape.hpp src/shape.cpp"
+  "the tensor factories (\`zeros\`, \`from\`, \`randn\`, ...) and nested-list literals|include/minigrad/nested_list.hpp src/tensor_factories.cpp"
+  "broadcasting (the rule, the strides that read an operand stretched, \`sum_to\`)|include/minigrad/ops/broadcast.hpp src/ops/broadcast_plan.hpp src/ops/broadcast.cpp"
+  "\`max\` and \`argmax\`, whose gradient goes to the chosen element|include/minigrad/ops/max.hpp src/ops/max.cpp"
+  "refusing saved values written in place (storage versions)|include/minigrad/saved_versions.hpp src/saved_versions.cpp"
+  "\`retain_grad()\`, PyTorch's rules for an intermediate tensor's grad|src/retained_grads.hpp src/retained_grads.cpp"
+  "freeing a deep graph without recursion|src/graph_teardown.cpp"
+)
+
 learner=("${core[@]}" "${helpers[@]}")
 for op in "${core_ops[@]}"; do learner+=("include/minigrad/ops/$op.hpp" "src/ops/$op.cpp"); done
+listed=("${learner[@]}")
+for row in "${next_rows[@]}"; do read -ra files <<<"${row#*|}"; listed+=("${files[@]}"); done
 further=()
 for f in include/minigrad/ops/*.hpp src/ops/*.hpp src/ops/*.cpp; do
-  [[ " ${learner[*]} " == *" $f "* ]] || further+=("$f")
+  [[ " ${listed[*]} " == *" $f "* ]] || further+=("$f")
 done
 
 lines() { cat "$@" | wc -l; }
@@ -30,6 +43,11 @@ table() {
   echo "| what a learner reads | files | lines |"
   echo "|---|---|---:|"
   echo "| **the core**: the tensor, its storage, autograd and the ops of an MLP | tensor, storage, autograd, ops/$(names "${core_ops[@]}" | sed 's/, /, ops\//g') (each a .hpp and a .cpp); $(names "${helpers[@]}") | **$(with_commas "$(lines "${learner[@]}")")** |"
+  local row files
+  for row in "${next_rows[@]}"; do
+    read -ra files <<<"${row#*|}"
+    echo "| read next: ${row%%|*} | $(printf '%s\n' "${files[@]#include/minigrad/}" | paste -sd' ' | sed 's/ /, /g') | $(lines "${files[@]}") |"
+  done
   echo "| printing a tensor | tensor_print.cpp | $(lines src/tensor_print.cpp) |"
   echo "| further ops | $(names "${further[@]}") | $(with_commas "$(lines "${further[@]}")") |"
   echo "| the reference backend (the kernels as plain loops) | backend.hpp, reference.cpp | $(lines include/minigrad/backend/backend.hpp src/backend/reference/reference.cpp) |"
@@ -40,6 +58,9 @@ table() {
   blank=$(cat "${learner[@]}" | grep -cE '^[[:space:]]*$')
   echo
   echo "Of the core's $(with_commas "$total") lines, $comments are comments and $blank blank: $(with_commas $((total - comments - blank))) lines of code."
+  local next=()
+  for row in "${next_rows[@]}"; do read -ra files <<<"${row#*|}"; next+=("${files[@]}"); done
+  echo "The read-next rows hold $(with_commas "$(lines "${next[@]}")") lines."
 }
 
 if [[ ${1:-} == --table ]]; then

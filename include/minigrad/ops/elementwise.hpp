@@ -1,16 +1,12 @@
-// Elementwise ops with NumPy/PyTorch broadcasting, and their gradients.
-// Shapes broadcast from the right: [32, 10] with [10], [32, 1] or [] (a scalar) all work; in
-// backward each input's gradient is summed back to that input's own shape (sum_to).
+// Elementwise ops and their gradients. The two-input ones broadcast (ops/broadcast.hpp): [32, 10]
+// with [10], [32, 1] or [] (a scalar) all work, and in backward each input's gradient is summed
+// back to that input's own shape.
 #pragma once
 
+#include "minigrad/ops/broadcast.hpp"
 #include "minigrad/tensor.hpp"
 
 namespace minigrad {
-
-/// The shape two operands broadcast to; throws naming both shapes if they are incompatible.
-Shape broadcast_shapes(const Shape& a, const Shape& b);
-/// Sums `x` down to `shape` (the reverse of broadcasting); not recorded. Used by backward.
-Tensor sum_to(const Tensor& x, const Shape& shape);
 
 Tensor add(const Tensor& a, const Tensor& b);
 Tensor sub(const Tensor& a, const Tensor& b);

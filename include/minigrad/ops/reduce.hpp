@@ -1,9 +1,9 @@
-// Reductions: sum, mean, max and argmax, over everything or along one dimension.
-// `dim` may be negative (counted from the end). With keepdim the reduced dimension stays as size 1.
+// Reductions: sum and mean, over everything or along one dimension (max and argmax, which select
+// rather than combine, are in ops/max.hpp). `dim` may be negative (counted from the end). With
+// keepdim the reduced dimension stays as size 1.
 #pragma once
 
-#include <utility>
-
+#include "minigrad/ops/max.hpp"
 #include "minigrad/tensor.hpp"
 
 namespace minigrad {
@@ -13,11 +13,5 @@ Tensor sum(const Tensor& x);
 Tensor sum(const Tensor& x, int64_t dim, bool keepdim = false);
 Tensor mean(const Tensor& x);
 Tensor mean(const Tensor& x, int64_t dim, bool keepdim = false);
-/// Maximum along `dim` and where it is (the first one on ties), like torch.max(x, dim).
-/// The values are differentiable (the gradient goes to the chosen element); the indices are
-/// whole numbers stored as floats.
-std::pair<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim = false);
-/// Index of the maximum along `dim` (first on ties), as floats; never recorded.
-Tensor argmax(const Tensor& x, int64_t dim, bool keepdim = false);
 
 }  // namespace minigrad
