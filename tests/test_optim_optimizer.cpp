@@ -1,10 +1,19 @@
 // Tests of optim/optimizer.hpp, the base every optimizer shares: which parameter lists it
-// accepts, zero_grad, set_lr, and that step() runs without recording a graph.
+// accepts, zero_grad, set_lr, that step() runs without recording a graph, and that it reports a
+// NaN or an infinity in a gradient or an updated value.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "minigrad/autograd.hpp"
+#include "minigrad/backend/backend.hpp"
+#include "minigrad/optim/adam.hpp"
 #include "minigrad/optim/sgd.hpp"
 
 using namespace minigrad;
@@ -62,4 +71,95 @@ TEST_CASE("Optimizer: step() runs under no-grad; zero_grad clears every paramete
   CHECK_FALSE(b.grad().defined());
   CHECK(sgd.params().size() == 2);
   CHECK(sgd.params()[0].is_same(a));
+}
+
+namespace {
+
+// Every optimizer and option that changes the update's arithmetic.
+std::vector<std::pair<std::string, std::function<std::unique_ptr<optim::Optimizer>(Tensor)>>>
+every_update_rule() {
+  using P = std::unique_ptr<optim::Optimizer>;
+  return {
+      {"SGD",
+       [](Tensor p) -> P {
+         return std::make_unique<optim::SGD>(std::vector{p}, optim::SGDOptions{.lr = 0.1});
+       }},
+      {"SGD lr 0",
+       [](Tensor p) -> P {
+         return std::make_unique<optim::SGD>(std::vector{p}, optim::SGDOptions{.lr = 0.0});
+       }},
+      {"SGD momentum",
+       [](Tensor p) -> P {
+         return std::make_unique<optim::SGD>(std::vector{p},
+                                             optim::SGDOptions{.lr = 0.1, .momentum = 0.9});
+       }},
+      {"SGD dampening 1",
+       [](Tensor p) -> P {
+         return std::make_unique<optim::SGD>(
+             std::vector{p}, optim::SGDOptions{.lr = 0.1, .momentum = 0.9, .dampening = 1.0});
+       }},
+      {"SGD nesterov, weight decay",
+       [](Tensor p) -> P {
+         return std::make_unique<optim::SGD>(
+             std::vector{p},
+             optim::SGDOptions{.lr = 0.1, .momentum = 0.9, .weight_decay = 0.01, .nesterov = true});
+       }},
+      {"Adam",
+       [](Tensor p) -> P {
+         return std::make_unique<optim::Adam>(std::vector{p}, optim::AdamOptions{.lr = 0.1});
+       }},
+      {"Adam lr 0",
+       [](Tensor p) -> P {
+         return std::make_unique<optim::Adam>(std::vector{p}, optim::AdamOptions{.lr = 0.0});
+       }},
+      {"Adam amsgrad, weight decay",
+       [](Tensor p) -> P {
+         return std::make_unique<optim::Adam>(
+             std::vector{p}, optim::AdamOptions{.lr = 0.1, .weight_decay = 0.01, .amsgrad = true});
+       }},
+      {"AdamW",
+       [](Tensor p) -> P {
+         return std::make_unique<optim::AdamW>(std::vector{p}, optim::AdamWOptions{.lr = 0.1});
+       }},
+  };
+}
+
+}  // namespace
+
+TEST_CASE("Optimizer: step() returns false when a gradient holds a NaN or an infinity") {
+  const float inf = std::numeric_limits<float>::infinity();
+  const float bad_values[] = {std::numeric_limits<float>::quiet_NaN(), inf, -inf};
+  // 128 x 128 values: large enough for two parts with two threads; the bad value in either.
+  for (int threads : {1, 2}) {
+    backend::set_num_threads(threads);
+    for (const auto& [name, make] : every_update_rule())
+      for (float bad : bad_values)
+        for (int64_t at : {int64_t{0}, int64_t{128 * 128 - 1}}) {
+          CAPTURE(name);
+          CAPTURE(bad);
+          CAPTURE(at);
+          CAPTURE(threads);
+          Tensor p = Tensor::full({128, 128}, 0.5f).requires_grad_();
+          auto optimizer = make(p);
+          std::fill_n(grad_buffer(p), p.numel(), 0.25f);
+          CHECK(optimizer->step());  // finite: true, also on the second step (momentum, moments)
+          CHECK(optimizer->step());
+          grad_buffer(p)[at] = bad;
+          CHECK_FALSE(optimizer->step());
+        }
+  }
+  backend::set_num_threads(1);
+}
+
+TEST_CASE("Optimizer: step() returns false when finite gradients overflow a parameter") {
+  Tensor p = Tensor::from({3e38f, 1.0f}).requires_grad_();
+  optim::SGD sgd({p}, {.lr = 1e38});
+  grad_buffer(p)[0] = -1.0f;  // 3e38 + 1e38 is beyond float's largest, 3.4e38
+  grad_buffer(p)[1] = 1.0f;
+  CHECK_FALSE(sgd.step());
+  CHECK(std::isinf(p.data()[0]));
+  Tensor q = Tensor::from({3e38f}).requires_grad_();
+  optim::SGD fine({q}, {.lr = 1e37});
+  grad_buffer(q)[0] = -1.0f;
+  CHECK(fine.step());
 }

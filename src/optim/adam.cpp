@@ -58,7 +58,7 @@ AdamW::AdamW(std::vector<Tensor> params, AdamWOptions options)
 //   v = β2·v + (1 − β2)·g²
 //   amsgrad: v_max = max(v_max, v), used for v below (the max of the raw v, as PyTorch's code)
 //   θ = θ − γ/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + ε)     ε outside the root, after correction
-void Adam::update(std::size_t i, float* p, const float* dp, int64_t n) {
+bool Adam::update(std::size_t i, float* p, const float* dp, int64_t n) {
   const Shape& shape = params_[i].shape();
   if (!exp_avg_[i].defined()) {
     exp_avg_[i] = Tensor::zeros(shape);
@@ -105,10 +105,13 @@ void Adam::update(std::size_t i, float* p, const float* dp, int64_t n) {
     for (int64_t k = 0; k < n; ++k) v_max[k] = std::max(v_max[k], v[k]);
     v_used = v_max;
   }
+  uint32_t bad = 0;
   for (int64_t k = 0; k < n; ++k) {
     const float denom = std::sqrt(v_used[k]) / bias_correction2_sqrt + eps;
     p[k] += neg_step_size * (m[k] / denom);
+    bad |= non_finite_bits(p[k]);
   }
+  return bad == 0;
 }
 
 StateDict Adam::state_dict() const {

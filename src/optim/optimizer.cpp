@@ -62,8 +62,9 @@ void Optimizer::zero_grad(bool set_to_none) {
   for (Tensor& p : params_) p.zero_grad(set_to_none);
 }
 
-void Optimizer::step() {
+bool Optimizer::step() {
   NoGradGuard no_grad;
+  bool finite = true;
   for (std::size_t i = 0; i < params_.size(); ++i) {
     Tensor& p = params_[i];
     const Tensor dp = p.grad();
@@ -71,9 +72,10 @@ void Optimizer::step() {
     if (dp.numel() != p.numel())
       throw std::logic_error(fmt::format("{}: parameter {} has shape {} but its grad has shape {}",
                                          name_, i, shape_str(p.shape()), shape_str(dp.shape())));
-    update(i, p.data(), dp.data(), p.numel());
+    finite &= update(i, p.data(), dp.data(), p.numel());
     p.bump_version();  // a graph built before the step must not reuse the old values
   }
+  return finite;
 }
 
 // ---- state_dict helpers ----

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <stdexcept>
 #include <utility>
@@ -38,7 +39,7 @@ SGD::SGD(std::vector<Tensor> params, SGDOptions options)
 //   θ = θ − γ·g
 // Every element is independent, so a large parameter may be updated in two parts, one per thread
 // when two are set (backend::set_num_threads); the result is the same either way.
-void SGD::update(std::size_t i, float* p, const float* dp, int64_t n) {
+bool SGD::update(std::size_t i, float* p, const float* dp, int64_t n) {
   const float weight_decay = static_cast<float>(options_.weight_decay);
   const float momentum = static_cast<float>(options_.momentum);
   const float one_minus_dampening = static_cast<float>(1.0 - options_.dampening);
@@ -60,6 +61,7 @@ void SGD::update(std::size_t i, float* p, const float* dp, int64_t n) {
   // The parameter viewed as (rows, n / rows): rows [r0, r1) are elements [k0, k1).
   const Shape& shape = params_[i].shape();
   const int64_t rows = shape.empty() || shape[0] == 0 ? 1 : shape[0], row_size = n / rows;
+  std::atomic<bool> finite = true;  // the two parts may run at once
   auto part = [&](int64_t r0, int64_t r1) {
     const int64_t k0 = r0 * row_size, k1 = r1 * row_size;
     const float* g = dp;
@@ -79,9 +81,15 @@ void SGD::update(std::size_t i, float* p, const float* dp, int64_t n) {
         g = b;
       }
     }
-    for (int64_t k = k0; k < k1; ++k) p[k] += neg_lr * g[k];
+    uint32_t bad = 0;
+    for (int64_t k = k0; k < k1; ++k) {
+      p[k] += neg_lr * g[k];
+      bad |= non_finite_bits(p[k]);
+    }
+    if (bad != 0) finite = false;
   };
   backend::parallel_rows(rows, row_size, part);
+  return finite;
 }
 
 StateDict SGD::state_dict() const {

@@ -74,7 +74,8 @@ void prepare_data_parallel(nn::Module& model, const dist::ProcessGroup& group,
 
 StepStats data_parallel_step(nn::Module& model, optim::Optimizer& optimizer,
                              const data::Batch& batch, const dist::ProcessGroup& group,
-                             std::vector<int>& predictions, std::vector<float>& buffer) {
+                             std::vector<int>& predictions, std::vector<float>& buffer,
+                             OnNonFinite on_nonfinite) {
   const int64_t B = batch.size();
   const RowRange mine = share_of(B, group.rank(), group.size());
   const Tensor x = narrow(batch.x, 0, mine.begin, mine.size());  // (b, F), b this rank's rows
@@ -111,16 +112,22 @@ StepStats data_parallel_step(nn::Module& model, optim::Optimizer& optimizer,
   StepStats st{loss_total / static_cast<double>(B), static_cast<int64_t>(correct_total), "", false};
   if (!std::isfinite(st.loss)) {
     st.non_finite = fmt::format("the loss is {}", st.loss);
+    st.skippable = true;
     return st;
   }
-  if (const std::string name = first_non_finite(model, true); !name.empty()) {
-    st.non_finite = fmt::format("'{}' holds a NaN or an infinity", name);
-    return st;
-  }
-  optimizer.step();
+  if (on_nonfinite == OnNonFinite::SkipStep)  // a skipped batch must leave the weights alone
+    if (const std::string name = first_non_finite(model, true); !name.empty()) {
+      st.non_finite = fmt::format("'{}' holds a NaN or an infinity", name);
+      st.skippable = true;
+      return st;
+    }
+  const bool finite = optimizer.step();  // false: an updated value is NaN or infinite
   st.stepped = true;
-  if (const std::string name = first_non_finite(model, false); !name.empty())
-    st.non_finite = fmt::format("'{}' holds a NaN or an infinity after the update", name);
+  if (!finite || !buffers_finite(model)) {
+    const NonFiniteUpdate found = find_non_finite_update(model);
+    st.non_finite = found.what;
+    st.skippable = found.in_gradient;
+  }
   return st;
 }
 

@@ -1,5 +1,6 @@
-// The non-finite guard's checks and message. A scan of every parameter per step costs one pass
-// over the weights, small next to the forward and backward passes that touched them all too.
+// The non-finite guard's checks and message. The parameters are checked inside the optimizer's
+// update loop (Optimizer::step); the scans here are for the buffers, the gradients before a
+// step that may be skipped, and naming the tensor once a check has failed.
 #include "minigrad/train/nonfinite_guard.hpp"
 
 #include <fmt/format.h>
@@ -12,15 +13,14 @@ namespace minigrad::train {
 
 namespace {
 
-// A float is NaN or infinite exactly when its exponent bits are all ones. An OR over every
-// element, with no early exit, is a loop the compiler vectorises.
+// x − x is +0 for a finite x and NaN for a NaN or an infinity, so the OR of its bits over every
+// element is 0 exactly when all are finite: a loop the compiler vectorises, with no early exit.
 bool all_finite(const Tensor& t) {
   const float* x = t.data();
   const int64_t n = t.numel();
-  uint32_t any = 0;
-  for (int64_t i = 0; i < n; ++i)
-    any |= static_cast<uint32_t>((std::bit_cast<uint32_t>(x[i]) & 0x7f800000u) == 0x7f800000u);
-  return any == 0;
+  uint32_t bad = 0;
+  for (int64_t i = 0; i < n; ++i) bad |= std::bit_cast<uint32_t>(x[i] - x[i]);
+  return bad == 0;
 }
 
 }  // namespace
@@ -37,6 +37,21 @@ std::string first_non_finite(const nn::Module& model, bool grads) {
     for (const auto& [name, b] : model.named_buffers())
       if (!all_finite(b)) return name;
   return "";
+}
+
+bool buffers_finite(const nn::Module& model) {
+  for (const auto& [name, b] : model.named_buffers())
+    if (!all_finite(b)) return false;
+  return true;
+}
+
+NonFiniteUpdate find_non_finite_update(const nn::Module& model) {
+  if (const std::string name = first_non_finite(model, true); !name.empty())
+    return {fmt::format("'{}' holds a NaN or an infinity", name), true};
+  if (const std::string name = first_non_finite(model, false); !name.empty())
+    return {fmt::format("'{}' holds a NaN or an infinity after the update", name), false};
+  // The optimizer updated a tensor the model does not own.
+  return {"a parameter holds a NaN or an infinity after the update", false};
 }
 
 void BufferSnapshot::take(const nn::Module& model) {

@@ -39,28 +39,35 @@
 namespace minigrad::train {
 
 // ---- one step ----
-// The non-finite guard (nonfinite_guard.hpp) looks at the loss before backward, the gradients
-// before the update and the parameters and buffers after it; the first two can still be
-// skipped, the last cannot be undone.
+// The non-finite guard (nonfinite_guard.hpp) looks at the loss before backward and at the
+// parameters and buffers after the update; a NaN gradient shows there too, and only then are
+// the gradients scanned to name it. A bad loss or gradient can be skipped (with skip-step the
+// gradients are checked before the update); a bad update cannot be undone.
 StepStats train_step(nn::Module& model, optim::Optimizer& optimizer, const data::Batch& batch,
-                     std::vector<int>& predictions) {
+                     std::vector<int>& predictions, OnNonFinite on_nonfinite) {
   const Tensor logits = model(batch.x);                    // (B, C)
   const Tensor loss = nn::cross_entropy(logits, batch.y);  // ()
   StepStats st{loss.item(), 0, "", false};
   if (!std::isfinite(st.loss)) {
     st.non_finite = fmt::format("the loss is {}", st.loss);
+    st.skippable = true;
     return st;
   }
   optimizer.zero_grad();
   loss.backward();
-  if (const std::string name = first_non_finite(model, true); !name.empty()) {
-    st.non_finite = fmt::format("'{}' holds a NaN or an infinity", name);
-    return st;
-  }
-  optimizer.step();
+  if (on_nonfinite == OnNonFinite::SkipStep)  // a skipped batch must leave the weights alone
+    if (const std::string name = first_non_finite(model, true); !name.empty()) {
+      st.non_finite = fmt::format("'{}' holds a NaN or an infinity", name);
+      st.skippable = true;
+      return st;
+    }
+  const bool finite = optimizer.step();  // false: an updated value is NaN or infinite
   st.stepped = true;
-  if (const std::string name = first_non_finite(model, false); !name.empty())
-    st.non_finite = fmt::format("'{}' holds a NaN or an infinity after the update", name);
+  if (!finite || !buffers_finite(model)) {
+    const NonFiniteUpdate found = find_non_finite_update(model);
+    st.non_finite = found.what;
+    st.skippable = found.in_gradient;
+  }
   predict_classes(logits, predictions);
   for (size_t i = 0; i < predictions.size(); ++i) st.correct += predictions[i] == batch.labels[i];
   return st;
@@ -238,20 +245,21 @@ void train_epochs(const TrainConfig& c, nn::Module& model, const data::Dataset& 
       const data::Batch& batch = loader.batch(b);
       chooser.before_step(epoch, b);
       if (c.on_nonfinite == OnNonFinite::SkipStep) buffers.take(model);
-      const StepStats st =
-          parallel ? data_parallel_step(model, *optimizer, batch, group, predictions, flat_grads)
-                   : train_step(model, *optimizer, batch, predictions);
+      const StepStats st = parallel
+                               ? data_parallel_step(model, *optimizer, batch, group, predictions,
+                                                    flat_grads, c.on_nonfinite)
+                               : train_step(model, *optimizer, batch, predictions, c.on_nonfinite);
       chooser.after_step(batch.size());
       if (st.non_finite.empty()) {
         progress.step(st.loss, st.correct, batch.size());
         samples += batch.size();
       } else {
-        const bool can_skip = !st.stepped;
+        const bool can_skip = st.skippable && !st.stepped;
         if (!can_skip || c.on_nonfinite == OnNonFinite::Stop) {
           progress.end_epoch();
           throw NonFiniteError(non_finite_message(
               st.non_finite, {.epoch = epoch, .step = b + 1, .steps = loader.size(), .lr = c.lr},
-              can_skip));
+              st.skippable));
         }
         buffers.restore(model);
         ++s.skipped;

@@ -50,7 +50,7 @@ class Adam : public Optimizer {
 
  protected:
   Adam(std::string name, std::vector<Tensor> params, AdamOptions options, bool decoupled);
-  void update(std::size_t i, float* p, const float* dp, int64_t n) override;
+  bool update(std::size_t i, float* p, const float* dp, int64_t n) override;
 
  private:
   AdamOptions options_;

@@ -5,7 +5,9 @@
 // Leaves out: parameter groups (one lr for all) and closures.
 #pragma once
 
+#include <bit>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,7 +29,10 @@ class Optimizer {
   void zero_grad(bool set_to_none = false);
   /// One update of every parameter that has a grad, under NoGradGuard; the others are skipped
   /// (their state is not touched, so a frozen parameter's "first step" comes later).
-  void step();
+  /// Returns false when an updated value is NaN or infinite, which a NaN or infinite gradient
+  /// always makes it (inf − inf, 0·inf and anything with NaN are NaN); checked inside the update
+  /// loops, so the non-finite guard costs no pass of its own.
+  bool step();
 
   /// The learning rate the next step() uses; schedulers drive it through set_lr().
   double lr() const { return lr_; }
@@ -58,8 +63,13 @@ class Optimizer {
   /// The name state_dict() gives to `what` of parameter i.
   static std::string state_key(std::size_t i, const std::string& what);
 
-  /// Updates params_[i] in place from its gradient. p and dp hold n floats each.
-  virtual void update(std::size_t i, float* p, const float* dp, int64_t n) = 0;
+  /// Updates params_[i] in place from its gradient. p and dp hold n floats each. Returns false
+  /// when an updated value of p is NaN or infinite (an OR of non_finite_bits over the new p).
+  virtual bool update(std::size_t i, float* p, const float* dp, int64_t n) = 0;
+
+  /// 0 when x is finite, not 0 when it is NaN or infinite: x − x is +0 for every finite x and
+  /// NaN otherwise. An OR of these over a loop costs two vector instructions per vector.
+  static uint32_t non_finite_bits(float x) { return std::bit_cast<uint32_t>(x - x); }
 
   std::vector<Tensor> params_;
 

@@ -32,7 +32,7 @@ class SGD : public Optimizer {
   void load_state_dict(const StateDict& state) override;
 
  protected:
-  void update(std::size_t i, float* p, const float* dp, int64_t n) override;
+  bool update(std::size_t i, float* p, const float* dp, int64_t n) override;
 
  private:
   SGDOptions options_;

@@ -39,9 +39,11 @@ void prepare_data_parallel(nn::Module& model, const dist::ProcessGroup& group,
 /// gradients is the gradient of the mean loss over the whole batch; the gradients are summed
 /// (MPI_Allreduce) and every rank takes the same optimizer step. The loss and the correct count
 /// returned are the whole batch's. `buffer` is reused between steps for the flat gradients.
+/// The non-finite checks are train_step's.
 StepStats data_parallel_step(nn::Module& model, optim::Optimizer& optimizer,
                              const data::Batch& batch, const dist::ProcessGroup& group,
-                             std::vector<int>& predictions, std::vector<float>& buffer);
+                             std::vector<int>& predictions, std::vector<float>& buffer,
+                             OnNonFinite on_nonfinite = OnNonFinite::Stop);
 
 /// evaluate() with the rows of `data` split across the ranks (share_of) and the confusion counts
 /// and loss summed: every rank returns the whole table's evaluation.

@@ -1,6 +1,7 @@
 // The non-finite guard: a training run that diverges stops at the step where it happened, with
 // the epoch, the step and the likely cause, instead of carrying NaN to the end and saving it.
-// Checked each step: the loss, the gradients before the update and the parameters after it.
+// Checked each step: the loss, the updated parameters (by Optimizer::step itself, which a NaN
+// gradient makes NaN too) and the buffers; with skip-step also the gradients before the update.
 // Leaves out: finding which input row produced the NaN.
 #pragma once
 
@@ -32,6 +33,19 @@ struct StepPlace {
 /// `grads` the first parameter's grad ("fc.weight.grad"); "" when every one is finite. A
 /// parameter without a grad counts as finite.
 std::string first_non_finite(const nn::Module& model, bool grads);
+
+/// True when every buffer (BatchNorm's running statistics) is finite: a few hundred values.
+bool buffers_finite(const nn::Module& model);
+
+/// What an update that was not finite (Optimizer::step() returned false, or a buffer holds a NaN
+/// or an infinity) went wrong in, found by scanning every gradient, then every parameter and
+/// buffer: "'fc.weight.grad' holds a NaN or an infinity" with `in_gradient` (the batch could have
+/// been skipped), or "'fc.weight' holds a NaN or an infinity after the update".
+struct NonFiniteUpdate {
+  std::string what;
+  bool in_gradient = false;
+};
+NonFiniteUpdate find_non_finite_update(const nn::Module& model);
 
 /// The values of every buffer (BatchNorm's running statistics), taken before a step so that a
 /// skipped step can leave them as they were: its forward pass has already updated them.

@@ -49,14 +49,17 @@ TrainResult run_training(const TrainConfig& config, std::FILE* out,
 
 /// One training step on `batch`: forward, cross-entropy, zero_grad, backward, optimizer step.
 /// Returns the batch's mean loss and how many rows the (pre-step) logits classified right.
+/// With OnNonFinite::SkipStep the gradients are checked before the update, so that a batch with
+/// a non-finite gradient leaves the parameters untouched (stepped false).
 struct StepStats {
   double loss = 0.0;
   int64_t correct = 0;
   std::string non_finite;  // what was not finite ("the loss is nan"), or "" when all was
   bool stepped = false;    // the optimizer updated the parameters
+  bool skippable = false;  // non_finite is the loss or a gradient, which skip-step leaves out
 };
 StepStats train_step(nn::Module& model, optim::Optimizer& optimizer, const data::Batch& batch,
-                     std::vector<int>& predictions);
+                     std::vector<int>& predictions, OnNonFinite on_nonfinite = OnNonFinite::Stop);
 
 /// Mean cross-entropy and confusion matrix of `model` on `data`, in eval mode, no graph.
 struct Evaluation {
