@@ -87,11 +87,10 @@ constexpr Flag kTrainFlags[] = {
     {"Output", "plot", "Write the learning curves to an SVG file", ""},
     {"Output", "summary", "Print the columns, their encodings and the layer table", nullptr},
     {"Output", "quiet", "Print only the final metric line", nullptr},
-    {"Interrupts", "resume",
+    {"Resume", "resume",
      "Continue an interrupted run from its resume checkpoint (same flags; --epochs may grow)", ""},
-    {"Interrupts", "checkpoint-dir", "Directory for resume checkpoints (default: beside --save)",
-     ""},
-    {"Interrupts", "checkpoint-every",
+    {"Resume", "checkpoint-dir", "Directory for resume checkpoints (empty: beside --save)", ""},
+    {"Resume", "checkpoint-every",
      "Also write a resume checkpoint every N epochs (Ctrl-C or SIGTERM always writes one)", "0"},
 };
 

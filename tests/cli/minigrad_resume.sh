@@ -140,4 +140,8 @@ run "$mg" evaluate --model "$ckpt" --data "$tmp/birds.csv"
 check "evaluate of a resume checkpoint: exit 2" \
   eval '[[ $rc -eq 2 ]] && has "is a resume checkpoint" "$err"'
 
+run "$mg" predict --model "$ckpt" --data "$tmp/birds.csv" --output "$tmp/pred.csv"
+check "predict with a resume checkpoint: exit 2, no output file" \
+  eval '[[ $rc -eq 2 ]] && has "is a resume checkpoint" "$err" && [[ ! -e $tmp/pred.csv ]]'
+
 finish "minigrad resume"
