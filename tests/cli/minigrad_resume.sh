@@ -90,6 +90,16 @@ check "a second SIGINT writes no checkpoint and says nothing of one" \
 check "a second SIGINT leaves no temporary file" \
   test -z "$(find "$tmp" -name '.*.tmp.*' -print -quit)"
 
+# ---- a real SIGTERM from outside, during a longer run (stdout line-buffered to see epoch 1) ----
+stdbuf -oL "$mg" train --data "$tmp/birds.csv" --label species --hidden 8 --epochs 100000 \
+  --batch-size 8 --save "$tmp/term.safetensors" >"$tmp/term.out" 2>"$tmp/term.err" &
+pid=$!
+for _ in $(seq 200); do grep -q "^epoch   1/" "$tmp/term.out" 2>/dev/null && break; sleep 0.05; done
+kill -TERM "$pid"
+wait "$pid"; rc=$?; err=$(<"$tmp/term.err")
+check "SIGTERM exits 143, saying so, and leaves a resume checkpoint" \
+  eval '[[ $rc -eq 143 ]] && has "interrupted by SIGTERM at epoch" "$err" && [[ -f $tmp/term.resume.safetensors ]]'
+
 # ---- no --save and no --checkpoint-dir: the run says how to keep a checkpoint ----
 interrupt_after 2 "${base[@]}"
 check "without --save, SIGINT exits 130 and says how to get a checkpoint" \
