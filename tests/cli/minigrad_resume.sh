@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Interrupts and resume of `minigrad train` (docs/reliability.md#6-an-interrupted-run-loses-nothing):
-# SIGINT mid-epoch and at an epoch boundary, then --resume, ends with a model file (and learning
-# curves) byte-identical to an uninterrupted run's, with --val-split and --patience, and for a
-# regression task; a second signal exits at once; a changed flag or data file, a model file, a
-# train_csv checkpoint and the other bad --resume uses are clear errors, exit 2.
+# SIGINT mid-epoch and at an epoch boundary, then --resume, ends with a model file (and curves)
+# byte-identical to an uninterrupted run's, with --val-split and --patience, for a CNN and for a
+# regression task; a real SIGTERM saves and exits 143; a second signal exits at once; a changed
+# flag or data file, a model file, a train_csv checkpoint and the other bad --resume uses are
+# clear errors, exit 2.
 # Usage: minigrad_resume.sh <bin_dir>
 set -u
 bin=$1
@@ -81,6 +82,22 @@ check "regression: SIGINT mid-epoch exits 130" \
   eval '[[ $rc -eq 130 ]] && has "at epoch 2, step 2 of 6" "$err"'
 run "$mg" train "${reg[@]}" $(outputs reg) --resume "$tmp/reg.resume.safetensors"
 check "regression: resumed run equals the uninterrupted one" same_run reg_full reg
+
+# ---- a CNN: BatchNorm2d statistics, Dropout masks and momentum survive ----
+# 8x8 grey images: class 0 bright on the left half, class 1 on the right. 80 rows to train.
+awk 'BEGIN { srand(11); printf "label"; for (j = 1; j <= 64; j++) printf ",p%d", j; print "";
+  for (i = 0; i < 100; i++) { c = i % 2; printf "%d", c;
+    for (j = 0; j < 64; j++) { left = (j % 8) < 4; v = (left == (c == 0)) ? 0.6 + rand() * 0.4 : rand() * 0.5;
+      printf ",%.3f", v } print "" } }' >"$tmp/images.csv"
+cnn=(--data "$tmp/images.csv" --label label --model cnn --image 1x8x8 --scale 1 --epochs 2
+     --batch-size 16 --lr 0.05 --momentum 0.9 --threads 1 --quiet)
+run "$mg" train "${cnn[@]}" --save "$tmp/cnn_full.safetensors"
+interrupt_after 7 "${cnn[@]}" --save "$tmp/cnn.safetensors"
+check "CNN: SIGINT at epoch 2, step 2 exits 130" \
+  eval '[[ $rc -eq 130 ]] && has "at epoch 2, step 2 of 5" "$err"'
+run "$mg" train "${cnn[@]}" --save "$tmp/cnn.safetensors" --resume "$tmp/cnn.resume.safetensors"
+check "CNN: resumed model is byte-identical to the uninterrupted one" \
+  cmp -s "$tmp/cnn_full.safetensors" "$tmp/cnn.safetensors"
 
 # ---- a second signal exits at once: no checkpoint, no temporary file ----
 interrupt_after 3,3 "${base[@]}" --save "$tmp/twice.safetensors"
