@@ -65,6 +65,30 @@ TEST_CASE("dataset: bytes and floats, sizes and labels") {
   CHECK_THROWS_AS(b.raw_value(2, 0), std::out_of_range);
 }
 
+TEST_CASE("dataset: class ids are bounded by max_classes, so one stray label cannot size a model") {
+  // A table's labels are any int32 (read_csv counts the distinct ones); a Dataset's are class ids,
+  // and its num_classes sizes the model's output layer: label 2000000000 must not ask for 2e9.
+  CsvTable stray =
+      parse_csv("a,label\n1,0\n2,2000000000\n", "t.csv", {.label = LabelColumn::last()});
+  CHECK_THROWS_WITH_AS(
+      Dataset::from_csv(std::move(stray)),
+      doctest::Contains(
+          "label 2000000000 of t.csv:3 would make 2000000001 classes, more than max_classes 1000"),
+      DataError);
+  CHECK_THROWS_WITH_AS(Dataset::from_floats({1, 2}, {0, 1000}, 1),
+                       doctest::Contains("label 1000 of row 1 would make 1001 classes"), DataError);
+  CHECK_THROWS_WITH_AS(Dataset::from_bytes({1, 2}, {5, -3}, 1),
+                       doctest::Contains("label -3 of row 1 is negative"), DataError);
+  CsvTable negative = parse_csv("a,label\n1,-1\n", "n.csv", {.label = LabelColumn::last()});
+  CHECK_THROWS_WITH_AS(Dataset::from_csv(std::move(negative)),
+                       doctest::Contains("label -1 of n.csv:2 is negative"), DataError);
+  // Up to the limit, and past the default when asked.
+  CHECK(Dataset::from_floats({1, 2}, {0, 999}, 1).num_classes() == 1000);
+  CHECK(Dataset::from_floats({1, 2}, {0, 4999}, 1, 5000).num_classes() == 5000);
+  CHECK_THROWS_AS(Dataset::from_floats({1, 2}, {0, 1}, 1, 0), std::invalid_argument);
+  CHECK_THROWS_AS(Dataset::from_floats({1, 2}, {0, 1}, 1, int64_t{1} << 31), std::invalid_argument);
+}
+
 TEST_CASE("dataset: from_csv keeps bytes only when every feature is a byte") {
   CsvTable pixels = parse_csv("label,p1,p2\n3,0,255\n1,17,4\n", "t.csv");
   const Dataset d = Dataset::from_csv(std::move(pixels));

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <numeric>
 #include <stdexcept>
@@ -69,25 +70,37 @@ std::string FeatureTransform::str() const {
 
 namespace {
 
-int32_t checked_num_classes(const std::vector<int32_t>& labels) {
-  int32_t top = -1;
+// Largest class id + 1. `where(i)` names row i in messages ("row 3", "t.csv:5").
+int32_t checked_num_classes(const std::vector<int32_t>& labels, int64_t max_classes,
+                            const std::function<std::string(size_t)>& where) {
+  if (max_classes < 1 || max_classes > std::numeric_limits<int32_t>::max())
+    throw std::invalid_argument(
+        fmt::format("Dataset: max_classes is {}, expected 1..2147483647", max_classes));
   for (size_t i = 0; i < labels.size(); ++i) {
     if (labels[i] < 0) {
       throw DataError(
-          fmt::format("Dataset: label {} of row {} is negative (expected class ids "
-                      "0, 1, 2, ...)",
-                      labels[i], i));
+          fmt::format("Dataset: label {} of {} is negative (expected class ids 0, 1, 2, ...) "
+                      "(HINT: number other labels with data::encode_labels)",
+                      labels[i], where(i)));
     }
-    top = std::max(top, labels[i]);
+    if (labels[i] == std::numeric_limits<int32_t>::max()) {
+      throw DataError(fmt::format(
+          "Dataset: label {} is too large: the class count {} does not fit an int32 (HINT: labels "
+          "are class ids 0, 1, 2, ...)",
+          labels[i], int64_t{labels[i]} + 1));
+    }
+    if (labels[i] >= max_classes) {
+      throw DataError(fmt::format(
+          "Dataset: label {} of {} would make {} classes, more than max_classes {} (HINT: labels "
+          "are class ids 0, 1, 2, ...; number other labels with data::encode_labels, or raise "
+          "max_classes)",
+          labels[i], where(i), int64_t{labels[i]} + 1, max_classes));
+    }
   }
-  if (top == std::numeric_limits<int32_t>::max()) {
-    throw DataError(fmt::format(
-        "Dataset: label {} is too large: the class count {} does not fit an int32 (HINT: labels "
-        "are class ids 0, 1, 2, ...)",
-        top, int64_t{top} + 1));
-  }
-  return top + 1;
+  return labels.empty() ? 0 : *std::max_element(labels.begin(), labels.end()) + 1;
 }
+
+std::string row_name(size_t i) { return fmt::format("row {}", i); }
 
 void check_sizes(size_t values, size_t labels, int64_t num_features, const char* who) {
   if (num_features <= 0) {
@@ -108,44 +121,48 @@ void check_sizes(size_t values, size_t labels, int64_t num_features, const char*
 }  // namespace
 
 Dataset Dataset::from_bytes(std::vector<uint8_t> features, std::vector<int32_t> labels,
-                            int64_t num_features) {
+                            int64_t num_features, int64_t max_classes) {
   check_sizes(features.size(), labels.size(), num_features, "Dataset::from_bytes");
   Dataset d;
   d.cols_ = num_features;
   d.rows_ = static_cast<int64_t>(features.size()) / num_features;
   d.is_bytes_ = true;
   d.has_labels_ = !labels.empty() || d.rows_ == 0;
-  d.num_classes_ = checked_num_classes(labels);
+  d.num_classes_ = checked_num_classes(labels, max_classes, row_name);
   d.bytes_ = std::move(features);
   d.labels_ = std::move(labels);
   return d;
 }
 
 Dataset Dataset::from_floats(std::vector<float> features, std::vector<int32_t> labels,
-                             int64_t num_features) {
+                             int64_t num_features, int64_t max_classes) {
   check_sizes(features.size(), labels.size(), num_features, "Dataset::from_floats");
   Dataset d;
   d.cols_ = num_features;
   d.rows_ = static_cast<int64_t>(features.size()) / num_features;
   d.is_bytes_ = false;
   d.has_labels_ = !labels.empty() || d.rows_ == 0;
-  d.num_classes_ = checked_num_classes(labels);
+  d.num_classes_ = checked_num_classes(labels, max_classes, row_name);
   d.floats_ = std::move(features);
   d.labels_ = std::move(labels);
   return d;
 }
 
-Dataset Dataset::from_csv(CsvTable&& table, bool allow_bytes) {
+Dataset Dataset::from_csv(CsvTable&& table, bool allow_bytes, int64_t max_classes) {
+  // Checked here first, so that a message names the file and line rather than a row number.
+  checked_num_classes(table.labels, max_classes, [&](size_t i) {
+    return fmt::format("{}:{}", table.path, table.line_of(static_cast<int64_t>(i)));
+  });
   std::vector<int32_t> labels = std::move(table.labels);
   if (!table.features_are_bytes) {
-    return from_floats(std::move(table.features), std::move(labels), table.cols);
+    return from_floats(std::move(table.features), std::move(labels), table.cols, max_classes);
   }
   if (allow_bytes) {
-    return from_bytes(std::move(table.feature_bytes), std::move(labels), table.cols);
+    return from_bytes(std::move(table.feature_bytes), std::move(labels), table.cols, max_classes);
   }
   std::vector<float> floats = table.features_as_floats();
   std::vector<uint8_t>().swap(table.feature_bytes);  // the bytes are no longer needed
-  return from_floats(std::move(floats), std::move(labels), table.cols);
+  return from_floats(std::move(floats), std::move(labels), table.cols, max_classes);
 }
 
 // ---- access ----

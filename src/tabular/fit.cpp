@@ -1,5 +1,6 @@
 // The tabular training loop: shuffled mini-batches, one optimizer step per batch, validation
-// after every epoch, and the best epoch's weights kept when early stopping is on.
+// after every epoch, the best epoch's weights kept when early stopping is on, and its state
+// (FitState) saved on an interrupt so that a resumed run continues with the same numbers.
 #include "minigrad/tabular/fit.hpp"
 
 #include <fmt/format.h>
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <limits>
 #include <memory>
 #include <numeric>
@@ -16,7 +18,9 @@
 #include "minigrad/generator.hpp"
 #include "minigrad/nn/loss.hpp"
 #include "minigrad/tabular/metrics.hpp"
+#include "minigrad/train/interrupt.hpp"
 #include "minigrad/train/optimizer_factory.hpp"
+#include "minigrad/train/resume.hpp"
 #include "minigrad/train/thread_chooser.hpp"
 
 namespace minigrad::tabular {
@@ -108,35 +112,73 @@ Scores score(nn::Module& model, const EncodedRows& rows, Task task, RegressionLo
 }
 
 FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& val, Task task,
-              const FitOptions& o, const std::function<void(int, const EpochStats&)>& on_epoch) {
+              const FitOptions& o, const std::function<void(int, const EpochStats&)>& on_epoch,
+              const FitControl& control) {
   auto optimizer = make_optimizer(o, model.parameters());
   // The shuffle draws from its own stream derived from the seed, as train_csv's loader does, so
   // a numeric table gives train_csv's batches (and its numbers).
   Generator seeder(o.seed ^ 0x5DEECE66Dull);
   Generator gen(seeder.next_u64());
   std::vector<int64_t> order(static_cast<size_t>(train.rows));
-  std::iota(order.begin(), order.end(), 0);
   const int64_t in = train.inputs;
-  FitResult result;
-  double best_loss = std::numeric_limits<double>::infinity();
-  StateDict best;
-  int since_best = 0;
-  std::vector<float> epoch_out, epoch_y;
-  // --threads: the count given, or (auto) the faster of 1 and 2 timed in the first epoch.
   const int64_t steps = (train.rows + o.batch_size - 1) / o.batch_size;
+  FitState s;  // where the run stands: fresh, or as the resume checkpoint says
+  s.steps = steps;
+  const std::vector<nn::Dropout*> dropouts = train::dropouts_of(model);
+  if (control.resume) {
+    s = *control.resume;
+    if (s.steps != steps || s.masks.size() != dropouts.size())
+      throw std::invalid_argument(fmt::format(
+          "--resume: the interrupted run had {} batches per epoch, this one has {} (HINT: the "
+          "training data changed; resume on the same data, or start afresh)",
+          s.steps, steps));
+    try {
+      if (control.optimizer_state) optimizer->load_state_dict(*control.optimizer_state);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(fmt::format("--resume: {}", e.what()));
+    }
+    gen.set_state(s.shuffle);
+    for (size_t i = 0; i < dropouts.size(); ++i) dropouts[i]->generator().set_state(s.masks[i]);
+  }
+  // --threads: the count given, or (auto) the faster of 1 and 2 timed in the first epoch.
   train::ThreadChooser chooser(o.threads, steps);
   backend::set_num_threads(o.threads == 0 ? 1 : o.threads);  // auto starts on one
+  const train::InterruptGuard interrupt;
+  int64_t steps_run = 0;  // by this process
+  auto save = [&](bool periodic) {
+    s.masks.clear();
+    for (nn::Dropout* d : dropouts) s.masks.push_back(d->generator().get_state());
+    control.save(s, *optimizer, periodic);
+  };
+  auto stop = [&](int epoch, int64_t done) {
+    const std::string where =
+        fmt::format("{} at epoch {}, step {} of {}", train::signal_name(interrupt.signal()), epoch,
+                    done, steps);
+    if (!control.save)
+      throw train::Interrupted(interrupt.signal(),
+                               fmt::format("interrupted by {}; no resume checkpoint written (HINT: "
+                                           "give --save FILE or --checkpoint-dir DIR to keep one)",
+                                           where));
+    save(false);
+    throw train::Interrupted(interrupt.signal(),
+                             fmt::format("interrupted by {}; saved a resume checkpoint to {} "
+                                         "(HINT: continue with the same flags and --resume {})",
+                                         where, control.checkpoint, control.checkpoint));
+  };
+  FitResult result;
   const auto start = std::chrono::steady_clock::now();
-  for (int epoch = 1; epoch <= o.epochs; ++epoch) {
+  for (int epoch = s.epoch; epoch <= o.epochs; ++epoch) {
     model.train();
+    const std::array<uint64_t, 4> shuffle = gen.get_state();
     std::iota(order.begin(), order.end(), 0);  // a fresh Fisher-Yates permutation each epoch
     for (int64_t i = train.rows - 1; i > 0; --i)
       std::swap(order[i], order[gen.randint(static_cast<uint64_t>(i + 1))]);
-    double loss_sum = 0.0;  // the epoch's loss is the mean of its steps' losses, as train_csv's
-    int64_t seen = 0, steps = 0;
-    epoch_out.clear();
-    epoch_y.clear();
-    for (int64_t first = 0, step = 0; first < train.rows; first += o.batch_size, ++step) {
+    if (epoch != s.epoch || s.step == 0) {  // the epoch's mean loss is over its steps' losses
+      s.loss_sum = 0.0, s.steps_done = 0, s.rows_done = 0;
+      s.outputs.clear(), s.targets.clear();
+    }
+    for (int64_t step = epoch == s.epoch ? s.step : 0; step < steps; ++step) {
+      const int64_t first = step * o.batch_size;
       const int64_t b = std::min(o.batch_size, train.rows - first);
       chooser.before_step(epoch, step);
       // BatchNorm1d cannot normalise one row in training mode (PyTorch refuses it too): a last
@@ -157,41 +199,60 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
       loss.backward();
       optimizer->step();
       chooser.after_step(b);
-      loss_sum += loss.item();
-      seen += b;
-      ++steps;
-      epoch_out.insert(epoch_out.end(), out.data(), out.data() + out.numel());
-      epoch_y.insert(epoch_y.end(), yb.begin(), yb.end());
+      s.loss_sum += loss.item();
+      s.rows_done += b;
+      ++s.steps_done;
+      s.outputs.insert(s.outputs.end(), out.data(), out.data() + out.numel());
+      s.targets.insert(s.targets.end(), yb.begin(), yb.end());
+      ++steps_run;
+      for (int64_t k : control.raise_sigint_after_steps)
+        if (k == steps_run) std::raise(SIGINT);
+      if (interrupt.signal() != 0 && step + 1 < steps) {  // else: after the epoch's end
+        s.epoch = epoch, s.step = step + 1, s.shuffle = shuffle;
+        stop(epoch, step + 1);
+      }
     }
     EpochStats st;
-    st.train_loss = loss_sum / static_cast<double>(std::max<int64_t>(steps, 1));
+    st.train_loss = s.loss_sum / static_cast<double>(std::max<int64_t>(s.steps_done, 1));
     st.train_metric =
-        metric_of(epoch_out, epoch_y,
-                  static_cast<int64_t>(epoch_out.size()) / std::max<int64_t>(seen, 1), task);
+        metric_of(s.outputs, s.targets,
+                  static_cast<int64_t>(s.outputs.size()) / std::max<int64_t>(s.rows_done, 1), task);
     const Scores v = score(model, val, task, o.loss);
     st.val_loss = v.loss;
     st.val_metric = v.metric;
-    result.epochs.push_back(st);
+    s.epochs.push_back(st);
     if (on_epoch) on_epoch(epoch, st);
+    bool early_stop = false;
     if (val.rows > 0 && o.patience > 0) {
-      if (v.loss < best_loss) {
-        best_loss = v.loss;
-        result.best_epoch = epoch;
-        since_best = 0;
-        best = model.state_dict();
-        for (NamedTensor& t : best) t.tensor = t.tensor.clone();
-      } else if (++since_best >= o.patience) {
+      if (v.loss < s.best_loss) {
+        s.best_loss = v.loss;
+        s.best_epoch = epoch;
+        s.since_best = 0;
+        s.best = model.state_dict();
+        for (NamedTensor& t : s.best) t.tensor = t.tensor.clone();
+      } else if (++s.since_best >= o.patience) {
         result.stopped_early = epoch < o.epochs;
-        break;
+        early_stop = true;
       }
     }
+    // The next epoch starts from here: its shuffle draws from the generator's current state.
+    s.epoch = epoch + 1, s.step = 0, s.shuffle = gen.get_state();
+    s.loss_sum = 0.0, s.steps_done = 0, s.rows_done = 0;
+    s.outputs.clear(), s.targets.clear();
+    if (early_stop) break;  // training is over: a checkpoint would train on when resumed
+    if (interrupt.signal() != 0) stop(epoch, steps);
+    if (control.save && control.checkpoint_every > 0 && epoch % control.checkpoint_every == 0 &&
+        epoch < o.epochs)
+      save(true);
   }
+  result.epochs = s.epochs;
+  result.best_epoch = s.best_epoch;
   result.threads = chooser.threads();
   result.threads_summary = chooser.summary();
   result.train_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!best.empty())
-    model.load_state_dict(best);
+  if (!s.best.empty())
+    model.load_state_dict(s.best);
   else
     result.best_epoch = static_cast<int>(result.epochs.size());
   return result;

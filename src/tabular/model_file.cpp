@@ -4,13 +4,13 @@
 
 #include <fmt/format.h>
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "minigrad/generator.hpp"
 #include "minigrad/io/model_checkpoint.hpp"
 #include "minigrad/io/safetensors.hpp"
+#include "minigrad/train/resume_state.hpp"
 
 namespace minigrad::tabular {
 
@@ -45,7 +45,7 @@ TabularModel make_cnn_model(const Preprocessing& prep, nn::CnnOptions shape, uin
   return {prep, nn::MlpOptions{}, shape, nn::make_cnn(shape, gen)};
 }
 
-void save_model(const std::string& path, const TabularModel& m) {
+io::SafetensorsContents model_file_contents(const TabularModel& m) {
   json shape = {
       {"hidden", m.mlp.hidden}, {"batchnorm", m.mlp.batchnorm}, {"dropout", m.mlp.dropout}};
   if (m.cnn)
@@ -54,17 +54,33 @@ void save_model(const std::string& path, const TabularModel& m) {
              {"conv_channels", m.cnn->conv_channels},
              {"hidden", m.cnn->hidden},
              {"dropout", m.cnn->dropout}};
-  io::save_safetensors(
-      path, m.model->state_dict(),
-      {{"format", "pt"}, {kPreprocessingKey, to_json(m.prep)}, {kModelKey, shape.dump()}});
+  return {m.model->state_dict(),
+          {{"format", "pt"}, {kPreprocessingKey, to_json(m.prep)}, {kModelKey, shape.dump()}}};
+}
+
+void save_model(const std::string& path, const TabularModel& m) {
+  const io::SafetensorsContents file = model_file_contents(m);
+  io::save_safetensors(path, file.tensors, file.metadata);
 }
 
 TabularModel load_model(const std::string& path) {
   if (!std::filesystem::exists(path))
-    throw DataError(fmt::format("{}: No such file (HINT: a model is written by "
-                                "`minigrad train --save`)",
-                                path));
+    throw DataError(
+        fmt::format("{}: No such file (HINT: a model is written by "
+                    "`minigrad train --save`)",
+                    path));
   const io::SafetensorsContents file = io::load_safetensors_with_metadata(path);
+  if (train::is_resume_checkpoint(file.metadata))
+    throw DataError(fmt::format(
+        "{}: the file is a resume checkpoint, which holds an optimizer's state beside the model "
+        "(HINT: continue that run with its flags and `minigrad train --resume {}`; the model is "
+        "the --save file the finished run writes)",
+        path, path));
+  return model_from_file_contents(file, path);
+}
+
+TabularModel model_from_file_contents(const io::SafetensorsContents& file,
+                                      const std::string& path) {
   const auto prep_it = file.metadata.find(kPreprocessingKey);
   const auto model_it = file.metadata.find(kModelKey);
   if (prep_it == file.metadata.end() || model_it == file.metadata.end())

@@ -1,15 +1,18 @@
 // minigrad train: read the table, split it, learn the preprocessing from the training part,
 // train an MLP, or a CNN on pixel columns (with validation and early stopping if asked), report
-// test metrics, and save one model file holding weights and preprocessing. train_csv's flags keep
-// their names and meaning.
+// test metrics, and save one model file holding weights and preprocessing. Ctrl-C or SIGTERM saves
+// a resume checkpoint (resume.hpp) that --resume continues exactly. train_csv's flags keep their
+// names and meaning.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <numeric>
 #include <optional>
+#include <string_view>
 
 #include "minigrad/backend/backend.hpp"
 #include "minigrad/generator.hpp"
@@ -18,10 +21,13 @@
 #include "minigrad/nn/summary.hpp"
 #include "minigrad/tabular/commands.hpp"
 #include "minigrad/tabular/evaluate.hpp"
+#include "minigrad/tabular/resume.hpp"
+#include "minigrad/tabular/train_outputs.hpp"
 #include "minigrad/train/args.hpp"
 #include "minigrad/train/config.hpp"
+#include "minigrad/train/interrupt.hpp"
+#include "minigrad/train/resume.hpp"
 #include "minigrad/train/validate.hpp"
-#include "minigrad/viz/learning_curves.hpp"
 
 namespace minigrad::tabular {
 
@@ -81,7 +87,46 @@ constexpr Flag kTrainFlags[] = {
     {"Output", "plot", "Write the learning curves to an SVG file", ""},
     {"Output", "summary", "Print the columns, their encodings and the layer table", nullptr},
     {"Output", "quiet", "Print only the final metric line", nullptr},
+    {"Resume", "resume",
+     "Continue an interrupted run from its resume checkpoint (same flags; --epochs may grow)", ""},
+    {"Resume", "checkpoint-dir", "Directory for resume checkpoints (empty: beside --save)", ""},
+    {"Resume", "checkpoint-every",
+     "Also write a resume checkpoint every N epochs (Ctrl-C or SIGTERM always writes one)", "0"},
 };
+
+// The flags that shape a run's numbers: a resume must repeat them (--epochs may grow; --threads,
+// the outputs and the display may change).
+constexpr const char* kRunFlags[] = {
+    "data",     "train",        "test",      "split",   "split-seed",   "label",      "delimiter",
+    "header",   "skip-rows",    "scale",     "ignore",  "categorical",  "na-values",  "task",
+    "model",    "image",        "hidden",    "dropout", "no-batchnorm", "batch-size", "lr",
+    "momentum", "weight-decay", "optimizer", "loss",    "val-split",    "patience",   "seed"};
+
+// Their values as the command line gave them, numbers as numbers ("0.10" is "0.1", "1.0" is "1").
+train::RunFlags run_flags(const cxxopts::ParseResult& r) {
+  train::RunFlags f;
+  for (const char* name : kRunFlags) {
+    const Flag& flag =
+        *std::find_if(std::begin(kTrainFlags), std::end(kTrainFlags),
+                      [&](const Flag& g) { return std::string_view(g.name) == name; });
+    if (!flag.value) {  // a switch
+      f[name] = r.count(name) ? "yes" : "no";
+      continue;
+    }
+    std::string text = r[name].as<std::string>();
+    char* end = nullptr;
+    const double number = std::strtod(text.c_str(), &end);
+    const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+    if (digits)  // a whole number, kept exact (a seed may exceed a double's 53 bits)
+      text = text.substr(std::min(text.find_first_not_of('0'), text.size() - 1));
+    else if (!text.empty() && end == text.c_str() + text.size())
+      text = fmt::format("{}", number);
+    f[name] = text;
+  }
+  if (f["scale"].empty()) f["scale"] = "(standardize)";
+  if (!r.count("na-values")) f["na-values"] = "(the default list)";
+  return f;
+}
 
 // Rows 0..n-1 in the order of the seeded Fisher-Yates permutation train_csv uses: the first
 // ceil(fraction * n) are held out, the rest kept.
@@ -188,6 +233,9 @@ int train_command(int argc, char** argv) {
         str("threads") == "auto" ? 0 : parse_number<int>("threads", str("threads"), "auto, 1 or 2");
     c.save_path = str("save"), c.load_path = str("load"), c.report_path = str("report");
     c.eval_only = r.count("eval-only") > 0;
+    c.resume_path = str("resume"), c.checkpoint_dir = str("checkpoint-dir");
+    c.checkpoint_every =
+        parse_number<int>("checkpoint-every", str("checkpoint-every"), "a whole number of epochs");
     train::validate(c);
 
     // ---- the flags train_csv does not have ----
@@ -290,6 +338,16 @@ int train_command(int argc, char** argv) {
     say(fmt::format("rows: {} train, {} validation, {} test", train.rows, val.rows, test.rows));
     if (train.rows < 2)
       throw DataError(fmt::format("{}: fewer than 2 training rows with a label", train_table.path));
+    // ---- a resume: the checkpoint's model, once the flags and the data are checked ----
+    std::optional<TabularResume> resumed;
+    const uint64_t fingerprint = data_fingerprint(prep, train, val);
+    if (!c.resume_path.empty()) {
+      resumed = load_resume(c.resume_path, run_flags(r), c.epochs, fingerprint,
+                            data_path.empty() ? "--train " + train_path : "--data " + data_path);
+      m = std::move(resumed->model);
+      say(fmt::format("model: resumed from {} at epoch {}, step {}", c.resume_path,
+                      resumed->state.epoch, resumed->state.step));
+    }
     if (r.count("summary")) {
       std::printf("%s\n%s\n", columns_text(prep).c_str(),
                   nn::summary(*m.model, {fo.batch_size, prep.num_inputs()}).c_str());
@@ -300,13 +358,25 @@ int train_command(int argc, char** argv) {
     FitResult fit_result;
     if (!eval_only) {
       const std::string metric = metric_name(prep.task);
-      fit_result = fit(*m.model, train, val, prep.task, fo, [&](int epoch, const EpochStats& s) {
+      FitControl control;
+      control.resume = resumed ? &resumed->state : nullptr;
+      control.optimizer_state = resumed ? &resumed->optimizer : nullptr;
+      control.checkpoint = train::resume_checkpoint_path(c);
+      control.checkpoint_every = c.checkpoint_every;
+      control.raise_sigint_after_steps = train::sigint_steps_for_tests();
+      if (!control.checkpoint.empty())
+        control.save = [&](const FitState& s, const optim::Optimizer& optimizer, bool periodic) {
+          save_resume(control.checkpoint, m, optimizer, s, run_flags(r), fingerprint);
+          if (periodic) say(fmt::format("saved a resume checkpoint to {}", control.checkpoint));
+        };
+      const auto on_epoch = [&](int epoch, const EpochStats& s) {
         std::string line = fmt::format("epoch {:>3}/{}  loss {:.4f}  {} {:.4f}", epoch, fo.epochs,
                                        s.train_loss, metric, s.train_metric);
         if (val.rows > 0)
           line += fmt::format("  val_loss {:.4f}  val_{} {:.4f}", s.val_loss, metric, s.val_metric);
         say(line);
-      });
+      };
+      fit_result = fit(*m.model, train, val, prep.task, fo, on_epoch, control);
       if (!fit_result.threads_summary.empty()) say(fit_result.threads_summary);
       say(fmt::format("trained in {:.2f}s on {} thread{}", fit_result.train_seconds,
                       fit_result.threads, fit_result.threads == 1 ? "" : "s"));
@@ -338,54 +408,24 @@ int train_command(int argc, char** argv) {
       save_model(save, m);
       say(fmt::format("saved {} (weights and preprocessing)", save));
     }
+    const TrainOutcome outcome{
+        .prep = prep,
+        .fit = fit_result,
+        .test = test.rows > 0 ? &ev : nullptr,
+        .n_train = train.rows,
+        .n_validation = val.rows,
+        .n_test = test.rows,
+        .rows_without_label = train.label_missing + val.label_missing + test.label_missing,
+        .parameters = m.model->num_parameters(),
+        .patience = fo.patience > 0};
     if (!plot.empty() && !fit_result.epochs.empty()) {
-      const std::string metric = prep.task == Task::Regression ? "R²" : "accuracy";
-      viz::Panel loss_panel{"loss", "loss", {{"training", {}}, {"validation", {}}}};
-      viz::Panel metric_panel{metric, metric, {{"training", {}}, {"validation", {}}}};
-      for (const EpochStats& s : fit_result.epochs) {
-        loss_panel.series[0].values.push_back(s.train_loss);
-        loss_panel.series[1].values.push_back(s.val_loss);
-        metric_panel.series[0].values.push_back(s.train_metric);
-        metric_panel.series[1].values.push_back(s.val_metric);
-      }
-      if (val.rows == 0) loss_panel.series.pop_back(), metric_panel.series.pop_back();
-      if (fo.patience > 0)
-        loss_panel.marked_epoch = metric_panel.marked_epoch = fit_result.best_epoch;
-      const std::string svg = viz::learning_curves_svg(
-          fmt::format("{}: {} of '{}'", std::filesystem::path(train_table.path).filename().string(),
-                      task_name(prep.task), prep.label),
-          {loss_panel, metric_panel});
+      const std::string svg = learning_curves_svg(outcome, train_table.path);
       io::write_file_atomically(
           plot, std::span(reinterpret_cast<const uint8_t*>(svg.data()), svg.size()), "--plot");
       say(fmt::format("wrote learning curves to {}", plot));
     }
     if (!report.empty()) {
-      nlohmann::ordered_json j = test.rows > 0
-                                     ? nlohmann::ordered_json::parse(evaluation_json(ev, "test"))
-                                     : nlohmann::ordered_json{{"task", task_name(prep.task)}};
-      j["label"] = prep.label;
-      j["classes"] = prep.classes;
-      j["n_train"] = train.rows;
-      j["n_validation"] = val.rows;
-      j["n_test"] = test.rows;
-      j["rows_without_label"] = train.label_missing + val.label_missing + test.label_missing;
-      j["inputs"] = prep.num_inputs();
-      j["parameters"] = m.model->num_parameters();
-      j["epochs_run"] = fit_result.epochs.size();
-      j["best_epoch"] = fit_result.best_epoch;
-      j["stopped_early"] = fit_result.stopped_early;
-      j["train_seconds"] = fit_result.train_seconds;
-      j["threads"] = fit_result.threads;
-      nlohmann::ordered_json epochs = nlohmann::ordered_json::array();
-      for (const EpochStats& s : fit_result.epochs) {
-        nlohmann::ordered_json e = {{"loss", s.train_loss},
-                                    {metric_name(prep.task), s.train_metric}};
-        if (val.rows > 0)
-          e["val_loss"] = s.val_loss, e["val_" + metric_name(prep.task)] = s.val_metric;
-        epochs.push_back(std::move(e));
-      }
-      j["history"] = std::move(epochs);
-      const std::string text = j.dump(2) + "\n";
+      const std::string text = train_report_json(outcome);
       io::write_file_atomically(
           report, std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()),
           "--report");

@@ -162,9 +162,7 @@ bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) 
       parse_number<int>("checkpoint-every", str("checkpoint-every"), "a whole number of epochs");
   c.resume_path = str("resume");
   // For tests only: steps after which to raise SIGINT, as if Ctrl-C were pressed then.
-  if (const char* steps = std::getenv("MINIGRAD_TEST_SIGINT_AFTER_STEPS"))
-    c.raise_sigint_after_steps = parse_positive_list("MINIGRAD_TEST_SIGINT_AFTER_STEPS", steps,
-                                                     "comma-separated step counts such as 3,3");
+  c.raise_sigint_after_steps = sigint_steps_for_tests();
   c.summary = r.count("summary") > 0;
   c.quiet = r.count("quiet") > 0;
   return true;

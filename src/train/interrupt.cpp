@@ -5,6 +5,10 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+
+#include "minigrad/train/args.hpp"
+
 namespace minigrad::train {
 
 namespace {
@@ -38,6 +42,13 @@ InterruptGuard::~InterruptGuard() {
 }
 
 int InterruptGuard::signal() const { return g_signal; }
+
+std::vector<int64_t> sigint_steps_for_tests() {
+  const char* steps = std::getenv("MINIGRAD_TEST_SIGINT_AFTER_STEPS");
+  if (!steps) return {};
+  return parse_positive_list("MINIGRAD_TEST_SIGINT_AFTER_STEPS", steps,
+                             "comma-separated step counts such as 3,3");
+}
 
 std::string signal_name(int signal) {
   return signal == SIGINT    ? "SIGINT"

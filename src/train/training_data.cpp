@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -33,8 +34,8 @@ data::CsvTable read_table(const std::string& path, const data::CsvOptions& csv, 
 // The table with its labels turned into output indices of `labels` (`whose` classes they are).
 data::Dataset to_dataset(data::CsvTable&& table, const data::ClassLabels& labels,
                          const std::string& whose) {
-  table.labels = data::encode_labels(table, labels, whose);
-  return data::Dataset::from_csv(std::move(table));
+  table.labels = data::encode_labels(table, labels, whose);  // 0..K-1, K within --max-classes
+  return data::Dataset::from_csv(std::move(table), true, std::max<int64_t>(labels.size(), 1));
 }
 
 // With --data, the classes are the whole file's labels; a class whose rows all fell into the

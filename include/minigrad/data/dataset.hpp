@@ -38,19 +38,27 @@ struct FeatureTransform {
   std::string str() const;
 };
 
+/// The most class ids a Dataset takes unless told otherwise (CsvOptions::max_classes's default):
+/// labels are class ids 0..K-1 and a model has K outputs, so one stray label must not size it.
+inline constexpr int64_t kDefaultMaxClasses = 1000;
+
 class Dataset {
  public:
   /// An empty dataset (0 rows).
   Dataset() = default;
-  /// features (N, F) as bytes, row-major; labels N values >= 0, or empty for unlabelled data.
+  /// features (N, F) as bytes, row-major; labels N class ids in 0..max_classes-1, or empty for
+  /// unlabelled data. A negative label or one past the limit is a DataError naming its row.
   static Dataset from_bytes(std::vector<uint8_t> features, std::vector<int32_t> labels,
-                            int64_t num_features);
+                            int64_t num_features, int64_t max_classes = kDefaultMaxClasses);
   /// features (N, F) as floats, row-major; labels as in from_bytes.
   static Dataset from_floats(std::vector<float> features, std::vector<int32_t> labels,
-                             int64_t num_features);
+                             int64_t num_features, int64_t max_classes = kDefaultMaxClasses);
   /// From a parsed CSV: stored as bytes when the table holds bytes (every feature a whole number
   /// in 0..255) and `allow_bytes` is set, as floats otherwise. The table's features are moved out.
-  static Dataset from_csv(CsvTable&& table, bool allow_bytes = true);
+  /// Its labels must be class ids as above (errors name the file and line); other labels (3, 7,
+  /// 12 or -1) are numbered first with class_labels.hpp's encode_labels.
+  static Dataset from_csv(CsvTable&& table, bool allow_bytes = true,
+                          int64_t max_classes = kDefaultMaxClasses);
   /// From Fashion-MNIST-style IDX files: F = rows * cols byte features. Checks the counts match.
   static Dataset from_idx(const IdxImages& images, const IdxLabels& labels);
 
@@ -59,7 +67,7 @@ class Dataset {
   int64_t num_features() const { return cols_; }
   bool is_bytes() const { return is_bytes_; }
   bool has_labels() const { return has_labels_; }
-  /// Largest label + 1 (0 without labels).
+  /// Largest class id + 1 (0 without labels), at most the max_classes it was built with.
   int32_t num_classes() const { return num_classes_; }
   const std::vector<int32_t>& labels() const { return labels_; }
   /// Row `row`, column `col` as stored (before the transform).

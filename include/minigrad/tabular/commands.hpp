@@ -1,6 +1,6 @@
 // The `minigrad` command line: train, evaluate, predict and summary, each a function taking the
 // subcommand's own argv (argv[0] is "minigrad train") and returning the exit code: 0 success,
-// 2 bad flags or bad input, 1 anything unexpected.
+// 2 bad flags or bad input, 1 anything unexpected, 128 + signal when interrupted (130, 143).
 #pragma once
 
 #include <cxxopts.hpp>
@@ -21,7 +21,8 @@ int summary_command(int argc, char** argv);
 // ---- shared by the subcommands ----
 
 /// Runs `body`, printing "<program>: error: <message>" for bad flags and bad input (exit 2) and
-/// "<program>: internal error: ..." for anything else (exit 1).
+/// "<program>: internal error: ..." for anything else (exit 1); train::Interrupted exits 128 +
+/// its signal.
 int run_command(const std::string& program, const std::function<int()>& body);
 
 /// One flag: its group in --help, name, help text and default value (nullptr: a switch). Every

@@ -1,16 +1,21 @@
 // Training an MLP on encoded tabular rows: cross entropy for classification, MSE / L1 / Huber on
 // the standardised target for regression, an optional validation part scored every epoch, and
-// early stopping that restores the best epoch's weights (Keras's restore_best_weights).
+// early stopping that restores the best epoch's weights (Keras's restore_best_weights), and
+// stopping on Ctrl-C or SIGTERM with a resume checkpoint (FitState) to continue exactly.
 // Leaves out: learning-rate schedules, class weights.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "minigrad/nn/mlp.hpp"
+#include "minigrad/optim/optimizer.hpp"
+#include "minigrad/state_dict.hpp"
 #include "minigrad/tabular/preprocessing.hpp"
 
 namespace minigrad::tabular {
@@ -48,6 +53,39 @@ struct FitResult {
   std::string threads_summary;  // what --threads auto did, or ""
 };
 
+/// Where fit() stands between two steps: what a resume checkpoint holds beside the model and the
+/// optimizer, so that a resumed run continues with the same numbers.
+struct FitState {
+  int epoch = 1;                               // the epoch to run next (1-based)
+  int64_t step = 0;                            // batches of that epoch already done
+  int64_t steps = 0;                           // batches per epoch
+  std::array<uint64_t, 4> shuffle{};           // the shuffle generator before `epoch`'s permutation
+  std::vector<std::array<uint64_t, 4>> masks;  // each Dropout's generator, in module order
+  // The unfinished epoch so far: its losses' sum, steps, rows, and outputs (B, C) and targets.
+  double loss_sum = 0.0;
+  int64_t steps_done = 0, rows_done = 0;
+  std::vector<float> outputs, targets;
+  std::vector<EpochStats> epochs;  // the finished epochs' figures
+  // Early stopping: the best validation loss, its epoch and weights, and epochs since then.
+  double best_loss = std::numeric_limits<double>::infinity();
+  int best_epoch = 0;
+  int since_best = 0;
+  StateDict best;
+};
+
+/// How fit() stops and resumes. The first SIGINT or SIGTERM ends the current step, then `save`
+/// writes a resume checkpoint and fit() throws train::Interrupted; a second one ends the process.
+struct FitControl {
+  const FitState* resume = nullptr;  // continue from here, with `optimizer_state` (or start)
+  const StateDict* optimizer_state = nullptr;
+  /// Writes a resume checkpoint of the model, `optimizer` and the state, after an interrupt or
+  /// (`periodic`) after every checkpoint_every epochs; empty: nowhere to write.
+  std::function<void(const FitState&, const optim::Optimizer&, bool periodic)> save;
+  std::string checkpoint;    // where `save` writes, for messages
+  int checkpoint_every = 0;  // also save after every N epochs (0: only when interrupted)
+  std::vector<int64_t> raise_sigint_after_steps;  // for tests: as if Ctrl-C came after these
+};
+
 /// Loss and metric of `model` on `rows` in eval mode without a graph; `outputs`, if given,
 /// receives the model's outputs (rows, classes) logits or (rows, 1) standardised values.
 struct Scores {
@@ -62,10 +100,12 @@ std::vector<float> forward_rows(nn::Module& model, const float* x, int64_t rows,
 
 /// Trains `model` on `train`, scoring `val` after every epoch if it has rows. `on_epoch` is
 /// called after each epoch (for the progress line). Throws std::invalid_argument for options
-/// the optimizer refuses.
+/// the optimizer refuses or a resume state that does not fit, train::Interrupted as FitControl
+/// says.
 FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& val, Task task,
               const FitOptions& options,
-              const std::function<void(int, const EpochStats&)>& on_epoch = {});
+              const std::function<void(int, const EpochStats&)>& on_epoch = {},
+              const FitControl& control = {});
 
 /// "mse", "l1", "huber".
 std::string loss_name(RegressionLoss loss);

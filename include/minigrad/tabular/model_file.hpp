@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "minigrad/io/safetensors.hpp"
 #include "minigrad/nn/cnn.hpp"
 #include "minigrad/nn/mlp.hpp"
 #include "minigrad/tabular/preprocessing.hpp"
@@ -28,9 +29,15 @@ inline constexpr const char* kModelKey = "minigrad.model";
 /// Writes the model atomically (nothing is left behind on error).
 void save_model(const std::string& path, const TabularModel& m);
 
+/// What save_model writes: the weights and the metadata.
+io::SafetensorsContents model_file_contents(const TabularModel& m);
+/// The model in `file` (read from `path`, named in errors), as load_model checks it.
+TabularModel model_from_file_contents(const io::SafetensorsContents& file, const std::string& path);
+
 /// Reads a model written by save_model. Throws DataError naming the file for a file without the
 /// preprocessing metadata (such as a train_csv checkpoint) and for malformed metadata;
-/// std::runtime_error for an unreadable or corrupt safetensors file.
+/// std::runtime_error for an unreadable or corrupt safetensors file. A resume checkpoint is refused
+/// with a HINT to --resume.
 TabularModel load_model(const std::string& path);
 
 /// A new MLP for `prep`'s inputs and outputs with the hidden layers, BatchNorm and Dropout of

@@ -5,8 +5,10 @@
 #pragma once
 
 #include <csignal>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace minigrad::train {
 
@@ -37,6 +39,10 @@ class Interrupted : public std::runtime_error {
  private:
   int signal_;
 };
+
+/// For tests: the steps after which a run raises SIGINT in itself, as if Ctrl-C were pressed then,
+/// from the environment variable MINIGRAD_TEST_SIGINT_AFTER_STEPS ("3" or "3,3"); empty if unset.
+std::vector<int64_t> sigint_steps_for_tests();
 
 /// "SIGINT", "SIGTERM".
 std::string signal_name(int signal);

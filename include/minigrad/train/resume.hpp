@@ -2,11 +2,10 @@
 // model file's contents (weights, BatchNorm's running statistics, input scaling) it holds the
 // optimizer's state, the position (epoch and step), every generator (the loader's shuffling and
 // each Dropout's masks), the curves so far, and the flags that shape the run, so that resuming
-// with other flags is refused rather than silently different. Layout: docs/reliability.md.
+// with other flags is refused rather than silently different. Layout: docs/reliability.md; the
+// parts every training loop shares: resume_state.hpp.
 #pragma once
 
-#include <array>
-#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,22 +18,9 @@
 #include "minigrad/optim/optimizer.hpp"
 #include "minigrad/state_dict.hpp"
 #include "minigrad/train/config.hpp"
-#include "minigrad/train/progress.hpp"
+#include "minigrad/train/resume_state.hpp"
 
 namespace minigrad::train {
-
-/// Where a run stands, and what its generators and curves hold there.
-struct TrainingState {
-  int epoch = 1;                      // the epoch to run next (1-based)
-  int64_t step = 0;                   // batches of that epoch already done
-  int64_t steps = 0;                  // batches per epoch (a changed training set is refused)
-  std::array<uint64_t, 4> shuffle{};  // the loader's generator before `epoch`'s shuffle
-  std::vector<std::array<uint64_t, 4>> masks;  // each Dropout's generator, in module order
-  // The unfinished epoch's sums so far, so its mean loss and accuracy cover all its batches.
-  Progress::Totals partial;
-  std::vector<double> epoch_loss, epoch_accuracy;  // finished epochs
-  int64_t skipped = 0;                             // steps left out by --on-nonfinite skip-step
-};
 
 /// Where this run's resume checkpoint goes: <checkpoint-dir or --save's directory>/<--save's
 /// name without .safetensors>.resume.safetensors ("resume.safetensors" without --save); "" when
@@ -49,9 +35,6 @@ std::vector<nn::Dropout*> dropouts_of(nn::Module& model);
 void save_resume(const std::string& path, const TrainConfig& config, const nn::Module& model,
                  const data::FeatureTransform& transform, const data::ClassLabels& labels,
                  const optim::Optimizer& optimizer, const TrainingState& state);
-
-/// Whether a file's metadata is a resume checkpoint's (as opposed to a model's).
-bool is_resume_checkpoint(const io::Metadata& metadata);
 
 /// What load_resume() brings back.
 struct ResumeCheckpoint {

@@ -1,0 +1,128 @@
+// Tests of tabular/resume.hpp: a fit interrupted mid-epoch (after its best epoch, with Dropout,
+// momentum and early stopping), written to a resume checkpoint, read back and continued, ends
+// with the weights and curves of a fit never interrupted; a checkpoint read with other flags or
+// other data is refused by name. The command line is tested by tests/cli/minigrad_resume.sh.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "minigrad/generator.hpp"
+#include "minigrad/tabular/resume.hpp"
+#include "minigrad/train/interrupt.hpp"
+#include "support/error_of.hpp"
+
+using namespace minigrad;
+using namespace minigrad::tabular;
+using minigrad::error_of;
+namespace fs = std::filesystem;
+
+namespace {
+
+// rows of two features; class 1 when a + b > 1, with a third of the labels flipped so that the
+// validation loss stops improving and early stopping has something to keep.
+struct Data {
+  Preprocessing prep;
+  EncodedRows train, val;
+};
+Data make_data() {
+  const fs::path path =
+      fs::temp_directory_path() / ("minigrad_tab_resume_" + std::to_string(getpid()) + ".csv");
+  {
+    Generator gen(7);
+    std::ofstream out(path);
+    out << "a,b,y\n";
+    for (int i = 0; i < 160; ++i) {
+      const float a = gen.uniform(), b = gen.uniform();
+      out << a << ',' << b << ',' << ((a + b > 1) != (i % 3 == 0)) << '\n';
+    }
+  }
+  const PreprocessingOptions o{.label = "y"};
+  const Table t = read_table(path.string(), {}, o.na_values, training_plan(o, path.string()));
+  fs::remove(path);
+  std::vector<int64_t> train(120), val(40);
+  std::iota(train.begin(), train.end(), 0);
+  std::iota(val.begin(), val.end(), 120);
+  Data d;
+  d.prep = fit_preprocessing(t, train, o);
+  d.train = encode_rows(d.prep, t, train);
+  d.val = encode_rows(d.prep, t, val);
+  return d;
+}
+
+const FitOptions kOptions{
+    .epochs = 8, .batch_size = 16, .lr = 0.5, .momentum = 0.9, .patience = 2, .threads = 1};
+
+}  // namespace
+
+TEST_CASE("tabular resume: an interrupted fit, saved and read back, continues bit for bit") {
+  const Data d = make_data();
+  const nn::MlpOptions shape{.hidden = {8}, .dropout = 0.3f};
+  TabularModel full = make_model(d.prep, shape, 5);
+  const FitResult expected = fit(*full.model, d.train, d.val, d.prep.task, kOptions);
+  REQUIRE(expected.epochs.size() >= 3);
+  REQUIRE(expected.best_epoch < static_cast<int>(expected.epochs.size()));  // best weights kept
+
+  const std::string path =
+      (fs::temp_directory_path() / ("minigrad_tab_" + std::to_string(getpid()) + ".safetensors"))
+          .string();
+  const train::RunFlags flags = {{"lr", "0.5"}, {"seed", "42"}};
+  const uint64_t fingerprint = data_fingerprint(d.prep, d.train, d.val);
+  // Interrupted after step 8 * (epochs - 1) + 3: mid-epoch, after the best epoch.
+  TabularModel first = make_model(d.prep, shape, 5);
+  FitControl control;
+  control.checkpoint = path;
+  control.raise_sigint_after_steps = {8 * static_cast<int64_t>(expected.epochs.size() - 1) + 3};
+  control.save = [&](const FitState& s, const optim::Optimizer& opt, bool) {
+    save_resume(path, first, opt, s, flags, fingerprint);
+  };
+  CHECK_THROWS_AS(fit(*first.model, d.train, d.val, d.prep.task, kOptions, {}, control),
+                  train::Interrupted);
+
+  const TabularResume r = load_resume(path, flags, kOptions.epochs, fingerprint, "--data t.csv");
+  CHECK(r.state.step == 3);
+  CHECK(r.state.epochs.size() == expected.epochs.size() - 1);
+  CHECK(r.state.best_epoch == expected.best_epoch);
+  CHECK(to_json(r.model.prep) == to_json(d.prep));
+  FitControl again;
+  again.resume = &r.state;
+  again.optimizer_state = &r.optimizer;
+  const FitResult resumed = fit(*r.model.model, d.train, d.val, d.prep.task, kOptions, {}, again);
+  CHECK(resumed.best_epoch == expected.best_epoch);
+  CHECK(resumed.stopped_early == expected.stopped_early);
+  REQUIRE(resumed.epochs.size() == expected.epochs.size());
+  for (size_t e = 0; e < expected.epochs.size(); ++e) {
+    CHECK(resumed.epochs[e].train_loss == expected.epochs[e].train_loss);
+    CHECK(resumed.epochs[e].train_metric == expected.epochs[e].train_metric);
+    CHECK(resumed.epochs[e].val_loss == expected.epochs[e].val_loss);
+  }
+  const StateDict a = full.model->state_dict(), b = r.model.model->state_dict();
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    CAPTURE(a[i].name);
+    REQUIRE(a[i].tensor.numel() == b[i].tensor.numel());
+    CHECK(std::equal(a[i].tensor.data(), a[i].tensor.data() + a[i].tensor.numel(),
+                     b[i].tensor.data()));
+  }
+
+  // Other flags, other data, fewer epochs: refused, naming what differs.
+  CHECK(error_of<std::invalid_argument>([&] {
+          load_resume(path, {{"lr", "0.1"}, {"seed", "42"}}, 8, fingerprint, "");
+        }).find("had --lr 0.5, this one has --lr 0.1") != std::string::npos);
+  CHECK(error_of<std::invalid_argument>([&] {
+          load_resume(path, flags, 8, fingerprint + 1, "--data t.csv");
+        }).find("the training data differs from the interrupted run's (--data t.csv") !=
+        std::string::npos);
+  CHECK(error_of<std::invalid_argument>([&] {
+          load_resume(path, flags, 1, fingerprint, "");
+        }).find("more than --epochs 1") != std::string::npos);
+  // A resume checkpoint is not a model: load_model says so and points to --resume.
+  CHECK(error_of<std::runtime_error>([&] { load_model(path); }).find("is a resume checkpoint") !=
+        std::string::npos);
+  fs::remove(path);
+}
