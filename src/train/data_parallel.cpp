@@ -1,4 +1,4 @@
-// Data-parallel training: the share of each batch, the synchronised step and the split evaluation.
+// Data-parallel training: the synchronised step on each rank's share of a batch, and the evaluation.
 // Gradients travel as one flat float buffer per step, all-reduced after the whole backward.
 #include "minigrad/train/data_parallel.hpp"
 
