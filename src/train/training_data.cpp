@@ -21,7 +21,7 @@ data::CsvTable read_table(const std::string& path, const data::CsvOptions& csv, 
     if (what.find("CsvOptions::max_classes") == std::string::npos) throw;
     throw data::DataError(what + " (--max-classes sets that limit)");
   }
-  if (table.labels.empty())
+  if (table.label_index < 0)  // (a part of a file may hold no rows, and so no labels)
     throw data::DataError(fmt::format("{}: no label column (HINT: choose one with --label)", path));
   if (features > 0) data::check_num_features(table, features, model_source);
   return table;

@@ -82,9 +82,12 @@ acc=$(grep test_accuracy one.json)
 [[ -n "$acc" && "$acc" == "$(grep test_accuracy two.json)" ]] &&
   pass "same test accuracy (evaluation split across the ranks)" || fail "accuracies differ"
 
-# The same seed and N give the same run again, Dropout included.
+# The same seed and N give the same run again, Dropout included; with --train and --test, each
+# file read in parts (the test file's one row leaves rank 1 an empty part).
+head -n 2 blobs.csv >one_row.csv
 for run in a b; do
-  timeout 60 "${mpirun[@]}" -np 2 "$bin/train_csv" --data blobs.csv --label last --hidden 16 \
+  timeout 60 "${mpirun[@]}" -np 2 "$bin/train_csv" --train blobs.csv --test one_row.csv \
+    --label last --hidden 16 \
     --epochs 1 --batch-size 32 --threads 1 --quiet --save "drop_$run.safetensors" >/dev/null 2>&1
 done
 cmp -s drop_a.safetensors drop_b.safetensors && pass "2 ranks with Dropout: identical reruns" ||
