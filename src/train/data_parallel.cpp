@@ -1,4 +1,4 @@
-// Data-parallel training: the synchronised step on each rank's share of a batch, and the evaluation.
+// Data-parallel training: the synchronised step on a rank's share of a batch, the evaluation.
 // Gradients travel as one flat float buffer per step, all-reduced after the whole backward.
 #include "minigrad/train/data_parallel.hpp"
 
