@@ -1,11 +1,14 @@
 // Tests of data/csv.hpp, the input side: quoted cells holding delimiters and newlines (RFC
 // 4180) with lines counted in the file, the line-length limit that bounds memory on hostile
-// input, and streams (a pipe, standard input, /dev/zero) read without seeking.
+// input, streams (a pipe, standard input, /dev/zero) read without seeking, and a file read in
+// parts (CsvOptions::part) as the processes of a data-parallel job read it.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <functional>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "minigrad/data/csv.hpp"
 
@@ -99,4 +102,44 @@ TEST_CASE("csv: streams are read without seeking: a pipe, standard input, /dev/z
   // An endless stream without a newline stops at the limit, having read little more.
   CHECK(has(error_of([] { read_csv("/dev/zero", {.max_line_bytes = 1000}); }),
             "/dev/zero:1: a line longer than 1000 bytes"));
+}
+
+TEST_CASE("csv: parts tile the data rows, with the file's row and line numbers") {
+  // A header over two lines (a quoted newline), CRLF, blank lines at the end.
+  std::string text = "\"a\nb\",c,label\r\n";
+  for (int i = 0; i < 23; ++i)
+    text += std::to_string(i) + "," + std::to_string(i * 7 % 300) + "," + std::to_string(i % 3) +
+            "\r\n";
+  text += "\r\n\n";
+  const CsvTable whole = parse(text, {.label = LabelColumn::last()});
+  REQUIRE(whole.rows == 23);
+  for (int64_t parts : {1, 2, 3, 7, 23, 40}) {
+    CAPTURE(parts);
+    std::vector<float> features;
+    std::vector<int32_t> labels;
+    int64_t next = 0;
+    for (int64_t k = 0; k < parts; ++k) {
+      const CsvTable part = parse(text, {.label = LabelColumn::last(), .part = k, .parts = parts});
+      CHECK(part.column_names == whole.column_names);
+      CHECK(part.first_row == next);  // no gap, no overlap
+      CHECK(part.first_data_line == 3 + next);
+      CHECK(part.rows <= 23 / parts + 2);
+      const std::vector<float> f = part.features_as_floats();
+      features.insert(features.end(), f.begin(), f.end());
+      labels.insert(labels.end(), part.labels.begin(), part.labels.end());
+      next += part.rows;
+    }
+    CHECK(next == 23);
+    CHECK(features == whole.features_as_floats());
+    CHECK(labels == whole.labels);
+  }
+  // A bad row is reported by the part that holds it, at its line in the file.
+  std::string bad = "x,label\n";
+  for (int i = 0; i < 40; ++i) bad += (i == 30 ? "oops" : std::to_string(i)) + ",1\n";
+  CHECK(has(error_of([&] { parse(bad, {.part = 1, .parts = 2}); }), "t.csv:32:"));
+  const CsvTable before = parse(bad, {.part = 0, .parts = 2});  // rows 0 .. about 20: no error
+  CHECK(before.rows > 0);
+  CHECK(before.rows < 30);
+  CHECK_THROWS_AS(parse(bad, {.part = 2, .parts = 2}), std::invalid_argument);
+  CHECK_THROWS_AS(parse(bad, {.part = 0, .parts = 0}), std::invalid_argument);
 }

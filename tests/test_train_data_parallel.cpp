@@ -1,5 +1,5 @@
-// Tests of train/data_parallel.hpp that need no second process: the remainder rule of share_of,
-// and a data-parallel step in a group of one equals the plain train_step. Steps across real
+// Tests of train/data_parallel.hpp that need no second process: a data-parallel step in a group
+// of one equals the plain train_step. Steps across real
 // processes (mpirun) are tested by tests/cli/mpi.sh.
 #include <doctest/doctest.h>
 
@@ -12,28 +12,6 @@
 #include "support/pattern.hpp"
 
 using namespace minigrad;
-using train::share_of;
-
-TEST_CASE("share_of: n / ranks rows each, the first n % ranks ranks one more, in order") {
-  CHECK(share_of(10, 0, 3).begin == 0);
-  CHECK(share_of(10, 0, 3).end == 4);
-  CHECK(share_of(10, 1, 3).begin == 4);
-  CHECK(share_of(10, 1, 3).end == 7);
-  CHECK(share_of(10, 2, 3).begin == 7);
-  CHECK(share_of(10, 2, 3).end == 10);
-  for (int ranks = 1; ranks <= 5; ++ranks)
-    for (int64_t n = 0; n <= 12; ++n) {
-      int64_t next = 0;
-      for (int r = 0; r < ranks; ++r) {
-        const train::RowRange part = share_of(n, r, ranks);
-        CHECK(part.begin == next);  // the shares tile 0 .. n without a gap or an overlap
-        CHECK(part.size() >= n / ranks);
-        CHECK(part.size() <= n / ranks + 1);
-        next = part.end;
-      }
-      CHECK(next == n);
-    }
-}
 
 TEST_CASE("data_parallel_step in a group of one takes the same step as train_step") {
   Generator g1(3), g2(3);
@@ -49,7 +27,7 @@ TEST_CASE("data_parallel_step in a group of one takes the same step as train_ste
   std::vector<float> buffer;
   const train::StepStats sta = train::train_step(*a, sa, batch, pa);
   const train::StepStats stb =
-      train::data_parallel_step(*b, sb, batch, dist::SingleProcess(), pb, buffer);
+      train::data_parallel_step(*b, sb, batch, 6, dist::SingleProcess(), pb, buffer);
   CHECK(stb.stepped);
   CHECK(stb.loss == doctest::Approx(sta.loss).epsilon(1e-6));
   CHECK(stb.correct == sta.correct);

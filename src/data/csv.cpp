@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <system_error>
@@ -203,6 +204,10 @@ void check_options(const CsvOptions& options) {
     throw std::invalid_argument(
         fmt::format("read_csv: max_classes is {}, expected 1..2147483647", options.max_classes));
   }
+  if (options.parts < 1 || options.part < 0 || options.part >= options.parts) {
+    throw std::invalid_argument(fmt::format(
+        "read_csv: part is {} of {}, expected 0 <= part < parts", options.part, options.parts));
+  }
 }
 
 // The part of the text still to read: p starts line line_no; end is past the last character that
@@ -250,6 +255,32 @@ void skip_lines(Cursor& at, const std::string& name, int64_t skip_rows, int64_t 
                                 skip_rows > 0 ? fmt::format(" after skipping {} rows", skip_rows)
                                               : std::string(" (only blank lines)")));
   }
+}
+
+// Narrows `at` (the data rows) to part `part` of `parts`: the lines that start in that share of
+// the bytes. A data row is one line (a newline in a quoted number is an error anyway), so the
+// newlines before the part, counted a window at a time (released behind: FileText::advance),
+// give its first row and line.
+void select_part(Cursor& at, int64_t part, int64_t parts, CsvTable& table, FileText* file) {
+  const char* data = at.p;
+  const auto bytes = static_cast<uint64_t>(at.end - data), n = static_cast<uint64_t>(parts);
+  auto start_of = [&](uint64_t k) -> const char* {  // the first line that starts in share k
+    const uint64_t offset = bytes / n * k + bytes % n * k / n;
+    if (offset == 0 || k == n) return k == n ? at.end : data;
+    const void* nl = std::memchr(data + offset - 1, '\n', bytes - offset + 1);
+    return nl ? static_cast<const char*>(nl) + 1 : at.end;
+  };
+  const char* begin = start_of(static_cast<uint64_t>(part));
+  for (const char* q = data; q < begin; file ? file->advance(q) : void()) {
+    const char* stop = begin - q > (1 << 20) ? q + (1 << 20) : begin;
+    table.first_row += std::count(q, stop, '\n');
+    q = stop;
+  }
+  if (begin == at.end && begin > data) ++table.first_row;  // an empty last part: after the last row
+  at.end = std::max(begin, start_of(static_cast<uint64_t>(part) + 1));
+  at.p = begin;
+  at.line_no += table.first_row;
+  table.first_data_line = at.line_no;
 }
 
 // Header::Auto: the first line is a header when one of its cells is text. An empty or NaN cell
@@ -357,7 +388,8 @@ CsvTable parse_text(std::string_view text, const std::string& name, const CsvOpt
                         delimiter_name(delim)));
   }
 
-  // ---- data rows ----
+  // ---- data rows: all of them, or a part ----
+  if (options.parts > 1) select_part(at, options.part, options.parts, table, file);
   // Every row takes at least 2 bytes per field ("0,"), which bounds the row count without a
   // pass over the text. Reserving that bound costs address space only: pages are touched as
   // rows are written.
@@ -401,7 +433,8 @@ CsvTable read_csv(const std::string& path, const CsvOptions& options) {
 
 void check_num_features(const CsvTable& table, int64_t expected, std::string_view what) {
   if (table.cols == expected) return;
-  const int64_t line = table.has_header ? table.first_data_line - 1 : table.first_data_line;
+  const int64_t first = table.first_data_line - table.first_row;  // of the file, not the part
+  const int64_t line = table.has_header ? first - 1 : first;
   throw DataError(fmt::format(
       "{}:{}: found {} feature columns but {} expects {} (HINT: the table "
       "needs the same columns as the training data, label excluded; is "

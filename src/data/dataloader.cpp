@@ -34,6 +34,25 @@ struct DataLoader::Pending {
   backend::BackgroundTicket ticket;
 };
 
+std::vector<int64_t> batch_starts_of(int64_t n, const DataLoaderOptions& options) {
+  const int64_t bs = options.batch_size;
+  int64_t num_batches = options.drop_last ? n / bs : (n + bs - 1) / bs;
+  // Single-row policy: a last batch of one row joins the previous batch (see the header).
+  if (!options.drop_last && bs > 1 && num_batches >= 2 && n % bs == 1) --num_batches;
+  std::vector<int64_t> starts;
+  for (int64_t b = 0; b < num_batches; ++b) starts.push_back(b * bs);
+  return starts;
+}
+
+void shuffle_order(std::vector<int64_t>& order, Generator& gen) {
+  // A fresh permutation from the identity each epoch: the order depends on the generator only.
+  std::iota(order.begin(), order.end(), int64_t{0});
+  for (int64_t i = static_cast<int64_t>(order.size()) - 1; i > 0; --i) {
+    const auto k = static_cast<size_t>(gen.randint(static_cast<uint64_t>(i + 1)));
+    std::swap(order[static_cast<size_t>(i)], order[k]);
+  }
+}
+
 DataLoader::DataLoader(const Dataset& dataset, DataLoaderOptions options, Generator gen)
     : dataset_(dataset), options_(options), gen_(gen) {
   const int64_t n = dataset.size();
@@ -42,10 +61,8 @@ DataLoader::DataLoader(const Dataset& dataset, DataLoaderOptions options, Genera
     throw std::invalid_argument(
         fmt::format("DataLoader: batch_size is {}, expected >= 1 (the documents use 32)", bs));
   }
-  int64_t num_batches = options.drop_last ? n / bs : (n + bs - 1) / bs;
-  // Single-row policy: a last batch of one row joins the previous batch (see the header).
-  if (!options.drop_last && bs > 1 && num_batches >= 2 && n % bs == 1) --num_batches;
-  for (int64_t b = 0; b < num_batches; ++b) batch_starts_.push_back(b * bs);
+  batch_starts_ = batch_starts_of(n, options);
+  const auto num_batches = static_cast<int64_t>(batch_starts_.size());
 
   order_.resize(static_cast<size_t>(n));
   std::iota(order_.begin(), order_.end(), int64_t{0});
@@ -121,12 +138,7 @@ void DataLoader::new_epoch() {
   finish_pending();  // its rows come from order_, about to be redrawn
   ++epoch_;
   if (!options_.shuffle) return;
-  // A fresh permutation from the identity each epoch: the order depends on the generator only.
-  std::iota(order_.begin(), order_.end(), int64_t{0});
-  for (int64_t i = static_cast<int64_t>(order_.size()) - 1; i > 0; --i) {
-    const auto k = static_cast<size_t>(gen_.randint(static_cast<uint64_t>(i + 1)));
-    std::swap(order_[static_cast<size_t>(i)], order_[k]);
-  }
+  shuffle_order(order_, gen_);
 }
 
 const Batch& DataLoader::batch(int64_t b) {
@@ -152,17 +164,23 @@ const Batch& DataLoader::batch(int64_t b) {
       dataset_.check_indices(next_rows);
       Slot& next = writable(slot_for(b + 1));
       Pending& p = *pending_;
-      p = Pending{&dataset_, next_rows, next.x->data(), labelled ? next.y->data() : nullptr,
-                  labelled ? next.labels.data() : nullptr, epoch_, b + 1, {}};
+      p = Pending{&dataset_,
+                  next_rows,
+                  next.x->data(),
+                  labelled ? next.y->data() : nullptr,
+                  labelled ? next.labels.data() : nullptr,
+                  epoch_,
+                  b + 1,
+                  {}};
       // Chunks of about 8,000 values (10 rows of Fashion-MNIST, a few µs): the worker checks for
       // a product to split between chunks, so a chunk is the longest it can keep one waiting.
       const int64_t chunk = std::max<int64_t>(1, 8192 / std::max<int64_t>(f, 1));
-      p.ticket = backend::post_background(
-          {[](const void* c, int64_t i0, int64_t i1) {
-             const auto& q = *static_cast<const Pending*>(c);
-             q.dataset->gather_range(q.rows, i0, i1, q.x, q.y, q.labels);
-           },
-           &p, static_cast<int64_t>(next_rows.size()), chunk});
+      p.ticket =
+          backend::post_background({[](const void* c, int64_t i0, int64_t i1) {
+                                      const auto& q = *static_cast<const Pending*>(c);
+                                      q.dataset->gather_range(q.rows, i0, i1, q.x, q.y, q.labels);
+                                    },
+                                    &p, static_cast<int64_t>(next_rows.size()), chunk});
     } else {
       dataset_.prefetch(next_rows);
     }

@@ -349,57 +349,68 @@ Tensor Dataset::labels_tensor() const {
 
 // ---- statistics and split ----
 
-FeatureTransform fit_standardize(const Dataset& train) {
-  const int64_t n = train.size();
+FeatureTransform fit_standardize(const Dataset& train,
+                                 const std::function<void(std::span<double>)>& sum_across) {
   const int64_t f = train.num_features();
-  if (n == 0) {
-    throw DataError("fit_standardize: the training set is empty (HINT: is test_size 1.0?)");
-  }
   // Two passes (mean, then squared deviations) in double: stable and exact enough for pixels.
   const auto fs = static_cast<size_t>(f);
   std::vector<float> row(fs);
-  std::vector<double> mean(fs, 0.0);
-  for (int64_t i = 0; i < n; ++i) {
+  std::vector<double> mean(fs + 1, 0.0);  // the sums, then the row count
+  for (int64_t i = 0; i < train.size(); ++i) {
     train.raw_row(i, row.data());
     for (size_t j = 0; j < fs; ++j) mean[j] += row[j];
   }
-  for (double& m : mean) m /= static_cast<double>(n);
+  mean[fs] = static_cast<double>(train.size());
+  if (sum_across) sum_across(mean);
+  const double n = mean[fs];
+  if (n == 0) {
+    throw DataError("fit_standardize: the training set is empty (HINT: is test_size 1.0?)");
+  }
+  for (double& m : mean) m /= n;
   std::vector<double> sq(fs, 0.0);
-  for (int64_t i = 0; i < n; ++i) {
+  for (int64_t i = 0; i < train.size(); ++i) {
     train.raw_row(i, row.data());
     for (size_t j = 0; j < fs; ++j) {
       const double d = row[j] - mean[j];
       sq[j] += d * d;
     }
   }
+  if (sum_across) sum_across(sq);
   std::vector<float> mean_f(fs), std_f(fs);
   for (size_t j = 0; j < fs; ++j) {
     mean_f[j] = static_cast<float>(mean[j]);
-    const double s = std::sqrt(sq[j] / static_cast<double>(n));
+    const double s = std::sqrt(sq[j] / n);
     // A constant feature carries no information: stddev 1 maps it to 0 (sklearn does the same).
     std_f[j] = (s > 0.0 && static_cast<float>(s) > 0.0f) ? static_cast<float>(s) : 1.0f;
   }
   return FeatureTransform::standardize(std::move(mean_f), std::move(std_f));
 }
 
-TrainTestSplit train_test_split(const Dataset& data, double test_size, Generator& gen) {
+SplitOrder train_test_order(int64_t n, double test_size, Generator& gen) {
   if (!(test_size >= 0.0 && test_size <= 1.0)) {
     throw std::invalid_argument(
         fmt::format("train_test_split: test_size is {}, expected a fraction in [0, 1]", test_size));
   }
-  const int64_t n = data.size();
-  const auto n_test = static_cast<int64_t>(std::ceil(test_size * static_cast<double>(n)));
+  SplitOrder split;
+  split.test_rows = static_cast<int64_t>(std::ceil(test_size * static_cast<double>(n)));
   // Fisher-Yates: position i takes a uniformly chosen row among those not yet placed.
-  std::vector<int64_t> perm(static_cast<size_t>(n));
+  std::vector<int64_t>& perm = split.order;
+  perm.resize(static_cast<size_t>(n));
   std::iota(perm.begin(), perm.end(), int64_t{0});
   for (int64_t i = n - 1; i > 0; --i) {
     const auto k = static_cast<int64_t>(gen.randint(static_cast<uint64_t>(i + 1)));
     std::swap(perm[static_cast<size_t>(i)], perm[static_cast<size_t>(k)]);
   }
-  const std::span<const int64_t> all(perm);
+  return split;
+}
+
+TrainTestSplit train_test_split(const Dataset& data, double test_size, Generator& gen) {
+  const SplitOrder order = train_test_order(data.size(), test_size, gen);
+  const std::span<const int64_t> all(order.order);
+  const auto n_test = static_cast<size_t>(order.test_rows);
   TrainTestSplit split;
-  split.test = data.subset(all.first(static_cast<size_t>(n_test)));
-  split.train = data.subset(all.subspan(static_cast<size_t>(n_test)));
+  split.test = data.subset(all.first(n_test));
+  split.train = data.subset(all.subspan(n_test));
   return split;
 }
 

@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <stdexcept>
+#include <vector>
 
 namespace minigrad::dist {
 
@@ -62,6 +64,36 @@ void MpiProcessGroup::all_reduce_sum(std::span<double> values) const {
   if (size_ == 1) return;
   all_reduce_in_pieces(
       values, MPI_DOUBLE, [this](int r, const char* call) { check(r, call); }, traffic_);
+}
+
+void MpiProcessGroup::all_to_all(std::span<const float> send, std::span<const int64_t> send_counts,
+                                 std::span<float> recv,
+                                 std::span<const int64_t> recv_counts) const {
+  const double start = MPI_Wtime();
+  // MPI's counts and offsets are ints: an exchange of 2^31 values or more is refused.
+  auto as_ints = [this](std::span<const int64_t> counts, std::vector<int>& n,
+                        std::vector<int>& at) {
+    int64_t offset = 0;
+    for (const int64_t c : counts) {
+      if (offset + c > INT_MAX)
+        throw std::length_error(fmt::format(
+            "rank {} of {}: an exchange of over {} values, more than MPI's counts can say (HINT: "
+            "use a smaller --batch-size)",
+            rank_, size_, INT_MAX));
+      n.push_back(static_cast<int>(c));
+      at.push_back(static_cast<int>(offset));
+      offset += c;
+    }
+  };
+  std::vector<int> send_n, send_at, recv_n, recv_at;
+  as_ints(send_counts, send_n, send_at);
+  as_ints(recv_counts, recv_n, recv_at);
+  check(MPI_Alltoallv(send.data(), send_n.data(), send_at.data(), MPI_FLOAT, recv.data(),
+                      recv_n.data(), recv_at.data(), MPI_FLOAT, MPI_COMM_WORLD),
+        "MPI_Alltoallv");
+  traffic_.calls += 1;
+  traffic_.bytes += static_cast<int64_t>(send.size_bytes());
+  traffic_.seconds += MPI_Wtime() - start;
 }
 
 void MpiProcessGroup::abort(int code) const {

@@ -1,4 +1,4 @@
-// Data-parallel training: the share of each batch, the synchronised step and the split evaluation.
+// Data-parallel training: the synchronised step on a rank's share of a batch, the evaluation.
 // Gradients travel as one flat float buffer per step, all-reduced after the whole backward.
 #include "minigrad/train/data_parallel.hpp"
 
@@ -36,14 +36,8 @@ std::vector<nn::Module*> modules_of(nn::Module& model) {
 
 }  // namespace
 
-RowRange share_of(int64_t n, int rank, int ranks) {
-  const int64_t base = n / ranks, extra = n % ranks;
-  const int64_t begin = rank * base + std::min<int64_t>(rank, extra);
-  return {begin, begin + base + (rank < extra ? 1 : 0)};
-}
-
 void prepare_data_parallel(nn::Module& model, const dist::ProcessGroup& group,
-                           const data::DataLoader& loader, uint64_t seed) {
+                           const ShardedLoader& loader, uint64_t seed) {
   // The same model and the same batches on every rank, or the sums below mix unrelated things.
   const double mine[2] = {static_cast<double>(model.num_parameters()),
                           static_cast<double>(loader.size())};
@@ -73,14 +67,12 @@ void prepare_data_parallel(nn::Module& model, const dist::ProcessGroup& group,
 }
 
 StepStats data_parallel_step(nn::Module& model, optim::Optimizer& optimizer,
-                             const data::Batch& batch, const dist::ProcessGroup& group,
+                             const data::Batch& share, int64_t B, const dist::ProcessGroup& group,
                              std::vector<int>& predictions, std::vector<float>& buffer,
                              OnNonFinite on_nonfinite) {
-  const int64_t B = batch.size();
-  const RowRange mine = share_of(B, group.rank(), group.size());
-  const Tensor x = narrow(batch.x, 0, mine.begin, mine.size());  // (b, F), b this rank's rows
-  const Tensor y = narrow(batch.y, 0, mine.begin, mine.size());  // (b)
-  const Tensor logits = model(x);                                // (b, C)
+  const Tensor& x = share.x;       // (b, F), b this rank's rows
+  const Tensor& y = share.y;       // (b)
+  const Tensor logits = model(x);  // (b, C)
   // Σ over this rank's rows / B: the ranks' losses add up to the whole batch's mean.
   const Tensor loss_sum = nn::cross_entropy(logits, y, {.reduction = nn::Reduction::Sum});
   const Tensor loss = loss_sum * (1.0f / static_cast<float>(B));
@@ -88,8 +80,7 @@ StepStats data_parallel_step(nn::Module& model, optim::Optimizer& optimizer,
   loss.backward();  // always, even when not finite: synchronised BatchNorm reduces inside it
   predict_classes(logits, predictions);
   int64_t correct = 0;
-  for (int64_t i = 0; i < mine.size(); ++i)
-    correct += predictions[i] == batch.labels[mine.begin + i];
+  for (size_t i = 0; i < share.labels.size(); ++i) correct += predictions[i] == share.labels[i];
 
   // Gradients and the step's totals (loss sum, correct rows) summed across the ranks, in one call.
   const std::vector<Tensor> params = model.parameters();
@@ -133,18 +124,17 @@ StepStats data_parallel_step(nn::Module& model, optim::Optimizer& optimizer,
 
 Evaluation evaluate_data_parallel(nn::Module& model, const data::Dataset& data, int classes,
                                   const dist::ProcessGroup& group) {
-  const RowRange mine = share_of(data.size(), group.rank(), group.size());
-  std::vector<int64_t> rows(static_cast<size_t>(mine.size()));
-  std::iota(rows.begin(), rows.end(), mine.begin);
-  const Evaluation part = evaluate(model, data.subset(rows), classes);
-  // counts[t·C + p], then the loss summed over the rows.
-  std::vector<double> totals(static_cast<size_t>(classes) * classes + 1);
+  const Evaluation part = evaluate(model, data, classes);
+  // counts[t·C + p], then the loss summed over the rows, then the rows.
+  std::vector<double> totals(static_cast<size_t>(classes) * classes + 2);
   for (int t = 0; t < classes; ++t)
     for (int p = 0; p < classes; ++p) totals[t * classes + p] = part.confusion.count(t, p);
-  totals.back() = part.loss * static_cast<double>(mine.size());
+  const auto rows = static_cast<double>(data.size());
+  totals[totals.size() - 2] = part.loss * rows;
+  totals.back() = rows;
   group.all_reduce_sum(totals);
-  Evaluation ev{data.size() ? totals.back() / static_cast<double>(data.size()) : 0.0,
-                ConfusionMatrix(classes)};
+  const double n = totals.back();
+  Evaluation ev{n > 0 ? totals[totals.size() - 2] / n : 0.0, ConfusionMatrix(classes)};
   for (int t = 0; t < classes; ++t)
     for (int p = 0; p < classes; ++p) {
       const auto n = static_cast<size_t>(totals[t * classes + p]);

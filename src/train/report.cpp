@@ -19,6 +19,7 @@ std::string report_json(const TrainConfig& config, const TrainResult& r) {
   j["samples_per_second"] = r.samples_per_second;
   j["threads"] = r.threads;
   j["processes"] = r.processes;
+  j["rows_held_per_process"] = r.rows_held;
   j["n_train"] = r.n_train;
   j["n_test"] = r.n_test;
   j["parameters"] = r.parameters;

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <type_traits>
 
 #include "minigrad/autograd.hpp"
 #include "minigrad/backend/backend.hpp"
@@ -32,6 +33,7 @@
 #include "minigrad/train/progress.hpp"
 #include "minigrad/train/report.hpp"
 #include "minigrad/train/resume.hpp"
+#include "minigrad/train/sharded_data.hpp"
 #include "minigrad/train/thread_chooser.hpp"
 #include "minigrad/train/training_data.hpp"
 #include "minigrad/train/validate.hpp"
@@ -170,15 +172,13 @@ void restore(const TrainConfig& c, const ResumeCheckpoint& from, int64_t steps,
     dropouts[i]->generator().set_state(from.state.masks[i]);
 }
 
-// ---- the epoch loop: fills r's per-epoch curves, timings and thread count ----
-void train_epochs(const TrainConfig& c, nn::Module& model, const data::Dataset& train,
-                  std::FILE* out, const Say& say, const Resume& resume,
-                  const dist::ProcessGroup& group, TrainResult& r) {
+// ---- the epoch loop over a DataLoader, or a ShardedLoader in a data-parallel run: fills r's
+// per-epoch curves, timings and thread count ----
+template <class Loader>
+void train_epochs(const TrainConfig& c, nn::Module& model, Loader& loader, std::FILE* out,
+                  const Say& say, const Resume& resume, const dist::ProcessGroup& group,
+                  TrainResult& r) {
   auto optimizer = make_optimizer(c, model.parameters());
-  // The loader's shuffling gets its own stream, derived from the seed.
-  Generator seeder(c.seed ^ 0x5DEECE66Dull);
-  data::DataLoader loader(train, {.batch_size = c.batch_size, .shuffle = true},
-                          Generator(seeder.next_u64()));
   if (loader.size() == 0)
     throw std::invalid_argument(
         fmt::format("{} training rows make no batch of {}", r.n_train, c.batch_size));
@@ -193,9 +193,9 @@ void train_epochs(const TrainConfig& c, nn::Module& model, const data::Dataset& 
   }
   say(fmt::format("training: {} epochs of {} batches (batch size {}), {} lr {}", c.epochs,
                   loader.size(), c.batch_size, c.optimizer, c.lr));
-  const bool parallel = group.size() > 1;  // data parallel: data_parallel.hpp
+  constexpr bool parallel = std::is_same_v<Loader, ShardedLoader>;  // data_parallel.hpp
   std::vector<float> flat_grads;
-  if (parallel) {
+  if constexpr (parallel) {
     prepare_data_parallel(model, group, loader, c.seed);
     say(fmt::format("data parallel: {}, each taking {} or {} rows of a batch of {}",
                     group.describe(), c.batch_size / group.size(),
@@ -242,17 +242,20 @@ void train_epochs(const TrainConfig& c, nn::Module& model, const data::Dataset& 
     const int64_t first = epoch == s.epoch ? s.step : 0;
     if (first > 0) progress.restore(s.partial);
     for (int64_t b = first; b < loader.size(); ++b) {
-      const data::Batch& batch = loader.batch(b);
+      const data::Batch& batch = loader.batch(b);  // with N processes: this one's share
+      const int64_t rows = loader.batch_rows(b);
       chooser.before_step(epoch, b);
       if (c.on_nonfinite == OnNonFinite::SkipStep) buffers.take(model);
-      const StepStats st = parallel
-                               ? data_parallel_step(model, *optimizer, batch, group, predictions,
-                                                    flat_grads, c.on_nonfinite)
-                               : train_step(model, *optimizer, batch, predictions, c.on_nonfinite);
-      chooser.after_step(batch.size());
+      StepStats st;
+      if constexpr (parallel)
+        st = data_parallel_step(model, *optimizer, batch, rows, group, predictions, flat_grads,
+                                c.on_nonfinite);
+      else
+        st = train_step(model, *optimizer, batch, predictions, c.on_nonfinite);
+      chooser.after_step(rows);
       if (st.non_finite.empty()) {
-        progress.step(st.loss, st.correct, batch.size());
-        samples += batch.size();
+        progress.step(st.loss, st.correct, rows);
+        samples += rows;
       } else {
         const bool can_skip = st.skippable && !st.stepped;
         if (!can_skip || c.on_nonfinite == OnNonFinite::Stop) {
@@ -303,7 +306,8 @@ void train_epochs(const TrainConfig& c, nn::Module& model, const data::Dataset& 
   r.samples_per_second = r.train_seconds > 0 ? static_cast<double>(samples) / r.train_seconds : 0.0;
   say(fmt::format("trained in {:.2f}s: {:.0f} samples/s", r.train_seconds, r.samples_per_second));
   if (const dist::Traffic& t = group.traffic(); parallel && steps_run > 0)
-    say(fmt::format("all-reduce: {} bytes and {:.3f} ms per step in {} calls ({:.0f}% of the "
+    say(
+        fmt::format("collectives: {} bytes and {:.3f} ms per step in {} calls ({:.0f}% of the "
                     "training time, waits for the slower process included)",
                     t.bytes / steps_run, 1e3 * t.seconds / static_cast<double>(steps_run),
                     t.calls / steps_run, 100.0 * t.seconds / r.train_seconds));
@@ -368,12 +372,20 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out, const dist::Proce
     resumed = load_resume(c, gen);
     loaded = resumed->checkpoint;
   }
-  const TrainingData d = load_training_data(c, loaded ? &*loaded : nullptr);
+  const bool parallel = group.size() > 1;  // each process holds its part of the rows
+  const io::ModelCheckpoint* model_file = loaded ? &*loaded : nullptr;
+  ShardedTrainingData sd;
+  if (parallel)
+    sd = load_sharded_training_data(c, model_file, group);
+  else
+    sd.data = load_training_data(c, model_file);
+  const TrainingData& d = sd.data;
   const std::shared_ptr<nn::Module> model = build_model(c, d, loaded);
 
   TrainResult r;
-  r.n_train = d.train.size();
-  r.n_test = d.test.size();
+  r.n_train = parallel ? sd.train.size() : d.train.size();
+  r.n_test = parallel ? sd.test_rows : d.test.size();
+  r.rows_held = parallel ? sd.rows_held : std::vector<int64_t>{r.n_train + r.n_test};
   r.parameters = model->num_parameters();
   r.features = d.features;
   r.classes = d.classes;
@@ -403,13 +415,20 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out, const dist::Proce
 
   if (!c.eval_only) {
     const data::FeatureTransform transform = d.test.transform();
-    train_epochs(c, *model, d.train, out, say,
-                 {resumed ? &*resumed : nullptr, &transform, &d.labels}, group, r);
+    const Resume resume{resumed ? &*resumed : nullptr, &transform, &d.labels};
+    Generator seeder(c.seed ^ 0x5DEECE66Dull);  // the loader's shuffling gets its own stream
+    if (parallel) {
+      ShardedLoader loader(sd.train, c.batch_size, Generator(seeder.next_u64()), group);
+      train_epochs(c, *model, loader, out, say, resume, group, r);
+    } else {
+      data::DataLoader loader(d.train, {.batch_size = c.batch_size, .shuffle = true},
+                              Generator(seeder.next_u64()));
+      train_epochs(c, *model, loader, out, say, resume, group, r);
+    }
   }
 
-  const Evaluation ev = group.size() > 1
-                            ? evaluate_data_parallel(*model, d.test, d.classes, group)
-                            : evaluate(*model, d.test, d.classes);
+  const Evaluation ev = parallel ? evaluate_data_parallel(*model, d.test, d.classes, group)
+                                 : evaluate(*model, d.test, d.classes);
   r.test_accuracy = ev.confusion.accuracy();
   r.test_loss = ev.loss;
   print_evaluation(c, ev, d.labels, out);

@@ -11,9 +11,6 @@
 
 namespace minigrad::train {
 
-namespace {
-
-// One labelled CSV; `features` (when > 0) is what `model_source` expects.
 data::CsvTable read_table(const std::string& path, const data::CsvOptions& csv, int64_t features,
                           const std::string& model_source) {
   data::CsvTable table;
@@ -25,27 +22,24 @@ data::CsvTable read_table(const std::string& path, const data::CsvOptions& csv, 
     if (what.find("CsvOptions::max_classes") == std::string::npos) throw;
     throw data::DataError(what + " (--max-classes sets that limit)");
   }
-  if (table.labels.empty())
+  if (table.label_index < 0)  // (a part of a file may hold no rows, and so no labels)
     throw data::DataError(fmt::format("{}: no label column (HINT: choose one with --label)", path));
   if (features > 0) data::check_num_features(table, features, model_source);
   return table;
 }
 
-// The table with its labels turned into output indices of `labels` (`whose` classes they are).
 data::Dataset to_dataset(data::CsvTable&& table, const data::ClassLabels& labels,
                          const std::string& whose) {
   table.labels = data::encode_labels(table, labels, whose);  // 0..K-1, K within --max-classes
   return data::Dataset::from_csv(std::move(table), true, std::max<int64_t>(labels.size(), 1));
 }
 
-// With --data, the classes are the whole file's labels; a class whose rows all fell into the
-// test part has an output that training never sees. Says so, rather than let it pass unnoticed.
-std::vector<std::string> untrained_classes(const TrainingData& d, const std::string& path) {
-  std::vector<int64_t> train_rows(static_cast<size_t>(d.classes), 0);
-  for (int32_t y : d.train.labels()) ++train_rows[static_cast<size_t>(y)];
+std::vector<std::string> untrained_classes(const data::ClassLabels& labels,
+                                           std::span<const int64_t> train_rows,
+                                           const std::string& path) {
   std::vector<int32_t> missing;
-  for (int64_t k = 0; k < d.classes; ++k)
-    if (train_rows[static_cast<size_t>(k)] == 0) missing.push_back(d.labels.label(k));
+  for (size_t k = 0; k < train_rows.size(); ++k)
+    if (train_rows[k] == 0) missing.push_back(labels.label(static_cast<int64_t>(k)));
   if (missing.empty()) return {};
   return {fmt::format(
       "warning: {}: label{} {} ha{} no rows in the training part (all fell into the test part): "
@@ -55,20 +49,18 @@ std::vector<std::string> untrained_classes(const TrainingData& d, const std::str
       missing.size() > 1 ? "ve" : "s", missing.size() > 1 ? "them" : "it")};
 }
 
-// Scaling: a loaded model's own, else the configured one with statistics from training rows.
 data::FeatureTransform choose_transform(const TrainConfig& c, const io::ModelCheckpoint* loaded,
-                                        const data::Dataset& train) {
+                                        const data::Dataset& train, int64_t train_rows,
+                                        const std::function<void(std::span<double>)>& sum_across) {
   if (loaded && loaded->transform) return *loaded->transform;
   if (c.scaling == Scaling::Divide) return data::FeatureTransform::divide_by(c.scale);
-  if (train.size() == 0)
+  if (train_rows == 0)
     throw std::invalid_argument(fmt::format(
         "{} does not say how its inputs were scaled, and there is no training data to compute "
         "standardisation from (HINT: pass --scale K, e.g. --scale 255 for pixels)",
         c.load_path));
-  return data::fit_standardize(train);
+  return data::fit_standardize(train, sum_across);
 }
-
-}  // namespace
 
 TrainingData load_training_data(const TrainConfig& c, const io::ModelCheckpoint* loaded) {
   TrainingData d;
@@ -94,7 +86,11 @@ TrainingData load_training_data(const TrainConfig& c, const io::ModelCheckpoint*
     data::TrainTestSplit parts = data::train_test_split(all, c.test_fraction, split_gen);
     d.train = std::move(parts.train);
     d.test = std::move(parts.test);
-    if (!loaded) d.warnings = untrained_classes(d, c.data_path);
+    if (!loaded) {
+      std::vector<int64_t> train_rows(static_cast<size_t>(d.classes), 0);
+      for (int32_t y : d.train.labels()) ++train_rows[static_cast<size_t>(y)];
+      d.warnings = untrained_classes(d.labels, train_rows, c.data_path);
+    }
   } else {
     if (!c.train_path.empty()) {
       data::CsvTable table = read_table(c.train_path, c.csv, model_features, source);
@@ -112,7 +108,8 @@ TrainingData load_training_data(const TrainConfig& c, const io::ModelCheckpoint*
   }
   d.features = d.test.num_features();
 
-  const data::FeatureTransform transform = choose_transform(c, loaded, d.train);
+  const data::FeatureTransform transform =
+      choose_transform(c, loaded, d.train, d.train.size(), nullptr);
   if (d.train.size() > 0) d.train.set_transform(transform);
   d.test.set_transform(transform);
   return d;

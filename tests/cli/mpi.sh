@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Data-parallel training under mpirun (run by ctest only in a build with MPI): 2 ranks with
-# synchronised BatchNorm take the same steps as 1 process on the whole batch, rank 0 alone writes
-# the model and the report, and a failing or dying rank ends the job non-zero, with no model
-# written and no hang. Usage: mpi.sh <bin_dir>
+# synchronised BatchNorm take the same steps as 1 process on the whole batch, each rank holding
+# half of the rows, rank 0 alone writes the model and the report, and a failing or dying rank
+# (bad input in its part of the file) ends the job non-zero, with no model written and no hang.
+# Usage: mpi.sh <bin_dir>
 set -u
 bin=$(cd "$1" && pwd)  # absolute: the runs below happen in $tmp
 source "$(dirname "$0")/common.bash"
@@ -23,7 +24,9 @@ awk 'BEGIN { srand(7); print "f1,f2,f3,f4,species";
   for (i = 0; i < 300; i++) { c = i % 3;
     printf "%.3f,%.3f,%.3f,%.3f,%d\n", c*2 + rand(), -c + rand(), rand()*3, c + rand()*0.5, c } }' \
   >blobs.csv
-printf 'a,b,label\n1,2,0\n3,x,1\n' >bad.csv
+# The same table with a bad cell on line 250 (in rank 1's part) or on line 20 (in rank 0's).
+awk 'NR == 250 { sub(/^[^,]*,[^,]*,/, "1.0,x,") } { print }' blobs.csv >bad_late.csv
+awk 'NR == 20 { sub(/^[^,]*,[^,]*,/, "1.0,x,") } { print }' blobs.csv >bad_early.csv
 
 # max_difference <a.safetensors> <b.safetensors> <tolerance>: every parameter and buffer.
 max_difference() {
@@ -67,13 +70,24 @@ fi
   fail "expected one accuracy line: $(cat two.out)"
 grep -q '"processes": 2' two.json && grep -q '"processes": 1' one.json &&
   pass "the report says how many processes ran" || fail "no \"processes\" in the reports"
+# Each rank parsed and held its part of the file: about half of the 300 rows, together all of them.
+held=$(/usr/bin/python3 -c 'import json,sys; print(*json.load(open(sys.argv[1]))["rows_held_per_process"])' two.json)
+read -r held0 held1 <<<"$held"
+if [[ -n "$held1" ]] && ((held0 + held1 == 300 && held0 >= 140 && held1 >= 140)); then
+  pass "each rank holds its half of the table: $held0 and $held1 of 300 rows"
+else
+  fail "rows held per rank: '$held' (expected about 150 each)"
+fi
 acc=$(grep test_accuracy one.json)
 [[ -n "$acc" && "$acc" == "$(grep test_accuracy two.json)" ]] &&
   pass "same test accuracy (evaluation split across the ranks)" || fail "accuracies differ"
 
-# The same seed and N give the same run again, Dropout included.
+# The same seed and N give the same run again, Dropout included; with --train and --test, each
+# file read in parts (the test file's one row leaves rank 1 an empty part).
+head -n 2 blobs.csv >one_row.csv
 for run in a b; do
-  timeout 60 "${mpirun[@]}" -np 2 "$bin/train_csv" --data blobs.csv --label last --hidden 16 \
+  timeout 60 "${mpirun[@]}" -np 2 "$bin/train_csv" --train blobs.csv --test one_row.csv \
+    --label last --hidden 16 \
     --epochs 1 --batch-size 32 --threads 1 --quiet --save "drop_$run.safetensors" >/dev/null 2>&1
 done
 cmp -s drop_a.safetensors drop_b.safetensors && pass "2 ranks with Dropout: identical reruns" ||
@@ -92,9 +106,11 @@ expect_job_failure() {
   pass "$what -> exit $rc: $(grep -F -- "$pattern" fault.out | head -n 1 | head -c 150)"
 }
 small=(--label last --hidden 8 --epochs 1 --batch-size 32 --threads 1 --save fault.safetensors)
-expect_job_failure "bad input on rank 1 alone" "rank 1 of 2: error: bad.csv:3" \
-  "${mpirun[@]}" -np 2 bash -c '[[ $OMPI_COMM_WORLD_RANK == 1 ]] && d=bad.csv || d=blobs.csv
-    exec "$0" --data "$d" "$@"' "$bin/train_csv" "${small[@]}"
+# The bad line is in one rank's part only: that rank names it, the other is waiting to meet it.
+expect_job_failure "bad input in rank 1's part" "rank 1 of 2: error: bad_late.csv:250: column 2" \
+  "${mpirun[@]}" -np 2 "$bin/train_csv" --data bad_late.csv "${small[@]}"
+expect_job_failure "bad input in rank 0's part" "rank 0 of 2: error: bad_early.csv:20: column 2" \
+  "${mpirun[@]}" -np 2 "$bin/train_csv" --data bad_early.csv "${small[@]}"
 # mpirun's words depend on when it notices (before or after the rank joined): "process" is in both.
 expect_job_failure "rank 1 killed" "process" \
   "${mpirun[@]}" -np 2 bash -c '[[ $OMPI_COMM_WORLD_RANK == 1 ]] && kill -9 $$

@@ -71,6 +71,11 @@ struct CsvOptions {
   // A line (or a record whose quoted cells hold newlines) longer than this is an error: a file of
   // zeros or a header of gigabytes stops here instead of filling memory.
   int64_t max_line_bytes = int64_t{1} << 20;
+  // Only part `part` of `parts` of the data rows: the rows whose lines start in that share of
+  // the bytes after the header, found without parsing the rows before it (N processes each
+  // parse and hold about 1/N of a table). CsvTable::first_row says where the part starts.
+  int64_t part = 0;
+  int64_t parts = 1;
 };
 
 /// A numeric table: features (rows, cols) row-major plus one integer label per row. The features
@@ -89,6 +94,7 @@ struct CsvTable {
   std::vector<int32_t> labels;         // rows values as in the file; empty if no label column
   bool features_are_bytes = false;     // every feature is a whole number in 0..255
   int64_t first_data_line = 1;         // 1-based line number of row 0
+  int64_t first_row = 0;  // index of row 0 among the file's data rows (not 0 for a later part)
 
   /// 1-based line number of data row `row`, for messages.
   int64_t line_of(int64_t row) const { return first_data_line + row; }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -118,7 +119,10 @@ class Dataset {
 /// Per-feature mean and (population, ddof=0) standard deviation of `train`'s raw values, as a
 /// Standardize transform. A constant feature (stddev 0) gets stddev 1, so it maps to 0 instead of
 /// dividing by zero. Compute it on the training part only, then set it on both parts.
-FeatureTransform fit_standardize(const Dataset& train);
+/// `sum_across`, when set, adds the sums up across the processes that hold the other training
+/// rows (data-parallel training), so that every process gets the whole training set's statistics.
+FeatureTransform fit_standardize(
+    const Dataset& train, const std::function<void(std::span<double>)>& sum_across = nullptr);
 
 struct TrainTestSplit {
   Dataset train;
@@ -130,5 +134,12 @@ struct TrainTestSplit {
 /// for a given seed, but it cannot reproduce sklearn's rows for random_state=20 (numpy's
 /// Mersenne Twister is a different generator). Both parts keep data's transform.
 TrainTestSplit train_test_split(const Dataset& data, double test_size, Generator& gen);
+/// The rows train_test_split(data of n rows, test_size, gen) puts where: test holds rows
+/// order[0 .. test_rows), train rows order[test_rows .. n), in that order.
+struct SplitOrder {
+  std::vector<int64_t> order;
+  int64_t test_rows = 0;
+};
+SplitOrder train_test_order(int64_t n, double test_size, Generator& gen);
 
 }  // namespace minigrad::data

@@ -24,6 +24,8 @@ class MpiProcessGroup : public ProcessGroup {
   int size() const override { return size_; }
   void all_reduce_sum(std::span<float> values) const override;
   void all_reduce_sum(std::span<double> values) const override;
+  void all_to_all(std::span<const float> send, std::span<const int64_t> send_counts,
+                  std::span<float> recv, std::span<const int64_t> recv_counts) const override;
   /// MPI_Abort with `code` when size() > 1 (every rank ends, mpirun exits non-zero); with one
   /// process, MPI_Finalize and return so the caller exits with its code.
   void abort(int code) const override;

@@ -4,6 +4,7 @@
 // (mpi_process_group.hpp, built only with Open MPI) is the real one. Leaves out sub-groups.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -28,11 +29,16 @@ class ProcessGroup {
   /// must call it at the same point with the same length.
   virtual void all_reduce_sum(std::span<float> values) const = 0;
   virtual void all_reduce_sum(std::span<double> values) const = 0;
+  /// Every process sends each process its own values (MPI_Alltoallv): `send` holds
+  /// send_counts[q] values for each process q in rank order, `recv` gets recv_counts[p] values
+  /// from each process p in rank order. Every process must call it at the same point.
+  virtual void all_to_all(std::span<const float> send, std::span<const int64_t> send_counts,
+                          std::span<float> recv, std::span<const int64_t> recv_counts) const = 0;
   /// Ends the whole job with exit code `code` (MPI_Abort); returns only in a group of one.
   virtual void abort(int code) const = 0;
   /// What runs the group ("Open MPI v4.1.4" or "one process").
   virtual std::string describe() const = 0;
-  /// Totals of every all_reduce_sum so far.
+  /// Totals of every collective so far.
   const Traffic& traffic() const { return traffic_; }
 
  protected:
@@ -46,6 +52,10 @@ class SingleProcess : public ProcessGroup {
   int size() const override { return 1; }
   void all_reduce_sum(std::span<float>) const override {}
   void all_reduce_sum(std::span<double>) const override {}
+  void all_to_all(std::span<const float> send, std::span<const int64_t>, std::span<float> recv,
+                  std::span<const int64_t>) const override {
+    std::copy(send.begin(), send.end(), recv.begin());  // to itself
+  }
   void abort(int) const override {}
   std::string describe() const override { return "one process"; }
 };

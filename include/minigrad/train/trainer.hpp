@@ -36,6 +36,7 @@ struct TrainResult {
   std::string blas;                   // the backend line, backend::describe()
   int threads = 1;                    // threads the matrix products ran on (chosen, with auto)
   int processes = 1;                  // data-parallel processes (MPI ranks) that trained together
+  std::vector<int64_t> rows_held;     // training and test rows each process held, in rank order
 };
 
 /// Runs `config` end to end, printing progress and results to `out` (nothing with quiet, but

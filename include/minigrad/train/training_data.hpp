@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -30,5 +32,25 @@ struct TrainingData {
 /// must fit. Throws data::DataError naming the file and line for data that does not fit, such as
 /// a test label that is not one of the classes.
 TrainingData load_training_data(const TrainConfig& config, const io::ModelCheckpoint* loaded);
+
+// ---- the steps, shared with sharded_data.hpp ----
+
+/// One labelled CSV; `features` (when > 0) is what `model_source` ("the model in m.safetensors")
+/// expects. Throws data::DataError for a table without labels or with other features.
+data::CsvTable read_table(const std::string& path, const data::CsvOptions& csv, int64_t features,
+                          const std::string& model_source);
+/// The table with its labels turned into output indices of `labels` (`whose` classes they are).
+data::Dataset to_dataset(data::CsvTable&& table, const data::ClassLabels& labels,
+                         const std::string& whose);
+/// With --data the classes are the whole file's labels; a class with no row in the training part
+/// (train_rows[k] == 0) has an output that training never sees: a warning says so.
+std::vector<std::string> untrained_classes(const data::ClassLabels& labels,
+                                           std::span<const int64_t> train_rows,
+                                           const std::string& path);
+/// The scaling: a loaded model's own, else the configured one, with standardisation statistics
+/// from `train` (train_rows rows in all; `sum_across` adds sums up across processes, or null).
+data::FeatureTransform choose_transform(const TrainConfig& c, const io::ModelCheckpoint* loaded,
+                                        const data::Dataset& train, int64_t train_rows,
+                                        const std::function<void(std::span<double>)>& sum_across);
 
 }  // namespace minigrad::train
