@@ -5,7 +5,7 @@
 #   make data    write the Fashion-MNIST CSVs into data/
 #   make bench   run the benchmark
 #   make fuzz    build the libFuzzer harnesses (clang, ASan + UBSan), replay their committed
-#                inputs and fuzz each for FUZZ_SECONDS (under CI=true, make test does it for 30 s)
+#                inputs and fuzz each for FUZZ_SECONDS (under CI=true, make test does it for 10 s)
 #   make exercise NAME=tanh_backward   build and check one exercise of docs/autograd.md
 #   make install PREFIX=/opt/minigrad   install the library, headers, CMake package, minigrad.pc, apps
 #   make deb     build/minigrad_<version>_amd64.deb (CPack): `sudo apt-get install ./build/minigrad_*.deb`
@@ -61,7 +61,7 @@ test-asan: deps
 
 ifeq ($(CI),true)
 test: test-release test-asan
-	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 else
 test: test-release
 endif

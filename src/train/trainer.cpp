@@ -41,10 +41,10 @@
 namespace minigrad::train {
 
 // ---- one step ----
-// The non-finite guard (nonfinite_guard.hpp) looks at the loss before backward and at the
-// parameters and buffers after the update; a NaN gradient shows there too, and only then are
-// the gradients scanned to name it. A bad loss or gradient can be skipped (with skip-step the
-// gradients are checked before the update); a bad update cannot be undone.
+// The non-finite guard (nonfinite_guard.hpp) checks the loss before backward, with skip-step the
+// gradients before the update, and the parameters (where a NaN gradient shows too) and buffers
+// after it; a failure's scan names the tensor. A bad loss or gradient can be skipped, an update
+// cannot.
 StepStats train_step(nn::Module& model, optim::Optimizer& optimizer, const data::Batch& batch,
                      std::vector<int>& predictions, OnNonFinite on_nonfinite) {
   const Tensor logits = model(batch.x);                    // (B, C)
@@ -172,8 +172,7 @@ void restore(const TrainConfig& c, const ResumeCheckpoint& from, int64_t steps,
     dropouts[i]->generator().set_state(from.state.masks[i]);
 }
 
-// ---- the epoch loop over a DataLoader, or a ShardedLoader in a data-parallel run: fills r's
-// per-epoch curves, timings and thread count ----
+// ---- the epoch loop (a DataLoader, or a data-parallel run's ShardedLoader): fills r's curves ----
 template <class Loader>
 void train_epochs(const TrainConfig& c, nn::Module& model, Loader& loader, std::FILE* out,
                   const Say& say, const Resume& resume, const dist::ProcessGroup& group,
@@ -246,12 +245,10 @@ void train_epochs(const TrainConfig& c, nn::Module& model, Loader& loader, std::
       const int64_t rows = loader.batch_rows(b);
       chooser.before_step(epoch, b);
       if (c.on_nonfinite == OnNonFinite::SkipStep) buffers.take(model);
-      StepStats st;
-      if constexpr (parallel)
-        st = data_parallel_step(model, *optimizer, batch, rows, group, predictions, flat_grads,
-                                c.on_nonfinite);
-      else
-        st = train_step(model, *optimizer, batch, predictions, c.on_nonfinite);
+      const StepStats st = parallel
+                               ? data_parallel_step(model, *optimizer, batch, rows, group,
+                                                    predictions, flat_grads, c.on_nonfinite)
+                               : train_step(model, *optimizer, batch, predictions, c.on_nonfinite);
       chooser.after_step(rows);
       if (st.non_finite.empty()) {
         progress.step(st.loss, st.correct, rows);
