@@ -26,7 +26,7 @@ FUZZ_CXX     ?= clang++-14
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := csv safetensors metadata
 
-.PHONY: all deps build test test-release test-asan train data bench docs-examples exercise clean fuzz fuzz-build
+.PHONY: all deps build test test-release test-asan train data bench docs-examples exercise clean fuzz fuzz-build fuzz-run
 .PHONY: install deb examples
 
 all: build
@@ -48,20 +48,24 @@ test-release: build
 	@cd $(BUILD) && MINIGRAD_BACKEND=reference ctest --output-on-failure -j $(JOBS)
 	@$(MAKE) --no-print-directory examples
 
-# The sanitizer build compiles with -O1 and line tables only (-g1): the sanitizers report file and
-# line as with -O2 -g, in half the compile time. It leaves out the tutorial's exercises (small
-# programs over ops the suite already runs under the sanitizers) to keep CI short.
+# The sanitizer build: clang (the fuzzers need it), ASan + UBSan, and libFuzzer's coverage
+# instrumentation, so that one build runs the suite under the sanitizers and also holds the
+# fuzz harnesses (`make test` under CI=true fuzzes with them). It compiles with -O1 and line
+# tables only (-g1): the sanitizers report file and line as with -O2 -g, in half the compile
+# time. It leaves out the tutorial's exercises (small programs over ops the suite already runs
+# under the sanitizers) to keep CI short.
 test-asan: deps
-	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DMINIGRAD_SANITIZE=ON \
-	  -DMINIGRAD_BUILD_EXERCISES=OFF $(CMAKE_ARGS) >/dev/null
+	@bash .ci/deps.sh fuzz
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DMINIGRAD_SANITIZE=ON -DMINIGRAD_FUZZ=ON \
+	  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link" -DMINIGRAD_BUILD_EXERCISES=OFF $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
 ifeq ($(CI),true)
 test: test-release test-asan
-	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
+	@$(MAKE) --no-print-directory fuzz-run FUZZ_BUILD=$(ASAN_BUILD) FUZZ_SECONDS=10
 else
 test: test-release
 endif
@@ -98,6 +102,10 @@ fuzz-build:
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
 
 fuzz: fuzz-build
+	@$(MAKE) --no-print-directory fuzz-run
+
+# Replays the committed inputs and fuzzes each target, with the harnesses already in $(FUZZ_BUILD).
+fuzz-run:
 	@for t in $(FUZZ_TARGETS); do \
 	  bash tests/fuzz/run.sh $(FUZZ_BUILD)/bin/fuzz_$$t tests/fuzz/$$t $(FUZZ_SECONDS) $(FUZZ_BUILD)/$$t || exit 1; done
 

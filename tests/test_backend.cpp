@@ -71,8 +71,9 @@ TEST_CASE("gemm equals the definition on odd shapes, all transposes, alpha and b
   for (const Dims& d : dims)
     for (bool ta : {false, true})
       for (bool tb : {false, true})
-        for (auto [alpha, beta] :
+        for (const std::pair<float, float>& ab :
              {std::pair{1.0f, 0.0f}, std::pair{0.5f, 1.0f}, std::pair{-2.0f, 0.25f}}) {
+          const float alpha = ab.first, beta = ab.second;
           INFO("m=", d.m, " n=", d.n, " k=", d.k, " ta=", ta, " tb=", tb, " beta=", beta);
           const auto a = random_values(d.m * d.k, gen), b = random_values(d.k * d.n, gen);
           auto c = random_values(d.m * d.n, gen);

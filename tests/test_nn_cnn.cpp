@@ -47,7 +47,9 @@ TEST_CASE("make_cnn builds PyTorch's layer layout, names and parameter count") {
                                                                {"network.10.running_var", {128}},
                                                                {"network.13.weight", {10, 128}},
                                                                {"network.13.bias", {10}}};
-  for (const auto& [name, shape] : expected) {
+  for (const auto& entry : expected) {
+    const std::string& name = entry.first;
+    const Shape& shape = entry.second;
     CAPTURE(name);
     bool found = false;
     for (const NamedTensor& t : sd)

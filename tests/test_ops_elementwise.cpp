@@ -9,9 +9,9 @@
 #include <string>
 
 #include "minigrad/autograd.hpp"
+#include "minigrad/gradcheck.hpp"
 #include "minigrad/ops/elementwise.hpp"
 #include "minigrad/tensor.hpp"
-#include "minigrad/gradcheck.hpp"
 
 using namespace minigrad;
 
@@ -111,8 +111,11 @@ TEST_CASE("add, sub, mul, div pass gradcheck in every broadcasting configuration
   const std::pair<const char*, BinaryOp> ops[] = {
       {"add", add}, {"sub", sub}, {"mul", mul}, {"div", div}};
   Generator gen(11);
-  for (const auto& [sa, sb] : configs)
-    for (const auto& [name, op] : ops) {
+  for (const auto& config : configs)
+    for (const auto& named_op : ops) {
+      const Shape &sa = config.first, &sb = config.second;
+      const char* name = named_op.first;
+      const BinaryOp op = named_op.second;
       Tensor a = Tensor::randn(sa, gen).requires_grad_();
       // div's denominator is kept in [0.5, 1.5] (either sign) so 1/b stays smooth.
       Tensor b = Tensor::uniform(sb, 0.5f, 1.5f, gen);

@@ -132,15 +132,16 @@ TEST_CASE("Optimizer: step() returns false when a gradient holds a NaN or an inf
   // 128 x 128 values: large enough for two parts with two threads; the bad value in either.
   for (int threads : {1, 2}) {
     backend::set_num_threads(threads);
-    for (const auto& [name, make] : every_update_rule())
+    for (const auto& rule : every_update_rule())
       for (float bad : bad_values)
         for (int64_t at : {int64_t{0}, int64_t{128 * 128 - 1}}) {
+          const std::string& name = rule.first;
           CAPTURE(name);
           CAPTURE(bad);
           CAPTURE(at);
           CAPTURE(threads);
           Tensor p = Tensor::full({128, 128}, 0.5f).requires_grad_();
-          auto optimizer = make(p);
+          auto optimizer = rule.second(p);
           std::fill_n(grad_buffer(p), p.numel(), 0.25f);
           CHECK(optimizer->step());  // finite: true, also on the second step (momentum, moments)
           CHECK(optimizer->step());

@@ -116,8 +116,8 @@ TEST_CASE("to_dot of the documents' model's training step shows every layer and 
   names.emplace_back("x", x);
   names.emplace_back("y", y);
   const std::string dot = to_dot(loss, {.names = names});
-  for (const auto& [name, t] : model->named_parameters())
-    CHECK_MESSAGE(has(dot, "label=\"" + name + "\\n"), name);
+  for (const auto& named : model->named_parameters())
+    CHECK_MESSAGE(has(dot, "label=\"" + named.first + "\\n"), named.first);
   CHECK(count(dot, "label=\"linear") == 3);
   CHECK(count(dot, "label=\"batch_norm") == 2);
   CHECK(count(dot, "label=\"relu") == 2);

@@ -140,7 +140,8 @@ TEST_CASE("one epoch and a constant series still give a drawable SVG") {
   int polylines = 0;
   for (const Element& e : elements) {
     polylines += e.name == "polyline";
-    for (const auto& [k, v] : e.attrs) CHECK_MESSAGE(v.find("nan") == std::string::npos, k);
+    for (const auto& attr : e.attrs)
+      CHECK_MESSAGE(attr.second.find("nan") == std::string::npos, attr.first);
   }
   CHECK(polylines == 1);
 }

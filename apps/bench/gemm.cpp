@@ -147,7 +147,8 @@ int run_gemm_benchmark(const std::string& sizes, const std::string& threads, int
   Generator gen(5);
   for (int round = 0; round < rounds; ++round) {
     for (Row& row : rows) {
-      const auto [m, n, k] = row.shape;
+      const int64_t m = row.shape.m, n = row.shape.n,
+                    k = row.shape.k;  // named, not bound: lambdas capture them
       std::vector<float> a(static_cast<size_t>(m * k)), b(static_cast<size_t>(k * n)),
           c(static_cast<size_t>(m * n));
       for (float& v : a) v = gen.uniform(-1.0f, 1.0f);

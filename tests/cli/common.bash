@@ -22,3 +22,6 @@ check() {
 }
 # has <text> <in>: whether <in> holds <text> literally
 has() { grep -qF -- "$1" <<<"$2"; }
+# sanitized BINARY: true when BINARY is built with AddressSanitizer (linked statically by clang,
+# dynamically by GCC: its runtime's entry point is named in the binary either way).
+sanitized() { grep -qaF __asan_init "$1"; }

@@ -160,7 +160,7 @@ awk 'BEGIN { srand(5); print "id,island,length,depth";
 head -401 "$tmp/many.csv" >"$tmp/few.csv"
 peak_kb() { /usr/bin/time -f %M "$mg" predict --model "$tmp/birds.safetensors" --data "$1" \
   --output "$tmp/p.csv" 2>&1 >/dev/null | tail -1; }
-if ldd "$mg" 2>/dev/null | grep -q asan; then
+if sanitized "$mg"; then
   pass "predict memory check skipped under ASan"
 elif [[ ! -x /usr/bin/time ]]; then
   fail "/usr/bin/time is needed for the predict memory check (apt-get install time)"
@@ -190,7 +190,7 @@ after=$(ls "${TMPDIR:-/tmp}" | grep -c '^minigrad-' || true)
 [[ $before -eq $after ]] && pass "no temporary copy left behind" \
   || fail "temporary copies in ${TMPDIR:-/tmp}: $before before, $after after"
 limit="ulimit -v 2000000;"  # ASan reserves more address space than that up front
-ldd "$mg" 2>/dev/null | grep -q asan && limit=""
+sanitized "$mg" && limit=""
 out=$(bash -c "$limit timeout 60 '$mg' train --data /dev/zero --label 0" 2>&1); rc=$?
 [[ $rc -eq 2 && "$out" == *"/dev/zero:1: a line longer than 1048576 bytes"* ]] \
   && pass "/dev/zero stops in bounded memory: $out" || fail "/dev/zero: exit $rc: $out"

@@ -14,7 +14,7 @@ export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
 # still checked): Open MPI unloads its plugins before exit, so what they hold until then shows as
 # leaks from an unknown module, which no suppression can name. The other tests check minigrad's
 # own code for leaks.
-if ldd "$bin/train_csv" 2>/dev/null | grep -q asan; then
+if sanitized "$bin/train_csv"; then
   export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 fi
 cd "$tmp" || exit 1

@@ -88,7 +88,7 @@ run "$csv" --data - "${opts[@]}" <"$tmp/short.csv"
 check "an error on standard input names <stdin> and the line" has "<stdin>:4: column 2" "$err"
 # The limit on memory holds the program well under what reading /dev/zero whole would need; an
 # ASan build reserves terabytes of address space, so there only the resident size is checked.
-limit=""; ldd "$csv" | grep -q libasan || limit="ulimit -v 2000000;"
+limit=""; sanitized "$csv" || limit="ulimit -v 2000000;"
 # bounded <command...>: under the limit and a timeout; the peak resident KB is the last line of rss
 bounded() { /usr/bin/time -f %M -o "$tmp/rss" timeout 20 bash -c "$limit exec \"\$@\"" _ "$@"; }
 run bounded "$csv" --data /dev/zero --label last

@@ -110,7 +110,7 @@ expect_error 'MINIGRAD_BACKEND is "bogus", expected reference' env MINIGRAD_BACK
 # ---- link lines: the teaching apps load only what they use (no OpenBLAS, no zlib) ----
 # The sanitizer build's link keeps every library named on the link line, used or not, so the
 # check is made in the release build.
-if ldd "$demo" 2>/dev/null | grep -q asan; then
+if sanitized "$demo"; then
   pass "link lines: checked in the release build, not the sanitizer build"
 elif command -v ldd >/dev/null; then
   for app in "$demo" "$keras"; do
