@@ -103,21 +103,17 @@ using csv_detail::split_cells;
 
 // Asks for 2 MiB pages on a large buffer about to be filled: a page fault per 2 MiB instead of
 // per 4 KiB. Only a hint; harmless when transparent huge pages are off.
-void advise_huge_pages(void* data, size_t bytes) {
+void advise_huge_pages([[maybe_unused]] void* data, [[maybe_unused]] size_t bytes) {
 #ifdef MADV_HUGEPAGE
   constexpr uintptr_t kHuge = uintptr_t{2} << 20;
   if (bytes < 4 * kHuge) return;
   const auto begin = (reinterpret_cast<uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
   const auto end = (reinterpret_cast<uintptr_t>(data) + bytes) & ~(kHuge - 1);
   if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-#else
-  (void)data;
-  (void)bytes;
 #endif
 }
 
-// A record without an end within the limit: the text is not a table, or not one this reader
-// should hold (a file of zeros, a header of two gigabytes).
+// A record without an end within the limit: not a table (a file of zeros, a 2 GB header).
 [[noreturn]] void fail_too_long(const std::string& name, int64_t line_no, int64_t max_bytes) {
   fail_at(name, line_no,
           fmt::format("a line longer than {} bytes, the limit (HINT: is this a CSV file? A cell "
@@ -308,8 +304,7 @@ std::vector<std::string> column_names(const Line& first, int64_t num_fields, boo
 }
 
 // The label column's index in each row (-1 for none), from a name in the header or an index
-// (negative counts from the end). `line_no` is the first line (the header's, if any), for
-// messages.
+// (negative counts from the end). `line_no`, for messages, is the first line (the header's).
 int64_t find_label_column(const CsvTable& table, const LabelColumn& lc, int64_t num_fields,
                           int64_t line_no) {
   const std::string& name = table.path;
@@ -329,8 +324,7 @@ int64_t find_label_column(const CsvTable& table, const LabelColumn& lc, int64_t 
         some += (j ? ", " : "") + escape_bytes(names[j], 40);
       if (names.size() > 5) some += ", ...";
       fail_at(name, line_no,
-              fmt::format("no column named '{}' for the labels (the columns are "
-                          "{})",
+              fmt::format("no column named '{}' for the labels (the columns are {})",
                           lc.name_value(), some));
     }
     return it - names.begin();
@@ -338,8 +332,8 @@ int64_t find_label_column(const CsvTable& table, const LabelColumn& lc, int64_t 
   const int64_t label = lc.index_value() < 0 ? num_fields + lc.index_value() : lc.index_value();
   if (label < 0 || label >= num_fields) {
     fail_at(name, line_no,
-            fmt::format("the label column is {} but rows have {} fields (HINT: "
-                        "indices run from 0 to {}, or -1 for the last)",
+            fmt::format("the label column is {} but rows have {} fields (HINT: indices run from 0 "
+                        "to {}, or -1 for the last)",
                         lc.str(), num_fields, num_fields - 1));
   }
   return label;
@@ -367,6 +361,12 @@ CsvTable parse_text(std::string_view text, const std::string& name, const CsvOpt
       options.header == Header::Present ||
       (options.header == Header::Auto && looks_like_header(first, num_fields, delim));
   table.column_names = column_names(first, num_fields, table.has_header, delim);
+  if (static_cast<int64_t>(table.column_names.size()) != num_fields) {  // only a broken quote
+    fail_at(name, first_line,
+            fmt::format("the header splits into {} names but {} fields (HINT: close every quote "
+                        "opened in a name, and write a quote inside a name twice)",
+                        table.column_names.size(), num_fields));
+  }
   if (table.has_header) {
     at.p = first.next;
     at.line_no += 1 + first.newlines;
@@ -383,8 +383,8 @@ CsvTable parse_text(std::string_view text, const std::string& name, const CsvOpt
   table.cols = num_fields - (label >= 0 ? 1 : 0);
   if (table.cols == 0) {
     fail_at(name, first_line,
-            fmt::format("the only column is the label: there are no feature columns "
-                        "(HINT: is the delimiter {} right?)",
+            fmt::format("the only column is the label: there are no feature columns (HINT: is "
+                        "the delimiter {} right?)",
                         delimiter_name(delim)));
   }
 
