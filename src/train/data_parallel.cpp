@@ -106,19 +106,7 @@ StepStats data_parallel_step(nn::Module& model, optim::Optimizer& optimizer,
     st.skippable = true;
     return st;
   }
-  if (on_nonfinite == OnNonFinite::SkipStep)  // a skipped batch must leave the weights alone
-    if (const std::string name = first_non_finite(model, true); !name.empty()) {
-      st.non_finite = fmt::format("'{}' holds a NaN or an infinity", name);
-      st.skippable = true;
-      return st;
-    }
-  const bool finite = optimizer.step();  // false: an updated value is NaN or infinite
-  st.stepped = true;
-  if (!finite || !buffers_finite(model)) {
-    const NonFiniteUpdate found = find_non_finite_update(model);
-    st.non_finite = found.what;
-    st.skippable = found.in_gradient;
-  }
+  guarded_step(model, optimizer, on_nonfinite, st);
   return st;
 }
 

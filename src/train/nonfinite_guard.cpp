@@ -9,6 +9,8 @@
 #include <bit>
 #include <cstdint>
 
+#include "minigrad/train/trainer.hpp"
+
 namespace minigrad::train {
 
 namespace {
@@ -75,6 +77,23 @@ std::string non_finite_message(const std::string& what, const StepPlace& place, 
       "are very large{})",
       what, place.epoch, place.step, place.steps, place.lr,
       can_skip ? "; --on-nonfinite skip-step skips such a batch instead of stopping" : "");
+}
+
+void guarded_step(nn::Module& model, optim::Optimizer& optimizer, OnNonFinite on_nonfinite,
+                  StepStats& st) {
+  if (on_nonfinite == OnNonFinite::SkipStep)  // a skipped batch must leave the weights alone
+    if (const std::string name = first_non_finite(model, true); !name.empty()) {
+      st.non_finite = fmt::format("'{}' holds a NaN or an infinity", name);
+      st.skippable = true;
+      return;
+    }
+  const bool finite = optimizer.step();  // false: an updated value is NaN or infinite
+  st.stepped = true;
+  if (!finite || !buffers_finite(model)) {
+    const NonFiniteUpdate found = find_non_finite_update(model);
+    st.non_finite = found.what;
+    st.skippable = found.in_gradient;
+  }
 }
 
 }  // namespace minigrad::train

@@ -11,9 +11,12 @@
 #include <vector>
 
 #include "minigrad/nn/module.hpp"
+#include "minigrad/optim/optimizer.hpp"
 #include "minigrad/train/config.hpp"
 
 namespace minigrad::train {
+
+struct StepStats;  // trainer.hpp
 
 /// A run stopped by the guard; the apps exit 3 and write no checkpoint.
 class NonFiniteError : public std::runtime_error {
@@ -46,6 +49,13 @@ struct NonFiniteUpdate {
   bool in_gradient = false;
 };
 NonFiniteUpdate find_non_finite_update(const nn::Module& model);
+
+/// The guarded update, once backward has filled the gradients of a step whose loss was finite:
+/// with SkipStep the gradients are checked first (a skipped batch leaves the weights alone), then
+/// Optimizer::step() and the buffers. Sets st.stepped, and st.non_finite and st.skippable when a
+/// check fails. train_step and data_parallel_step share it.
+void guarded_step(nn::Module& model, optim::Optimizer& optimizer, OnNonFinite on_nonfinite,
+                  StepStats& st);
 
 /// The values of every buffer (BatchNorm's running statistics), taken before a step so that a
 /// skipped step can leave them as they were: its forward pass has already updated them.
