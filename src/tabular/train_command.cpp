@@ -181,8 +181,6 @@ nn::CnnOptions square_image(int64_t pixels) {
   return o;
 }
 
-std::string metric_name(Task task) { return task == Task::Regression ? "r2" : "accuracy"; }
-
 }  // namespace
 
 int train_command(int argc, char** argv) {

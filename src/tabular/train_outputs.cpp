@@ -11,11 +11,7 @@
 
 namespace minigrad::tabular {
 
-namespace {
-
 std::string metric_name(Task task) { return task == Task::Regression ? "r2" : "accuracy"; }
-
-}  // namespace
 
 std::string learning_curves_svg(const TrainOutcome& run, const std::string& data_path) {
   const Preprocessing& prep = run.prep;

@@ -12,7 +12,7 @@ namespace minigrad::viz {
 namespace {
 
 // A DOT string literal's body: quotes and backslashes escaped, so a name cannot end the label.
-std::string escape(const std::string& text) {
+std::string dot_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     if (c == '"' || c == '\\') out += '\\';
@@ -35,10 +35,10 @@ std::string label(const Tensor& t, const std::string& name, const DotOptions& op
   const auto& node = t.grad_fn();
   std::string text;
   if (node)
-    text = (name.empty() ? "" : name + " = ") + escape(node->name());
+    text = (name.empty() ? "" : name + " = ") + dot_escape(node->name());
   else
     text = name.empty() ? (t.requires_grad() ? "leaf" : "constant") : name;
-  text += "\\n" + escape(shape_str(t.shape()));
+  text += "\\n" + dot_escape(shape_str(t.shape()));
   if (!node) text += t.requires_grad() ? "\\nrequires_grad" : "\\nno grad";
   if (node && node->released()) text += "\\n(released)";
   if (options.max_values > 0 && t.numel() <= options.max_values) {
@@ -54,7 +54,7 @@ std::string label(const Tensor& t, const std::string& name, const DotOptions& op
 std::string to_dot(const Tensor& root, const DotOptions& options) {
   std::unordered_map<const TensorImpl*, std::string> names;
   for (const auto& [name, t] : options.names)
-    if (t.defined()) names.emplace(t.impl(), escape(name));  // the first name given wins
+    if (t.defined()) names.emplace(t.impl(), dot_escape(name));  // the first name given wins
 
   // Ids in the order tensors are found; each tensor is expanded once, however often it is used.
   std::unordered_map<const TensorImpl*, int> ids;
@@ -93,7 +93,7 @@ std::string to_dot(const Tensor& root, const DotOptions& options) {
       "  node [fontname=\"Helvetica\", fontsize=11];\n"
       "  edge [arrowsize=0.7];\n";
   if (!options.title.empty())
-    dot += fmt::format("  label=\"{}\";\n  labelloc=b;\n", escape(options.title));
+    dot += fmt::format("  label=\"{}\";\n  labelloc=b;\n", dot_escape(options.title));
   for (size_t id = 0; id < found.size(); ++id) {
     const Tensor& t = found[id];
     auto it = names.find(t.impl());

@@ -15,7 +15,7 @@ namespace {
 constexpr double kPanelW = 420, kPanelH = 320, kLeft = 60, kRight = 20, kTop = 80, kBottom = 50;
 const char* const kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"};
 
-std::string escape(const std::string& s) {
+std::string xml_escape(const std::string& s) {
   std::string out;
   for (char ch : s) {
     if (ch == '<')
@@ -61,7 +61,7 @@ std::string panel_svg(const Panel& p, double x0) {
   std::string out = fmt::format(
       "<g class=\"panel\">\n<text x=\"{:.1f}\" y=\"{:.1f}\" "
       "font-size=\"14\" font-weight=\"bold\">{}</text>\n",
-      x0 + kLeft, kTop - 30, escape(p.title));
+      x0 + kLeft, kTop - 30, xml_escape(p.title));
   out += fmt::format(
       "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
       "fill=\"none\" stroke=\"#444\"/>\n",
@@ -91,7 +91,7 @@ std::string panel_svg(const Panel& p, double x0) {
   out += fmt::format(
       "<text transform=\"translate({:.1f},{:.1f}) rotate(-90)\" "
       "text-anchor=\"middle\" font-size=\"12\">{}</text>\n",
-      x0 + 16, kTop + h / 2, escape(p.y_label));
+      x0 + 16, kTop + h / 2, xml_escape(p.y_label));
   if (p.marked_epoch >= 1 && p.marked_epoch <= static_cast<int>(epochs))
     out += fmt::format(
         "<line class=\"marker\" x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" "
@@ -110,7 +110,7 @@ std::string panel_svg(const Panel& p, double x0) {
     out += fmt::format(
         "<polyline class=\"series\" data-name=\"{}\" fill=\"none\" stroke=\"{}\" "
         "stroke-width=\"2\"{} points=\"{}\"/>\n",
-        escape(s.name), color, i ? " stroke-dasharray=\"6,3\"" : "", points);
+        xml_escape(s.name), color, i ? " stroke-dasharray=\"6,3\"" : "", points);
     // The legend sits above the plot area, left to right, where no curve can hide it.
     const double lx = x0 + kLeft + 100 * static_cast<double>(i), ly = kTop - 12;
     out += fmt::format(
@@ -118,7 +118,7 @@ std::string panel_svg(const Panel& p, double x0) {
         "stroke=\"{3}\" stroke-width=\"2\"{4}/><text x=\"{5:.1f}\" y=\"{6:.1f}\" "
         "font-size=\"11\">{7}</text>\n",
         lx, ly, lx + 24, color, i ? " stroke-dasharray=\"6,3\"" : "", lx + 30, ly + 4,
-        escape(s.name));
+        xml_escape(s.name));
   }
   return out + "</g>\n";
 }
@@ -132,7 +132,7 @@ std::string learning_curves_svg(const std::string& title, const std::vector<Pane
       "version=\"1.1\" width=\"{0:.0f}\" height=\"{1:.0f}\" viewBox=\"0 0 {0:.0f} {1:.0f}\" "
       "font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
       "<text x=\"{2:.1f}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">{3}</text>\n",
-      width, kPanelH, width / 2, escape(title));
+      width, kPanelH, width / 2, xml_escape(title));
   for (size_t i = 0; i < panels.size(); ++i)
     out += panel_svg(panels[i], kPanelW * static_cast<double>(i));
   return out + "</svg>\n";

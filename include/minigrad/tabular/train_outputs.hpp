@@ -20,6 +20,10 @@ struct TrainOutcome {
   bool patience = false;  // early stopping was on: the kept epoch is marked
 };
 
+/// The name of the task's metric in the progress lines, the plot and the report: "accuracy" or
+/// "r2".
+std::string metric_name(Task task);
+
 /// The loss and metric curves, titled with the data file's name: an SVG document.
 std::string learning_curves_svg(const TrainOutcome& run, const std::string& data_path);
 
