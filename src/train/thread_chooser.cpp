@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <numeric>
 
 #include "minigrad/backend/backend.hpp"
 
@@ -45,7 +46,6 @@ void ThreadChooser::use(int t) {
 void ThreadChooser::start_trial() {
   phase_ = Phase::Trial;
   steps_ = 0;
-  slow_ = 0;
   per_row_[0].clear();
   per_row_[1].clear();
   guard_.clear();
@@ -89,14 +89,19 @@ void ThreadChooser::after_step(int64_t rows) {
       const int t = threads_;
       const int64_t in_block = steps_ % block_;
       if (in_block >= std::max<int64_t>(1, block_ / 5)) per_row_[t - 1].push_back(per_row);
-      // A starved worker: no need to finish the trial. Two slow steps in a row, as one may be a
-      // preemption; the first step of a block, which may wake the worker from its sleep, is not
-      // judged.
+      // A starved worker: no need to finish the trial. Judged on the block's steps so far, at
+      // least two (one may be a preemption), as a starved worker makes some steps very slow
+      // rather than all of them; the first step of a block, which may wake the worker from its
+      // sleep, is not judged.
+      if (in_block == 0) slow_ = {0, 0, 0};
       const double one = median(per_row_[0]);
-      slow_ = t == 2 && in_block > 0 && one > 0 && per_row > kCollapse * one ? slow_ + 1 : 0;
-      if (slow_ == 2) {
-        decide(per_row / one);
-        return;
+      if (t == 2 && in_block > 0 && one > 0) {
+        slow_ = {slow_.steps + 1, slow_.seconds + seconds, slow_.rows + rows};
+        const double ratio = slow_.seconds / static_cast<double>(slow_.rows) / one;
+        if (slow_.steps >= 2 && ratio > kCollapse) {
+          decide(ratio);
+          return;
+        }
       }
       if (++steps_ == 4 * block_) decide(0);
       return;
@@ -105,7 +110,10 @@ void ThreadChooser::after_step(int64_t rows) {
       if (threads_ != 2) return;
       guard_.push_back(per_row);
       if (guard_.size() > kGuard) guard_.erase(guard_.begin());
-      if (guard_.size() == kGuard && median(guard_) > kGuardSlower * one_) start_trial();
+      // The mean, not the median: a starved worker makes some steps very slow, not all.
+      if (guard_.size() == kGuard &&
+          std::accumulate(guard_.begin(), guard_.end(), 0.0) / kGuard > kGuardSlower * one_)
+        start_trial();
       return;
   }
 }

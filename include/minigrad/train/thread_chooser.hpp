@@ -27,9 +27,10 @@ ThreadProbe backend_probe();
 /// can decide too; its first fifth is not timed (moving each weight half to the core that now owns
 /// it). The trial is repeated during training, as the load on the machine changes: after
 /// kRecheckFirst seconds, then twice as long each time it keeps the count, up to kRecheckMax.
-/// On two threads, two steps in a row more than kCollapse times slower than on one (a worker
-/// starved of its core by another process) end the trial on one thread at once; during training,
-/// when the median of the last kGuard steps on two is kGuardSlower times a step on one, a trial
+/// On two threads, a block whose steps so far (two at least) take more than kCollapse times as
+/// long as on one (a worker starved of its core by another process) ends the trial on one
+/// thread at once; during training,
+/// when the mean of the last kGuard steps on two is kGuardSlower times a step on one, a trial
 /// starts.
 class ThreadChooser {
  public:
@@ -51,7 +52,7 @@ class ThreadChooser {
   static constexpr int64_t kWarmup = 5, kMinBlock = 3, kMaxBlock = 50;
   static constexpr double kBlockSeconds = 0.02, kMargin = 0.05, kCollapse = 2.0;
   static constexpr double kRecheckFirst = 2.0, kRecheckMax = 64.0, kGuardSlower = 1.25;
-  static constexpr size_t kGuard = 5;
+  static constexpr size_t kGuard = 8;
 
  private:
   enum class Phase { Fixed, Warmup, Trial, Run };
@@ -63,8 +64,12 @@ class ThreadChooser {
   ThreadProbe probe_;
   Phase phase_;
   int threads_;
-  int64_t steps_ = 0;          // steps timed in this phase
-  int slow_ = 0;               // steps in a row on two threads kCollapse times slower than on one
+  int64_t steps_ = 0;  // steps timed in this phase
+  struct {
+    int64_t steps;
+    double seconds;
+    int64_t rows;
+  } slow_ = {0, 0, 0};         // the judged steps of the current block on two threads
   int64_t block_ = kMinBlock;  // steps per trial block
   double step_start_ = -1;
   double one_ = 0;                  // seconds per row on one thread: the latest trial's median
