@@ -16,6 +16,7 @@ namespace {
 // A clock that only moves when a step "runs", and a record of the counts the chooser set.
 struct Machine {
   double now = 100.0;
+  double idle = 5000.0, idle_cores = 1.0;  // the machine's idle CPU-seconds, and how fast they grow
   int threads = 1, sets = 0;
   ThreadProbe probe(std::string why_one = "") {
     return {.now = [this] { return now; },
@@ -24,14 +25,17 @@ struct Machine {
                   threads = n;
                   ++sets;
                 },
-            .why_one_thread = std::move(why_one)};
+            .why_one_thread = std::move(why_one),
+            .idle_seconds = [this] { return idle; }};
   }
   // Runs `steps` steps of `rows` rows; a step takes seconds(threads).
   template <class F>
   void run(ThreadChooser& chooser, int64_t steps, int64_t rows, F seconds) {
     for (int64_t i = 0; i < steps; ++i) {
       chooser.before_step();
-      now += seconds(threads);
+      const double dt = seconds(threads);
+      now += dt;
+      idle += idle_cores * dt;
       chooser.after_step(rows);
     }
   }
@@ -61,6 +65,26 @@ TEST_CASE("auto decides within an epoch of 29 large steps") {
   CHECK(chooser.threads() == 2);
   CHECK(chooser.news().find("threads: auto chose 2 (") == 0);
   CHECK(chooser.news().empty());  // told once
+}
+
+TEST_CASE("with no idle core beside the run, auto keeps one thread without trying two") {
+  for (const double idle : {0.2, 0.8}) {
+    Machine m;
+    m.idle_cores = idle;
+    ThreadChooser chooser(0, 1000, m.probe());
+    int64_t two_steps = 0;
+    m.run(chooser, 40, 2048, [&](int t) {  // 17 steps decide: warm-up, 1, 2, 1, 2 threads
+      two_steps += t == 2;
+      return t == 1 ? 0.025 : 0.016;
+    });
+    CAPTURE(idle);
+    CHECK(chooser.threads() == (idle < ThreadChooser::kIdleNeeded ? 1 : 2));
+    CHECK(two_steps == (idle < ThreadChooser::kIdleNeeded ? 0 : 6 + 40 - 17));
+    if (idle < ThreadChooser::kIdleNeeded)
+      CHECK(chooser.summary() ==
+            "threads: auto chose 1 (the machine had 0.2 idle cores beside this run: no room for "
+            "a second thread)");
+  }
 }
 
 TEST_CASE("a starved step on two threads ends the trial on one thread") {
@@ -115,8 +139,10 @@ TEST_CASE("a skipped step (before_step without after_step) is not timed") {
   for (int i = 0; i < 400; ++i) {
     chooser.before_step();
     m.now += m.threads == 1 ? 1e-3 : 0.5e-3;
+    m.idle += m.threads == 1 ? 1e-3 : 0.5e-3;
     if (i % 10 == 3) {  // skipped, and a long pause before the next step
       m.now += 1.0;
+      m.idle += 1.0;
       continue;
     }
     chooser.after_step(32);

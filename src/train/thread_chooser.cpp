@@ -3,10 +3,12 @@
 #include "minigrad/train/thread_chooser.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <fstream>
 #include <numeric>
 
 #include "minigrad/backend/backend.hpp"
@@ -21,7 +23,17 @@ ThreadProbe backend_probe() {
                     .count();
               },
           .set_num_threads = [](int n) { backend::set_num_threads(n); },
-          .why_one_thread = backend::why_one_thread()};
+          .why_one_thread = backend::why_one_thread(),
+          .idle_seconds =
+              [] {
+                // /proc/stat's first line: "cpu user nice system idle iowait ...", in clock ticks.
+                std::ifstream in("/proc/stat");
+                std::string cpu;
+                double user, nice, system, idle, iowait;
+                if (!(in >> cpu >> user >> nice >> system >> idle >> iowait) || cpu != "cpu")
+                  return -1.0;
+                return (idle + iowait) / static_cast<double>(sysconf(_SC_CLK_TCK));
+              }};
 }
 
 ThreadChooser::ThreadChooser(int requested, int64_t steps, ThreadProbe probe)
@@ -44,6 +56,10 @@ void ThreadChooser::use(int t) {
 }
 
 void ThreadChooser::start_trial() {
+  if (phase_ == Phase::Run) {  // a re-check (the first trial counts from the warm-up's start)
+    mark_wall_ = probe_.now();
+    mark_idle_ = probe_.idle_seconds ? probe_.idle_seconds() : -1;
+  }
   phase_ = Phase::Trial;
   steps_ = 0;
   per_row_[0].clear();
@@ -60,7 +76,16 @@ double ThreadChooser::median(std::vector<double> v) {
 void ThreadChooser::before_step() {
   step_start_ = -1;
   if (phase_ == Phase::Fixed) return;
+  if (phase_ == Phase::Warmup && mark_wall_ < 0) {
+    mark_wall_ = probe_.now();
+    mark_idle_ = probe_.idle_seconds ? probe_.idle_seconds() : -1;
+  }
   if (phase_ == Phase::Run && probe_.now() >= next_check_) start_trial();
+  if (phase_ == Phase::Trial && steps_ == block_ && mark_idle_ >= 0) {
+    // About to try two threads: was there a free core while this one ran?
+    const double wall = probe_.now() - mark_wall_, idle = probe_.idle_seconds() - mark_idle_;
+    if (wall >= kIdleWindow && idle / wall < kIdleNeeded) decide(0, idle / wall);
+  }
   if (phase_ == Phase::Trial) {
     // Minigrad's kernels only: OpenBLAS (which runs none of training's products here) stays on
     // one thread, as resizing its pool would cost milliseconds.
@@ -118,13 +143,14 @@ void ThreadChooser::after_step(int64_t rows) {
   }
 }
 
-void ThreadChooser::decide(double collapse) {
+void ThreadChooser::decide(double collapse, double idle) {
   collapse_ = collapse;
+  idle_ = idle;
   one_ = median(per_row_[0]);
   const double two = median(per_row_[1]);
   rate_[0] = one_ > 0 ? 1 / one_ : 0;
   rate_[1] = two > 0 ? 1 / two : 0;
-  const int choice = collapse == 0 && rate_[1] > (1 + kMargin) * rate_[0] ? 2 : 1;
+  const int choice = collapse == 0 && idle < 0 && rate_[1] > (1 + kMargin) * rate_[0] ? 2 : 1;
   ++trials_;
   if (decided_ != 0 && choice != decided_) {
     ++switches_;
@@ -151,6 +177,11 @@ std::string ThreadChooser::summary() const {
                                 ? ""
                                 : fmt::format("; timed {} times, the count changed {} time{}",
                                               trials_, switches_, switches_ == 1 ? "" : "s");
+  if (idle_ >= 0)
+    return fmt::format(
+        "threads: auto chose 1 (the machine had {:.1f} idle cores beside this run: no room for a "
+        "second thread{})",
+        idle_, later);
   if (collapse_ > 0)
     return fmt::format(
         "threads: auto chose 1 (a step on 2 threads took {:.1f}x as long as on 1: another "

@@ -13,11 +13,12 @@
 namespace minigrad::train {
 
 /// What the chooser reads and sets; the defaults are the steady clock and the backend. Tests give
-/// a clock of their own.
+/// a clock and an idle count of their own.
 struct ThreadProbe {
   std::function<double()> now;               // seconds
   std::function<void(int)> set_num_threads;  // 1 or 2
   std::string why_one_thread;                // non-empty: a second thread cannot help
+  std::function<double()> idle_seconds;      // the machine's idle CPU-seconds so far; < 0: unknown
 };
 ThreadProbe backend_probe();
 
@@ -29,9 +30,10 @@ ThreadProbe backend_probe();
 /// kRecheckFirst seconds, then twice as long each time it keeps the count, up to kRecheckMax.
 /// On two threads, a block whose steps so far (two at least) take more than kCollapse times as
 /// long as on one (a worker starved of its core by another process) ends the trial on one
-/// thread at once; during training,
-/// when the mean of the last kGuard steps on two is kGuardSlower times a step on one, a trial
-/// starts.
+/// thread at once; and when the machine had less than kIdleNeeded idle cores while the trial
+/// ran on one thread (over kIdleWindow seconds at least), it keeps one without trying two.
+/// During training, when the mean of the last kGuard steps on two is kGuardSlower times a step on
+/// one, a trial starts.
 class ThreadChooser {
  public:
   /// `requested`: 0 for auto, else the fixed count; `steps`: the steps the run will take.
@@ -52,13 +54,14 @@ class ThreadChooser {
   static constexpr int64_t kWarmup = 5, kMinBlock = 3, kMaxBlock = 50;
   static constexpr double kBlockSeconds = 0.02, kMargin = 0.05, kCollapse = 2.0;
   static constexpr double kRecheckFirst = 2.0, kRecheckMax = 64.0, kGuardSlower = 1.25;
+  static constexpr double kIdleNeeded = 0.5, kIdleWindow = 0.05;
   static constexpr size_t kGuard = 8;
 
  private:
   enum class Phase { Fixed, Warmup, Trial, Run };
   void use(int t);
   void start_trial();
-  void decide(double collapse);
+  void decide(double collapse, double idle = -1);
   static double median(std::vector<double> v);
 
   ThreadProbe probe_;
@@ -77,6 +80,8 @@ class ThreadChooser {
   std::vector<double> warm_;        // the warm-up's steps, seconds
   std::vector<double> guard_;       // the last steps on two threads during training
   double collapse_ = 0;             // > 0: the latest trial ended on a step this much slower
+  double idle_ = -1;                // >= 0: the latest trial found only this many idle cores
+  double mark_wall_ = -1, mark_idle_ = -1;  // the clock and idle_seconds when the trial began
   double next_check_ = 0, interval_ = kRecheckFirst;
   double rate_[2] = {0, 0};  // the latest trial's samples/s on 1 and 2 threads
   int trials_ = 0, switches_ = 0, collapses_ = 0;
