@@ -183,10 +183,8 @@ std::string ThreadChooser::summary() const {
         "second thread{})",
         idle_, later);
   if (collapse_ > 0)
-    return fmt::format(
-        "threads: auto chose 1 (a step on 2 threads took {:.1f}x as long as on 1: another "
-        "process holds a core{})",
-        collapse_, later);
+    return fmt::format("threads: auto chose 1 (steps on 2 threads took {:.1f}x as long as on 1{})",
+                       collapse_, later);
   return fmt::format(
       "threads: auto chose {} ({:.0f} samples/s on 1 thread, {:.0f} on 2, over {} steps each{})",
       decided_, rate_[0], rate_[1], 2 * (block_ - std::max<int64_t>(1, block_ / 5)), later);
