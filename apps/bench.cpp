@@ -7,7 +7,8 @@
 // machine's limit for a step made almost only of products, and gives each training row's share.
 // With --tabular it times instead what `minigrad train` does before training on a mixed table:
 // read, fit the preprocessing, encode (100,000 rows, 10 numeric and 10 categorical columns).
-// --model cnn measures make_cnn()'s convolutional model on the same data instead.
+// --model cnn measures make_cnn()'s convolutional model on the same data instead. --load N times
+// the thread choice under competition (bench/load.hpp).
 // "The documents": README.md#the-documents.
 #include <fmt/format.h>
 #include <sys/resource.h>
@@ -33,9 +34,10 @@
 #include "minigrad/generator.hpp"
 #include "minigrad/nn/mlp.hpp"
 #include "minigrad/optim/sgd.hpp"
-#include "minigrad/tabular/preprocessing.hpp"
 #include "minigrad/train/args.hpp"
 #include "minigrad/train/trainer.hpp"
+#include "bench/load.hpp"
+#include "bench/tabular.hpp"
 #include "version_flag.hpp"
 
 #if MINIGRAD_WITH_OPENBLAS
@@ -54,74 +56,6 @@ namespace {
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-// A deterministic 100,000-row table (10 numeric columns with 2% missing cells, 10 categorical
-// ones with 5 to 50 levels, a text label) written to a temporary file; prints the median of 5
-// rounds of read_table, fit_preprocessing and encode_rows.
-int bench_tabular(bool json) {
-  const int64_t rows = 100000;
-  const std::string path =
-      (std::filesystem::temp_directory_path() / fmt::format("minigrad_bench_{}.csv", getpid()))
-          .string();
-  {
-    Generator gen(7);
-    std::string text;
-    for (int c = 0; c < 10; ++c) text += fmt::format("num{},", c);
-    for (int c = 0; c < 10; ++c) text += fmt::format("cat{},", c);
-    text += "label\n";
-    for (int64_t r = 0; r < rows; ++r) {
-      for (int c = 0; c < 10; ++c)
-        text += gen.uniform() < 0.02f ? std::string("NA,") : fmt::format("{:.4f},", gen.normal());
-      for (int c = 0; c < 10; ++c) text += fmt::format("level{},", gen.randint(5 + 5 * c));
-      text += gen.uniform() < 0.5f ? "yes\n" : "no\n";
-    }
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    const bool ok = f && std::fwrite(text.data(), 1, text.size(), f) == text.size();
-    if (f) std::fclose(f);
-    if (!ok) throw std::runtime_error("bench --tabular: cannot write " + path);
-  }
-  // CPU seconds beside the wall clock: on a shared machine the wall clock also counts the time
-  // other processes held the cores.
-  std::vector<double> read_s, fit_s, encode_s, total_s, cpu_s;
-  int64_t inputs = 0;
-  for (int round = 0; round < 5; ++round) {
-    const std::clock_t cpu0 = std::clock();
-    auto t = Clock::now();
-    const tabular::PreprocessingOptions options{.label = "label"};
-    const tabular::Table table = tabular::read_table(path, {}, options.na_values,
-                                                     tabular::training_plan(options, path));
-    read_s.push_back(seconds_since(t));
-    std::vector<int64_t> all(static_cast<size_t>(table.rows));
-    std::iota(all.begin(), all.end(), int64_t{0});
-    t = Clock::now();
-    const tabular::Preprocessing prep = tabular::fit_preprocessing(table, all, options);
-    fit_s.push_back(seconds_since(t));
-    t = Clock::now();
-    inputs = tabular::encode_rows(prep, table, all).inputs;
-    encode_s.push_back(seconds_since(t));
-    total_s.push_back(read_s.back() + fit_s.back() + encode_s.back());
-    cpu_s.push_back(static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC);
-  }
-  const auto mb = static_cast<double>(std::filesystem::file_size(path)) / 1e6;
-  std::filesystem::remove(path);
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-  };
-  if (json) {
-    const nlohmann::ordered_json j = {
-        {"rows", rows},          {"columns", 21},       {"megabytes", mb},
-        {"inputs", inputs},      {"read_s", median(read_s)}, {"fit_s", median(fit_s)},
-        {"encode_s", median(encode_s)}, {"total_s", median(total_s)}, {"cpu_s", median(cpu_s)}};
-    std::printf("%s\n", j.dump(2).c_str());
-  } else {
-    std::printf("tabular load: %lld rows x 21 columns (%.1f MB; %lld inputs after encoding), "
-                "median of 5: read %.3f s + fit %.3f s + encode %.3f s = %.3f s (%.3f s of CPU)\n",
-                static_cast<long long>(rows), mb, static_cast<long long>(inputs),
-                median(read_s), median(fit_s), median(encode_s), median(total_s), median(cpu_s));
-  }
-  return 0;
 }
 
 // CPU time of the whole process (all threads), so that a busy machine can still be compared.
@@ -143,21 +77,27 @@ struct Rate {
   double cpu;   // samples per second of CPU time (all threads together)
 };
 
-// The model measured: the documents' MLP, or make_cnn()'s convolutional one for 1x28x28 images.
-std::shared_ptr<nn::Module> make_model(const std::string& kind, int64_t features, Generator& gen) {
-  if (kind == "cnn") return nn::make_cnn({}, gen);
-  return nn::make_mlp({.in_features = features, .hidden = {128, 64}, .classes = 10}, gen);
+// The model measured: the documents' MLP (or one of other hidden widths, --hidden), or
+// make_cnn()'s convolutional one for 1x28x28 images.
+struct ModelSpec {
+  std::string kind;             // mlp or cnn
+  std::vector<int64_t> hidden;  // the MLP's hidden widths
+};
+
+std::shared_ptr<nn::Module> make_model(const ModelSpec& spec, int64_t features, Generator& gen) {
+  if (spec.kind == "cnn") return nn::make_cnn({}, gen);
+  return nn::make_mlp({.in_features = features, .hidden = spec.hidden, .classes = 10}, gen);
 }
 
 // Training samples/s over `seconds` of steps, after a warm-up that reaches the steady state
 // (buffers allocated, caches warm).
-Rate train_throughput(const std::string& kind, const data::Dataset& train, int64_t batch_size,
+Rate train_throughput(const ModelSpec& spec, const data::Dataset& train, int64_t batch_size,
                       int threads, double seconds) {
   backend::set_num_threads(threads);
   Generator gen(0);
-  auto model = make_model(kind, train.num_features(), gen);
+  auto model = make_model(spec, train.num_features(), gen);
   // A CNN step takes about 50 times an MLP step: fewer warm-up steps, and the clock read each step.
-  const int warm_up = kind == "cnn" ? 3 : 30, chunk = kind == "cnn" ? 1 : 20;
+  const int warm_up = spec.kind == "cnn" ? 3 : 30, chunk = spec.kind == "cnn" ? 1 : 20;
   optim::SGD sgd(model->parameters(), {.lr = 0.1});
   data::DataLoader loader(train, {.batch_size = batch_size, .shuffle = true}, Generator(1));
   std::vector<int> predictions;
@@ -187,11 +127,11 @@ Rate train_throughput(const std::string& kind, const data::Dataset& train, int64
           static_cast<double>(samples) / (cpu_seconds() - cpu_start)};
 }
 
-double inference_throughput(const std::string& kind, const data::Dataset& test, double seconds,
+double inference_throughput(const ModelSpec& spec, const data::Dataset& test, double seconds,
                             int threads) {
   backend::set_num_threads(threads);
   Generator gen(0);
-  auto model = make_model(kind, test.num_features(), gen);
+  auto model = make_model(spec, test.num_features(), gen);
   model->eval();
   NoGradGuard no_grad;
   data::DataLoader loader(test, {.batch_size = 1000});
@@ -209,20 +149,20 @@ double inference_throughput(const std::string& kind, const data::Dataset& test, 
   return static_cast<double>(samples) / elapsed;
 }
 
-// Multiply-adds of one training sample of the documents' model (in -> 128 -> 64 -> 10), counted
-// as 2 FLOP each: the forward product of every layer, its weight gradient, and the input gradient
-// of every layer but the first (whose input needs none). Biases, BatchNorm, Dropout and the loss
-// are left out.
-constexpr int64_t flop_per_sample(int64_t in_features) {
-  const int64_t layers[3][2] = {{in_features, 128}, {128, 64}, {64, 10}};
-  int64_t flop = 0;
-  for (int i = 0; i < 3; ++i) {
-    const int64_t mac = layers[i][0] * layers[i][1];
+// Multiply-adds of one training sample of an MLP (in -> hidden... -> 10; the documents' model is
+// 784 -> 128 -> 64 -> 10), counted as 2 FLOP each: the forward product of every layer, its weight
+// gradient, and the input gradient of every layer but the first (whose input needs none). Biases,
+// BatchNorm, Dropout and the loss are left out.
+constexpr int64_t flop_per_sample(int64_t in_features, const std::vector<int64_t>& hidden) {
+  int64_t flop = 0, in = in_features;
+  for (size_t i = 0; i <= hidden.size(); ++i) {
+    const int64_t out = i < hidden.size() ? hidden[i] : 10, mac = in * out;
     flop += 2 * mac /* forward */ + 2 * mac /* dW */ + (i > 0 ? 2 * mac : 0) /* dx */;
+    in = out;
   }
   return flop;
 }
-static_assert(flop_per_sample(784) == 454400);
+static_assert(flop_per_sample(784, {128, 64}) == 454400);
 
 // The same count for make_cnn()'s model on 1x28x28 images: each convolution is a product of
 // (C_out, C_in·9) by (C_in·9, H·W) per image; the first layer needs no input gradient.
@@ -254,11 +194,13 @@ int main(int argc, char** argv) {
       ("threads", "Thread counts to measure (1 or 2 each)", cxxopts::value<std::string>()->default_value("1,2"))
       ("seconds", "Seconds of measurement per configuration", cxxopts::value<std::string>()->default_value("3"))
       ("sgemm-bound", "Also time OpenBLAS sgemm (2048x2048) on each thread count and give each training row's share of the bound it sets (MINIGRAD_BLAS_CORE=best picks the fastest OpenBLAS kernels for this CPU)")
+      ("hidden", "Hidden widths of the MLP (the documents' model: 128,64)", cxxopts::value<std::string>()->default_value("128,64"))
       ("model", "mlp (the documents' MLP) or cnn (make_cnn's convolutional model, 1x28x28 images)", cxxopts::value<std::string>()->default_value("mlp"))
       ("tabular", "Time only the tabular load: read, fit the preprocessing and encode a 100,000-row table of 10 numeric and 10 categorical columns")
       ("gemm", "Time only the sgemm kernels: minigrad's and OpenBLAS's GFLOP/s per product form, size (--gemm-sizes) and thread count (--threads), medians of --rounds interleaved rounds of --seconds each (default 0.25)")
       ("gemm-sizes", "Sizes for --gemm: N or MxNxK, comma-separated", cxxopts::value<std::string>()->default_value("32x128x784,512x128x784,128x784x512,256,512,1024,2048"))
-      ("rounds", "Interleaved rounds for --gemm", cxxopts::value<std::string>()->default_value("3"))
+      ("rounds", "Interleaved rounds for --gemm and --load", cxxopts::value<std::string>()->default_value("3"))
+      ("load", "Time only the thread choice: start N busy processes (0: none) and train --batch-sizes on 1 thread, 2 threads and auto (the apps' default) in --rounds interleaved rounds of --seconds each", cxxopts::value<std::string>())
       ("json", "Print JSON instead of a table")
       ("h,help", "Show this help")
       ("version", "Print the version");
@@ -268,7 +210,9 @@ int main(int argc, char** argv) {
   bool synthetic_data = false;
   bool json = false;
   bool sgemm_bound = false;
+  int load = -1, rounds = 3;  // load < 0: no --load
   std::string model_kind;
+  std::vector<int64_t> hidden;  // --hidden: the MLP's hidden widths
   try {
     const std::optional<cxxopts::ParseResult> parsed = train::parse_command_line(options, argc, argv);
     if (!parsed) return 0;  // --help
@@ -301,12 +245,20 @@ int main(int argc, char** argv) {
 #endif
     model_kind = r["model"].as<std::string>();
     if (model_kind != "mlp" && model_kind != "cnn") train::bad_flag("model", "mlp or cnn", model_kind);
-    if (r.count("tabular")) return bench_tabular(json);
+    hidden = train::parse_positive_list("hidden", r["hidden"].as<std::string>(),
+                                        "comma-separated positive layer widths such as 128,64");
+    if (r.count("hidden") && model_kind != "mlp")
+      throw train::UsageError("--hidden sets the MLP's widths (HINT: leave it out with --model cnn)");
+    if (r.count("tabular")) return bench::bench_tabular(json);
+    rounds = train::parse_number<int>("rounds", r["rounds"].as<std::string>(),
+                                      "a positive number of rounds", 1);
+    if (r.count("load"))
+      load = train::parse_number<int>("load", r["load"].as<std::string>(),
+                                      "a number of busy processes from 0 to 8", 0);
+    if (load > 8) train::bad_flag("load", "a number of busy processes from 0 to 8", r["load"].as<std::string>());
     if (r.count("gemm")) {
 #if MINIGRAD_WITH_OPENBLAS
       blas::init(argc, argv);  // MINIGRAD_BLAS_CORE=best: OpenBLAS's fastest kernels as the peer
-      const int rounds = train::parse_number<int>("rounds", r["rounds"].as<std::string>(),
-                                                  "a positive number of rounds", 1);
       return bench::run_gemm_benchmark(r["gemm-sizes"].as<std::string>(),
                                        r["threads"].as<std::string>(), rounds,
                                        r.count("seconds") ? seconds : 0.25, json);
@@ -353,13 +305,15 @@ int main(int argc, char** argv) {
           "{}: {} features per row, but --model cnn takes 1x28x28 images (784 pixels) (HINT: use "
           "--model mlp for other tables)", j["data"].get<std::string>(), train.num_features()));
     j["model"] = model_kind;
+    if (model_kind == "mlp") j["hidden"] = hidden;
     train.set_transform(data::FeatureTransform::divide_by(255.0f));
     j["rows"] = train.size();
+    if (load >= 0) return bench::run_load_benchmark(train, batch_sizes, load, rounds, seconds, json);
 
     nlohmann::ordered_json runs = nlohmann::json::array();
     for (int64_t bs : batch_sizes)
       for (int64_t th : thread_counts) {
-        const Rate rate = train_throughput(model_kind, train, bs, static_cast<int>(th), seconds);
+        const Rate rate = train_throughput({model_kind, hidden}, train, bs, static_cast<int>(th), seconds);
         runs.push_back({{"batch_size", bs}, {"threads", th}, {"samples_per_second", rate.wall},
                         {"samples_per_cpu_second", rate.cpu}});
         if (!json) std::fprintf(stderr, "  batch %4lld, %lld thread(s): %9.0f samples/s (%.0f per CPU-second)\n",
@@ -369,7 +323,7 @@ int main(int argc, char** argv) {
     nlohmann::ordered_json inference = nlohmann::json::array();
     for (int64_t th : thread_counts)
       inference.push_back({{"threads", th},
-                           {"samples_per_second", inference_throughput(model_kind, train, seconds, static_cast<int>(th))}});
+                           {"samples_per_second", inference_throughput({model_kind, hidden}, train, seconds, static_cast<int>(th))}});
     j["inference"] = inference;
     // The single figure of earlier versions: one thread when measured, else the first count.
     j["inference_samples_per_second"] = inference[0]["samples_per_second"];
@@ -381,7 +335,7 @@ int main(int argc, char** argv) {
     // last, so that its 48 MB of matrices stay out of the peak memory figure.
     std::map<int64_t, double> bound;  // thread count -> samples/s
     const int64_t flop =
-        model_kind == "cnn" ? cnn_flop_per_sample() : flop_per_sample(train.num_features());
+        model_kind == "cnn" ? cnn_flop_per_sample() : flop_per_sample(train.num_features(), hidden);
 #if MINIGRAD_WITH_OPENBLAS
     if (sgemm_bound) {
       nlohmann::ordered_json rows = nlohmann::json::array();

@@ -140,8 +140,8 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
     gen.set_state(s.shuffle);
     for (size_t i = 0; i < dropouts.size(); ++i) dropouts[i]->generator().set_state(s.masks[i]);
   }
-  // --threads: the count given, or (auto) the faster of 1 and 2 timed in the first epoch.
-  train::ThreadChooser chooser(o.threads, steps);
+  // --threads: the count given, or (auto) the faster of 1 and 2, timed during training.
+  train::ThreadChooser chooser(o.threads, steps * (o.epochs - s.epoch + 1));
   backend::set_num_threads(o.threads == 0 ? 1 : o.threads);  // auto starts on one
   const train::InterruptGuard interrupt;
   int64_t steps_run = 0;  // by this process
@@ -180,7 +180,7 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
     for (int64_t step = epoch == s.epoch ? s.step : 0; step < steps; ++step) {
       const int64_t first = step * o.batch_size;
       const int64_t b = std::min(o.batch_size, train.rows - first);
-      chooser.before_step(epoch, step);
+      chooser.before_step();
       // BatchNorm1d cannot normalise one row in training mode (PyTorch refuses it too): a last
       // batch of one row is left out of this epoch; the shuffle puts it elsewhere next time.
       if (b == 1 && first > 0) break;

@@ -77,7 +77,7 @@ constexpr Flag kTrainFlags[] = {
      "0"},
     {"Training", "seed", "Seed for initialisation, shuffling and dropout", "42"},
     {"Training", "threads",
-     "Threads for minigrad's kernels: 1, 2 or auto (the faster, timed in the first epoch); results "
+     "Threads for minigrad's kernels: 1, 2 or auto (the faster, timed during training); results "
      "are identical",
      "auto"},
     {"Output", "save", "Write the model (weights + preprocessing) to a safetensors file", ""},

@@ -73,7 +73,7 @@ bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) 
       ("optimizer", "sgd, adam or adamw", cxxopts::value<std::string>()->default_value(d.optimizer))
       ("seed", "Seed for initialisation, shuffling and dropout", cxxopts::value<std::string>()->default_value(std::to_string(d.seed)))
       ("on-nonfinite", "When a loss or gradient is NaN or infinite: stop (exit 3, no model saved) or skip-step (leave that batch out)", cxxopts::value<std::string>()->default_value(d.on_nonfinite == OnNonFinite::Stop ? "stop" : "skip-step"))
-      ("threads", "Threads for minigrad's kernels (matrix products, SGD update, batch gather): auto (time 1 and 2 in the first epoch, keep the faster), 1 or 2; results are identical", cxxopts::value<std::string>()->default_value(d.threads == 0 ? "auto" : std::to_string(d.threads)));
+      ("threads", "Threads for minigrad's kernels (matrix products, SGD update, batch gather): auto (time 1 and 2 during training, keep the faster), 1 or 2; results are identical", cxxopts::value<std::string>()->default_value(d.threads == 0 ? "auto" : std::to_string(d.threads)));
   options.add_options("Output")
       ("save", "Write the trained model to a safetensors file", cxxopts::value<std::string>()->default_value(""))
       ("load", "Start from a safetensors model (ours or the documents' PyTorch MyNN); its layers and dropout come from the file (dropout 0.3 when its metadata does not say)", cxxopts::value<std::string>()->default_value(""))

@@ -1,59 +1,202 @@
-// ThreadChooser: times the first epoch's steps on one and two threads and keeps the faster.
+// ThreadChooser: times blocks of steps on one and two threads, keeps the faster, and checks again
+// now and then during training (the load on a shared machine changes, and with it the answer).
 #include "minigrad/train/thread_chooser.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <numeric>
 
 #include "minigrad/backend/backend.hpp"
 
 namespace minigrad::train {
 
-ThreadChooser::ThreadChooser(int requested, int64_t steps_per_epoch)
-    : auto_(requested == 0 && steps_per_epoch >= kWarmup + 4 * kBlock &&
-            backend::why_one_thread().empty()),
-      threads_(requested == 0 ? 1 : requested) {
-  if (requested != 0 || auto_) return;
-  // auto that cannot measure: say why it keeps one thread.
-  kept_because_ = !backend::why_one_thread().empty()
-                      ? backend::why_one_thread()
-                      : fmt::format("an epoch of {} steps is too short to time both; it takes {}",
-                                    steps_per_epoch, kWarmup + 4 * kBlock);
+ThreadProbe backend_probe() {
+  return {.now =
+              [] {
+                return std::chrono::duration<double>(
+                           std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
+              },
+          .set_num_threads = [](int n) { backend::set_num_threads(n); },
+          .why_one_thread = backend::why_one_thread(),
+          .idle_seconds =
+              [] {
+                // /proc/stat's first line: "cpu user nice system idle iowait ...", in clock ticks.
+                std::ifstream in("/proc/stat");
+                std::string cpu;
+                double user, nice, system, idle, iowait;
+                if (!(in >> cpu >> user >> nice >> system >> idle >> iowait) || cpu != "cpu")
+                  return -1.0;
+                return (idle + iowait) / static_cast<double>(sysconf(_SC_CLK_TCK));
+              }};
 }
 
-void ThreadChooser::before_step(int epoch, int64_t step) {
-  const int64_t k = step - kWarmup;
-  trying_ = auto_ && epoch == 1 && k >= 0 && k < 4 * kBlock;
-  if (!trying_) return;
-  trial_ = (k / kBlock) % 2 == 0 ? 1 : 2;
-  timing_ = k % kBlock >= kSettle;
-  // minigrad's kernels only: OpenBLAS (which runs none of training's products here) stays on
-  // one thread, as resizing its pool would cost milliseconds.
-  backend::set_num_threads(trial_);
-  start_ = std::chrono::steady_clock::now();
+ThreadChooser::ThreadChooser(int requested, int64_t steps, ThreadProbe probe)
+    : probe_(std::move(probe)),
+      phase_(requested == 0 ? Phase::Warmup : Phase::Fixed),
+      threads_(requested == 0 ? 1 : requested) {
+  if (requested != 0) return;
+  // auto that cannot measure: say why it keeps one thread.
+  if (!probe_.why_one_thread.empty())
+    kept_because_ = probe_.why_one_thread;
+  else if (steps < kWarmup + 4 * kMinBlock)
+    kept_because_ = fmt::format("a run of {} steps is too short to time both; it takes {}", steps,
+                                kWarmup + 4 * kMinBlock);
+  if (!kept_because_.empty()) phase_ = Phase::Fixed;
+}
+
+void ThreadChooser::use(int t) {
+  if (t != threads_) probe_.set_num_threads(t);
+  threads_ = t;
+}
+
+void ThreadChooser::start_trial() {
+  if (phase_ == Phase::Run) {  // a re-check (the first trial counts from the warm-up's start)
+    mark_wall_ = probe_.now();
+    mark_idle_ = probe_.idle_seconds ? probe_.idle_seconds() : -1;
+  }
+  phase_ = Phase::Trial;
+  steps_ = 0;
+  per_row_[0].clear();
+  per_row_[1].clear();
+  guard_.clear();
+}
+
+double ThreadChooser::median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+  return v[v.size() / 2];
+}
+
+void ThreadChooser::before_step() {
+  step_start_ = -1;
+  if (phase_ == Phase::Fixed) return;
+  if (phase_ == Phase::Warmup && mark_wall_ < 0) {
+    mark_wall_ = probe_.now();
+    mark_idle_ = probe_.idle_seconds ? probe_.idle_seconds() : -1;
+  }
+  if (phase_ == Phase::Run && probe_.now() >= next_check_) start_trial();
+  if (phase_ == Phase::Trial && steps_ == block_ && mark_idle_ >= 0) {
+    // About to try two threads: was there a free core while this one ran?
+    const double wall = probe_.now() - mark_wall_, idle = probe_.idle_seconds() - mark_idle_;
+    if (wall >= kIdleWindow && idle / wall < kIdleNeeded) decide(0, idle / wall);
+  }
+  if (phase_ == Phase::Trial) {
+    // Minigrad's kernels only: OpenBLAS (which runs none of training's products here) stays on
+    // one thread, as resizing its pool would cost milliseconds.
+    use((steps_ / block_) % 2 == 0 ? 1 : 2);
+  }
+  step_start_ = probe_.now();
 }
 
 void ThreadChooser::after_step(int64_t rows) {
-  if (!trying_) return;
-  if (timing_) {
-    seconds_[trial_ - 1] +=
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    rows_[trial_ - 1] += rows;
+  if (step_start_ < 0) return;
+  const double seconds = probe_.now() - step_start_;
+  const double per_row = seconds / static_cast<double>(std::max<int64_t>(rows, 1));
+  step_start_ = -1;
+  switch (phase_) {
+    case Phase::Fixed:
+      return;
+    case Phase::Warmup:
+      warm_.push_back(seconds);
+      if (static_cast<int64_t>(warm_.size()) < kWarmup) return;
+      // Blocks of about kBlockSeconds: many small steps, or a few large ones.
+      block_ = std::clamp(static_cast<int64_t>(std::ceil(kBlockSeconds / median(warm_))), kMinBlock,
+                          kMaxBlock);
+      start_trial();
+      return;
+    case Phase::Trial: {
+      const int t = threads_;
+      const int64_t in_block = steps_ % block_;
+      if (in_block >= std::max<int64_t>(1, block_ / 5)) per_row_[t - 1].push_back(per_row);
+      // A starved worker: no need to finish the trial. Judged on the block's steps so far, at
+      // least two (one may be a preemption), as a starved worker makes some steps very slow
+      // rather than all of them; the first step of a block, which may wake the worker from its
+      // sleep, is not judged.
+      if (in_block == 0) slow_ = {0, 0, 0};
+      const double one = median(per_row_[0]);
+      if (t == 2 && in_block > 0 && one > 0) {
+        slow_ = {slow_.steps + 1, slow_.seconds + seconds, slow_.rows + rows};
+        const double ratio = slow_.seconds / static_cast<double>(slow_.rows) / one;
+        if (slow_.steps >= 2 && ratio > kCollapse) {
+          decide(ratio);
+          return;
+        }
+      }
+      if (++steps_ == 4 * block_) decide(0);
+      return;
+    }
+    case Phase::Run:
+      if (threads_ != 2) return;
+      guard_.push_back(per_row);
+      if (guard_.size() > kGuard) guard_.erase(guard_.begin());
+      // The mean, not the median: a starved worker makes some steps very slow, not all.
+      if (guard_.size() == kGuard &&
+          std::accumulate(guard_.begin(), guard_.end(), 0.0) / kGuard > kGuardSlower * one_)
+        start_trial();
+      return;
   }
-  if (++tried_ == 4 * kBlock) {  // the last trial step: decide
-    threads_ = rate(2) > rate(1) ? 2 : 1;
-    backend::set_num_threads(threads_);
+}
+
+void ThreadChooser::decide(double collapse, double idle) {
+  collapse_ = collapse;
+  idle_ = idle;
+  one_ = median(per_row_[0]);
+  const double two = median(per_row_[1]);
+  rate_[0] = one_ > 0 ? 1 / one_ : 0;
+  rate_[1] = two > 0 ? 1 / two : 0;
+  const int choice = collapse == 0 && idle < 0 && rate_[1] > (1 + kMargin) * rate_[0] ? 2 : 1;
+  ++trials_;
+  if (decided_ != 0 && choice != decided_) {
+    ++switches_;
+    interval_ = kRecheckFirst;
+  } else if (decided_ != 0) {
+    interval_ = std::min(2 * interval_, kRecheckMax);
   }
+  decided_ = choice;
+  next_check_ = probe_.now() + interval_;
+  phase_ = Phase::Run;
+  guard_.clear();
+  use(choice);
 }
 
 std::string ThreadChooser::summary() const {
   if (!kept_because_.empty()) return fmt::format("threads: auto kept 1 ({})", kept_because_);
-  if (tried_ != 4 * kBlock) return "";
+  if (phase_ == Phase::Fixed) return "";
+  if (decided_ == 0)
+    return fmt::format(
+        "threads: auto on 1 so far (timing 1 and 2 threads: {} of {} steps done)",
+        phase_ == Phase::Trial ? kWarmup + steps_ : static_cast<int64_t>(warm_.size()),
+        kWarmup + 4 * block_);
+  const std::string later = trials_ == 1
+                                ? ""
+                                : fmt::format("; timed {} times, the count changed {} time{}",
+                                              trials_, switches_, switches_ == 1 ? "" : "s");
+  if (idle_ >= 0)
+    return fmt::format(
+        "threads: auto chose 1 (the machine had {:.1f} idle cores beside this run: no room for a "
+        "second thread{})",
+        idle_, later);
+  if (collapse_ > 0)
+    return fmt::format("threads: auto chose 1 (steps on 2 threads took {:.1f}x as long as on 1{})",
+                       collapse_, later);
   return fmt::format(
-      "threads: auto chose {} ({:.0f} samples/s on 1 thread, {:.0f} on 2, over {} steps each)",
-      threads_, rate(1), rate(2), 2 * (kBlock - kSettle));
+      "threads: auto chose {} ({:.0f} samples/s on 1 thread, {:.0f} on 2, over {} steps each{})",
+      decided_, rate_[0], rate_[1], 2 * (block_ - std::max<int64_t>(1, block_ / 5)), later);
 }
 
-double ThreadChooser::rate(int t) const {
-  return seconds_[t - 1] > 0 ? static_cast<double>(rows_[t - 1]) / seconds_[t - 1] : 0.0;
+std::string ThreadChooser::news() {
+  const std::string state = !kept_because_.empty()   ? "kept"
+                            : phase_ == Phase::Fixed ? ""
+                                                     : fmt::format("{}", decided_);
+  if (state == told_) return "";
+  told_ = state;
+  return summary();
 }
 
 }  // namespace minigrad::train

@@ -190,7 +190,7 @@ void train_epochs(const TrainConfig& c, nn::Module& model, Loader& loader, std::
                     (c.batch_size + group.size() - 1) / group.size(), c.batch_size));
   }
   Progress progress(out, stdout_is_terminal() && out == stdout, c.quiet);
-  ThreadChooser chooser(c.threads, loader.size());
+  ThreadChooser chooser(c.threads, loader.size() * (c.epochs - s.epoch + 1));
   std::vector<int> predictions;
   int64_t samples = 0;
   model.train();
@@ -232,7 +232,7 @@ void train_epochs(const TrainConfig& c, nn::Module& model, Loader& loader, std::
     for (int64_t b = first; b < loader.size(); ++b) {
       const data::Batch& batch = loader.batch(b);  // with N processes: this one's share
       const int64_t rows = loader.batch_rows(b);
-      chooser.before_step(epoch, b);
+      chooser.before_step();
       if (c.on_nonfinite == OnNonFinite::SkipStep) buffers.take(model);
       const StepStats st = parallel
                                ? data_parallel_step(model, *optimizer, batch, rows, group,
@@ -268,8 +268,7 @@ void train_epochs(const TrainConfig& c, nn::Module& model, Loader& loader, std::
     r.train_seconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     progress.end_epoch();
-    if (epoch == 1)
-      if (const std::string threads = chooser.summary(); !threads.empty()) say(threads);
+    if (const std::string threads = chooser.news(); !threads.empty()) say(threads);
     r.epoch_loss.push_back(progress.epoch_loss());
     r.epoch_accuracy.push_back(progress.epoch_accuracy());
     s.epoch = epoch + 1;  // the next epoch's shuffle draws from the loader's current state

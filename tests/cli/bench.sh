@@ -59,6 +59,27 @@ else
   done
 fi
 
+# --load N: the thread choice beside N busy processes; --hidden: other widths. A tiny table keeps
+# these runs short.
+expect_error "--load: expected a number of busy processes from 0 to 8, got '9'" --load 9
+expect_error "--load: expected a number of busy processes from 0 to 8" --load -1
+expect_error "--hidden: expected comma-separated positive layer widths" --hidden 32,0
+expect_error "--hidden sets the MLP's widths" --hidden 32 --model cnn
+awk 'BEGIN { for (i = 0; i < 16; i++) print i % 3 "," i "," 2 * i "," 16 - i }' >"$tmp/tiny.csv"
+out=$("$bench" --data "$tmp/tiny.csv" --load 1 --batch-sizes 4 --seconds 0.02 --rounds 2 --json 2>&1)
+rc=$?
+if [[ $rc -ne 0 ]]; then
+  fail "a tiny --load run exited $rc: $out"
+else
+  for field in '"load_processes": 1' '"rounds": 2' '"threads_1"' '"threads_2"' '"auto"' \
+               '"auto_over_best"' '"auto_ended_on"' '"load_average_before"'; do
+    grep -qF -- "$field" <<<"$out" && pass "--load JSON has $field" || fail "--load JSON lacks $field: $out"
+  done
+fi
+out=$("$bench" --data "$tmp/tiny.csv" --hidden 8,4,4 --batch-sizes 4 --threads 1 --seconds 0.01 --json 2>&1)
+grep -qF '"batch_size": 4' <<<"$out" && grep -qzF $'"hidden": [\n    8,\n    4,\n    4\n  ]' <<<"$out" \
+  && pass "--hidden 8,4,4 trains and is reported" || fail "--hidden run: $out"
+
 # --sgemm-bound: one sgemm a thread count at least, the bound and each row's share of it; a build
 # with the reference backend alone has no OpenBLAS to time, and says so.
 out=$("$bench" --synthetic --batch-sizes 16 --threads 1 --seconds 0.01 --sgemm-bound --json 2>&1)

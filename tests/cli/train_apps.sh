@@ -145,7 +145,7 @@ else
 fi
 # Too few steps to time both counts: auto keeps one thread and says so.
 short=$("$csv" --data "$tmp/blobs.csv" --label last --hidden 8 --epochs 1 --batch-size 32 --threads auto 2>&1)
-grep -qE "threads: auto kept 1 \((an epoch of [0-9]+ steps is too short|OpenBLAS runs every|the reference backend)" <<<"$short" \
+grep -qE "threads: auto kept 1 \((a run of [0-9]+ steps is too short|OpenBLAS runs every|the reference backend)" <<<"$short" \
   && echo "ok: --threads auto says why it keeps one thread" || fail "short auto run said: $short"
 one=$("$csv" --data "$tmp/blobs.csv" --label last --hidden 8 --epochs 2 --batch-size 2 --threads 1 2>&1)
 [[ "$(grep -v -e 'samples/s' -e 'steps, ' -e '^backend: ' -e '^threads: ' <<<"$auto")" == "$(grep -v -e 'samples/s' -e 'steps, ' -e '^backend: ' <<<"$one")" ]] \

@@ -26,7 +26,7 @@ through ctypes), since PyTorch's setting does not reach OpenBLAS; --blas-threads
 count of its own (0: the same as --threads).
 
   /usr/bin/python3 tests/reference/peer_pytorch_bench.py [--data data/fmnist_small.csv]
-      [--batch-sizes 32,128,256] [--threads 1,2] [--seconds 3] [--json out.json|-]
+      [--batch-sizes 32,128,256] [--threads 1,2] [--seconds 3] [--json out.json|-] [--hidden 128,64]
 
 The BLAS in use is reported from the libraries mapped into the process (OpenBLAS core name and
 configuration, threadpoolctl if installed). OPENBLAS_CORETYPE, when set in the environment,
@@ -56,13 +56,14 @@ DEFAULT_CSV = os.path.join(REPO_ROOT, "data", "fmnist_small.csv")
 
 
 class MyNN(nn.Module):
-    def __init__(self, num_features):
+    """The documents' model with hidden=(128, 64); --hidden gives other widths."""
+    def __init__(self, num_features, hidden=(128, 64)):
         super().__init__()
-        self.network = nn.Sequential(
-            nn.Linear(num_features, 128), nn.BatchNorm1d(128), nn.ReLU(), nn.Dropout(p=0.3),
-            nn.Linear(128, 64), nn.BatchNorm1d(64), nn.ReLU(), nn.Dropout(p=0.3),
-            nn.Linear(64, 10),
-        )
+        layers, width = [], num_features
+        for h in hidden:
+            layers += [nn.Linear(width, h), nn.BatchNorm1d(h), nn.ReLU(), nn.Dropout(p=0.3)]
+            width = h
+        self.network = nn.Sequential(*layers, nn.Linear(width, 10))
 
     def forward(self, features):
         return self.network(features)
@@ -178,7 +179,7 @@ def load_data(path, rows, seed):
 # One configuration
 # ----------------------------------------------------------------------------------------------
 def run_config(x_np, y_np, batch_size, threads, seconds, seed, warmup_steps, blas_threads=0,
-               model_kind="mlp"):
+               model_kind="mlp", hidden=(128, 64)):
     set_threads(threads, blas_threads)
     torch.manual_seed(seed)
     x = torch.from_numpy(x_np)
@@ -186,7 +187,7 @@ def run_config(x_np, y_np, batch_size, threads, seconds, seed, warmup_steps, bla
     n = x.shape[0]
     rss_before = current_rss_kib()
 
-    model = Cnn() if model_kind == "cnn" else MyNN(NUM_FEATURES)
+    model = Cnn() if model_kind == "cnn" else MyNN(NUM_FEATURES, hidden)
     criterion = nn.CrossEntropyLoss()
     if model_kind == "cnn":
         optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
@@ -266,6 +267,7 @@ def run_config(x_np, y_np, batch_size, threads, seconds, seed, warmup_steps, bla
         "torch_threads": torch.get_num_threads(),
         "openblas_threads": blas_info().get("openblas_threads"),
         "model": model_kind,
+        "hidden": list(hidden),
         "mkldnn_available": torch.backends.mkldnn.is_available(),
     }
 
@@ -290,6 +292,7 @@ def main():
                     help="run every configuration in this process (peak RSS then accumulates)")
     ap.add_argument("--model", choices=["mlp", "cnn"], default="mlp",
                     help="mlp (the documents' MyNN) or cnn (make_cnn()'s convolutional model)")
+    ap.add_argument("--hidden", default="128,64", help="hidden widths of the MLP (the documents' 128,64)")
     ap.add_argument("--child-npz", help=argparse.SUPPRESS)
     args = ap.parse_args()
     batch_sizes, thread_counts = parse_list(args.batch_sizes), parse_list(args.threads)
@@ -297,7 +300,7 @@ def main():
     if args.child_npz:  # one configuration, result as one JSON line
         data = np.load(args.child_npz)
         result = run_config(data["x"], data["y"], batch_sizes[0], thread_counts[0], args.seconds, args.seed,
-                            args.warmup_steps, args.blas_threads, args.model)
+                            args.warmup_steps, args.blas_threads, args.model, parse_list(args.hidden))
         print(json.dumps(result))
         return
 
@@ -330,14 +333,14 @@ def main():
             for threads in thread_counts:
                 if args.same_process:
                     result = run_config(x, y, batch_size, threads, args.seconds, args.seed, args.warmup_steps,
-                                        args.blas_threads, args.model)
+                                        args.blas_threads, args.model, parse_list(args.hidden))
                 else:
                     out = subprocess.run(
                         [sys.executable, os.path.abspath(__file__), "--child-npz", npz,
                          "--batch-sizes", str(batch_size), "--threads", str(threads),
                          "--seconds", str(args.seconds), "--seed", str(args.seed),
                          "--warmup-steps", str(args.warmup_steps), "--blas-threads", str(args.blas_threads),
-                         "--model", args.model],
+                         "--model", args.model, "--hidden", args.hidden],
                         check=True, stdout=subprocess.PIPE, text=True)
                     result = json.loads(out.stdout.strip().splitlines()[-1])
                 report["results"].append(result)

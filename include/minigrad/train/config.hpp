@@ -53,7 +53,7 @@ struct TrainConfig {
   std::string optimizer = "sgd";  // sgd | adam | adamw
   uint64_t seed = 42;
   OnNonFinite on_nonfinite = OnNonFinite::Stop;
-  int threads = 0;  // 0: auto (1 and 2 timed during the first epoch, the faster kept)
+  int threads = 0;  // 0: auto (1 and 2 timed during training, the faster kept)
 
   // ---- input/output ----
   std::string save_path;    // safetensors checkpoint written after training

@@ -1,46 +1,93 @@
 // --threads auto: a measured choice between one and two threads for minigrad's kernels.
 // One and two threads give bit-identical results (every element is computed the same way, only
-// by one core or the other), so the count can be chosen by speed alone, timed on the run itself.
-// Leaves out: more than two threads, and re-deciding after the first epoch.
+// by one core or the other), so the count can be chosen by speed alone, timed on the run itself,
+// and changed at any step. Leaves out: more than two threads.
 #pragma once
 
-#include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace minigrad::train {
 
-/// During the first epoch, after kWarmup steps, four blocks of kBlock steps run on 1, 2, 1 and 2
-/// threads; the first kSettle steps of each block are not timed (they move each weight half to
-/// the core that now owns it), the rest are, and the faster count stays for the rest of the run.
-/// Epochs too short to measure keep one thread, and so does a backend whose second thread cannot
-/// help (backend::why_one_thread: the reference one, or OpenBLAS alone, whose threads may split sums).
+/// What the chooser reads and sets; the defaults are the steady clock and the backend. Tests give
+/// a clock and an idle count of their own.
+struct ThreadProbe {
+  std::function<double()> now;               // seconds
+  std::function<void(int)> set_num_threads;  // 1 or 2
+  std::string why_one_thread;                // non-empty: a second thread cannot help
+  std::function<double()> idle_seconds;      // the machine's idle CPU-seconds so far; < 0: unknown
+};
+ThreadProbe backend_probe();
+
+/// After kWarmup steps on one thread, a trial runs four blocks of steps on 1, 2, 1 and 2 threads
+/// and keeps two only if the median step was more than kMargin faster on two. A block lasts about
+/// kBlockSeconds (3 to 50 steps, from the warm-up's step time), so that a run of a few large steps
+/// can decide too; its first fifth is not timed (moving each weight half to the core that now owns
+/// it). The trial is repeated during training, as the load on the machine changes: after
+/// kRecheckFirst seconds, then twice as long each time it keeps the count, up to kRecheckMax.
+/// On two threads, a block whose steps so far (two at least) take more than kCollapse times as
+/// long as on one (a worker starved of its core by another process) ends the trial on one
+/// thread at once; and when the machine had less than kIdleNeeded idle cores while the trial
+/// ran on one thread (over kIdleWindow seconds at least), it keeps one without trying two.
+/// During training, when the mean of the last kGuard steps on two is kGuardSlower times a step on
+/// one, a trial starts.
 class ThreadChooser {
  public:
-  /// `requested`: 0 for auto, else the fixed count; `steps_per_epoch`: batches in one epoch.
-  ThreadChooser(int requested, int64_t steps_per_epoch);
+  /// `requested`: 0 for auto, else the fixed count; `steps`: the steps the run will take.
+  ThreadChooser(int requested, int64_t steps, ThreadProbe probe = backend_probe());
 
-  /// Around every training step: sets the count to try, and times the step.
-  void before_step(int epoch, int64_t step);
+  /// Around every training step: sets the count to run, and times the step. A before_step without
+  /// its after_step (a skipped step) is simply not timed.
+  void before_step();
   void after_step(int64_t rows);
 
   int threads() const { return threads_; }
-  /// What auto did, once it is decided (after the first epoch); empty for an explicit count.
+  /// What auto did so far (the latest trial and how often the count changed); empty for an
+  /// explicit count or before the first decision.
   std::string summary() const;
+  /// summary() when it has changed since the last call (the first decision, a later switch).
+  std::string news();
+
+  static constexpr int64_t kWarmup = 5, kMinBlock = 3, kMaxBlock = 50;
+  static constexpr double kBlockSeconds = 0.02, kMargin = 0.05, kCollapse = 2.0;
+  static constexpr double kRecheckFirst = 2.0, kRecheckMax = 64.0, kGuardSlower = 1.25;
+  static constexpr double kIdleNeeded = 0.5, kIdleWindow = 0.05;
+  static constexpr size_t kGuard = 8;
 
  private:
-  static constexpr int64_t kWarmup = 20, kBlock = 25, kSettle = 5;
-  double rate(int t) const;
+  enum class Phase { Fixed, Warmup, Trial, Run };
+  void use(int t);
+  void start_trial();
+  void decide(double collapse, double idle = -1);
+  static double median(std::vector<double> v);
 
-  bool auto_;
+  ThreadProbe probe_;
+  Phase phase_;
   int threads_;
-  bool trying_ = false, timing_ = false;
-  int trial_ = 1;
-  int64_t tried_ = 0;
-  double seconds_[2] = {0, 0};
-  int64_t rows_[2] = {0, 0};
-  std::chrono::steady_clock::time_point start_;
-  std::string kept_because_;  // auto without a measurement: why one thread
+  int64_t steps_ = 0;  // steps timed in this phase
+  struct {
+    int64_t steps;
+    double seconds;
+    int64_t rows;
+  } slow_ = {0, 0, 0};         // the judged steps of the current block on two threads
+  int64_t block_ = kMinBlock;  // steps per trial block
+  double step_start_ = -1;
+  double one_ = 0;                  // seconds per row on one thread: the latest trial's median
+  std::vector<double> per_row_[2];  // this phase's timed steps, seconds per row, by count
+  std::vector<double> warm_;        // the warm-up's steps, seconds
+  std::vector<double> guard_;       // the last steps on two threads during training
+  double collapse_ = 0;             // > 0: the latest trial ended on a step this much slower
+  double idle_ = -1;                // >= 0: the latest trial found only this many idle cores
+  double mark_wall_ = -1, mark_idle_ = -1;  // the clock and idle_seconds when the trial began
+  double next_check_ = 0, interval_ = kRecheckFirst;
+  double rate_[2] = {0, 0};  // the latest trial's samples/s on 1 and 2 threads
+  int trials_ = 0, switches_ = 0, collapses_ = 0;
+  std::string kept_because_;  // auto that never measures: why one thread
+  int decided_ = 0;           // the count the latest trial chose; 0 before the first
+  std::string told_;          // the state news() last reported
 };
 
 }  // namespace minigrad::train

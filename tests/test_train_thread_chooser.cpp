@@ -1,0 +1,168 @@
+// Tests of train/thread_chooser.hpp on a simulated clock: auto keeps two threads only when they
+// are faster by more than the margin, decides within a short run of large steps, leaves a trial
+// on the first starved step, returns to one thread when load arrives during training and to two
+// when it leaves, and keeps one thread (saying why) when it cannot measure.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "minigrad/train/thread_chooser.hpp"
+
+using minigrad::train::ThreadChooser;
+using minigrad::train::ThreadProbe;
+
+namespace {
+
+// A clock that only moves when a step "runs", and a record of the counts the chooser set.
+struct Machine {
+  double now = 100.0;
+  double idle = 5000.0, idle_cores = 1.0;  // the machine's idle CPU-seconds, and how fast they grow
+  int threads = 1, sets = 0;
+  ThreadProbe probe(std::string why_one = "") {
+    return {.now = [this] { return now; },
+            .set_num_threads =
+                [this](int n) {
+                  threads = n;
+                  ++sets;
+                },
+            .why_one_thread = std::move(why_one),
+            .idle_seconds = [this] { return idle; }};
+  }
+  // Runs `steps` steps of `rows` rows; a step takes seconds(threads).
+  template <class F>
+  void run(ThreadChooser& chooser, int64_t steps, int64_t rows, F seconds) {
+    for (int64_t i = 0; i < steps; ++i) {
+      chooser.before_step();
+      const double dt = seconds(threads);
+      now += dt;
+      idle += idle_cores * dt;
+      chooser.after_step(rows);
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("auto keeps two threads only when they are faster by more than the margin") {
+  for (const double two : {0.6, 0.97, 1.3}) {  // a step on two threads, one's taking 1 ms
+    Machine m;
+    ThreadChooser chooser(0, 10000, m.probe());
+    m.run(chooser, 400, 32, [&](int t) { return t == 1 ? 1e-3 : two * 1e-3; });
+    CAPTURE(two);
+    CHECK(chooser.threads() == (two < 0.9 ? 2 : 1));
+    CHECK(m.threads == chooser.threads());
+    const std::string s = chooser.summary();
+    CHECK(s.find(two < 0.9 ? "threads: auto chose 2 (32000 samples/s on 1 thread, 53333 on 2"
+                           : "threads: auto chose 1 (32000 samples/s on 1 thread") == 0);
+  }
+}
+
+TEST_CASE("auto decides within an epoch of 29 large steps") {
+  Machine m;
+  ThreadChooser chooser(0, 29, m.probe());
+  CHECK(chooser.news() == "threads: auto on 1 so far (timing 1 and 2 threads: 0 of 17 steps done)");
+  m.run(chooser, 17, 2048, [](int t) { return t == 1 ? 0.025 : 0.016; });  // blocks of 3 steps
+  CHECK(chooser.threads() == 2);
+  CHECK(chooser.news().find("threads: auto chose 2 (") == 0);
+  CHECK(chooser.news().empty());  // told once
+}
+
+TEST_CASE("with no idle core beside the run, auto keeps one thread without trying two") {
+  for (const double idle : {0.2, 0.8}) {
+    Machine m;
+    m.idle_cores = idle;
+    ThreadChooser chooser(0, 1000, m.probe());
+    int64_t two_steps = 0;
+    m.run(chooser, 40, 2048, [&](int t) {  // 17 steps decide: warm-up, 1, 2, 1, 2 threads
+      two_steps += t == 2;
+      return t == 1 ? 0.025 : 0.016;
+    });
+    CAPTURE(idle);
+    CHECK(chooser.threads() == (idle < ThreadChooser::kIdleNeeded ? 1 : 2));
+    CHECK(two_steps == (idle < ThreadChooser::kIdleNeeded ? 0 : 6 + 40 - 17));
+    if (idle < ThreadChooser::kIdleNeeded)
+      CHECK(chooser.summary() ==
+            "threads: auto chose 1 (the machine had 0.2 idle cores beside this run: no room for "
+            "a second thread)");
+  }
+}
+
+TEST_CASE("a starved step on two threads ends the trial on one thread") {
+  Machine m;
+  ThreadChooser chooser(0, 10000, m.probe());
+  int64_t two_steps = 0;
+  m.run(chooser, 60, 32, [&](int t) {
+    two_steps += t == 2;
+    return t == 1 ? 1e-3 : 20e-3;  // the worker's core is taken by another process
+  });
+  CHECK(chooser.threads() == 1);
+  CHECK(two_steps == 3);  // the block's first step is not judged; two more end the trial
+  CHECK(chooser.summary().find("took 20.0x as long as on 1") != std::string::npos);
+}
+
+TEST_CASE("auto follows the load during training") {
+  Machine m;
+  ThreadChooser chooser(0, 1000000, m.probe());
+  bool loaded = false;
+  auto step = [&](int t) { return t == 1 ? 1e-3 : (loaded ? 5e-3 : 0.6e-3); };
+  m.run(chooser, 300, 32, step);
+  REQUIRE(chooser.threads() == 2);
+  CHECK(chooser.news().find("threads: auto chose 2 (") == 0);
+  loaded = true;  // two threads now lose: the guard notices within a few steps and times again
+  m.run(chooser, 10, 32, step);
+  CHECK(chooser.threads() == 1);
+  m.run(chooser, 100, 32, step);
+  CHECK(chooser.news().find("threads: auto chose 1 (steps on 2 threads took 5.0x as long") == 0);
+  m.run(chooser, 1000, 32, step);  // re-checks keep one thread while the load lasts
+  CHECK(chooser.threads() == 1);
+  loaded = false;  // the next re-check (at most kRecheckMax seconds later) returns to two
+  m.run(chooser, static_cast<int64_t>(ThreadChooser::kRecheckMax / 0.6e-3) + 300, 32, step);
+  CHECK(chooser.threads() == 2);
+  CHECK(chooser.summary().find("the count changed 2 times") != std::string::npos);
+}
+
+TEST_CASE("noise of single slow steps on two threads does not move auto off two") {
+  Machine m;
+  ThreadChooser chooser(0, 1000000, m.probe());
+  int64_t i = 0;
+  m.run(chooser, 5000, 32, [&](int t) {
+    const bool hiccup = ++i % 7 == 0;  // one step in seven is preempted
+    return (t == 1 ? 1e-3 : 0.6e-3) * (hiccup ? 5 : 1);
+  });
+  CHECK(chooser.threads() == 2);
+}
+
+TEST_CASE("a skipped step (before_step without after_step) is not timed") {
+  Machine m;
+  ThreadChooser chooser(0, 10000, m.probe());
+  for (int i = 0; i < 400; ++i) {
+    chooser.before_step();
+    m.now += m.threads == 1 ? 1e-3 : 0.5e-3;
+    m.idle += m.threads == 1 ? 1e-3 : 0.5e-3;
+    if (i % 10 == 3) {  // skipped, and a long pause before the next step
+      m.now += 1.0;
+      m.idle += 1.0;
+      continue;
+    }
+    chooser.after_step(32);
+  }
+  // Every trial saw the steps' own times: the pauses after skipped steps were not counted.
+  CHECK(chooser.summary().find("threads: auto chose 2 (32000 samples/s on 1 thread, 64000 on 2") ==
+        0);
+}
+
+TEST_CASE("auto keeps one thread, and says why, when it cannot measure; a fixed count is kept") {
+  Machine m;
+  ThreadChooser short_run(0, 16, m.probe());
+  CHECK(short_run.news() ==
+        "threads: auto kept 1 (a run of 16 steps is too short to time both; it takes 17)");
+  ThreadChooser one_core(0, 10000, m.probe("the reference backend has one thread"));
+  m.run(one_core, 400, 32, [](int t) { return t == 1 ? 1e-3 : 0.1e-3; });
+  CHECK(one_core.threads() == 1);
+  CHECK(one_core.summary() == "threads: auto kept 1 (the reference backend has one thread)");
+  ThreadChooser fixed(2, 10000, m.probe());
+  m.run(fixed, 400, 32, [](int t) { return t == 1 ? 1e-3 : 5e-3; });
+  CHECK(fixed.threads() == 2);
+  CHECK(fixed.summary().empty());
+  CHECK(m.sets == 0);  // the caller sets a fixed count, and auto that cannot measure never moves
+}
