@@ -34,6 +34,8 @@ const ConvCase kCases[] = {
     {{1, 4, 6, 5}, {6, 2, 3, 3}, true, {.padding = 1, .groups = 2}},
     {{2, 3, 5, 5}, {3, 1, 3, 3}, false, {.stride = 1, .padding = 2, .dilation = 2, .groups = 3}},
     {{1, 2, 4, 9}, {2, 2, 4, 1}, true, {.stride = {1, 4}, .padding = {0, 1}}},
+    // taps that never touch the image: the outer columns of the dilated kernel read only padding
+    {{1, 1, 2, 2}, {1, 1, 3, 3}, true, {.padding = 2, .dilation = 2}},
 };
 
 }  // namespace

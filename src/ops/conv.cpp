@@ -81,15 +81,30 @@ ConvGeometry check_conv(const char* op, const Tensor& x, const Tensor& w, const 
   return g;
 }
 
+// Tap q reads column iw = j·sw - pw + q·dw, which lies on the image, 0 <= iw < W, for the output
+// columns begin <= j < end (an empty span when the tap never touches it).
+struct ColumnSpan {
+  int64_t begin, end;
+};
+ColumnSpan columns_on_image(const ConvGeometry& g, int64_t q) {
+  const int64_t sw = g.args.stride.w, offset = q * g.args.dilation.w - g.args.padding.w;
+  const int64_t begin = offset >= 0 ? 0 : (-offset + sw - 1) / sw;
+  const int64_t end = offset >= g.W ? 0 : std::min(g.Wo, (g.W - 1 - offset) / sw + 1);
+  return {std::min(begin, end), end};
+}
+
 // x_group: (Cg, H, W), one image's channels of one group -> cols: (K, L) with
 //   cols[(c·kh + p)·kw + q, i·Wo + j] = x[c, i·sh - ph + p·dh, j·sw - pw + q·dw]  (0 off the image)
-// so that W_g (Og, K) · cols (K, L) is the convolution of that group.
+// so that W_g (Og, K) · cols (K, L) is the convolution of that group. Each row of an output
+// row i is zeros, a run of pixels from one image row, zeros.
 void im2col(const ConvGeometry& g, const float* x_group, float* cols) {
   const Conv2dArgs& a = g.args;
   for (int64_t c = 0; c < g.Cg; ++c)
     for (int64_t p = 0; p < g.kh; ++p)
       for (int64_t q = 0; q < g.kw; ++q) {
         float* row = cols + ((c * g.kh + p) * g.kw + q) * g.L();
+        const auto [begin, end] = columns_on_image(g, q);
+        const int64_t offset = q * a.dilation.w - a.padding.w, sw = a.stride.w;
         for (int64_t i = 0; i < g.Ho; ++i) {
           const int64_t ih = i * a.stride.h - a.padding.h + p * a.dilation.h;
           float* out = row + i * g.Wo;
@@ -98,10 +113,12 @@ void im2col(const ConvGeometry& g, const float* x_group, float* cols) {
             continue;
           }
           const float* in = x_group + (c * g.H + ih) * g.W;
-          for (int64_t j = 0; j < g.Wo; ++j) {
-            const int64_t iw = j * a.stride.w - a.padding.w + q * a.dilation.w;
-            out[j] = iw >= 0 && iw < g.W ? in[iw] : 0.0f;
-          }
+          std::fill(out, out + begin, 0.0f);
+          if (sw == 1 && begin < end)  // a straight copy of the run
+            std::copy(in + begin + offset, in + end + offset, out + begin);
+          else
+            for (int64_t j = begin; j < end; ++j) out[j] = in[j * sw + offset];
+          std::fill(out + end, out + g.Wo, 0.0f);
         }
       }
 }
@@ -114,14 +131,14 @@ void col2im(const ConvGeometry& g, const float* dcols, float* dx_group) {
     for (int64_t p = 0; p < g.kh; ++p)
       for (int64_t q = 0; q < g.kw; ++q) {
         const float* row = dcols + ((c * g.kh + p) * g.kw + q) * g.L();
+        const auto [begin, end] = columns_on_image(g, q);
+        const int64_t offset = q * a.dilation.w - a.padding.w, sw = a.stride.w;
         for (int64_t i = 0; i < g.Ho; ++i) {
           const int64_t ih = i * a.stride.h - a.padding.h + p * a.dilation.h;
           if (ih < 0 || ih >= g.H) continue;
           float* out = dx_group + (c * g.H + ih) * g.W;
-          for (int64_t j = 0; j < g.Wo; ++j) {
-            const int64_t iw = j * a.stride.w - a.padding.w + q * a.dilation.w;
-            if (iw >= 0 && iw < g.W) out[iw] += row[i * g.Wo + j];
-          }
+          const float* d = row + i * g.Wo;
+          for (int64_t j = begin; j < end; ++j) out[j * sw + offset] += d[j];
         }
       }
 }

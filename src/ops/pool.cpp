@@ -63,33 +63,41 @@ Shape pooled_shape(const Tensor& x, int64_t Ho, int64_t Wo) {
 // Per plane, y[i, j] = max over the window rows i·sh - ph .. + kh - 1 (and columns alike) that
 // lie on the image; argmax[i, j] remembers where (h·W + w).
 //   dx[argmax[i, j]] += dy[i, j]   (every other pixel of the window gets nothing)
+// The windows of one output row are searched side by side: each window pixel (h, q) is compared
+// for every j in turn, in the same row-major order as one window at a time, so neighbouring
+// windows do not wait for each other. The running arg-max moves by arithmetic, not a branch: on
+// real images the comparison goes either way, and a mispredicted branch costs more than the sum.
 Tensor max_pool2d(const Tensor& x, Size2 kernel_size, const Pool2dArgs& args) {
   const PoolGeometry g = check_pool("max_pool2d", x, kernel_size, args);
   Tensor y = Tensor::empty(pooled_shape(x, g.Ho, g.Wo));
   std::vector<int64_t> argmax(static_cast<size_t>(y.numel()));
+  // Window j reads column w = j·sw - pw + q, which is on the image for j in [j0[q], j1[q]).
+  std::vector<int64_t> j0(static_cast<size_t>(g.kw)), j1(static_cast<size_t>(g.kw));
+  for (int64_t q = 0; q < g.kw; ++q) {
+    const int64_t offset = q - g.pw;
+    j1[q] = offset >= g.W ? 0 : std::min(g.Wo, (g.W - 1 - offset) / g.sw + 1);
+    j0[q] = std::min(offset >= 0 ? 0 : (-offset + g.sw - 1) / g.sw, j1[q]);
+  }
+  float* ys = y.data();
   for (int64_t pl = 0; pl < g.planes; ++pl) {
     const float* in = x.data() + pl * g.H * g.W;
-    for (int64_t i = 0; i < g.Ho; ++i)
-      for (int64_t j = 0; j < g.Wo; ++j) {
-        const int64_t h0 = std::max<int64_t>(i * g.sh - g.ph, 0);
-        const int64_t h1 = std::min(i * g.sh - g.ph + g.kh, g.H);
-        const int64_t w0 = std::max<int64_t>(j * g.sw - g.pw, 0);
-        const int64_t w1 = std::min(j * g.sw - g.pw + g.kw, g.W);
-        int64_t best = h0 * g.W + w0;  // the first pixel, if every value is -inf
-        float best_value = -std::numeric_limits<float>::infinity();
-        for (int64_t h = h0; h < h1; ++h)
-          for (int64_t w = w0; w < w1; ++w) {
-            const float v = in[h * g.W + w];
-            if (v > best_value ||
-                std::isnan(v)) {  // strictly greater: the first max stays; a NaN always wins
-              best_value = v;
-              best = h * g.W + w;
-            }
+    for (int64_t i = 0; i < g.Ho; ++i) {
+      const int64_t h0 = std::max<int64_t>(i * g.sh - g.ph, 0);
+      const int64_t h1 = std::min(i * g.sh - g.ph + g.kh, g.H);
+      int64_t* best = argmax.data() + (pl * g.Ho + i) * g.Wo;  // window j's arg-max so far
+      for (int64_t j = 0; j < g.Wo; ++j) best[j] = h0 * g.W + std::max<int64_t>(j * g.sw - g.pw, 0);
+      for (int64_t h = h0; h < h1; ++h)
+        for (int64_t q = 0; q < g.kw; ++q)
+          for (int64_t j = j0[q]; j < j1[q]; ++j) {
+            // strictly greater: the first max stays; a NaN always wins (the first pixel is
+            // compared with itself, which changes nothing)
+            const int64_t at = h * g.W + j * g.sw + q - g.pw;
+            const float v = in[at];
+            const int64_t take = (v > in[best[j]]) | std::isnan(v);
+            best[j] += take * (at - best[j]);
           }
-        const int64_t k = (pl * g.Ho + i) * g.Wo + j;
-        y.data()[k] = in[best];
-        argmax[static_cast<size_t>(k)] = best;
-      }
+      for (int64_t j = 0; j < g.Wo; ++j) ys[(pl * g.Ho + i) * g.Wo + j] = in[best[j]];
+    }
   }
   return record(y, "max_pool2d", {x}, [x, g, argmax = std::move(argmax)](const Tensor& dy) {
     float* dx = grad_buffer(x);

@@ -1,9 +1,12 @@
-// Training and inference throughput of the documents' Fashion-MNIST model in libtorch (C++), the
-// peer of tests/reference/peer_pytorch_bench.py: same workload, flags and JSON fields.
+// Training and inference throughput of the documents' Fashion-MNIST model (or, with --model cnn,
+// make_cnn()'s convolutional model) in libtorch (C++), the peer of
+// tests/reference/peer_pytorch_bench.py: same workload, flags and JSON fields.
 //
 // Workload, per (batch size, thread count) configuration:
 //   model  MyNN: Linear(784,128) BatchNorm1d ReLU Dropout(0.3) Linear(128,64) BatchNorm1d ReLU
-//          Dropout(0.3) Linear(64,10); cross-entropy loss; SGD lr 0.1
+//          Dropout(0.3) Linear(64,10); cross-entropy loss; SGD lr 0.1 (--model cnn: models.hpp's
+//          Net("cnn") on the rows seen as 1x28x28 images, SGD lr 0.05 momentum 0.9; the
+//          convolution backend libtorch picks, oneDNN (mkldnn) when built with it, is reported)
 //   data   preloaded float32 tensor [N,784] (pixels/255) and int64 labels, from a
 //          label,pixel1..pixel784 CSV (all rows are training rows), or synthetic data of the same
 //          shape when no CSV is found
@@ -20,13 +23,15 @@
 //   cmake -S tests/reference/peer_libtorch -B build-peer-libtorch -DCMAKE_BUILD_TYPE=Release
 //   cmake --build build-peer-libtorch
 //   build-peer-libtorch/peer_libtorch_bench [--data F] [--batch-sizes 32,128,256] [--threads 1,2]
-//       [--seconds 3] [--json out.json|-]
+//       [--seconds 3] [--model mlp|cnn] [--json out.json|-]
 // "The documents": README.md#the-documents.
 
 #include <torch/torch.h>
 #include <torch/version.h>
+#include <ATen/Context.h>
 
 #include "machine.hpp"
+#include "models.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,6 +72,7 @@ struct Options {
     int warmup_steps = 5;
     uint64_t seed = 0;
     std::string json;
+    std::string model = "mlp";
     bool same_process = false;
     bool child = false;
 };
@@ -75,7 +81,7 @@ struct Options {
     std::cerr << "peer_libtorch_bench: " << message << "\n"
               << "usage: peer_libtorch_bench [--data CSV] [--rows N] [--batch-sizes 32,128,256]\n"
               << "       [--threads 1,2] [--seconds S] [--warmup-steps N] [--seed N] [--json FILE|-]\n"
-              << "       [--blas-threads N] [--same-process]\n";
+              << "       [--blas-threads N] [--same-process] [--model mlp|cnn]\n";
     std::exit(2);
 }
 
@@ -111,6 +117,10 @@ Options parse_args(int argc, char** argv) {
         else if (a == "--warmup-steps") o.warmup_steps = std::stoi(value());
         else if (a == "--seed") o.seed = std::stoull(value());
         else if (a == "--json") o.json = value();
+        else if (a == "--model") {
+            o.model = value();
+            if (o.model != "mlp" && o.model != "cnn") usage("--model must be mlp or cnn, not " + o.model);
+        }
         else if (a == "--same-process") o.same_process = true;
         else if (a == "--child") o.child = true;
         else if (a == "-h" || a == "--help") usage("help");
@@ -181,21 +191,6 @@ Data load_data(const Options& o) {
 }
 
 // ------------------------------------------------------------------------------------------------
-// Model (module names as in PyTorch's state_dict: network.0 ... network.8)
-// ------------------------------------------------------------------------------------------------
-struct MyNNImpl : torch::nn::Module {
-    torch::nn::Sequential network;
-    MyNNImpl()
-        : network(torch::nn::Linear(kFeatures, 128), torch::nn::BatchNorm1d(128), torch::nn::ReLU(),
-                  torch::nn::Dropout(0.3), torch::nn::Linear(128, 64), torch::nn::BatchNorm1d(64),
-                  torch::nn::ReLU(), torch::nn::Dropout(0.3), torch::nn::Linear(64, kClasses)) {
-        register_module("network", network);
-    }
-    torch::Tensor forward(const torch::Tensor& x) { return network->forward(x); }
-};
-TORCH_MODULE(MyNN);
-
-// ------------------------------------------------------------------------------------------------
 // One configuration
 // ------------------------------------------------------------------------------------------------
 struct Result {
@@ -247,8 +242,10 @@ Result run_config(const Data& d, int batch_size, int threads, const Options& o) 
     r.threads = threads;
     r.rss_before = current_rss_kib();
 
-    MyNN model;
-    torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(0.1));
+    Net model(o.model);
+    torch::optim::SGD optimizer(model->parameters(), o.model == "cnn"
+                                                         ? torch::optim::SGDOptions(0.05).momentum(0.9)
+                                                         : torch::optim::SGDOptions(0.1));
 
     torch::Tensor perm;
     int64_t cursor = n;  // forces a new permutation on the first call
@@ -384,6 +381,8 @@ int main(int argc, char** argv) {
     std::printf("libtorch %s; OpenBLAS core %s (OPENBLAS_CORETYPE=%s); data %s, %lld rows\n", TORCH_VERSION,
                 openblas_corename().c_str(), std::getenv("OPENBLAS_CORETYPE") ? std::getenv("OPENBLAS_CORETYPE") : "",
                 d.source.c_str(), static_cast<long long>(d.x.size(0)));
+    std::printf("model %s; mkldnn (oneDNN) convolutions available: %s\n", o.model.c_str(),
+                at::hasMKLDNN() ? "true" : "false");
     std::printf("%5s %3s %15s %15s %11s %11s %12s %20s %5s\n", "batch", "thr", "train samples/s",
                 "infer samples/s", "train/cpu-s", "infer/cpu-s", "peak RSS MiB", "RSS MiB before/after", "load");
     std::fflush(stdout);
@@ -413,6 +412,8 @@ int main(int argc, char** argv) {
           << ", \"OMP_NUM_THREADS\": " << env_json("OMP_NUM_THREADS") << "},\n"
           << "  \"blas\": " << blas_json(2) << ",\n"
           << "  \"data\": {\"source\": " << json_string(d.source) << ", \"rows\": " << d.x.size(0) << "},\n"
+          << "  \"model\": " << json_string(o.model)
+          << ", \"mkldnn_available\": " << (at::hasMKLDNN() ? "true" : "false") << ",\n"
           << "  \"seconds_per_phase\": " << o.seconds << ",\n  \"results\": [\n";
         for (size_t i = 0; i < lines.size(); ++i) j << "    " << lines[i] << (i + 1 < lines.size() ? ",\n" : "\n");
         j << "  ]\n}\n";
