@@ -9,6 +9,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "minigrad/backend/backend.hpp"
 #include "retained_grads.hpp"
 
 namespace minigrad {
@@ -75,7 +76,8 @@ Tensor record(Tensor out, std::string name, std::vector<Tensor> inputs, Node::Ba
 float* grad_buffer(const Tensor& t) {
   TensorImpl* impl = t.impl();
   if (!impl->grad) impl->grad = Tensor::zeros(impl->shape).impl_ptr();
-  return impl->grad->storage->data();
+  // Zeros that an optimizer's zero_grad() left to the backend are written now (backend.hpp).
+  return backend::settle(impl->grad->storage->data());
 }
 
 // ---- backward ----

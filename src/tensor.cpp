@@ -1,5 +1,6 @@
-// Tensor: element access, views, in-place writes and the autograd accessors. The factories are
-// in tensor_factories.cpp, printing in tensor_print.cpp.
+// Tensor: shapes, views, in-place writes and the autograd accessors. The factories are in
+// tensor_factories.cpp, element access (at, item) in tensor_access.cpp, printing in
+// tensor_print.cpp.
 #include "minigrad/tensor.hpp"
 
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 #include <stdexcept>
 
 #include "minigrad/autograd.hpp"
+#include "minigrad/backend/backend.hpp"
 
 namespace minigrad {
 
@@ -27,42 +29,6 @@ int64_t Tensor::size(int64_t d) const {
         "size({}): dimension out of range for a tensor of shape {} (HINT: use a dim from {} to {})",
         d, shape_str(shape()), -n, n - 1));
   return shape()[static_cast<size_t>(k)];
-}
-
-namespace {
-int64_t flat_index(const Shape& shape, std::initializer_list<int64_t> index) {
-  if (index.size() != shape.size())
-    throw std::out_of_range(fmt::format(
-        "at(): {} indices for a tensor of shape {} (HINT: give one index per dimension)",
-        index.size(), shape_str(shape)));
-  int64_t flat = 0;
-  size_t d = 0;
-  for (int64_t i : index) {
-    if (i < 0 || i >= shape[d])
-      throw std::out_of_range(fmt::format(
-          "at(): index {} is out of range for dimension {} of shape {}", i, d, shape_str(shape)));
-    flat = flat * shape[d++] + i;
-  }
-  return flat;
-}
-}  // namespace
-
-float& Tensor::at(std::initializer_list<int64_t> index) {
-  return data()[flat_index(shape(), index)];
-}
-float Tensor::at(std::initializer_list<int64_t> index) const {
-  return data()[flat_index(shape(), index)];
-}
-float Tensor::item() const {
-  if (numel() != 1)
-    throw std::invalid_argument(fmt::format(
-        "item(): a tensor of shape {} has {} values, not one (HINT: reduce it first with sum() or "
-        "mean(), or read one element with at())",
-        shape_str(shape()), numel()));
-  return data()[0];
-}
-std::vector<float> Tensor::to_vector() const {
-  return std::vector<float>(data(), data() + numel());
 }
 
 Tensor Tensor::clone() const {
@@ -106,7 +72,11 @@ Tensor& Tensor::requires_grad_(bool on) {
   checked().requires_grad = on;
   return *this;
 }
-Tensor Tensor::grad() const { return Tensor(checked().grad); }
+Tensor Tensor::grad() const {
+  const TensorImpl& impl = checked();
+  if (impl.grad) backend::settle(impl.grad->storage->data());  // zeros a zero_grad() deferred
+  return Tensor(impl.grad);
+}
 void Tensor::zero_grad(bool set_to_none) {
   TensorImpl& impl = checked();
   if (!impl.grad) return;

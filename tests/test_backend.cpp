@@ -120,6 +120,53 @@ TEST_CASE("linear adds the bias to every row of x·wᵀ, as gemm with beta = 1 o
   }
 }
 
+TEST_CASE("zero_later: zeros for every reader; a product into all of the buffer stores") {
+  const std::vector<float> a = {1, 2}, b = {3, 4, 5};  // (2, 1) · (1, 3): 3 4 5 / 6 8 10
+  const std::vector<float> ab = {3, 4, 5, 6, 8, 10};
+  const auto stale = [](int64_t n) {
+    float* p = backend::allocate(n);
+    std::fill_n(p, n, 7.0f);
+    return p;
+  };
+  const auto values = [](const float* p, int64_t n) { return std::vector<float>(p, p + n); };
+
+  float* c = stale(6);
+  backend::zero_later(c, 6);
+  backend::gemm(false, false, 2, 3, 1, 1.0f, a.data(), b.data(), 1.0f, c);
+  CHECK(values(c, 6) == ab);  // added to the zeros: the 7s are never read
+  backend::gemm(false, false, 2, 3, 1, 1.0f, a.data(), b.data(), 1.0f, c);
+  CHECK(values(c, 6) == std::vector<float>{6, 8, 10, 12, 16, 20});  // owes nothing now: adds
+  backend::release(c, 6);
+
+  float* s = stale(6);
+  backend::zero_later(s, 6);
+  CHECK(backend::settle(s) == s);
+  CHECK(values(s, 6) == std::vector<float>(6, 0.0f));
+  backend::release(s, 6);
+
+  float* part = stale(6);  // a product over 4 of its 6 values writes the zeros first
+  backend::zero_later(part, 6);
+  backend::gemm(false, false, 2, 2, 1, 1.0f, a.data(), b.data(), 1.0f, part);
+  CHECK(values(part, 6) == std::vector<float>{3, 4, 6, 8, 0, 0});
+  backend::release(part, 6);
+
+  float* y = stale(6);  // linear overwrites y whole, bias included
+  backend::zero_later(y, 6);
+  const std::vector<float> bias = {1, 1, 1};
+  backend::linear(2, 3, 1, a.data(), b.data(), bias.data(), y);
+  CHECK(values(y, 6) == std::vector<float>{4, 5, 6, 7, 9, 11});
+  backend::release(y, 6);
+
+  // A released buffer forgets what it owed: its next owner's values are added to.
+  float* gone = stale(6);
+  backend::zero_later(gone, 6);
+  backend::release(gone, 6);
+  float* next = stale(6);
+  backend::gemm(false, false, 2, 3, 1, 1.0f, a.data(), b.data(), 1.0f, next);
+  CHECK(values(next, 6) == std::vector<float>{10, 11, 12, 13, 15, 17});
+  backend::release(next, 6);
+}
+
 TEST_CASE("allocate gives 64-byte aligned buffers that can be written and given back") {
   for (int64_t count : {0, 1, 17, 100000}) {
     float* p = backend::allocate(count);

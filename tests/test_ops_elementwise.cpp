@@ -226,23 +226,6 @@ TEST_CASE("unary ops pass gradcheck") {
       "pow 0", [](const Tensor& t) { return pow(t, 0.0f); }, any);
 }
 
-TEST_CASE("operators with a float behave like the tensor forms") {
-  Tensor a = Tensor::from({1.0f, -2.0f, 4.0f}).requires_grad_();
-  CHECK((a + 2.0f).to_vector() == std::vector<float>{3, 0, 6});
-  CHECK((2.0f + a).to_vector() == std::vector<float>{3, 0, 6});
-  CHECK((a - 2.0f).to_vector() == std::vector<float>{-1, -4, 2});
-  CHECK((2.0f - a).to_vector() == std::vector<float>{1, 4, -2});
-  CHECK((a * 3.0f).to_vector() == std::vector<float>{3, -6, 12});
-  CHECK((3.0f * a).to_vector() == std::vector<float>{3, -6, 12});
-  CHECK((a / 2.0f).to_vector() == std::vector<float>{0.5f, -1, 2});
-  CHECK((4.0f / a).to_vector() == std::vector<float>{4, -2, 1});
-  CHECK((-a).to_vector() == std::vector<float>{-1, 2, -4});
-  // d/da of (2 - a)·3 + 4/a = -3 - 4/a²
-  Tensor y = (2.0f - a) * 3.0f + 4.0f / a;
-  y.backward(Tensor::ones({3}));
-  CHECK(max_abs_diff(a.grad(), {-7.0f, -4.0f, -3.25f}) < 1e-6);
-}
-
 TEST_CASE("edge values follow PyTorch: log(0), NaN, division by zero, pow(0) at 0") {
   CHECK(log(Tensor::scalar(0.0f)).item() == -INFINITY);
   CHECK(std::isnan(log(Tensor::scalar(-1.0f)).item()));

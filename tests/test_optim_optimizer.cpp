@@ -13,6 +13,9 @@
 
 #include "minigrad/autograd.hpp"
 #include "minigrad/backend/backend.hpp"
+#include "minigrad/ops/elementwise.hpp"
+#include "minigrad/ops/matmul.hpp"
+#include "minigrad/ops/reduce.hpp"
 #include "minigrad/optim/adam.hpp"
 #include "minigrad/optim/sgd.hpp"
 
@@ -71,6 +74,85 @@ TEST_CASE("Optimizer: step() runs under no-grad; zero_grad clears every paramete
   CHECK_FALSE(b.grad().defined());
   CHECK(sgd.params().size() == 2);
   CHECK(sgd.params()[0].is_same(a));
+}
+
+namespace {
+
+void check_close(const Tensor& t, const std::vector<float>& want) {
+  REQUIRE(t.defined());
+  const std::vector<float> got = t.to_vector();
+  REQUIRE(got.size() == want.size());
+  for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == doctest::Approx(want[i]).epsilon(1e-5));
+}
+
+std::vector<float> scaled(std::vector<float> v, float s) {
+  for (float& x : v) x *= s;
+  return v;
+}
+
+}  // namespace
+
+// The fast backend defers zero_grad()'s zeros to the first product into each grad (backend.hpp,
+// zero_later). Every check below starts from a grad holding a previous step's values, so a zero
+// that was deferred and then forgotten shows as a stale value added in.
+TEST_CASE("Optimizer: zero_grad reads as zeros however the backend writes them") {
+  Generator gen(7);
+  const Tensor x = Tensor::randn({4, 3}, gen), c = Tensor::randn({4, 5}, gen);
+  Tensor w = Tensor::randn({5, 3}, gen).requires_grad_();
+  Tensor b = Tensor::randn({5}, gen).requires_grad_();
+  optim::SGD sgd({w, b}, {.lr = 0.1});
+  const auto backward = [&] { sum(linear(x, w, b) * c).backward(); };  // dw = cᵀ·x, db = Σ c
+  backward();
+  const std::vector<float> dw = w.grad().to_vector(), db = b.grad().to_vector();
+  REQUIRE(std::any_of(dw.begin(), dw.end(), [](float v) { return v != 0.0f; }));
+
+  SUBCASE("read after zero_grad: zeros, not the last step's values") {
+    sgd.zero_grad();
+    check_close(w.grad(), std::vector<float>(15, 0.0f));
+    check_close(b.grad(), std::vector<float>(5, 0.0f));
+  }
+  SUBCASE("backward after zero_grad gives one gradient; a second one without it adds") {
+    sgd.zero_grad();
+    backward();
+    check_close(w.grad(), dw);
+    check_close(b.grad(), db);
+    backward();
+    check_close(w.grad(), scaled(dw, 2.0f));
+    check_close(b.grad(), scaled(db, 2.0f));
+  }
+  SUBCASE("a value written into the grad between zero_grad and backward is added to") {
+    sgd.zero_grad();
+    w.grad().fill_(1.0f);
+    backward();
+    std::vector<float> want = dw;
+    for (float& v : want) v += 1.0f;
+    check_close(w.grad(), want);
+  }
+  SUBCASE("a handle to the grad kept across zero_grad sees the zeros, then the new gradient") {
+    const Tensor kept = w.grad();
+    sgd.zero_grad();
+    check_close(kept, std::vector<float>(15, 0.0f));
+    backward();
+    check_close(kept, dw);
+  }
+  SUBCASE("an elementwise backward after zero_grad adds to zeros") {
+    sgd.zero_grad();
+    sum(w * w).backward();  // dw = 2w, through a loop, not a product
+    check_close(w.grad(), scaled(w.to_vector(), 2.0f));
+  }
+  SUBCASE("step() after zero_grad without a backward moves nothing") {
+    sgd.zero_grad();
+    const std::vector<float> before = w.to_vector();
+    sgd.step();
+    check_close(w, before);
+  }
+  SUBCASE("set_to_none after zero_grad, then backward: one gradient") {
+    sgd.zero_grad();
+    sgd.zero_grad(/*set_to_none=*/true);
+    CHECK_FALSE(w.grad().defined());
+    backward();
+    check_close(w.grad(), dw);
+  }
 }
 
 namespace {

@@ -67,4 +67,7 @@ void finish_background(BackgroundTicket ticket) { active().finish_background(tic
 float* allocate(int64_t count) { return active().allocate(count); }
 void release(float* p, int64_t count) { active().release(p, count); }
 
+void zero_later(float* p, int64_t count) { active().zero_later(p, count); }
+float* settle(float* p) { return active().settle(p); }
+
 }  // namespace minigrad::backend

@@ -24,6 +24,8 @@ struct Table {
   void (*finish_background)(BackgroundTicket ticket);
   float* (*allocate)(int64_t count);
   void (*release)(float* p, int64_t count);
+  void (*zero_later)(float* p, int64_t count);
+  float* (*settle)(float* p);
 };
 
 /// The plain loops (reference/reference.cpp).

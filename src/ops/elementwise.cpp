@@ -117,20 +117,4 @@ Tensor sqrt(const Tensor& x) {
       [](float g, float, float y) { return g / (2.0f * y); }, Saved::output);
 }
 
-// ---- operators: the scalar forms wrap the number as a [] tensor, which broadcasts ----
-
-Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
-Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
-Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
-Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
-Tensor operator-(const Tensor& x) { return neg(x); }
-Tensor operator+(const Tensor& a, float b) { return add(a, Tensor::scalar(b)); }
-Tensor operator-(const Tensor& a, float b) { return sub(a, Tensor::scalar(b)); }
-Tensor operator*(const Tensor& a, float b) { return mul(a, Tensor::scalar(b)); }
-Tensor operator/(const Tensor& a, float b) { return div(a, Tensor::scalar(b)); }
-Tensor operator+(float a, const Tensor& b) { return add(Tensor::scalar(a), b); }
-Tensor operator-(float a, const Tensor& b) { return sub(Tensor::scalar(a), b); }
-Tensor operator*(float a, const Tensor& b) { return mul(Tensor::scalar(a), b); }
-Tensor operator/(float a, const Tensor& b) { return div(Tensor::scalar(a), b); }
-
 }  // namespace minigrad

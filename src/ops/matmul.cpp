@@ -22,6 +22,13 @@ void require_2d(const char* op, const char* name, const Tensor& t, const char* h
                                             shape_str(t.shape()), hint));
 }
 
+// The gradient a product adds into whole: grad_buffer(t), but an existing buffer is handed over
+// as it is, so that zeros a zero_grad() left to the backend are never written: backend::gemm adds
+// to them by storing its product (backend.hpp, zero_later).
+float* product_grad(const Tensor& t) {
+  return t.impl()->grad ? t.impl()->grad->storage->data() : grad_buffer(t);
+}
+
 }  // namespace
 
 // C = op(A)·op(B) for 2-D tensors, recorded with the backward:
@@ -100,9 +107,9 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   if (has_bias) inputs.push_back(b);
   return record(y, "linear", std::move(inputs), [x, w, b, batch, in, out](const Tensor& dy) {
     if (x.requires_grad())  // dx += dy · w
-      backend::gemm(false, false, batch, in, out, 1.0f, dy.data(), w.data(), 1.0f, grad_buffer(x));
+      backend::gemm(false, false, batch, in, out, 1.0f, dy.data(), w.data(), 1.0f, product_grad(x));
     if (w.requires_grad())  // dw += dyᵀ · x
-      backend::gemm(true, false, out, in, batch, 1.0f, dy.data(), x.data(), 1.0f, grad_buffer(w));
+      backend::gemm(true, false, out, in, batch, 1.0f, dy.data(), x.data(), 1.0f, product_grad(w));
     if (b.defined() && b.requires_grad()) {
       float* db = grad_buffer(b);
       const float* g = dy.data();

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "minigrad/autograd.hpp"
+#include "minigrad/backend/backend.hpp"
 
 namespace minigrad::optim {
 
@@ -59,7 +60,15 @@ void Optimizer::set_lr(double lr) {
 }
 
 void Optimizer::zero_grad(bool set_to_none) {
-  for (Tensor& p : params_) p.zero_grad(set_to_none);
+  for (Tensor& p : params_) {
+    const std::shared_ptr<TensorImpl>& g = p.impl()->grad;
+    // A grad that only its parameter holds is reached next through grad_buffer() or grad(),
+    // which write the zeros the backend owes first; the first product into it can skip them.
+    if (!set_to_none && g && g.use_count() == 1 && g->storage.use_count() == 1)
+      backend::zero_later(g->storage->data(), g->storage->size());
+    else
+      p.zero_grad(set_to_none);
+  }
 }
 
 bool Optimizer::step() {

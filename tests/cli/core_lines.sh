@@ -19,6 +19,8 @@ helpers=(src/ops/pointwise.hpp src/ops/dim_split.hpp src/ops/dim_split.cpp)
 next_rows=(
   "shapes (printing one, counting its values, reshape's -1)|include/minigrad/shape.hpp src/shape.cpp"
   "the tensor factories (\`zeros\`, \`from\`, \`randn\`, ...) and nested-list literals|include/minigrad/nested_list.hpp src/tensor_factories.cpp"
+  "element access (\`at\` with a bounds check per index, \`item\`, \`to_vector\`)|src/tensor_access.cpp"
+  "operators (\`a + b\`, \`x * 2.0f\`, \`-x\`): the elementwise ops by another name|include/minigrad/ops/operators.hpp src/ops/operators.cpp"
   "broadcasting (the rule, the strides that read an operand stretched, \`sum_to\`)|include/minigrad/ops/broadcast.hpp src/ops/broadcast_plan.hpp src/ops/broadcast.cpp"
   "\`max\` and \`argmax\`, whose gradient goes to the chosen element|include/minigrad/ops/max.hpp src/ops/max.cpp"
   "refusing saved values written in place (storage versions)|include/minigrad/saved_versions.hpp src/saved_versions.cpp"

@@ -73,4 +73,13 @@ float* allocate(int64_t count);
 /// Gives back a buffer from allocate(count), with the same count.
 void release(float* p, int64_t count);
 
+// ---- zeroing a gradient, deferred ----
+/// Makes p[0, count) zeros, now or later. The reference backend fills it at once. The fast one
+/// only notes p: the first gemm that adds into all of p then stores instead (beta = 0), which
+/// spares the fill and the product's read of the old values. Until then p holds stale values,
+/// so whoever reads or writes p other than through gemm calls settle(p) first.
+void zero_later(float* p, int64_t count);
+/// Fills p with the zeros zero_later() deferred, if they are still owed; returns p.
+float* settle(float* p);
+
 }  // namespace minigrad::backend

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "minigrad/ops/broadcast.hpp"
+#include "minigrad/ops/operators.hpp"  // a + b, x * 2.0f, ...: these ops by another name
 #include "minigrad/tensor.hpp"
 
 namespace minigrad {
@@ -20,19 +21,5 @@ Tensor log(const Tensor& x);
 /// x ** exponent for a constant exponent.
 Tensor pow(const Tensor& x, float exponent);
 Tensor sqrt(const Tensor& x);
-
-Tensor operator+(const Tensor& a, const Tensor& b);
-Tensor operator-(const Tensor& a, const Tensor& b);
-Tensor operator*(const Tensor& a, const Tensor& b);
-Tensor operator/(const Tensor& a, const Tensor& b);
-Tensor operator-(const Tensor& x);
-Tensor operator+(const Tensor& a, float b);
-Tensor operator-(const Tensor& a, float b);
-Tensor operator*(const Tensor& a, float b);
-Tensor operator/(const Tensor& a, float b);
-Tensor operator+(float a, const Tensor& b);
-Tensor operator-(float a, const Tensor& b);
-Tensor operator*(float a, const Tensor& b);
-Tensor operator/(float a, const Tensor& b);
 
 }  // namespace minigrad

@@ -25,7 +25,9 @@ class Optimizer {
   Optimizer(const Optimizer&) = delete;
   Optimizer& operator=(const Optimizer&) = delete;
 
-  /// Zeroes every parameter's grad (set_to_none drops it instead, like PyTorch's option).
+  /// Zeroes every parameter's grad (set_to_none drops it instead, like PyTorch's option). A grad
+  /// no other handle shares is zeroed through the backend, which may defer the writes until the
+  /// grad is next read (grad(), grad_buffer()); a raw pointer kept from before sees them late.
   void zero_grad(bool set_to_none = false);
   /// One update of every parameter that has a grad, under NoGradGuard; the others are skipped
   /// (their state is not touched, so a frozen parameter's "first step" comes later).

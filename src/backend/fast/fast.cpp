@@ -12,6 +12,7 @@
 
 #include "blas.hpp"
 #include "buffer_cache.hpp"
+#include "deferred_zeros.hpp"
 #include "gemm_kernels.hpp"
 #include "parallel.hpp"
 #include "table.hpp"
@@ -41,6 +42,8 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
         "gemm: m={} n={} k={} exceeds the 32-bit sizes cblas takes (HINT: split the product)", m, n,
         k));
   if (m == 0 || n == 0) return;
+  // C owes zeros (zero_later): adding to them is storing, and C's stale values are never read.
+  if (kernels::take_zeros(c, m * n)) beta = 0.0f;
   if (k == 0) {  // an empty sum: C = beta·C (BLAS would reject the zero leading dimension)
     for (int64_t i = 0; i < m * n; ++i) c[i] = beta == 0.0f ? 0.0f : beta * c[i];
     return;
@@ -58,6 +61,7 @@ void linear(int64_t m, int64_t n, int64_t k, const float* x, const float* w, con
   // The tiles add the bias as they store each tile of x · wᵀ; for OpenBLAS each row starts as the
   // bias and sgemm adds x · wᵀ on top (beta = 1). Either way no separate add pass, and the same
   // sums: (x · wᵀ) + b rounded once.
+  kernels::forget_zeros(y);  // written whole: zeros it owed must not reach gemm's beta below
   if (m > 0 && n > 0 && kernels::gemm(false, true, m, n, k, 1.0f, x, w, 0.0f, y, bias)) return;
   for (int64_t r = 0; r < m; ++r) std::copy_n(bias, n, y + r * n);
   gemm(false, true, m, n, k, 1.0f, x, w, 1.0f, y);
@@ -91,7 +95,16 @@ BackgroundTicket post_background(const BackgroundFn& task) {
 void finish_background(BackgroundTicket ticket) { kernels::finish_background(ticket); }
 
 float* allocate(int64_t count) { return kernels::cached_allocate(count); }
-void release(float* p, int64_t count) { kernels::cached_release(p, count); }
+void release(float* p, int64_t count) {
+  kernels::forget_zeros(p);  // the next owner of this buffer owes nothing
+  kernels::cached_release(p, count);
+}
+
+void zero_later(float* p, int64_t count) { kernels::defer_zeros(p, count); }
+float* settle(float* p) {
+  kernels::settle_zeros(p);
+  return p;
+}
 
 }  // namespace fast
 
@@ -107,7 +120,9 @@ const Table& fast_table() {
                            fast::post_background,
                            fast::finish_background,
                            fast::allocate,
-                           fast::release};
+                           fast::release,
+                           fast::zero_later,
+                           fast::settle};
   return table;
 }
 

@@ -1,6 +1,7 @@
 // The reference backend: every kernel of backend.hpp as the plain loops a learner would write.
 // One thread, malloc'd buffers, products summed in double. The fast backend is tested against
 // these loops, and the whole test suite runs on them (MINIGRAD_BACKEND=reference).
+#include <algorithm>
 #include <cstdlib>
 #include <new>
 #include <stdexcept>
@@ -49,6 +50,10 @@ float* allocate(int64_t count) {
 
 void release(float* p, int64_t /*count*/) { std::free(p); }
 
+// Nothing is deferred: the zeros are written at once, so there is never anything to settle.
+void zero_later(float* p, int64_t count) { std::fill_n(p, count, 0.0f); }
+float* settle(float* p) { return p; }
+
 std::string describe() { return "backend: reference (plain loops); 1 thread"; }
 
 // One thread: a requested count is accepted and ignored, every range runs on the caller.
@@ -80,7 +85,9 @@ const Table& reference_table() {
                            reference::post_background,
                            reference::finish_background,
                            reference::allocate,
-                           reference::release};
+                           reference::release,
+                           reference::zero_later,
+                           reference::settle};
   return table;
 }
 

@@ -1,0 +1,63 @@
+// The record of deferred zeros: a small map from address to size under a mutex (a model has a
+// few dozen gradients), with a counter read first so that the common case, nothing owed, takes
+// no lock.
+#include "deferred_zeros.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <unordered_map>
+
+namespace minigrad::kernels {
+
+namespace {
+
+struct Owed {
+  std::mutex mutex;
+  std::unordered_map<float*, int64_t> sizes;
+  std::atomic<size_t> count{0};  // sizes.size(), readable without the lock
+};
+
+Owed& owed() {
+  static Owed o;
+  return o;
+}
+
+// Removes p from the record; its size, or -1 if it owed nothing.
+int64_t remove(float* p) {
+  Owed& o = owed();
+  if (o.count.load(std::memory_order_relaxed) == 0) return -1;
+  std::lock_guard lock(o.mutex);
+  const auto it = o.sizes.find(p);
+  if (it == o.sizes.end()) return -1;
+  const int64_t size = it->second;
+  o.sizes.erase(it);
+  o.count.store(o.sizes.size(), std::memory_order_relaxed);
+  return size;
+}
+
+}  // namespace
+
+void defer_zeros(float* p, int64_t count) {
+  if (count <= 0) return;
+  Owed& o = owed();
+  std::lock_guard lock(o.mutex);
+  o.sizes[p] = count;
+  o.count.store(o.sizes.size(), std::memory_order_relaxed);
+}
+
+void settle_zeros(float* p) {
+  const int64_t size = remove(p);
+  if (size > 0) std::fill_n(p, size, 0.0f);
+}
+
+bool take_zeros(float* p, int64_t count) {
+  const int64_t size = remove(p);
+  if (size == count) return true;
+  if (size > 0) std::fill_n(p, size, 0.0f);
+  return false;
+}
+
+void forget_zeros(float* p) { remove(p); }
+
+}  // namespace minigrad::kernels
