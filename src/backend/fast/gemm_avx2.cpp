@@ -16,6 +16,7 @@ struct Avx2 {
   static constexpr int W = 8;
   static constexpr int kDotMR = 3, kDotNR = 4;      // 12 accumulators + 3 + 1 loads
   static constexpr int kPackMR = 6, kPackNV = 2;    // 12 accumulators + 2 loads + 1 broadcast
+  static constexpr bool kHasTranspose = false;      // pack_bt_panel goes value by value
   static constexpr int kOuterMR = 6, kOuterNV = 2;  // 12 accumulators + 2 loads + 1 broadcast
   static R zero() { return _mm256_setzero_ps(); }
   static R broadcast(float x) { return _mm256_set1_ps(x); }
