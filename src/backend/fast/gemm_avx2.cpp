@@ -36,6 +36,27 @@ struct Avx2 {
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
   }
+  // x[j] lane q -> x[q] lane j, for the packing of Bᵀ: as Avx512::transpose, with one 128-bit
+  // block step (u[4i + c] block b holds column 4b + c of rows 4i..4i+3).
+  static constexpr bool kHasTranspose = true;
+  static void transpose(R (&x)[8]) {
+    R t[8], u[8];
+    for (int i = 0; i < 4; ++i) {
+      t[2 * i] = _mm256_unpacklo_ps(x[2 * i], x[2 * i + 1]);
+      t[2 * i + 1] = _mm256_unpackhi_ps(x[2 * i], x[2 * i + 1]);
+    }
+    for (int i = 0; i < 2; ++i) {
+      const R* g = t + 4 * i;
+      u[4 * i + 0] = _mm256_shuffle_ps(g[0], g[2], 0x44);
+      u[4 * i + 1] = _mm256_shuffle_ps(g[0], g[2], 0xEE);
+      u[4 * i + 2] = _mm256_shuffle_ps(g[1], g[3], 0x44);
+      u[4 * i + 3] = _mm256_shuffle_ps(g[1], g[3], 0xEE);
+    }
+    for (int c = 0; c < 4; ++c) {
+      x[c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x20);
+      x[4 + c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x31);
+    }
+  }
 };
 
 }  // namespace

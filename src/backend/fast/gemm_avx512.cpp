@@ -42,6 +42,35 @@ struct Avx512 {
   // The dot tile stores one row of C (NR <= 8 sums) with it instead of NR scalar reductions.
   static constexpr bool kHasReduceAdd8 = true;
   static R add(R a, R b) { return _mm512_add_ps(a, b); }
+  // x[j] lane q -> x[q] lane j, for the packing of Bᵀ: pairs of rows interleaved (32-bit, then
+  // 64-bit, within 128-bit blocks: u[4i + c] block b holds column 4b + c of rows 4i..4i+3), then
+  // blocks gathered across vectors in two steps. Masked forms, as in reduce_add.
+  static constexpr bool kHasTranspose = true;
+  static void transpose(R (&x)[16]) {
+    R t[16], u[16];
+    for (int i = 0; i < 8; ++i) {
+      t[2 * i] = _mm512_mask_unpacklo_ps(x[2 * i], 0xFFFF, x[2 * i], x[2 * i + 1]);
+      t[2 * i + 1] = _mm512_mask_unpackhi_ps(x[2 * i], 0xFFFF, x[2 * i], x[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; ++i) {
+      const R* g = t + 4 * i;
+      u[4 * i + 0] = _mm512_mask_shuffle_ps(g[0], 0xFFFF, g[0], g[2], 0x44);
+      u[4 * i + 1] = _mm512_mask_shuffle_ps(g[0], 0xFFFF, g[0], g[2], 0xEE);
+      u[4 * i + 2] = _mm512_mask_shuffle_ps(g[1], 0xFFFF, g[1], g[3], 0x44);
+      u[4 * i + 3] = _mm512_mask_shuffle_ps(g[1], 0xFFFF, g[1], g[3], 0xEE);
+    }
+    for (int c = 0; c < 4; ++c) {
+      // blocks 0 and 2 (v) or 1 and 3 (w) of column c's four row groups
+      const R v0 = _mm512_mask_shuffle_f32x4(u[c], 0xFFFF, u[c], u[4 + c], 0x88);
+      const R w0 = _mm512_mask_shuffle_f32x4(u[c], 0xFFFF, u[c], u[4 + c], 0xDD);
+      const R v1 = _mm512_mask_shuffle_f32x4(u[8 + c], 0xFFFF, u[8 + c], u[12 + c], 0x88);
+      const R w1 = _mm512_mask_shuffle_f32x4(u[8 + c], 0xFFFF, u[8 + c], u[12 + c], 0xDD);
+      x[c] = _mm512_mask_shuffle_f32x4(v0, 0xFFFF, v0, v1, 0x88);
+      x[8 + c] = _mm512_mask_shuffle_f32x4(v0, 0xFFFF, v0, v1, 0xDD);
+      x[4 + c] = _mm512_mask_shuffle_f32x4(w0, 0xFFFF, w0, w1, 0x88);
+      x[12 + c] = _mm512_mask_shuffle_f32x4(w0, 0xFFFF, w0, w1, 0xDD);
+    }
+  }
   static R reduce_add8(const R (&x)[8]) {
     // 16 -> 8 lanes, two vectors a result: blocks [a0+a2, a1+a3, b0+b2, b1+b3].
     R t[4];

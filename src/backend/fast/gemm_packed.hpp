@@ -35,11 +35,14 @@ void pack_a(int64_t mc, int64_t kc, Strided a, float* dst) {
     if (mr < MR) {  // the edge panel, zero-padded
       for (int64_t p = 0; p < kc; ++p)
         for (int i = 0; i < MR; ++i) dst[p * MR + i] = i < mr ? src[i * a.rs + p * a.cs] : 0.0f;
-    } else if (a.cs == 1) {  // rows contiguous along p: MR read streams (their current cache
-      // lines stay in L1 for 16 steps of p), one contiguous write stream
-      for (int64_t p = 0; p < kc; ++p)
-#pragma GCC unroll 16
-        for (int i = 0; i < MR; ++i) dst[p * MR + i] = src[i * a.rs + p];
+    } else if (a.cs == 1) {  // rows contiguous along p: one cache line (16 steps of p) of each
+      // row at a time, read whole, so rows a multiple of 4 KB apart (which share an L1 set) are
+      // each fetched once, not once a step
+      for (int64_t p0 = 0; p0 < kc; p0 += 16) {
+        const int64_t p1 = kc - p0 < 16 ? kc : p0 + 16;
+        for (int i = 0; i < MR; ++i)
+          for (int64_t p = p0; p < p1; ++p) dst[p * MR + i] = src[i * a.rs + p];
+      }
     } else {  // Aᵀ stored: the MR values of one p are contiguous, a straight copy
       for (int64_t p = 0; p < kc; ++p)
 #pragma GCC unroll 16
@@ -48,10 +51,37 @@ void pack_a(int64_t mc, int64_t kc, Strided a, float* dst) {
   }
 }
 
+// One full panel of Bᵀ stored (n, k), the dot form's weight: its NR rows, each contiguous along
+// p, become kc rows of NR values. Where V has a W x W register transpose, W steps of W rows are
+// loaded as W vectors, transposed and stored as W rows of the panel; otherwise (and for the last
+// steps, fewer than W) value by value, a cache line of each row at a time, as in pack_a.
+template <class V>
+void pack_bt_panel(int64_t kc, const float* src, int64_t ld, float* dst) {
+  constexpr int W = V::W, NR = V::kPackNV * W;
+  int64_t p0 = 0;
+  if constexpr (V::kHasTranspose) {
+    for (; p0 + W <= kc; p0 += W)
+      for (int v = 0; v < V::kPackNV; ++v) {
+        typename V::R r[W];
+#pragma GCC unroll 16
+        for (int j = 0; j < W; ++j) r[j] = V::load(src + (v * W + j) * ld + p0);
+        V::transpose(r);
+#pragma GCC unroll 16
+        for (int q = 0; q < W; ++q) V::store(dst + (p0 + q) * NR + v * W, r[q]);
+      }
+  }
+  for (; p0 < kc; p0 += 16) {
+    const int64_t p1 = kc - p0 < 16 ? kc : p0 + 16;
+    for (int j = 0; j < NR; ++j)
+      for (int64_t p = p0; p < p1; ++p) dst[p * NR + j] = src[p + j * ld];
+  }
+}
+
 // B's rows [0, kc) x columns [0, nc) into panels of NR columns, each (kc, NR) row-major; columns
 // past nc are zeros.
-template <int NR>
+template <class V>
 void pack_b(int64_t kc, int64_t nc, Strided b, float* dst) {
+  constexpr int NR = V::kPackNV * V::W;
   for (int64_t j0 = 0; j0 < nc; j0 += NR, dst += NR * kc) {
     const int nr = nc - j0 < NR ? static_cast<int>(nc - j0) : NR;
     const float* src = b.x + j0 * b.cs;
@@ -62,10 +92,8 @@ void pack_b(int64_t kc, int64_t nc, Strided b, float* dst) {
       for (int64_t p = 0; p < kc; ++p)
 #pragma GCC unroll 64
         for (int j = 0; j < NR; ++j) dst[p * NR + j] = src[p * b.rs + j];
-    } else {  // Bᵀ stored (n, k), the dot form's weight: NR read streams, as in pack_a
-      for (int64_t p = 0; p < kc; ++p)
-#pragma GCC unroll 32
-        for (int j = 0; j < NR; ++j) dst[p * NR + j] = src[p + j * b.cs];
+    } else {  // Bᵀ stored (n, k)
+      pack_bt_panel<V>(kc, src, b.cs, dst);
     }
   }
 }
@@ -161,7 +189,6 @@ bool gemm_packed(int64_t m, int64_t n, int64_t k, float alpha, Strided a, Stride
     const int64_t nc = n - jc < kNC ? n - jc : kNC;
     for (int64_t pc = 0; pc < k; pc += kKC) {
       const int64_t kc = k - pc < kKC ? k - pc : kKC;
-      pack_b<NR>(kc, nc, {b.x + pc * b.rs + jc * b.cs, b.rs, b.cs}, bbuf);
       const float beta_here = pc == 0 ? beta : 1.0f;
       const float* bias_here = pc == 0 && bias ? bias + jc : nullptr;
       for (int64_t ic = 0; ic < m; ic += kMC) {
@@ -169,6 +196,10 @@ bool gemm_packed(int64_t m, int64_t n, int64_t k, float alpha, Strided a, Stride
         pack_a<MR>(mc, kc, {a.x + ic * a.rs + pc * a.cs, a.rs, a.cs}, abuf);
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const int nr = nc - jr < NR ? static_cast<int>(nc - jr) : static_cast<int>(NR);
+          // B's panel is packed just before the first block of A's rows uses it, while it is
+          // still in L1; later blocks find it in the buffer (with few rows there are none).
+          if (ic == 0)
+            pack_b<V>(kc, nr, {b.x + pc * b.rs + (jc + jr) * b.cs, b.rs, b.cs}, bbuf + jr * kc);
           for (int64_t ir = 0; ir < mc; ir += MR) {
             const int mr = mc - ir < MR ? static_cast<int>(mc - ir) : static_cast<int>(MR);
             micro_kernel<V>(kc, abuf + ir * kc, bbuf + jr * kc, mr, nr, alpha, beta_here,
