@@ -6,6 +6,7 @@
 
 #include <barrier>
 #include <memory>
+#include <numeric>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -203,4 +204,44 @@ TEST_CASE("check_replicas_agree finds a rank whose weights or buffers differ") {
   CHECK(check_both() ==
         "rank 1 of 2 ended training with another network.1.running_var than rank 0: the "
         "processes no longer train one model (an internal error; please report it)");
+}
+
+TEST_CASE("prepare_data_parallel: --bn-stats local needs 2 rows of every batch on every rank") {
+  // 12 rows in batches of 3: shares of 2 and 1 rows. Synchronised statistics cover the 3 rows.
+  train::ShardedRows rows;
+  rows.owner.assign(12, 0);
+  rows.local.resize(12);
+  std::iota(rows.local.begin(), rows.local.end(), int64_t{0});
+  nn::MlpOptions options{.in_features = 4, .hidden = {5}, .classes = 3, .dropout = 0.0f};
+  for (const bool batchnorm : {true, false})
+    for (const train::BnStats mode : {train::BnStats::Sync, train::BnStats::Local}) {
+      CAPTURE(batchnorm);
+      CAPTURE(mode == train::BnStats::Local);
+      options.batchnorm = batchnorm;
+      std::string errors[2];
+      TwoThreads shared;
+      auto run = [&](int r) {
+        Generator g(3);
+        const auto model = nn::make_mlp(options, g);
+        const TwoThreadGroup group(shared, r);
+        const train::ShardedLoader loader(rows, 3, Generator(1), group);
+        try {
+          train::prepare_data_parallel(*model, group, loader, 42, mode);
+        } catch (const std::invalid_argument& e) {
+          errors[r] = e.what();
+        }
+      };
+      std::thread other(run, 1);
+      run(0);
+      other.join();
+      CHECK(errors[0] == errors[1]);
+      // Without BatchNorm there are no statistics to need rows: the flag changes nothing.
+      if (batchnorm && mode == train::BnStats::Local)
+        CHECK(errors[0] ==
+              "--bn-stats local: batch 1 of 3 rows gives a process 1 row, and BatchNorm needs 2 to "
+              "compute its statistics over a process's rows (HINT: use a larger --batch-size, "
+              "--bn-stats sync, or fewer processes)");
+      else
+        CHECK(errors[0].empty());
+    }
 }
