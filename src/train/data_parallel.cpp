@@ -1,5 +1,8 @@
-// Data-parallel training: the synchronised step on a rank's share of a batch, the evaluation.
-// Gradients travel as one flat float buffer per step, all-reduced after the whole backward.
+// Data-parallel training: the synchronised step on a rank's share of a batch, the evaluation,
+// and the checks that keep the ranks one model. Gradients travel as one flat float buffer per
+// step, all-reduced after the whole backward; what else the ranks must agree on every step
+// (local BatchNorm's running statistics, a signal) rides in the same buffer, not in calls of its
+// own.
 #include "minigrad/train/data_parallel.hpp"
 
 #include <fmt/format.h>
