@@ -1,6 +1,7 @@
 // Tests of train/resume.hpp through the pipeline: a run interrupted by SIGINT (raised in the
 // process after step K) and resumed from its checkpoint ends with the uninterrupted run's weights
-// and curves, bit for bit, mid-epoch and at an epoch boundary; and the checkpoint's path rules.
+// and curves, bit for bit, mid-epoch and at an epoch boundary; the checkpoint's path rules; and
+// the Dropout generators of every process of a data-parallel run, whose count a resume must repeat.
 #include <doctest/doctest.h>
 
 #include <csignal>
@@ -10,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "minigrad/dist/process_group.hpp"
 #include "minigrad/generator.hpp"
+#include "minigrad/optim/sgd.hpp"
 #include "minigrad/train/interrupt.hpp"
 #include "minigrad/train/resume.hpp"
 #include "minigrad/train/trainer.hpp"
@@ -143,4 +146,41 @@ TEST_CASE("resume: the checkpoint's place and the flags a resume must repeat") {
   }
   CHECK(error.find("had --batch-size 16, this one has --batch-size 32") != std::string::npos);
   std::fclose(out);
+}
+
+TEST_CASE("resume: a checkpoint holds each process's Dropout generators and is refused elsewhere") {
+  train::TrainingState s;
+  s.steps = 4;
+  s.shuffle = {1, 2, 3, 4};
+  s.processes = 2;
+  s.masks = {{5, 6, 7, 8}, {9, 10, 11, 12}};  // one Dropout, two processes
+  io::Metadata m;
+  write_training_state(m, s, {});
+  const std::string path = "run.resume.safetensors";
+  const train::TrainingState back = train::ResumeReader(m, path).training_state();
+  CHECK(back.processes == 2);
+  CHECK(back.masks == s.masks);
+  m.erase(train::resume_key("processes"));  // as written before runs of several processes
+  CHECK(train::ResumeReader(m, path).training_state().processes == 1);
+
+  // A one-process checkpoint said to come from 2 processes is refused in one, naming both counts.
+  iotest::TempDir dir;
+  TrainConfig c = tiny_run(write_blobs(dir), (dir.path / "m.safetensors").string());
+  c.raise_sigint_after_steps = {2};
+  std::FILE* out = std::tmpfile();
+  CHECK_THROWS_AS(train::run_training(c, out), train::Interrupted);
+  std::fclose(out);
+  c.raise_sigint_after_steps.clear();
+  c.resume_path = train::resume_checkpoint_path(c);
+  Generator gen(c.seed);
+  train::ResumeCheckpoint from = train::load_resume(c, gen);
+  CHECK(from.state.processes == 1);
+  from.state.processes = 2;
+  optim::SGD sgd(from.checkpoint.model->parameters(), {.lr = 0.1f});
+  CHECK_THROWS_WITH_AS(
+      train::restore_resume(c, from, from.state.steps, sgd, *from.checkpoint.model,
+                            dist::SingleProcess()),
+      doctest::Contains("the interrupted run had 2 processes, this one has 1 (HINT: resume with "
+                        "the same number of processes, mpirun -np 2)"),
+      std::invalid_argument);
 }

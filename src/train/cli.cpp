@@ -73,6 +73,7 @@ bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) 
       ("optimizer", "sgd, adam or adamw", cxxopts::value<std::string>()->default_value(d.optimizer))
       ("seed", "Seed for initialisation, shuffling and dropout", cxxopts::value<std::string>()->default_value(std::to_string(d.seed)))
       ("on-nonfinite", "When a loss or gradient is NaN or infinite: stop (exit 3, no model saved) or skip-step (leave that batch out)", cxxopts::value<std::string>()->default_value(d.on_nonfinite == OnNonFinite::Stop ? "stop" : "skip-step"))
+      ("bn-stats", "With several processes (mpirun): BatchNorm's batch statistics over every process's rows (sync: the step of one process) or over each process's own (local: faster; running statistics averaged across processes)", cxxopts::value<std::string>()->default_value(d.bn_stats == BnStats::Sync ? "sync" : "local"))
       ("threads", "Threads for minigrad's kernels (matrix products, SGD update, batch gather): auto (time 1 and 2 during training, keep the faster), 1 or 2; results are identical", cxxopts::value<std::string>()->default_value(d.threads == 0 ? "auto" : std::to_string(d.threads)));
   options.add_options("Output")
       ("save", "Write the trained model to a safetensors file", cxxopts::value<std::string>()->default_value(""))
@@ -142,6 +143,10 @@ bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) 
   if (on_nonfinite == "stop") c.on_nonfinite = OnNonFinite::Stop;
   else if (on_nonfinite == "skip-step") c.on_nonfinite = OnNonFinite::SkipStep;
   else bad_flag("on-nonfinite", "stop or skip-step", on_nonfinite);
+  const std::string bn_stats = str("bn-stats");
+  if (bn_stats == "sync") c.bn_stats = BnStats::Sync;
+  else if (bn_stats == "local") c.bn_stats = BnStats::Local;
+  else bad_flag("bn-stats", "sync or local", bn_stats);
   c.threads = str("threads") == "auto"
                   ? 0
                   : parse_number<int>("threads", str("threads"), "auto, 1 or 2");
@@ -171,7 +176,9 @@ bool parse_args(int argc, char** argv, const AppPreset& preset, TrainConfig& c) 
 namespace {
 
 // The app in one process of `world` (alone, or a rank of an MPI job): errors name the rank.
-int run_app_in(int argc, char** argv, const AppPreset& preset, const dist::ProcessGroup& world) {
+// `interrupted`: every rank stopped together on a signal, so the job needs no abort.
+int run_app_in(int argc, char** argv, const AppPreset& preset, const dist::ProcessGroup& world,
+               bool& interrupted) {
   const std::string who = world.size() > 1 ? fmt::format("{}: rank {} of {}", preset.program,
                                                          world.rank(), world.size())
                                            : preset.program;
@@ -186,7 +193,8 @@ int run_app_in(int argc, char** argv, const AppPreset& preset, const dist::Proce
     run_training(config, world.rank() == 0 ? stdout : sink.get(), world);
     return 0;
   } catch (const Interrupted& e) {  // Ctrl-C or SIGTERM: 128 + signal, as a shell reports it
-    std::fprintf(stderr, "%s: %s\n", who.c_str(), e.what());
+    if (world.rank() == 0) std::fprintf(stderr, "%s: %s\n", preset.program.c_str(), e.what());
+    interrupted = true;
     return 128 + e.signal();
   } catch (const NonFiniteError& e) {  // a diverged run: not a usage error, not a crash
     std::fprintf(stderr, "%s: error: %s\n", who.c_str(), e.what());
@@ -213,8 +221,9 @@ int run_app(int argc, char** argv, const AppPreset& preset) {
     std::fprintf(stderr, "%s: error: %s\n", preset.program.c_str(), e.what());
     return 2;
   }
-  const int code = run_app_in(argc, argv, preset, *world);
-  if (code != 0) world->abort(code);  // a failed rank ends the whole job, never a hang
+  bool interrupted = false;
+  const int code = run_app_in(argc, argv, preset, *world, interrupted);
+  if (code != 0 && !interrupted) world->abort(code);  // a failed rank ends the job, never a hang
   return code;
 }
 

@@ -1,11 +1,15 @@
-// Data-parallel training: the synchronised step on a rank's share of a batch, the evaluation.
-// Gradients travel as one flat float buffer per step, all-reduced after the whole backward.
+// Data-parallel training: the synchronised step on a rank's share of a batch, the evaluation,
+// and the checks that keep the ranks one model. Gradients travel as one flat float buffer per
+// step, all-reduced after the whole backward; what else the ranks must agree on every step
+// (local BatchNorm's running statistics, a signal) rides in the same buffer, not in calls of its
+// own.
 #include "minigrad/train/data_parallel.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <numeric>
 #include <stdexcept>
 
@@ -37,7 +41,7 @@ std::vector<nn::Module*> modules_of(nn::Module& model) {
 }  // namespace
 
 void prepare_data_parallel(nn::Module& model, const dist::ProcessGroup& group,
-                           const ShardedLoader& loader, uint64_t seed) {
+                           const ShardedLoader& loader, uint64_t seed, BnStats bn_stats) {
   // The same model and the same batches on every rank, or the sums below mix unrelated things.
   const double mine[2] = {static_cast<double>(model.num_parameters()),
                           static_cast<double>(loader.size())};
@@ -48,19 +52,31 @@ void prepare_data_parallel(nn::Module& model, const dist::ProcessGroup& group,
         "rank {} of {}: the ranks disagree on the model ({} parameters here) or on the batches "
         "per epoch ({} here) (HINT: start every rank with the same flags and data)",
         group.rank(), group.size(), mine[0], mine[1]));
-  for (int64_t b = 0; b < loader.size(); ++b)
+  const bool local_bn = bn_stats == BnStats::Local && group.size() > 1 &&
+                        std::ranges::any_of(modules_of(model), [](nn::Module* m) {
+                          return dynamic_cast<nn::BatchNorm*>(m) != nullptr;
+                        });
+  for (int64_t b = 0; b < loader.size(); ++b) {
     if (loader.batch_rows(b) < group.size())
       throw std::invalid_argument(fmt::format(
           "batch {} has {} rows, fewer than the {} processes: a process would have none (HINT: "
           "use a larger --batch-size, or fewer processes)",
           b + 1, loader.batch_rows(b), group.size()));
+    // BatchNorm's batch variance needs 2 rows; the smallest share is B / N rows.
+    if (local_bn && loader.batch_rows(b) / group.size() < 2)
+      throw std::invalid_argument(fmt::format(
+          "--bn-stats local: batch {} of {} rows gives a process {} row, and BatchNorm needs 2 "
+          "to compute its statistics over a process's rows (HINT: use a larger --batch-size, "
+          "--bn-stats sync, or fewer processes)",
+          b + 1, loader.batch_rows(b), loader.batch_rows(b) / group.size()));
+  }
 
   const dist::ProcessGroup* g = &group;
   Generator seeder(seed ^ 0x2545F4914F6CDD1Dull);  // one stream of seeds per rank, then per layer
   for (int r = 0; r < group.rank(); ++r) seeder.next_u64();
   Generator rank_gen(seeder.next_u64());
   for (nn::Module* m : modules_of(model)) {
-    if (auto* bn = dynamic_cast<nn::BatchNorm*>(m))
+    if (auto* bn = dynamic_cast<nn::BatchNorm*>(m); bn && bn_stats == BnStats::Sync)
       bn->set_all_reduce([g](std::span<double> v) { g->all_reduce_sum(v); });
     if (auto* d = dynamic_cast<nn::Dropout*>(m)) d->generator() = Generator(rank_gen.next_u64());
   }
@@ -69,7 +85,7 @@ void prepare_data_parallel(nn::Module& model, const dist::ProcessGroup& group,
 StepStats data_parallel_step(nn::Module& model, optim::Optimizer& optimizer,
                              const data::Batch& share, int64_t B, const dist::ProcessGroup& group,
                              std::vector<int>& predictions, std::vector<float>& buffer,
-                             OnNonFinite on_nonfinite) {
+                             OnNonFinite on_nonfinite, int signal) {
   const Tensor& x = share.x;       // (b, F), b this rank's rows
   const Tensor& y = share.y;       // (b)
   const Tensor logits = model(x);  // (b, C)
@@ -82,25 +98,43 @@ StepStats data_parallel_step(nn::Module& model, optim::Optimizer& optimizer,
   int64_t correct = 0;
   for (size_t i = 0; i < share.labels.size(); ++i) correct += predictions[i] == share.labels[i];
 
-  // Gradients and the step's totals (loss sum, correct rows) summed across the ranks, in one call.
+  // Gradients, the running statistics of local BatchNorm layers (times this rank's share b/B, so
+  // that the sum is their weighted average), the step's totals (loss sum, correct rows) and
+  // whether this rank had a signal, summed across the ranks in one call.
   const std::vector<Tensor> params = model.parameters();
+  std::vector<Tensor> running;
+  for (nn::Module* m : modules_of(model))
+    if (auto* bn = dynamic_cast<nn::BatchNorm*>(m);
+        bn && !bn->synchronised() && bn->options().track_running_stats)
+      running.insert(running.end(), {bn->running_mean(), bn->running_var()});
+  const float share_weight = static_cast<float>(share.labels.size()) / static_cast<float>(B);
   buffer.clear();
   for (const Tensor& p : params) {
     const float* g = grad_buffer(p);
     buffer.insert(buffer.end(), g, g + p.numel());
   }
+  for (const Tensor& t : running)
+    for (int64_t i = 0; i < t.numel(); ++i) buffer.push_back(share_weight * t.data()[i]);
   buffer.push_back(loss_sum.item());
   buffer.push_back(static_cast<float>(correct));  // exact below 2^24 rows
+  buffer.push_back(signal == SIGTERM ? 1.0f : 0.0f);
+  buffer.push_back(signal != 0 ? 1.0f : 0.0f);
   group.all_reduce_sum(buffer);
   size_t at = 0;
   for (const Tensor& p : params) {
     std::copy_n(buffer.data() + at, p.numel(), grad_buffer(p));
     at += static_cast<size_t>(p.numel());
   }
+  for (Tensor& t : running) {
+    std::copy_n(buffer.data() + at, t.numel(), t.data());
+    t.bump_version();
+    at += static_cast<size_t>(t.numel());
+  }
   const double loss_total = buffer[at], correct_total = buffer[at + 1];
 
   // Every rank now holds the same loss and gradients, so each takes the same decision below.
   StepStats st{loss_total / static_cast<double>(B), static_cast<int64_t>(correct_total), "", false};
+  st.signal = buffer[at + 2] > 0 ? SIGTERM : buffer[at + 3] > 0 ? SIGINT : 0;
   if (!std::isfinite(st.loss)) {
     st.non_finite = fmt::format("the loss is {}", st.loss);
     st.skippable = true;
@@ -108,6 +142,48 @@ StepStats data_parallel_step(nn::Module& model, optim::Optimizer& optimizer,
   }
   guarded_step(model, optimizer, on_nonfinite, st);
   return st;
+}
+
+std::vector<std::array<uint64_t, 4>> all_gather_generators(
+    const dist::ProcessGroup& group, const std::vector<std::array<uint64_t, 4>>& mine) {
+  // A gather as a sum: each rank fills its own slot of a zeroed buffer with its states, as
+  // 32-bit halves (a double holds them exactly), and the others' slots stay 0.
+  const size_t n = mine.size(), words = 8 * n;
+  std::vector<double> all(words * static_cast<size_t>(group.size()), 0.0);
+  double* slot = all.data() + words * static_cast<size_t>(group.rank());
+  for (size_t i = 0; i < n; ++i)
+    for (size_t w = 0; w < 4; ++w) {
+      slot[8 * i + 2 * w] = static_cast<double>(mine[i][w] >> 32);
+      slot[8 * i + 2 * w + 1] = static_cast<double>(mine[i][w] & 0xFFFFFFFFu);
+    }
+  group.all_reduce_sum(all);
+  std::vector<std::array<uint64_t, 4>> states(n * static_cast<size_t>(group.size()));
+  for (size_t i = 0; i < states.size(); ++i)
+    for (size_t w = 0; w < 4; ++w)
+      states[i][w] = static_cast<uint64_t>(all[8 * i + 2 * w]) << 32 |
+                     static_cast<uint64_t>(all[8 * i + 2 * w + 1]);
+  return states;
+}
+
+void check_replicas_agree(const nn::Module& model, const dist::ProcessGroup& group) {
+  // A 64-bit FNV-1a digest of each tensor's bytes, gathered from every rank.
+  const StateDict state = model.state_dict();
+  std::vector<std::array<uint64_t, 4>> mine;
+  for (const NamedTensor& nt : state) {
+    uint64_t h = 0xCBF29CE484222325ull;
+    const auto* bytes = reinterpret_cast<const unsigned char*>(nt.tensor.data());
+    for (size_t i = 0; i < sizeof(float) * static_cast<size_t>(nt.tensor.numel()); ++i)
+      h = (h ^ bytes[i]) * 0x100000001B3ull;
+    mine.push_back({h, 0, 0, 0});
+  }
+  const std::vector<std::array<uint64_t, 4>> all = all_gather_generators(group, mine);
+  for (int r = 1; r < group.size(); ++r)
+    for (size_t i = 0; i < state.size(); ++i)
+      if (all[r * state.size() + i] != all[i])
+        throw std::logic_error(fmt::format(
+            "rank {} of {} ended training with another {} than rank 0: the processes no longer "
+            "train one model (an internal error; please report it)",
+            r, group.size(), state[i].name));
 }
 
 Evaluation evaluate_data_parallel(nn::Module& model, const data::Dataset& data, int classes,

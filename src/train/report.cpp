@@ -37,6 +37,7 @@ std::string report_json(const TrainConfig& config, const TrainResult& r) {
       {"seed", config.seed},            {"split_seed", config.split_seed},
       {"threads", config.threads == 0 ? nlohmann::ordered_json("auto")
                                       : nlohmann::ordered_json(config.threads)},
+      {"bn_stats", config.bn_stats == BnStats::Sync ? "sync" : "local"},
       {"load", config.load_path},
       {"eval_only", config.eval_only},
   };

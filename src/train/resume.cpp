@@ -1,6 +1,6 @@
 // train_csv's resume checkpoints: the model file of io/checkpoint.hpp plus the optimizer's state,
 // position, generators, curves and flags of resume_state.hpp, and the flags that shape a
-// train_csv run.
+// train_csv run; restoring them, in one process or in each rank of a data-parallel job.
 #include "minigrad/train/resume.hpp"
 
 #include <fmt/format.h>
@@ -40,6 +40,7 @@ RunFlags run_flags(const TrainConfig& c) {
   f["optimizer"] = c.optimizer;
   f["seed"] = fmt::format("{}", c.seed);
   f["on-nonfinite"] = c.on_nonfinite == OnNonFinite::Stop ? "stop" : "skip-step";
+  f["bn-stats"] = c.bn_stats == BnStats::Sync ? "sync" : "local";
   return f;
 }
 
@@ -97,9 +98,37 @@ ResumeCheckpoint load_resume(const TrainConfig& c, Generator& gen) {
   // A CNN's image shape is in the metadata; the flags were checked to match it above.
   r.checkpoint = io::model_from_contents({std::move(file.tensors), std::move(file.metadata)}, path,
                                          c.model_name, gen, nn::CnnOptions{});
-  if (dropouts_of(*r.checkpoint.model).size() != r.state.masks.size())
-    read.fail("dropout_generators", "does not hold one state per Dropout layer");
+  if (dropouts_of(*r.checkpoint.model).size() * r.state.processes != r.state.masks.size())
+    read.fail("dropout_generators", "does not hold one state per Dropout layer and process");
   return r;
+}
+
+void restore_resume(const TrainConfig& c, const ResumeCheckpoint& from, int64_t steps,
+                    optim::Optimizer& optimizer, nn::Module& model,
+                    const dist::ProcessGroup& group) {
+  // Each process's Dropout masks continue its own stream: another count of processes would
+  // draw other masks, and share the batches otherwise (not the same run).
+  if (from.state.processes != group.size())
+    throw std::invalid_argument(fmt::format(
+        "--resume {}: the interrupted run had {} process{}, this one has {} (HINT: resume with "
+        "the same number of processes, {})",
+        c.resume_path, from.state.processes, from.state.processes == 1 ? "" : "es", group.size(),
+        from.state.processes == 1 ? "without mpirun"
+                                  : fmt::format("mpirun -np {}", from.state.processes)));
+  if (from.state.steps != steps)
+    throw std::invalid_argument(fmt::format(
+        "--resume {}: the interrupted run had {} batches per epoch, this one has {} (HINT: the "
+        "training data changed; resume on the same data, or start afresh)",
+        c.resume_path, from.state.steps, steps));
+  try {
+    optimizer.load_state_dict(from.optimizer);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(fmt::format("--resume {}: {}", c.resume_path, e.what()));
+  }
+  const std::vector<nn::Dropout*> dropouts = dropouts_of(model);
+  const size_t first = dropouts.size() * static_cast<size_t>(group.rank());  // this rank's
+  for (size_t i = 0; i < dropouts.size(); ++i)
+    dropouts[i]->generator().set_state(from.state.masks[first + i]);
 }
 
 }  // namespace minigrad::train

@@ -34,6 +34,7 @@ void write_training_state(io::Metadata& m, const TrainingState& s, const RunFlag
   m[resume_key("step")] = fmt::format("{}", s.step);
   m[resume_key("steps")] = fmt::format("{}", s.steps);
   m[resume_key("shuffle_generator")] = hex(s.shuffle);
+  m[resume_key("processes")] = fmt::format("{}", s.processes);
   std::vector<std::string> masks;
   for (const auto& g : s.masks) masks.push_back(hex(g));
   m[resume_key("dropout_generators")] = fmt::format("{}", fmt::join(masks, ","));
@@ -129,6 +130,9 @@ TrainingState ResumeReader::training_state() const {
     fail("step", fmt::format("{} of epoch {} is not a position in an epoch of {} steps", s.step,
                              s.epoch, s.steps));
   s.shuffle = generator(text("shuffle_generator"), "shuffle_generator");
+  // Absent in checkpoints written before runs of several processes could be resumed: one.
+  if (metadata_.count(resume_key("processes"))) s.processes = number<int>("processes");
+  if (s.processes < 1) fail("processes", fmt::format("holds {}, expected 1 or more", s.processes));
   for (std::string_view g : list("dropout_generators"))
     s.masks.push_back(generator(g, "dropout_generators"));
   s.epoch_loss = doubles("epoch_loss");

@@ -143,24 +143,6 @@ struct Resume {
   const data::ClassLabels* labels = nullptr;  // the label of each output, saved with the model
 };
 
-// The optimizer's and the Dropouts' state from a resume checkpoint; checks the batch count.
-void restore(const TrainConfig& c, const ResumeCheckpoint& from, int64_t steps,
-             optim::Optimizer& optimizer, nn::Module& model) {
-  if (from.state.steps != steps)
-    throw std::invalid_argument(fmt::format(
-        "--resume {}: the interrupted run had {} batches per epoch, this one has {} (HINT: the "
-        "training data changed; resume on the same data, or start afresh)",
-        c.resume_path, from.state.steps, steps));
-  try {
-    optimizer.load_state_dict(from.optimizer);
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(fmt::format("--resume {}: {}", c.resume_path, e.what()));
-  }
-  const std::vector<nn::Dropout*> dropouts = dropouts_of(model);
-  for (size_t i = 0; i < dropouts.size(); ++i)
-    dropouts[i]->generator().set_state(from.state.masks[i]);
-}
-
 // ---- the epoch loop (a DataLoader, or a data-parallel run's ShardedLoader): fills r's curves ----
 template <class Loader>
 void train_epochs(const TrainConfig& c, nn::Module& model, Loader& loader, std::FILE* out,
@@ -170,10 +152,12 @@ void train_epochs(const TrainConfig& c, nn::Module& model, Loader& loader, std::
   if (loader.size() == 0)
     throw std::invalid_argument(
         fmt::format("{} training rows make no batch of {}", r.n_train, c.batch_size));
+  constexpr bool parallel = std::is_same_v<Loader, ShardedLoader>;  // data_parallel.hpp
+  if constexpr (parallel) prepare_data_parallel(model, group, loader, c.seed, c.bn_stats);
   TrainingState s;  // where the run stands: fresh, or as the checkpoint says
   s.steps = loader.size();
-  if (resume.from) {
-    restore(c, *resume.from, loader.size(), *optimizer, model);
+  if (resume.from) {  // after prepare_data_parallel, which seeds the Dropouts afresh
+    restore_resume(c, *resume.from, loader.size(), *optimizer, model, group);
     s = resume.from->state;
     loader.generator().set_state(s.shuffle);
     r.epoch_loss = s.epoch_loss;
@@ -181,10 +165,8 @@ void train_epochs(const TrainConfig& c, nn::Module& model, Loader& loader, std::
   }
   say(fmt::format("training: {} epochs of {} batches (batch size {}), {} lr {}", c.epochs,
                   loader.size(), c.batch_size, c.optimizer, c.lr));
-  constexpr bool parallel = std::is_same_v<Loader, ShardedLoader>;  // data_parallel.hpp
   std::vector<float> flat_grads;
   if constexpr (parallel) {
-    prepare_data_parallel(model, group, loader, c.seed);
     say(fmt::format("data parallel: {}, each taking {} or {} rows of a batch of {}",
                     group.describe(), c.batch_size / group.size(),
                     (c.batch_size + group.size() - 1) / group.size(), c.batch_size));
@@ -196,28 +178,35 @@ void train_epochs(const TrainConfig& c, nn::Module& model, Loader& loader, std::
   model.train();
   BufferSnapshot buffers;  // with skip-step: the running statistics before each step
   const InterruptGuard interrupt;
-  const std::string checkpoint = parallel ? "" : resume_checkpoint_path(c);
+  const std::string checkpoint = resume_checkpoint_path(c);
   int64_t steps_run = 0;  // by this process
+  // With N processes, a signal counts once every process knows of it (data_parallel_step).
+  int agreed_signal = 0;
+  auto signal = [&] { return parallel ? agreed_signal : interrupt.signal(); };
   // Saves the state at (s.epoch, s.step); s.shuffle must be the loader's state before that
-  // epoch's shuffle.
+  // epoch's shuffle. Every process calls it; rank 0 writes, the others wait for the file.
   auto save_checkpoint = [&]() {
     s.epoch_loss = r.epoch_loss;
     s.epoch_accuracy = r.epoch_accuracy;
     s.masks.clear();
     for (nn::Dropout* d : dropouts_of(model)) s.masks.push_back(d->generator().get_state());
-    save_resume(checkpoint, c, model, *resume.transform, *resume.labels, *optimizer, s);
+    s.masks = all_gather_generators(group, s.masks);
+    s.processes = group.size();
+    if (group.rank() == 0)
+      save_resume(checkpoint, c, model, *resume.transform, *resume.labels, *optimizer, s);
+    double written[1] = {1.0};
+    group.all_reduce_sum(written);
   };
   auto stop = [&](int epoch, int64_t done) {
-    const std::string where =
-        fmt::format("{} at epoch {}, step {} of {}", signal_name(interrupt.signal()), epoch, done,
-                    loader.size());
+    const std::string where = fmt::format("{} at epoch {}, step {} of {}", signal_name(signal()),
+                                          epoch, done, loader.size());
     if (checkpoint.empty())
-      throw Interrupted(interrupt.signal(),
+      throw Interrupted(signal(),
                         fmt::format("interrupted by {}; no resume checkpoint written (HINT: give "
                                     "--save FILE or --checkpoint-dir DIR to keep one)",
                                     where));
     save_checkpoint();
-    throw Interrupted(interrupt.signal(),
+    throw Interrupted(signal(),
                       fmt::format("interrupted by {}; saved a resume checkpoint to {} (HINT: "
                                   "continue with the same flags and --resume {})",
                                   where, checkpoint, checkpoint));
@@ -234,10 +223,11 @@ void train_epochs(const TrainConfig& c, nn::Module& model, Loader& loader, std::
       const int64_t rows = loader.batch_rows(b);
       chooser.before_step();
       if (c.on_nonfinite == OnNonFinite::SkipStep) buffers.take(model);
-      const StepStats st = parallel
-                               ? data_parallel_step(model, *optimizer, batch, rows, group,
-                                                    predictions, flat_grads, c.on_nonfinite)
-                               : train_step(model, *optimizer, batch, predictions, c.on_nonfinite);
+      const StepStats st =
+          parallel ? data_parallel_step(model, *optimizer, batch, rows, group, predictions,
+                                        flat_grads, c.on_nonfinite, interrupt.signal())
+                   : train_step(model, *optimizer, batch, predictions, c.on_nonfinite);
+      agreed_signal = st.signal;
       chooser.after_step(rows);
       if (st.non_finite.empty()) {
         progress.step(st.loss, st.correct, rows);
@@ -256,7 +246,7 @@ void train_epochs(const TrainConfig& c, nn::Module& model, Loader& loader, std::
       ++steps_run;
       for (int64_t k : c.raise_sigint_after_steps)
         if (k == steps_run) std::raise(SIGINT);
-      if (interrupt.signal() != 0 && b + 1 < loader.size()) {  // else: after the epoch's end
+      if (signal() != 0 && b + 1 < loader.size()) {  // else: after the epoch's end
         progress.end_epoch();
         s.epoch = epoch;
         s.step = b + 1;
@@ -275,7 +265,7 @@ void train_epochs(const TrainConfig& c, nn::Module& model, Loader& loader, std::
     s.step = 0;
     s.shuffle = loader.generator().get_state();
     s.partial = {};
-    if (interrupt.signal() != 0) stop(epoch, loader.size());
+    if (signal() != 0) stop(epoch, loader.size());
     if (c.checkpoint_every > 0 && epoch % c.checkpoint_every == 0 && epoch < c.epochs) {
       save_checkpoint();
       say(fmt::format("saved a resume checkpoint to {}", checkpoint));
@@ -287,6 +277,10 @@ void train_epochs(const TrainConfig& c, nn::Module& model, Loader& loader, std::
                              "(--on-nonfinite skip-step)\n",
                              s.skipped, loader.size() * c.epochs)
                      .c_str());
+  if constexpr (parallel) {
+    check_replicas_agree(model, group);
+    say("checked: every process ends with the same weights and buffers");
+  }
   r.threads = chooser.threads();
   r.samples_per_second = r.train_seconds > 0 ? static_cast<double>(samples) / r.train_seconds : 0.0;
   say(fmt::format("trained in {:.2f}s: {:.0f} samples/s", r.train_seconds, r.samples_per_second));
@@ -326,10 +320,6 @@ TrainResult run_training(const TrainConfig& c, std::FILE* out) {
 
 TrainResult run_training(const TrainConfig& c, std::FILE* out, const dist::ProcessGroup& group) {
   validate(c);
-  if (group.size() > 1 && (!c.resume_path.empty() || c.checkpoint_every > 0))
-    throw std::invalid_argument(
-        "--resume and --checkpoint-every are not available with several processes yet (HINT: "
-        "run one process to use them)");
   backend::set_num_threads(c.threads == 0 ? 1 : c.threads);
   const Say say = [&](const std::string& line) {
     if (!c.quiet) std::fprintf(out, "%s\n", line.c_str());

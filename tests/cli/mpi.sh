@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Data-parallel training under mpirun (run by ctest only in a build with MPI): 2 ranks with
 # synchronised BatchNorm take the same steps as 1 process on the whole batch, each rank holding
-# half of the rows, rank 0 alone writes the model and the report, and a failing or dying rank
-# (bad input in its part of the file) ends the job non-zero, with no model written and no hang.
+# half of the rows, rank 0 alone writes the model and the report; with per-rank BatchNorm
+# statistics every rank still ends with the same model; an interrupted job writes one checkpoint
+# and resumes byte-identical; a failing or dying rank (bad input in its part of the file) ends the
+# job non-zero, with no model written and no hang.
 # Usage: mpi.sh <bin_dir>
 set -u
 bin=$(cd "$1" && pwd)  # absolute: the runs below happen in $tmp
@@ -82,16 +84,60 @@ acc=$(grep test_accuracy one.json)
 [[ -n "$acc" && "$acc" == "$(grep test_accuracy two.json)" ]] &&
   pass "same test accuracy (evaluation split across the ranks)" || fail "accuracies differ"
 
-# The same seed and N give the same run again, Dropout included; with --train and --test, each
-# file read in parts (the test file's one row leaves rank 1 an empty part).
+# ---- --bn-stats local, Dropout and --resume: 2 epochs with Dropout (each rank its masks) and
+# each rank's own BatchNorm statistics, with --train and --test, each file read in parts (the test
+# file's one row leaves rank 1 an empty part). The same run interrupted by a SIGINT on rank 1
+# alone (the ranks must agree to stop after the same step) and resumed ends byte-identical. ----
 head -n 2 blobs.csv >one_row.csv
-for run in a b; do
-  timeout 60 "${mpirun[@]}" -np 2 "$bin/train_csv" --train blobs.csv --test one_row.csv \
-    --label last --hidden 16 \
-    --epochs 1 --batch-size 32 --threads 1 --quiet --save "drop_$run.safetensors" >/dev/null 2>&1
-done
-cmp -s drop_a.safetensors drop_b.safetensors && pass "2 ranks with Dropout: identical reruns" ||
-  fail "2 ranks with Dropout: reruns differ"
+local_run=(--train blobs.csv --test one_row.csv --label last --hidden 16 --bn-stats local
+           --epochs 2 --batch-size 32 --threads 1)
+timeout 60 "${mpirun[@]}" -np 2 "$bin/train_csv" "${local_run[@]}" --save whole.safetensors \
+  --report whole.json >whole.out 2>&1 || fail "--bn-stats local: $(cat whole.out)"
+grep -q "checked: every process ends with the same weights and buffers" whole.out &&
+  grep -q '"bn_stats": "local"' whole.json &&
+  pass "--bn-stats local: every rank ends with the same weights and running statistics" ||
+  fail "--bn-stats local: no agreement checked: $(cat whole.out)"
+# Rank 1 alone raises SIGINT after its step 12 (epoch 2, step 2 of 10); both ranks learn of it
+# in the next step's all-reduce and stop after it. --checkpoint-every 1 wrote one after epoch 1.
+timeout 60 "${mpirun[@]}" -np 2 bash -c '[[ $OMPI_COMM_WORLD_RANK == 1 ]] &&
+    export MINIGRAD_TEST_SIGINT_AFTER_STEPS=12
+  exec "$0" "$@"' "$bin/train_csv" "${local_run[@]}" --checkpoint-every 1 \
+  --save cut.safetensors >cut.out 2>&1
+rc=$?
+if [[ $rc -eq 130 && $(grep -c "interrupted by SIGINT at epoch 2, step 3 of 10" cut.out) -eq 1 &&
+  -f cut.resume.safetensors && ! -e cut.safetensors ]]; then
+  pass "SIGINT on one rank: every rank stops after the same step, one checkpoint, exit 130"
+else
+  fail "SIGINT on one rank: exit $rc: $(cat cut.out)"
+fi
+timeout 60 "${mpirun[@]}" -np 2 "$bin/train_csv" "${local_run[@]}" --save cut.safetensors \
+  --resume cut.resume.safetensors >resumed.out 2>&1 || fail "--resume with 2 ranks: $(cat resumed.out)"
+cmp -s whole.safetensors cut.safetensors &&
+  pass "2 ranks interrupted and resumed: the model is byte-identical to the uninterrupted run's" ||
+  fail "2 ranks interrupted and resumed: the model differs"
+# In one process (no mpirun) the same checkpoint is refused, naming both counts.
+"$bin/train_csv" "${local_run[@]}" --resume cut.resume.safetensors >one.out 2>&1
+rc=$?
+[[ $rc -eq 2 ]] && grep -q "the interrupted run had 2 processes, this one has 1" one.out &&
+  pass "a checkpoint of 2 processes is refused in 1: $(grep -o 'the interrupted.*' one.out | head -c 120)" ||
+  fail "resume with another count of processes: exit $rc: $(cat one.out)"
+
+# ---- SIGTERM to mpirun, which sends it on to every rank: one checkpoint, every rank exits, no
+# hang. (mpirun waits 1 s before it passes the signal on and 1 s more before it kills: 2 s.) ----
+timeout 60 "${mpirun[@]}" -np 2 "$bin/train_csv" --data blobs.csv --label last --hidden 8 \
+  --epochs 1000000 --batch-size 32 --threads 1 --quiet --checkpoint-every 1 \
+  --save long.safetensors >long.out 2>&1 &
+job=$!
+for _ in $(seq 300); do [[ -f long.resume.safetensors ]] && break; sleep 0.1; done
+kill -TERM $(ps -o pid= --ppid "$job")  # mpirun itself: timeout would signal its whole group
+wait "$job"
+rc=$?
+if [[ $rc -ne 124 && $(grep -c "interrupted by SIGTERM at epoch" long.out) -eq 1 &&
+  ! -e long.safetensors ]] && grep -q "saved a resume checkpoint to long.resume" long.out; then
+  pass "SIGTERM to mpirun: one checkpoint, no hang (mpirun exit $rc)"
+else
+  fail "SIGTERM to mpirun: exit $rc: $(cat long.out)"
+fi
 
 # ---- faults: exit non-zero, the rank named, no model file, no hang ----
 # expect_job_failure <what> <stderr pattern> <command...>
@@ -118,10 +164,8 @@ expect_job_failure "rank 1 killed" "process" \
 expect_job_failure "a batch smaller than the ranks" "fewer than the 2 processes" \
   "${mpirun[@]}" -np 2 "$bin/train_csv" --data blobs.csv --label last --batch-size 1 \
   --no-batchnorm --epochs 1 --save fault.safetensors
-expect_job_failure "--resume with 2 ranks" "not available with several processes" \
-  "${mpirun[@]}" -np 2 "$bin/train_csv" --data blobs.csv --label last --resume x.safetensors \
-  --save fault.safetensors
+# minigrad train reads the launcher's environment before anything else: no need to launch it.
 expect_job_failure "minigrad train under mpirun" "runs in one process" \
-  "${mpirun[@]}" -np 2 "$bin/minigrad" train --data blobs.csv --label species
+  env OMPI_COMM_WORLD_SIZE=2 "$bin/minigrad" train --data blobs.csv --label species
 
 finish "mpi"

@@ -151,6 +151,17 @@ one=$("$csv" --data "$tmp/blobs.csv" --label last --hidden 8 --epochs 2 --batch-
 [[ "$(grep -v -e 'samples/s' -e 'steps, ' -e '^backend: ' -e '^threads: ' <<<"$auto")" == "$(grep -v -e 'samples/s' -e 'steps, ' -e '^backend: ' <<<"$one")" ]] \
   && echo "ok: --threads auto gives the numbers of one thread" || fail "--threads auto changed the results"
 
+# ---- --bn-stats: a bad value fails; in one process local and sync are the same run ----
+expect_error 2 "--bn-stats: expected sync or local, got 'all'" \
+  "$csv" --data "$tmp/blobs.csv" --label last --bn-stats all
+bn() {
+  "$csv" --data "$tmp/blobs.csv" --label last --hidden 8 --epochs 1 --threads 1 --bn-stats "$1" 2>&1 |
+    grep -v -e 'samples/s' -e 'steps, '
+}
+a=$(bn sync); b=$(bn local)
+[[ -n "$a" && "$a" == "$b" ]] && echo "ok: --bn-stats local changes nothing in one process" ||
+  fail "--bn-stats local changed a one-process run"
+
 # ---- output to a pipe has no control characters; --help works ----
 "$csv" --data "$tmp/blobs_head.csv" --label last --epochs 2 --batch-size 8 | grep -q $'\r\|\x1b' \
   && fail "control characters in piped output" || echo "ok: plain output when piped"

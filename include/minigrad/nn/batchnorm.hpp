@@ -52,6 +52,8 @@ class BatchNorm : public Module {
   /// Synchronised batch statistics (PyTorch's SyncBatchNorm): in training the batch is the union
   /// of every process's rows, and the backward's sums are reduced the same way. Empty: local.
   void set_all_reduce(AllReduce all_reduce) { all_reduce_ = std::move(all_reduce); }
+  /// Whether set_all_reduce() gave it a hook.
+  bool synchronised() const { return static_cast<bool>(all_reduce_); }
 
  protected:
   /// `name` is the subclass's type name, for the constructor's errors.

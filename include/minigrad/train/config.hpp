@@ -19,6 +19,12 @@ enum class OnNonFinite {
   SkipStep,  // leave the parameters as they were before that batch, and go on
 };
 
+/// Whose rows BatchNorm's batch statistics cover when several processes train (data_parallel.hpp).
+enum class BnStats {
+  Sync,   // every process's: the step of one process on the whole batch (PyTorch's SyncBatchNorm)
+  Local,  // each process's own share (DistributedDataParallel's default): fewer collectives
+};
+
 /// How features are scaled before they reach the model.
 enum class Scaling {
   Standardize,  // (x - mean) / std with statistics from the training part only
@@ -54,6 +60,7 @@ struct TrainConfig {
   uint64_t seed = 42;
   OnNonFinite on_nonfinite = OnNonFinite::Stop;
   int threads = 0;  // 0: auto (1 and 2 timed during training, the faster kept)
+  BnStats bn_stats = BnStats::Sync;  // no effect in one process, or without BatchNorm
 
   // ---- input/output ----
   std::string save_path;    // safetensors checkpoint written after training

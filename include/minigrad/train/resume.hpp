@@ -11,6 +11,7 @@
 
 #include "minigrad/data/class_labels.hpp"
 #include "minigrad/data/dataset.hpp"
+#include "minigrad/dist/process_group.hpp"
 #include "minigrad/generator.hpp"
 #include "minigrad/io/model_checkpoint.hpp"
 #include "minigrad/nn/dropout.hpp"
@@ -47,5 +48,12 @@ struct ResumeCheckpoint {
 /// checkpoint, a flag that differs from the interrupted run's, or fewer --epochs than already
 /// done is a std::invalid_argument naming the file and the flag, with a HINT.
 ResumeCheckpoint load_resume(const TrainConfig& config, Generator& gen);
+
+/// Sets the optimizer's state and this process's Dropout generators from `from`. Refuses
+/// (std::invalid_argument) a checkpoint of another number of processes or batches per epoch.
+/// In a data-parallel job, call it after prepare_data_parallel(), which seeds the generators.
+void restore_resume(const TrainConfig& config, const ResumeCheckpoint& from, int64_t steps,
+                    optim::Optimizer& optimizer, nn::Module& model,
+                    const dist::ProcessGroup& group);
 
 }  // namespace minigrad::train

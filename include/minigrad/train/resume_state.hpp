@@ -25,7 +25,9 @@ struct TrainingState {
   int64_t step = 0;                   // batches of that epoch already done
   int64_t steps = 0;                  // batches per epoch (a changed training set is refused)
   std::array<uint64_t, 4> shuffle{};  // the loader's generator before `epoch`'s shuffle
-  std::vector<std::array<uint64_t, 4>> masks;  // each Dropout's generator, in module order
+  int processes = 1;                  // data-parallel processes that ran (each has its masks)
+  // Each Dropout's generator, in module order, for each process in rank order.
+  std::vector<std::array<uint64_t, 4>> masks;
   // The unfinished epoch's sums so far, so its mean loss and accuracy cover all its batches.
   Progress::Totals partial;
   std::vector<double> epoch_loss, epoch_accuracy;  // finished epochs

@@ -58,6 +58,7 @@ struct StepStats {
   std::string non_finite;  // what was not finite ("the loss is nan"), or "" when all was
   bool stepped = false;    // the optimizer updated the parameters
   bool skippable = false;  // non_finite is the loss or a gradient, which skip-step leaves out
+  int signal = 0;          // data parallel: SIGINT or SIGTERM if a process had one (or 0)
 };
 StepStats train_step(nn::Module& model, optim::Optimizer& optimizer, const data::Batch& batch,
                      std::vector<int>& predictions, OnNonFinite on_nonfinite = OnNonFinite::Stop);
