@@ -22,11 +22,16 @@ void require_2d(const char* op, const char* name, const Tensor& t, const char* h
                                             shape_str(t.shape()), hint));
 }
 
-// The gradient a product adds into whole: grad_buffer(t), but an existing buffer is handed over
-// as it is, so that zeros a zero_grad() left to the backend are never written: backend::gemm adds
-// to them by storing its product (backend.hpp, zero_later).
+// The gradient a product adds into whole: grad_buffer(t), but its zeros are left to the backend
+// (backend.hpp, zero_later), both those a zero_grad() deferred and a new buffer's, so that they
+// are never written: backend::gemm adds to them by storing its product.
 float* product_grad(const Tensor& t) {
-  return t.impl()->grad ? t.impl()->grad->storage->data() : grad_buffer(t);
+  TensorImpl* impl = t.impl();
+  if (!impl->grad) {
+    impl->grad = Tensor::empty(impl->shape).impl_ptr();
+    backend::zero_later(impl->grad->storage->data(), impl->grad->storage->size());
+  }
+  return impl->grad->storage->data();
 }
 
 }  // namespace
