@@ -13,17 +13,11 @@
 #include <vector>
 
 #include "minigrad/autograd.hpp"
+#include "python_float.hpp"
 
 namespace minigrad::nn {
 
 namespace {
-// How Python prints a float: "0.1", "1e-05", and "1.0" rather than "1".
-std::string py_float(float v) {
-  std::string s = fmt::format("{}", v);
-  if (s.find_first_of(".en") == std::string::npos) s += ".0";
-  return s;
-}
-
 // Per-position sums (F) folded into per-channel sums (C): channel c owns positions c·S .. c·S+S-1.
 std::vector<double> per_channel(const std::vector<double>& by_position, int64_t C, int64_t S) {
   std::vector<double> out(static_cast<size_t>(C), 0.0);

@@ -13,17 +13,11 @@
 #include <vector>
 
 #include "minigrad/autograd.hpp"
+#include "python_float.hpp"
 
 namespace minigrad::nn {
 
 namespace {
-
-// How Python prints a float: "1e-05", "0.001", and "1.0" rather than "1".
-std::string py_float(float v) {
-  std::string s = fmt::format("{}", v);
-  if (s.find_first_of(".en") == std::string::npos) s += ".0";
-  return s;
-}
 
 // How Python prints a shape tuple: "(3,)" and "(2, 3)".
 std::string py_tuple(const Shape& s) {
