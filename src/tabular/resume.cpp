@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "minigrad/io/safetensors.hpp"
+#include "minigrad/train/digest.hpp"
 
 namespace minigrad::tabular {
 
@@ -20,12 +21,6 @@ namespace {
 constexpr std::string_view kBestPrefix = "best.";
 constexpr const char* kOutputs = "fit.outputs";
 constexpr const char* kTargets = "fit.targets";
-
-// FNV-1a, 64 bits: enough to tell one table from another, not a defence against forgery.
-void mix(uint64_t& h, const void* data, size_t bytes) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  for (size_t i = 0; i < bytes; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
-}
 
 std::string doubles_text(const std::vector<EpochStats>& epochs, double EpochStats::*field) {
   std::vector<double> v;
@@ -41,15 +36,15 @@ Tensor vector_tensor(const std::vector<float>& v) {
 
 uint64_t data_fingerprint(const Preprocessing& prep, const EncodedRows& train,
                           const EncodedRows& val) {
-  uint64_t h = 0xcbf29ce484222325ull;
+  train::Digest h;
   const std::string prep_json = to_json(prep);
-  mix(h, prep_json.data(), prep_json.size());
+  h.add(prep_json.data(), prep_json.size());
   for (const EncodedRows* rows : {&train, &val}) {
-    mix(h, &rows->rows, sizeof rows->rows);
-    mix(h, rows->x.data(), rows->x.size() * sizeof(float));
-    mix(h, rows->y.data(), rows->y.size() * sizeof(float));
+    h.add(&rows->rows, sizeof rows->rows);
+    h.add(rows->x.data(), rows->x.size() * sizeof(float));
+    h.add(rows->y.data(), rows->y.size() * sizeof(float));
   }
-  return h;
+  return h.value;
 }
 
 void save_resume(const std::string& path, const TabularModel& m, const optim::Optimizer& optimizer,

@@ -19,6 +19,7 @@
 #include "minigrad/nn/loss.hpp"
 #include "minigrad/ops/elementwise.hpp"
 #include "minigrad/ops/index.hpp"
+#include "minigrad/train/digest.hpp"
 #include "minigrad/train/metrics.hpp"
 #include "minigrad/train/nonfinite_guard.hpp"
 
@@ -170,11 +171,9 @@ void check_replicas_agree(const nn::Module& model, const dist::ProcessGroup& gro
   const StateDict state = model.state_dict();
   std::vector<std::array<uint64_t, 4>> mine;
   for (const NamedTensor& nt : state) {
-    uint64_t h = 0xCBF29CE484222325ull;
-    const auto* bytes = reinterpret_cast<const unsigned char*>(nt.tensor.data());
-    for (size_t i = 0; i < sizeof(float) * static_cast<size_t>(nt.tensor.numel()); ++i)
-      h = (h ^ bytes[i]) * 0x100000001B3ull;
-    mine.push_back({h, 0, 0, 0});
+    Digest h;
+    h.add(nt.tensor.data(), sizeof(float) * static_cast<size_t>(nt.tensor.numel()));
+    mine.push_back({h.value, 0, 0, 0});
   }
   const std::vector<std::array<uint64_t, 4>> all = all_gather_generators(group, mine);
   for (int r = 1; r < group.size(); ++r)
