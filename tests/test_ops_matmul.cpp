@@ -1,6 +1,6 @@
 // Tests of ops/matmul.hpp: matmul against plain loops on odd shapes and all four transpose
 // combinations, matmul's and linear's gradients, linear == matmul + add, PyTorch's values for
-// linear, transpose, and the shape errors. backend::gemm itself is tested in test_backend.cpp.
+// linear, and the shape errors. backend::gemm itself is tested in test_backend.cpp.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -160,20 +160,6 @@ TEST_CASE("linear passes gradcheck with and without bias; dx only when x require
   linear(images, w, b).backward(Tensor::ones({4, 3}));
   for (int64_t i = 0; i < w.numel(); ++i)
     CHECK(w.grad().data()[i] == doctest::Approx(2 * before.data()[i]));
-}
-
-TEST_CASE("transpose: values and gradient") {
-  Tensor x = Tensor::from({{1, 2, 3}, {4, 5, 6}}).requires_grad_();
-  Tensor t = transpose(x);
-  CHECK(t.shape() == Shape{3, 2});
-  CHECK(t.to_vector() == std::vector<float>{1, 4, 2, 5, 3, 6});
-  GradCheckResult r =
-      gradcheck([](const std::vector<Tensor>& in) { return transpose(in[0]); }, {x});
-  CHECK_MESSAGE(r.ok, r.report);
-  CHECK(max_abs_diff(transpose(transpose(x)), x.to_vector()) == 0.0);
-  CHECK_THROWS_WITH_AS(transpose(Tensor::zeros({2, 3, 4})),
-                       doctest::Contains("transpose: x must be 2-D but is [2, 3, 4]"),
-                       std::invalid_argument);
 }
 
 TEST_CASE("shape errors name both shapes and suggest a fix") {

@@ -157,15 +157,13 @@ TEST_CASE(
   for (size_t i = 0; i < p0.size(); ++i) CHECK(p0[i].to_vector() == p1[i].to_vector());
 }
 
-TEST_CASE("all_gather_generators hands every rank every rank's states, in rank order") {
+TEST_CASE("all_gather hands every rank every rank's values, in rank order") {
   const std::vector<std::array<uint64_t, 4>> mine[2] = {
       {{1, 0xFFFFFFFFFFFFFFFFull, 3, 4}, {5, 6, 7, 0x8000000000000001ull}},
       {{9, 10, 11, 12}, {13, 0x123456789ABCDEF0ull, 15, 16}}};
   std::vector<std::array<uint64_t, 4>> got[2];
   TwoThreads shared;
-  auto run = [&](int r) {
-    got[r] = train::all_gather_generators(TwoThreadGroup(shared, r), mine[r]);
-  };
+  auto run = [&](int r) { got[r] = train::all_gather(TwoThreadGroup(shared, r), mine[r]); };
   std::thread other(run, 1);
   run(0);
   other.join();
@@ -173,7 +171,7 @@ TEST_CASE("all_gather_generators hands every rank every rank's states, in rank o
   all.insert(all.end(), mine[1].begin(), mine[1].end());
   CHECK(got[0] == all);
   CHECK(got[1] == all);
-  CHECK(train::all_gather_generators(dist::SingleProcess(), mine[1]) == mine[1]);
+  CHECK(train::all_gather(dist::SingleProcess(), mine[1]) == mine[1]);
 }
 
 TEST_CASE("check_replicas_agree finds a rank whose weights or buffers differ") {

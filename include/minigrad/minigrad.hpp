@@ -27,6 +27,7 @@
 #include "minigrad/ops/shape.hpp"
 #include "minigrad/ops/softmax.hpp"
 #include "minigrad/ops/statistics.hpp"
+#include "minigrad/ops/transpose.hpp"
 
 #include "minigrad/nn/activation.hpp"
 #include "minigrad/nn/batchnorm.hpp"

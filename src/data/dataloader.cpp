@@ -44,15 +44,6 @@ std::vector<int64_t> batch_starts_of(int64_t n, const DataLoaderOptions& options
   return starts;
 }
 
-void shuffle_order(std::vector<int64_t>& order, Generator& gen) {
-  // A fresh permutation from the identity each epoch: the order depends on the generator only.
-  std::iota(order.begin(), order.end(), int64_t{0});
-  for (int64_t i = static_cast<int64_t>(order.size()) - 1; i > 0; --i) {
-    const auto k = static_cast<size_t>(gen.randint(static_cast<uint64_t>(i + 1)));
-    std::swap(order[static_cast<size_t>(i)], order[k]);
-  }
-}
-
 DataLoader::DataLoader(const Dataset& dataset, DataLoaderOptions options, Generator gen)
     : dataset_(dataset), options_(options), gen_(gen) {
   const int64_t n = dataset.size();

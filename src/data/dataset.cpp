@@ -386,6 +386,16 @@ FeatureTransform fit_standardize(const Dataset& train,
   return FeatureTransform::standardize(std::move(mean_f), std::move(std_f));
 }
 
+void shuffle_order(std::vector<int64_t>& order, Generator& gen) {
+  // Fisher-Yates from the identity: position i takes a uniformly chosen value among those not
+  // yet placed, so the order depends on the generator only.
+  std::iota(order.begin(), order.end(), int64_t{0});
+  for (int64_t i = static_cast<int64_t>(order.size()) - 1; i > 0; --i) {
+    const auto k = static_cast<size_t>(gen.randint(static_cast<uint64_t>(i + 1)));
+    std::swap(order[static_cast<size_t>(i)], order[k]);
+  }
+}
+
 SplitOrder train_test_order(int64_t n, double test_size, Generator& gen) {
   if (!(test_size >= 0.0 && test_size <= 1.0)) {
     throw std::invalid_argument(
@@ -393,14 +403,8 @@ SplitOrder train_test_order(int64_t n, double test_size, Generator& gen) {
   }
   SplitOrder split;
   split.test_rows = static_cast<int64_t>(std::ceil(test_size * static_cast<double>(n)));
-  // Fisher-Yates: position i takes a uniformly chosen row among those not yet placed.
-  std::vector<int64_t>& perm = split.order;
-  perm.resize(static_cast<size_t>(n));
-  std::iota(perm.begin(), perm.end(), int64_t{0});
-  for (int64_t i = n - 1; i > 0; --i) {
-    const auto k = static_cast<int64_t>(gen.randint(static_cast<uint64_t>(i + 1)));
-    std::swap(perm[static_cast<size_t>(i)], perm[static_cast<size_t>(k)]);
-  }
+  split.order.resize(static_cast<size_t>(n));
+  shuffle_order(split.order, gen);
   return split;
 }
 

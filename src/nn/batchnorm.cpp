@@ -29,9 +29,10 @@ std::vector<double> per_channel(const std::vector<double>& by_position, int64_t 
 // A per-channel value (C) repeated for each of its S positions (F = C·S).
 template <class Out = float, class In>
 std::vector<Out> per_position(const std::vector<In>& by_channel, int64_t S) {
-  std::vector<Out> out(by_channel.size() * static_cast<size_t>(S));
-  for (size_t k = 0; k < out.size(); ++k)
-    out[k] = static_cast<Out>(by_channel[k / static_cast<size_t>(S)]);
+  const auto C = static_cast<int64_t>(by_channel.size());
+  std::vector<Out> out(static_cast<size_t>(C * S));
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t s = 0; s < S; ++s) out[c * S + s] = static_cast<Out>(by_channel[c]);
   return out;
 }
 }  // namespace

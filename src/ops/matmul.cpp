@@ -1,4 +1,4 @@
-// Matrix products (matmul, linear, transpose) with their backwards. Every product is one call
+// Matrix products (matmul, linear) with their backwards. Every product is one call
 // to backend::gemm, which reads an operand as transposed through a flag instead of copying it,
 // and adds into the gradient buffers (beta = 1): the `+=` of every other backward.
 // Other ranks (1-D, batched) go to batched_matmul.cpp, which reduces them to these 2-D products.
@@ -122,24 +122,6 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
         for (int64_t j = 0; j < out; ++j) db[j] += g[r * out + j];
     }
   });
-}
-
-Tensor transpose(const Tensor& x) {
-  require_2d("transpose", "x", x, "transpose swaps the two dims of a matrix; reshape first");
-  const int64_t rows = x.size(0), cols = x.size(1);
-  // x: (rows, cols) -> y: (cols, rows), y[j, i] = x[i, j]
-  Tensor y = Tensor::empty({cols, rows});
-  const float* px = x.data();
-  float* py = y.data();
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < cols; ++j) py[j * rows + i] = px[i * cols + j];
-  //   dx[i, j] = dy[j, i]
-  return record(y, "transpose", {x}, [x, rows, cols](const Tensor& dy) {
-    float* dx = grad_buffer(x);
-    const float* g = dy.data();
-    for (int64_t i = 0; i < rows; ++i)
-      for (int64_t j = 0; j < cols; ++j) dx[i * cols + j] += g[j * rows + i];
-  }, Saved::none);
 }
 
 }  // namespace minigrad

@@ -145,9 +145,9 @@ StepStats data_parallel_step(nn::Module& model, optim::Optimizer& optimizer,
   return st;
 }
 
-std::vector<std::array<uint64_t, 4>> all_gather_generators(
-    const dist::ProcessGroup& group, const std::vector<std::array<uint64_t, 4>>& mine) {
-  // A gather as a sum: each rank fills its own slot of a zeroed buffer with its states, as
+std::vector<std::array<uint64_t, 4>> all_gather(const dist::ProcessGroup& group,
+                                                const std::vector<std::array<uint64_t, 4>>& mine) {
+  // A gather as a sum: each rank fills its own slot of a zeroed buffer with its values, as
   // 32-bit halves (a double holds them exactly), and the others' slots stay 0.
   const size_t n = mine.size(), words = 8 * n;
   std::vector<double> all(words * static_cast<size_t>(group.size()), 0.0);
@@ -175,7 +175,7 @@ void check_replicas_agree(const nn::Module& model, const dist::ProcessGroup& gro
     h.add(nt.tensor.data(), sizeof(float) * static_cast<size_t>(nt.tensor.numel()));
     mine.push_back({h.value, 0, 0, 0});
   }
-  const std::vector<std::array<uint64_t, 4>> all = all_gather_generators(group, mine);
+  const std::vector<std::array<uint64_t, 4>> all = all_gather(group, mine);
   for (int r = 1; r < group.size(); ++r)
     for (size_t i = 0; i < state.size(); ++i)
       if (all[r * state.size() + i] != all[i])

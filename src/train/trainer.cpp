@@ -190,7 +190,7 @@ void train_epochs(const TrainConfig& c, nn::Module& model, Loader& loader, std::
     s.epoch_accuracy = r.epoch_accuracy;
     s.masks.clear();
     for (nn::Dropout* d : dropouts_of(model)) s.masks.push_back(d->generator().get_state());
-    s.masks = all_gather_generators(group, s.masks);
+    s.masks = all_gather(group, s.masks);
     s.processes = group.size();
     if (group.rank() == 0)
       save_resume(checkpoint, c, model, *resume.transform, *resume.labels, *optimizer, s);

@@ -41,9 +41,6 @@ struct Batch {
 /// The first position of each batch of n rows (batch_size, drop_last and the single-row
 /// policy): DataLoader's batches, for a loader whose rows live elsewhere.
 std::vector<int64_t> batch_starts_of(int64_t n, const DataLoaderOptions& options);
-/// An epoch's order as a shuffling DataLoader draws it: order becomes a Fisher-Yates permutation
-/// of 0..order.size()-1 drawn from `gen` (it depends on the generator only).
-void shuffle_order(std::vector<int64_t>& order, Generator& gen);
 
 class DataLoader {
  public:

@@ -129,6 +129,10 @@ struct TrainTestSplit {
   Dataset test;
 };
 
+/// order becomes a Fisher-Yates permutation of 0..order.size()-1 drawn from `gen` (it depends on
+/// the generator only): a shuffling DataLoader's order for an epoch, and train_test_split's rows.
+void shuffle_order(std::vector<int64_t>& order, Generator& gen);
+
 /// Splits `data` like sklearn's train_test_split(test_size=...): ceil(N * test_size) rows go to
 /// test, the rest to train, chosen by a Fisher-Yates permutation drawn from `gen`. Deterministic
 /// for a given seed, but it cannot reproduce sklearn's rows for random_state=20 (numpy's

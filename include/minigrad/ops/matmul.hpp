@@ -14,7 +14,5 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a = false, bool t
 /// y = x·wᵀ + b, with x (..., in), w (out, in), b (out) or undefined -> y (..., out):
 /// torch.nn.functional.linear, one gemm over all rows. dx is computed only if x requires grad.
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b = Tensor());
-/// The transpose of a 2-D tensor, as a new contiguous tensor.
-Tensor transpose(const Tensor& x);
 
 }  // namespace minigrad

@@ -44,9 +44,10 @@ StepStats data_parallel_step(nn::Module& model, optim::Optimizer& optimizer,
                              std::vector<int>& predictions, std::vector<float>& buffer,
                              OnNonFinite on_nonfinite = OnNonFinite::Stop, int signal = 0);
 
-/// Every rank's `mine` (as many generator states on each rank), in rank order, on every rank.
-std::vector<std::array<uint64_t, 4>> all_gather_generators(
-    const dist::ProcessGroup& group, const std::vector<std::array<uint64_t, 4>>& mine);
+/// Every rank's `mine`, in rank order, on every rank: as many 256-bit values on each rank
+/// (generator states, or digests in the first word).
+std::vector<std::array<uint64_t, 4>> all_gather(const dist::ProcessGroup& group,
+                                                const std::vector<std::array<uint64_t, 4>>& mine);
 
 /// Checks that every rank holds the same parameters and buffers, bit for bit, by comparing a
 /// digest of each rank's (one collective); throws std::logic_error naming a rank that differs and
