@@ -185,14 +185,16 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
   const std::vector<float> b =
       options_.affine ? per_position(bias_.to_vector(), S) : std::vector<float>();
   // One plain loop per case (no branch inside), so each vectorises.
-  for (int64_t i = 0; i < N; ++i) {
-    const float* xr = xs + i * F;
-    float* yr = ys + i * F;
-    if (options_.affine)
-      for (int64_t j = 0; j < F; ++j) yr[j] = g[j] * ((xr[j] - m[j]) * is[j]) + b[j];
-    else
-      for (int64_t j = 0; j < F; ++j) yr[j] = (xr[j] - m[j]) * is[j];
-  }
+  by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
+    for (int64_t i = 0; i < N; ++i) {
+      const float* xr = xs + i * F;
+      float* yr = ys + i * F;
+      if (options_.affine)
+        for (int64_t j = j0; j < j1; ++j) yr[j] = g[j] * ((xr[j] - m[j]) * is[j]) + b[j];
+      else
+        for (int64_t j = j0; j < j1; ++j) yr[j] = (xr[j] - m[j]) * is[j];
+    }
+  });
 
   // Backward, with dxhat = dy·γ and sums Σ over a channel's M values (running statistics are
   // never differentiated):
@@ -258,11 +260,13 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
         for (int64_t j = 0; j < F; ++j) dx[i * F + j] += d[i * F + j] * gn[j] * is[j];
       return;
     }
-    for (int64_t i = 0; i < N; ++i)
-      for (int64_t j = 0; j < F; ++j) {
-        const int64_t k = i * F + j;
-        dx[k] += is[j] * (d[k] * gn[j] - md[j] - xhat(k, j) * mdx[j]);
-      }
+    by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
+      for (int64_t i = 0; i < N; ++i)
+        for (int64_t j = j0; j < j1; ++j) {
+          const int64_t k = i * F + j;
+          dx[k] += is[j] * (d[k] * gn[j] - md[j] - xhat(k, j) * mdx[j]);
+        }
+    });
   };
   return record(y, "batch_norm", {x, weight, bias}, std::move(backward));
 }
