@@ -239,7 +239,7 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
       std::copy_n(both.begin(), C, sum_dy.begin());
       std::copy_n(both.begin() + C, C, sum_dy_xhat.begin());
     }
-    float* dx = grad_buffer(x);
+    const auto [dx, fresh] = whole_grad_buffer(x);  // fresh: zeros never written, not read
     const float* gam = weight.defined() ? weight.data() : nullptr;
     // dxhat = dy·γ, so Σ dxhat = γ·Σ dy and Σ dxhat·xhat = γ·Σ dy·xhat. Per channel:
     //   dx = invstd·(dxhat - mean_dxhat - xhat·mean_dxhat_xhat)   (the 1/M moved inside)
@@ -257,14 +257,17 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
                              mdx = per_position(mean_dxhat_xhat, S);
     if (!batch_stats) {
       for (int64_t i = 0; i < N; ++i)
-        for (int64_t j = 0; j < F; ++j) dx[i * F + j] += d[i * F + j] * gn[j] * is[j];
+        for (int64_t j = 0; j < F; ++j) {
+          const int64_t k = i * F + j;
+          dx[k] = (fresh ? 0.0f : dx[k]) + d[k] * gn[j] * is[j];
+        }
       return;
     }
     by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
       for (int64_t i = 0; i < N; ++i)
         for (int64_t j = j0; j < j1; ++j) {
           const int64_t k = i * F + j;
-          dx[k] += is[j] * (d[k] * gn[j] - md[j] - xhat(k, j) * mdx[j]);
+          dx[k] = (fresh ? 0.0f : dx[k]) + is[j] * (d[k] * gn[j] - md[j] - xhat(k, j) * mdx[j]);
         }
     });
   };
