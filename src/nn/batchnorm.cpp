@@ -179,7 +179,7 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
   Tensor weight = weight_, bias = bias_;
   Tensor y = Tensor::empty(x.shape());
   float* ys = y.data();
-  const std::vector<float> m = per_position(mu, S), is = per_position(invstd, S);
+  const std::vector<float> mean = per_position(mu, S), is = per_position(invstd, S);
   const std::vector<float> g =
       options_.affine ? per_position(weight_.to_vector(), S) : std::vector<float>();
   const std::vector<float> b =
@@ -190,9 +190,9 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
       const float* xr = xs + i * F;
       float* yr = ys + i * F;
       if (options_.affine)
-        for (int64_t j = j0; j < j1; ++j) yr[j] = g[j] * ((xr[j] - m[j]) * is[j]) + b[j];
+        for (int64_t j = j0; j < j1; ++j) yr[j] = g[j] * ((xr[j] - mean[j]) * is[j]) + b[j];
       else
-        for (int64_t j = j0; j < j1; ++j) yr[j] = (xr[j] - m[j]) * is[j];
+        for (int64_t j = j0; j < j1; ++j) yr[j] = (xr[j] - mean[j]) * is[j];
     }
   });
 
@@ -204,13 +204,13 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
   //   dγ = Σ dy·xhat      dβ = Σ dy
   // Synchronised, dx's two sums and M run over every process's rows; dγ and dβ stay local (the
   // data-parallel step adds the parameters' gradients up across processes afterwards).
-  auto backward = [x, weight, bias, m, is, batch_stats, sync, N, C, S, M,
+  auto backward = [x, weight, bias, mean, is, batch_stats, sync, N, C, S, M,
                    reduce](const Tensor& dy) {
     const int64_t F = C * S;
     const float* d = dy.data();
     const float* xs = x.data();
     // xhat at position k = i·F + j, exactly as the forward computed it
-    auto xhat = [&](int64_t k, int64_t j) { return (xs[k] - m[j]) * is[j]; };
+    auto xhat = [&](int64_t k, int64_t j) { return (xs[k] - mean[j]) * is[j]; };
     // One pass for the two sums everything needs, per position and then per channel (double).
     std::vector<double> acc_dy(static_cast<size_t>(F), 0.0),
         acc_dy_xhat(static_cast<size_t>(F), 0.0);
@@ -244,14 +244,14 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
     // dxhat = dy·γ, so Σ dxhat = γ·Σ dy and Σ dxhat·xhat = γ·Σ dy·xhat. Per channel:
     //   dx = invstd·(dxhat - mean_dxhat - xhat·mean_dxhat_xhat)   (the 1/M moved inside)
     // With running statistics both means drop out.
-    const double count = static_cast<double>(M);
+    const double m = static_cast<double>(M);
     std::vector<double> gain(static_cast<size_t>(C)), mean_dxhat(static_cast<size_t>(C), 0.0),
         mean_dxhat_xhat(static_cast<size_t>(C), 0.0);
     for (int64_t c = 0; c < C; ++c) {
       gain[c] = gam ? gam[c] : 1.0;
       if (!batch_stats) continue;
-      mean_dxhat[c] = gain[c] * sum_dy[c] / count;
-      mean_dxhat_xhat[c] = gain[c] * sum_dy_xhat[c] / count;
+      mean_dxhat[c] = gain[c] * sum_dy[c] / m;
+      mean_dxhat_xhat[c] = gain[c] * sum_dy_xhat[c] / m;
     }
     const std::vector<float> gn = per_position(gain, S), md = per_position(mean_dxhat, S),
                              mdx = per_position(mean_dxhat_xhat, S);
