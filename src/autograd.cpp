@@ -80,16 +80,6 @@ float* grad_buffer(const Tensor& t) {
   return backend::settle(impl->grad->storage->data());
 }
 
-WholeGrad whole_grad_buffer(const Tensor& t) {
-  TensorImpl* impl = t.impl();
-  if (!impl->grad) {  // zeros in name only: the backward below writes every element
-    impl->grad = Tensor::empty(impl->shape).impl_ptr();
-    backend::zero_later(impl->grad->storage->data(), impl->grad->storage->size());
-  }
-  float* data = impl->grad->storage->data();
-  return {data, backend::take_zeros(data, impl->grad->storage->size())};
-}
-
 // ---- backward ----
 namespace {
 // Post-order of every tensor that requires grad and can reach `root`, found with an explicit

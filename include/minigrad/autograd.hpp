@@ -74,16 +74,6 @@ Tensor record(Tensor out, std::string name, std::vector<Tensor> inputs, Node::Ba
 /// add (+=) into it; a plain = would drop the contribution of every other path through t.
 float* grad_buffer(const Tensor& t);
 
-/// The gradient buffer of `t` for a backward that adds into every element of it, with `fresh`
-/// true when those elements are zeros never written: the backward then adds to 0 rather than
-/// reading them, dx[i] = (fresh ? 0 : dx[i]) + v, and the zeros are never filled (backend.hpp,
-/// zero_later). The same numbers as grad_buffer and +=.
-struct WholeGrad {
-  float* data;
-  bool fresh;
-};
-WholeGrad whole_grad_buffer(const Tensor& t);
-
 /// The engine behind Tensor::backward(): iterative topological sort, reverse walk, release.
 void run_backward(const Tensor& root, const Tensor& grad_output, bool retain_graph);
 

@@ -13,11 +13,30 @@
 #include <vector>
 
 #include "minigrad/autograd.hpp"
+#include "minigrad/backend/backend.hpp"
 #include "python_float.hpp"
 
 namespace minigrad::nn {
 
 namespace {
+// x's gradient buffer for the backward below, which adds into every element of it; `fresh` is
+// true when those elements are zeros never written (a new buffer, or one zero_grad() left to the
+// backend: backend.hpp, zero_later). Then each value is added to 0 rather than read, the same
+// numbers as grad_buffer() and +=, without a pass of zeros over an activation-sized buffer.
+struct WholeGrad {
+  float* data;
+  bool fresh;
+};
+WholeGrad whole_grad_buffer(const Tensor& t) {
+  TensorImpl* impl = t.impl();
+  if (!impl->grad) {
+    impl->grad = Tensor::empty(impl->shape).impl_ptr();
+    backend::zero_later(impl->grad->storage->data(), impl->grad->storage->size());
+  }
+  float* data = impl->grad->storage->data();
+  return {data, backend::take_zeros(data, impl->grad->storage->size())};
+}
+
 // Per-position sums (F) folded into per-channel sums (C): channel c owns positions c·S .. c·S+S-1.
 std::vector<double> per_channel(const std::vector<double>& by_position, int64_t C, int64_t S) {
   std::vector<double> out(static_cast<size_t>(C), 0.0);

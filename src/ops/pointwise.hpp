@@ -20,16 +20,13 @@ Tensor pointwise(const char* name, const Tensor& x, F f, DF df, Saved saved = Sa
   const float* px = x.data();
   float* py = y.data();
   for (int64_t i = 0; i < n; ++i) py[i] = f(px[i]);
-  return record(
-      y, name, {x},
-      [x, out = y.detach(), n, df](const Tensor& dy) {
-        const auto [dx, fresh] = whole_grad_buffer(x);  // fresh: zeros never written, not read
-        const float* g = dy.data();
-        const float* in = x.data();
-        const float* o = out.data();
-        for (int64_t i = 0; i < n; ++i) dx[i] = (fresh ? 0.0f : dx[i]) + df(g[i], in[i], o[i]);
-      },
-      saved);
+  return record(y, name, {x}, [x, out = y.detach(), n, df](const Tensor& dy) {
+    float* dx = grad_buffer(x);
+    const float* g = dy.data();
+    const float* in = x.data();
+    const float* o = out.data();
+    for (int64_t i = 0; i < n; ++i) dx[i] += df(g[i], in[i], o[i]);
+  }, saved);
 }
 
 }  // namespace minigrad::ops_detail
