@@ -167,6 +167,36 @@ TEST_CASE("zero_later: zeros for every reader; a product into all of the buffer 
   backend::release(next, 6);
 }
 
+TEST_CASE("take_zeros: owed zeros are handed to a kernel that writes the whole buffer, once") {
+  const auto stale = [](int64_t n) {
+    float* p = backend::allocate(n);
+    std::fill_n(p, n, 7.0f);
+    return p;
+  };
+  const auto values = [](const float* p, int64_t n) { return std::vector<float>(p, p + n); };
+  const bool defers = std::string(backend::name()) == "fast";  // the reference writes at once
+
+  float* p = stale(6);
+  backend::zero_later(p, 6);
+  const bool fresh = backend::take_zeros(p, 6);
+  CHECK(fresh == defers);
+  if (!fresh) CHECK(values(p, 6) == std::vector<float>(6, 0.0f));
+  CHECK_FALSE(backend::take_zeros(p, 6));  // owes nothing now: the kernel must add
+  CHECK(values(p, 6) == (defers ? std::vector<float>(6, 7.0f) : std::vector<float>(6, 0.0f)));
+  backend::release(p, 6);
+
+  float* part = stale(6);  // a kernel over 4 of its 6 values: the zeros are written first
+  backend::zero_later(part, 6);
+  CHECK_FALSE(backend::take_zeros(part, 4));
+  CHECK(values(part, 6) == std::vector<float>(6, 0.0f));
+  backend::release(part, 6);
+
+  float* none = stale(6);  // never deferred: its values stay
+  CHECK_FALSE(backend::take_zeros(none, 6));
+  CHECK(values(none, 6) == std::vector<float>(6, 7.0f));
+  backend::release(none, 6);
+}
+
 TEST_CASE("allocate gives 64-byte aligned buffers that can be written and given back") {
   for (int64_t count : {0, 1, 17, 100000}) {
     float* p = backend::allocate(count);

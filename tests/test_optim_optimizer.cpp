@@ -13,6 +13,7 @@
 
 #include "minigrad/autograd.hpp"
 #include "minigrad/backend/backend.hpp"
+#include "minigrad/ops/activation.hpp"
 #include "minigrad/ops/elementwise.hpp"
 #include "minigrad/ops/matmul.hpp"
 #include "minigrad/ops/reduce.hpp"
@@ -139,6 +140,15 @@ TEST_CASE("Optimizer: zero_grad reads as zeros however the backend writes them")
     sgd.zero_grad();
     sum(w * w).backward();  // dw = 2w, through a loop, not a product
     check_close(w.grad(), scaled(w.to_vector(), 2.0f));
+  }
+  SUBCASE("a backward that writes all of the grad (relu's) adds to zeros, then to its values") {
+    std::vector<float> want;  // dw = [w > 0]
+    for (float v : w.to_vector()) want.push_back(v > 0.0f ? 1.0f : 0.0f);
+    sgd.zero_grad();
+    sum(relu(w)).backward();
+    check_close(w.grad(), want);
+    sum(relu(w)).backward();
+    check_close(w.grad(), scaled(want, 2.0f));
   }
   SUBCASE("step() after zero_grad without a backward moves nothing") {
     sgd.zero_grad();

@@ -69,5 +69,6 @@ void release(float* p, int64_t count) { active().release(p, count); }
 
 void zero_later(float* p, int64_t count) { active().zero_later(p, count); }
 float* settle(float* p) { return active().settle(p); }
+bool take_zeros(float* p, int64_t count) { return active().take_zeros(p, count); }
 
 }  // namespace minigrad::backend

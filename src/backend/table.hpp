@@ -26,6 +26,7 @@ struct Table {
   void (*release)(float* p, int64_t count);
   void (*zero_later)(float* p, int64_t count);
   float* (*settle)(float* p);
+  bool (*take_zeros)(float* p, int64_t count);
 };
 
 /// The plain loops (reference/reference.cpp).

@@ -13,11 +13,30 @@
 #include <vector>
 
 #include "minigrad/autograd.hpp"
+#include "minigrad/backend/backend.hpp"
 #include "python_float.hpp"
 
 namespace minigrad::nn {
 
 namespace {
+// x's gradient buffer for the backward below, which adds into every element of it; `fresh` is
+// true when those elements are zeros never written (a new buffer, or one zero_grad() left to the
+// backend: backend.hpp, zero_later). Then each value is added to 0 rather than read, the same
+// numbers as grad_buffer() and +=, without a pass of zeros over an activation-sized buffer.
+struct WholeGrad {
+  float* data;
+  bool fresh;
+};
+WholeGrad whole_grad_buffer(const Tensor& t) {
+  TensorImpl* impl = t.impl();
+  if (!impl->grad) {
+    impl->grad = Tensor::empty(impl->shape).impl_ptr();
+    backend::zero_later(impl->grad->storage->data(), impl->grad->storage->size());
+  }
+  float* data = impl->grad->storage->data();
+  return {data, backend::take_zeros(data, impl->grad->storage->size())};
+}
+
 // Per-position sums (F) folded into per-channel sums (C): channel c owns positions c·S .. c·S+S-1.
 std::vector<double> per_channel(const std::vector<double>& by_position, int64_t C, int64_t S) {
   std::vector<double> out(static_cast<size_t>(C), 0.0);
@@ -34,6 +53,17 @@ std::vector<Out> per_position(const std::vector<In>& by_channel, int64_t S) {
   for (int64_t c = 0; c < C; ++c)
     for (int64_t s = 0; s < S; ++s) out[c * S + s] = static_cast<Out>(by_channel[c]);
   return out;
+}
+
+// Calls pass(j0, j1) for the positions [j0, j1) of blocks of whole channels, at most
+// kBlockPositions positions each (one channel when S is larger). A pass over one block's N rows
+// keeps that block's per-position sums in the first-level cache, where the sums of all F positions
+// (a 64x32x28x28 input has F = 25,088) would not fit. Each position is summed in the same order.
+template <class Pass>
+void by_channel_blocks(int64_t C, int64_t S, Pass pass) {
+  constexpr int64_t kBlockPositions = 1024;
+  const int64_t channels = std::max<int64_t>(1, kBlockPositions / S);
+  for (int64_t c0 = 0; c0 < C; c0 += channels) pass(c0 * S, std::min(C, c0 + channels) * S);
 }
 }  // namespace
 
@@ -108,8 +138,10 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
   if (batch_stats) {
     // Two passes in double: the one-pass E[x²] - E[x]² loses every digit when |mean| >> std.
     std::vector<double> acc(static_cast<size_t>(F), 0.0);
-    for (int64_t i = 0; i < N; ++i)
-      for (int64_t j = 0; j < F; ++j) acc[j] += xs[i * F + j];
+    by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
+      for (int64_t i = 0; i < N; ++i)
+        for (int64_t j = j0; j < j1; ++j) acc[j] += xs[i * F + j];
+    });
     std::vector<double> sum = per_channel(acc, C, S);
     if (sync) {  // one reduce for the sums and the count: each call is a wait for every process
       sum.push_back(static_cast<double>(M));
@@ -121,11 +153,13 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
     for (int64_t c = 0; c < C; ++c) sum[c] /= static_cast<double>(M);
     const std::vector<double> mean_f = per_position<double>(sum, S);
     std::fill(acc.begin(), acc.end(), 0.0);
-    for (int64_t i = 0; i < N; ++i)
-      for (int64_t j = 0; j < F; ++j) {
-        const double d = xs[i * F + j] - mean_f[j];
-        acc[j] += d * d;
-      }
+    by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
+      for (int64_t i = 0; i < N; ++i)
+        for (int64_t j = j0; j < j1; ++j) {
+          const double d = xs[i * F + j] - mean_f[j];
+          acc[j] += d * d;
+        }
+    });
     std::vector<double> sq = per_channel(acc, C, S);
     reduce(sq);
     for (int64_t c = 0; c < C; ++c) {
@@ -159,35 +193,27 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
     }
   }
 
-  // xhat is saved for the backward; without one (evaluation) it is never stored.
+  // xhat is not stored: the backward computes it again from x, mu and invstd, the same float
+  // operations, which costs less than writing it out here and reading it back there.
   Tensor weight = weight_, bias = bias_;
-  const bool needs_grad = should_record({&x, &weight, &bias});
-  Tensor xhat = needs_grad ? Tensor::empty(x.shape()) : Tensor();
   Tensor y = Tensor::empty(x.shape());
-  float* xh = needs_grad ? xhat.data() : nullptr;
   float* ys = y.data();
-  const std::vector<float> m = per_position(mu, S), is = per_position(invstd, S);
+  const std::vector<float> mean = per_position(mu, S), is = per_position(invstd, S);
   const std::vector<float> g =
       options_.affine ? per_position(weight_.to_vector(), S) : std::vector<float>();
   const std::vector<float> b =
       options_.affine ? per_position(bias_.to_vector(), S) : std::vector<float>();
   // One plain loop per case (no branch inside), so each vectorises.
-  for (int64_t i = 0; i < N; ++i) {
-    const float* xr = xs + i * F;
-    float* yr = ys + i * F;
-    if (xh) {
-      float* hr = xh + i * F;
-      for (int64_t j = 0; j < F; ++j) hr[j] = (xr[j] - m[j]) * is[j];
+  by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
+    for (int64_t i = 0; i < N; ++i) {
+      const float* xr = xs + i * F;
+      float* yr = ys + i * F;
       if (options_.affine)
-        for (int64_t j = 0; j < F; ++j) yr[j] = g[j] * hr[j] + b[j];
+        for (int64_t j = j0; j < j1; ++j) yr[j] = g[j] * ((xr[j] - mean[j]) * is[j]) + b[j];
       else
-        std::copy(hr, hr + F, yr);
-    } else if (options_.affine) {
-      for (int64_t j = 0; j < F; ++j) yr[j] = g[j] * ((xr[j] - m[j]) * is[j]) + b[j];
-    } else {
-      for (int64_t j = 0; j < F; ++j) yr[j] = (xr[j] - m[j]) * is[j];
+        for (int64_t j = j0; j < j1; ++j) yr[j] = (xr[j] - mean[j]) * is[j];
     }
-  }
+  });
 
   // Backward, with dxhat = dy·γ and sums Σ over a channel's M values (running statistics are
   // never differentiated):
@@ -197,19 +223,23 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
   //   dγ = Σ dy·xhat      dβ = Σ dy
   // Synchronised, dx's two sums and M run over every process's rows; dγ and dβ stay local (the
   // data-parallel step adds the parameters' gradients up across processes afterwards).
-  auto backward = [x, weight, bias, xhat, is, batch_stats, sync, N, C, S, M,
+  auto backward = [x, weight, bias, mean, is, batch_stats, sync, N, C, S, M,
                    reduce](const Tensor& dy) {
     const int64_t F = C * S;
     const float* d = dy.data();
-    const float* xh = xhat.data();
+    const float* xs = x.data();
+    // xhat at position k = i·F + j, exactly as the forward computed it
+    auto xhat = [&](int64_t k, int64_t j) { return (xs[k] - mean[j]) * is[j]; };
     // One pass for the two sums everything needs, per position and then per channel (double).
     std::vector<double> acc_dy(static_cast<size_t>(F), 0.0),
         acc_dy_xhat(static_cast<size_t>(F), 0.0);
-    for (int64_t i = 0; i < N; ++i)
-      for (int64_t j = 0; j < F; ++j) {
-        acc_dy[j] += d[i * F + j];
-        acc_dy_xhat[j] += static_cast<double>(d[i * F + j]) * xh[i * F + j];
-      }
+    by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
+      for (int64_t i = 0; i < N; ++i)
+        for (int64_t j = j0; j < j1; ++j) {
+          acc_dy[j] += d[i * F + j];
+          acc_dy_xhat[j] += static_cast<double>(d[i * F + j]) * xhat(i * F + j, j);
+        }
+    });
     std::vector<double> sum_dy = per_channel(acc_dy, C, S);
     std::vector<double> sum_dy_xhat = per_channel(acc_dy_xhat, C, S);
     if (weight.defined() && weight.requires_grad()) {
@@ -228,7 +258,7 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
       std::copy_n(both.begin(), C, sum_dy.begin());
       std::copy_n(both.begin() + C, C, sum_dy_xhat.begin());
     }
-    float* dx = grad_buffer(x);
+    const auto [dx, fresh] = whole_grad_buffer(x);  // fresh: zeros never written, not read
     const float* gam = weight.defined() ? weight.data() : nullptr;
     // dxhat = dy·γ, so Σ dxhat = γ·Σ dy and Σ dxhat·xhat = γ·Σ dy·xhat. Per channel:
     //   dx = invstd·(dxhat - mean_dxhat - xhat·mean_dxhat_xhat)   (the 1/M moved inside)
@@ -246,14 +276,19 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
                              mdx = per_position(mean_dxhat_xhat, S);
     if (!batch_stats) {
       for (int64_t i = 0; i < N; ++i)
-        for (int64_t j = 0; j < F; ++j) dx[i * F + j] += d[i * F + j] * gn[j] * is[j];
+        for (int64_t j = 0; j < F; ++j) {
+          const int64_t k = i * F + j;
+          dx[k] = (fresh ? 0.0f : dx[k]) + d[k] * gn[j] * is[j];
+        }
       return;
     }
-    for (int64_t i = 0; i < N; ++i)
-      for (int64_t j = 0; j < F; ++j) {
-        const int64_t k = i * F + j;
-        dx[k] += is[j] * (d[k] * gn[j] - md[j] - xh[k] * mdx[j]);
-      }
+    by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
+      for (int64_t i = 0; i < N; ++i)
+        for (int64_t j = j0; j < j1; ++j) {
+          const int64_t k = i * F + j;
+          dx[k] = (fresh ? 0.0f : dx[k]) + is[j] * (d[k] * gn[j] - md[j] - xhat(k, j) * mdx[j]);
+        }
+    });
   };
   return record(y, "batch_norm", {x, weight, bias}, std::move(backward));
 }

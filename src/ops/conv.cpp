@@ -144,15 +144,25 @@ void col2im(const ConvGeometry& g, const float* dcols, float* dx_group) {
 }
 
 // db[o] += Σ_{n, i, j} dy[n, o, i, j]
+// Each plane is summed in order, four planes side by side: one chain of additions waits for
+// each add, four independent chains overlap.
 void add_bias_grad(const ConvGeometry& g, const float* dy, const Tensor& b) {
   if (!b.defined() || !b.requires_grad()) return;
   float* db = grad_buffer(b);
+  constexpr int64_t kPlanes = 4;
+  const int64_t L = g.L();
   for (int64_t n = 0; n < g.N; ++n)
-    for (int64_t o = 0; o < g.O; ++o) {
-      const float* plane = dy + (n * g.O + o) * g.L();
-      double s = 0;
-      for (int64_t l = 0; l < g.L(); ++l) s += plane[l];
-      db[o] += static_cast<float>(s);
+    for (int64_t o0 = 0; o0 < g.O; o0 += kPlanes) {
+      const int64_t planes = std::min(kPlanes, g.O - o0);
+      const float* first = dy + (n * g.O + o0) * L;
+      double s[kPlanes] = {};
+      if (planes == kPlanes)
+        for (int64_t l = 0; l < L; ++l)
+          for (int64_t k = 0; k < kPlanes; ++k) s[k] += first[k * L + l];
+      else
+        for (int64_t k = 0; k < planes; ++k)
+          for (int64_t l = 0; l < L; ++l) s[k] += first[k * L + l];
+      for (int64_t k = 0; k < planes; ++k) db[o0 + k] += static_cast<float>(s[k]);
     }
 }
 

@@ -81,5 +81,10 @@ void release(float* p, int64_t count);
 void zero_later(float* p, int64_t count);
 /// Fills p with the zeros zero_later() deferred, if they are still owed; returns p.
 float* settle(float* p);
+/// For a kernel about to add a value into every one of p[0, count): true if p owed exactly those
+/// zeros, now forgotten, so the kernel adds to 0 instead of reading p (the values are the same).
+/// False if p holds its values: zeros it owed of another extent are written first. The reference
+/// backend writes zeros at once and always answers false.
+bool take_zeros(float* p, int64_t count);
 
 }  // namespace minigrad::backend

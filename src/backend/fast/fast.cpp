@@ -105,6 +105,7 @@ float* settle(float* p) {
   kernels::settle_zeros(p);
   return p;
 }
+bool take_zeros(float* p, int64_t count) { return kernels::take_zeros(p, count); }
 
 }  // namespace fast
 
@@ -122,7 +123,8 @@ const Table& fast_table() {
                            fast::allocate,
                            fast::release,
                            fast::zero_later,
-                           fast::settle};
+                           fast::settle,
+                           fast::take_zeros};
   return table;
 }
 

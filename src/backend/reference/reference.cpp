@@ -53,6 +53,7 @@ void release(float* p, int64_t /*count*/) { std::free(p); }
 // Nothing is deferred: the zeros are written at once, so there is never anything to settle.
 void zero_later(float* p, int64_t count) { std::fill_n(p, count, 0.0f); }
 float* settle(float* p) { return p; }
+bool take_zeros(float* /*p*/, int64_t /*count*/) { return false; }
 
 std::string describe() { return "backend: reference (plain loops); 1 thread"; }
 
@@ -87,7 +88,8 @@ const Table& reference_table() {
                            reference::allocate,
                            reference::release,
                            reference::zero_later,
-                           reference::settle};
+                           reference::settle,
+                           reference::take_zeros};
   return table;
 }
 
