@@ -258,7 +258,9 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
       std::copy_n(both.begin(), C, sum_dy.begin());
       std::copy_n(both.begin() + C, C, sum_dy_xhat.begin());
     }
-    const auto [dx, fresh] = whole_grad_buffer(x);  // fresh: zeros never written, not read
+    const WholeGrad grad_x = whole_grad_buffer(x);  // fresh: zeros never written, not read
+    float* dx = grad_x.data;
+    const bool fresh = grad_x.fresh;
     const float* gam = weight.defined() ? weight.data() : nullptr;
     // dxhat = dy·γ, so Σ dxhat = γ·Σ dy and Σ dxhat·xhat = γ·Σ dy·xhat. Per channel:
     //   dx = invstd·(dxhat - mean_dxhat - xhat·mean_dxhat_xhat)   (the 1/M moved inside)
