@@ -9,11 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "minigrad/dist/process_group.hpp"
 #include "minigrad/tabular/table.hpp"
 
 namespace minigrad::tabular {
 
 int train_command(int argc, char** argv);
+/// train as rank group.rank() of a data-parallel job (docs/distributed.md): errors name the rank,
+/// rank 0 alone prints and writes files.
+int train_command(int argc, char** argv, const dist::ProcessGroup& group);
 int evaluate_command(int argc, char** argv);
 int predict_command(int argc, char** argv);
 int summary_command(int argc, char** argv);
