@@ -16,7 +16,6 @@
 
 #include "minigrad/autograd.hpp"
 #include "minigrad/backend/backend.hpp"
-#include "minigrad/data/dataloader.hpp"
 #include "minigrad/generator.hpp"
 #include "minigrad/nn/loss.hpp"
 #include "minigrad/ops/elementwise.hpp"
@@ -189,14 +188,12 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
   Generator gen(seeder.next_u64());
   std::vector<int64_t> order(static_cast<size_t>(train.rows));
   const int64_t in = train.inputs;
-  // Batches as train_csv's loader makes them: a last batch of one row joins the one before
-  // (BatchNorm1d cannot normalise one row in training mode; PyTorch refuses it too).
   const FitAcross* across = control.across;
-  const int64_t n = across ? across->train.size() : train.rows;
-  const std::vector<int64_t> starts =
-      data::batch_starts_of(n, {.batch_size = o.batch_size, .shuffle = true});
-  const auto steps = static_cast<int64_t>(starts.size());
   std::optional<train::ShardedLoader> loader;  // across: this rank's share of each batch
+  if (across)
+    loader.emplace(across->train, o.batch_size, gen, across->group, /*drop_single_row=*/true);
+  const int64_t n = across ? across->train.size() : train.rows;
+  const int64_t steps = across ? loader->size() : (n + o.batch_size - 1) / o.batch_size;
   std::vector<float> buffer;
   double totals_sum[4] = {};  // across, the epoch's: Σ correct, or Σ (y - ŷ)², Σ y, Σ y²
   FitState s;                 // where the run stands: fresh, or as the resume checkpoint says
@@ -220,10 +217,7 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
   // --threads: the count given, or (auto) the faster of 1 and 2, timed during training.
   train::ThreadChooser chooser(o.threads, steps * (o.epochs - s.epoch + 1));
   backend::set_num_threads(o.threads == 0 ? 1 : o.threads);  // auto starts on one
-  if (across) {
-    loader.emplace(across->train, o.batch_size, gen, across->group);
-    train::prepare_data_parallel(model, across->group, *loader, o.seed);
-  }
+  if (across) train::prepare_data_parallel(model, across->group, *loader, o.seed);
   const train::InterruptGuard interrupt;
   int64_t steps_run = 0;  // by this process
   auto save = [&](bool periodic) {
@@ -261,9 +255,12 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
       std::fill(std::begin(totals_sum), std::end(totals_sum), 0.0);
     }
     for (int64_t step = epoch == s.epoch ? s.step : 0; step < steps; ++step) {
-      const int64_t first = starts[static_cast<size_t>(step)];
-      const int64_t b = step + 1 < steps ? o.batch_size : n - first;
+      const int64_t first = step * o.batch_size;
+      const int64_t b = across ? loader->batch_rows(step) : std::min(o.batch_size, n - first);
       chooser.before_step();
+      // BatchNorm1d cannot normalise one row in training mode (PyTorch refuses it too): a last
+      // batch of one row is left out of this epoch; the shuffle puts it elsewhere next time.
+      if (b == 1 && first > 0) break;
       int signal = 0;
       if (across) {
         signal = step_across(model, *optimizer, *loader, step, task, o.loss, *across, buffer,
@@ -287,7 +284,6 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
         s.loss_sum += loss.item();
         s.outputs.insert(s.outputs.end(), out.data(), out.data() + out.numel());
         s.targets.insert(s.targets.end(), yb.begin(), yb.end());
-        signal = interrupt.signal();
       }
       chooser.after_step(b);
       s.rows_done += b;
@@ -295,6 +291,7 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
       ++steps_run;
       for (int64_t k : control.raise_sigint_after_steps)
         if (k == steps_run) std::raise(SIGINT);
+      if (!across) signal = interrupt.signal();  // across: the step's sum said it already
       if (across && signal != 0)  // every rank stops after this step
         throw train::Interrupted(
             signal, fmt::format("interrupted by {} at epoch {}, step {} of {}; across processes "

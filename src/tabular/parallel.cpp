@@ -6,7 +6,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
+#include <numeric>
 
+#include "minigrad/generator.hpp"
 #include "spool.hpp"
 
 namespace minigrad::tabular {
@@ -46,6 +49,43 @@ TablePart read_table_part(const std::string& path, ReadOptions options,
   for (const double n : rows) p.first.push_back(p.first.back() + static_cast<int64_t>(n));
   if (p.rows() == 0) throw DataError(fmt::format("{}: has a header but no data rows", path));
   return p;
+}
+
+namespace {
+
+// Rows 0..n-1 in the order of the seeded Fisher-Yates permutation train_csv uses: the first
+// ceil(fraction * n) are held out, the rest kept.
+void split_rows(int64_t n, double fraction, uint64_t seed, std::vector<int64_t>& kept,
+                std::vector<int64_t>& held) {
+  std::vector<int64_t> perm(static_cast<size_t>(n));
+  std::iota(perm.begin(), perm.end(), int64_t{0});
+  Generator gen(seed);
+  for (int64_t i = n - 1; i > 0; --i)
+    std::swap(perm[i], perm[static_cast<int64_t>(gen.randint(static_cast<uint64_t>(i + 1)))]);
+  const auto n_held = static_cast<size_t>(std::ceil(fraction * static_cast<double>(n)));
+  held.assign(perm.begin(), perm.begin() + static_cast<std::ptrdiff_t>(n_held));
+  kept.assign(perm.begin() + static_cast<std::ptrdiff_t>(n_held), perm.end());
+}
+
+}  // namespace
+
+RunRows split_run(int64_t n, bool split_test, double test_fraction, double val_fraction,
+                  uint64_t seed) {
+  RunRows rows;
+  if (split_test) {
+    split_rows(n, test_fraction, seed, rows.train, rows.test);
+  } else {
+    rows.train.resize(static_cast<size_t>(n));
+    std::iota(rows.train.begin(), rows.train.end(), int64_t{0});
+  }
+  if (val_fraction > 0.0) {
+    std::vector<int64_t> kept, held, fit_rows;
+    split_rows(static_cast<int64_t>(rows.train.size()), val_fraction, seed + 1, kept, held);
+    for (int64_t i : kept) fit_rows.push_back(rows.train[static_cast<size_t>(i)]);
+    for (int64_t i : held) rows.val.push_back(rows.train[static_cast<size_t>(i)]);
+    rows.train = std::move(fit_rows);
+  }
+  return rows;
 }
 
 HeldRows held_rows(const std::vector<int64_t>& list, const TablePart& part, int rank) {

@@ -10,12 +10,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <numeric>
 #include <optional>
 #include <string_view>
 
 #include "minigrad/backend/backend.hpp"
-#include "minigrad/generator.hpp"
 #include "minigrad/io/atomic_file.hpp"
 #include "minigrad/io/model_checkpoint.hpp"
 #include "minigrad/nn/summary.hpp"
@@ -127,26 +125,6 @@ train::RunFlags run_flags(const cxxopts::ParseResult& r) {
   if (f["scale"].empty()) f["scale"] = "(standardize)";
   if (!r.count("na-values")) f["na-values"] = "(the default list)";
   return f;
-}
-
-// Rows 0..n-1 in the order of the seeded Fisher-Yates permutation train_csv uses: the first
-// ceil(fraction * n) are held out, the rest kept.
-void split_rows(int64_t n, double fraction, uint64_t seed, std::vector<int64_t>& kept,
-                std::vector<int64_t>& held) {
-  std::vector<int64_t> perm(static_cast<size_t>(n));
-  std::iota(perm.begin(), perm.end(), int64_t{0});
-  Generator gen(seed);
-  for (int64_t i = n - 1; i > 0; --i)
-    std::swap(perm[i], perm[static_cast<int64_t>(gen.randint(static_cast<uint64_t>(i + 1)))]);
-  const auto n_held = static_cast<size_t>(std::ceil(fraction * static_cast<double>(n)));
-  held.assign(perm.begin(), perm.begin() + static_cast<std::ptrdiff_t>(n_held));
-  kept.assign(perm.begin() + static_cast<std::ptrdiff_t>(n_held), perm.end());
-}
-
-std::vector<int64_t> all_rows(int64_t n) {
-  std::vector<int64_t> rows(static_cast<size_t>(n));
-  std::iota(rows.begin(), rows.end(), int64_t{0});
-  return rows;
 }
 
 // The values a flag takes, and what each means.
@@ -311,19 +289,8 @@ int train_command(int argc, char** argv, const dist::ProcessGroup& group) {
         first_path, read, load.empty() ? po.na_values : m.prep.na_values,
         load.empty() ? training_plan(po, first_path) : model_plan(m.prep, "", first_path), group);
     const Table& train_table = first.table;
-    std::vector<int64_t> train_rows, test_rows, val_rows;  // file rows, in one process's order
-    if (!data_path.empty())
-      split_rows(first.rows(), split, split_seed, train_rows, test_rows);
-    else
-      train_rows = all_rows(first.rows());
-    if (val_split > 0.0) {
-      std::vector<int64_t> kept, held;
-      split_rows(static_cast<int64_t>(train_rows.size()), val_split, split_seed + 1, kept, held);
-      std::vector<int64_t> fit_rows;
-      for (int64_t i : kept) fit_rows.push_back(train_rows[i]);
-      for (int64_t i : held) val_rows.push_back(train_rows[i]);
-      train_rows = std::move(fit_rows);
-    }
+    RunRows rows = split_run(first.rows(), !data_path.empty(), split, val_split, split_seed);
+    std::vector<int64_t>&train_rows = rows.train, &val_rows = rows.val, &test_rows = rows.test;
     const HeldRows train_held = held_rows(train_rows, first, rank);
     if (load.empty()) {
       Preprocessing prep =
@@ -345,7 +312,7 @@ int train_command(int argc, char** argv, const dist::ProcessGroup& group) {
     if (data_path.empty()) {
       second =
           read_table_part(test_path, read, prep.na_values, model_plan(prep, "", test_path), group);
-      test_rows = all_rows(second.rows());
+      test_rows = split_run(second.rows(), false, 0.0, 0.0, 0).train;
     }
     const TablePart& test_part = data_path.empty() ? second : first;
     const HeldRows val_held = held_rows(val_rows, first, rank);

@@ -33,6 +33,16 @@ TablePart read_table_part(const std::string& path, ReadOptions options,
                           const std::vector<std::string>& na_values, const StoragePlan& plan,
                           const dist::ProcessGroup& group);
 
+/// One process's rows of a run, as file rows in its order. With `split_test`, the test rows are
+/// the first ceil(test_fraction · n) of a Fisher-Yates permutation of the n rows drawn from
+/// `seed` (train_csv's split), the rest the training rows; else every row trains, in file order.
+/// `val_fraction` of the training rows are held out for validation the same way (seed + 1).
+struct RunRows {
+  std::vector<int64_t> train, val, test;
+};
+RunRows split_run(int64_t n, bool split_test, double test_fraction, double val_fraction,
+                  uint64_t seed);
+
 /// The rows of `list` (file rows, in one process's order) that this rank's part holds, as rows
 /// of its table, with their places in `list`.
 struct HeldRows {
