@@ -1,7 +1,7 @@
 // Tests of train/data_parallel.hpp that need no second process: a data-parallel step in a group
 // of one equals the plain train_step; two threads standing for two ranks check local BatchNorm
-// statistics and the gathers of generator states and strings. Steps across real processes (mpirun)
-// are tested by tests/cli/mpi.sh.
+// statistics and the gathers of generator states and of strings. Steps across real processes
+// (mpirun) are tested by tests/cli/mpi.sh.
 #include <doctest/doctest.h>
 
 #include <barrier>
