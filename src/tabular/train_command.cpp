@@ -170,7 +170,8 @@ int train_command(int argc, char** argv, const dist::ProcessGroup& group) {
   const int ranks = group.size(), rank = group.rank();
   const std::string who = ranks > 1 ? fmt::format("minigrad train: rank {} of {}", rank, ranks)
                                     : std::string("minigrad train");
-  return run_command(who, [&] {
+  // Every rank stops on the same signal: rank 0 alone says so.
+  return run_command(who, /*quiet_interrupt=*/rank != 0, [&] {
     cxxopts::Options options("minigrad train",
                              "Train an MLP on a CSV table (numeric and categorical columns, "
                              "missing cells, classification or regression) or a CNN on images");
@@ -373,8 +374,10 @@ int train_command(int argc, char** argv, const dist::ProcessGroup& group) {
           line += fmt::format("  val_loss {:.4f}  val_{} {:.4f}", s.val_loss, metric, s.val_metric);
         say(line);
       };
-      const FitAcross across{group, sharded_rows(train, train_at), val_at, prep.num_outputs()};
-      if (ranks > 1) control.across = &across;
+      std::optional<FitAcross> across;  // this rank's training rows, ready for the exchange
+      if (ranks > 1)
+        control.across = &across.emplace(
+            FitAcross{group, sharded_rows(train, train_at), val_at, prep.num_outputs()});
       fit_result = fit(*m.model, train, val, prep.task, fo, on_epoch, control);
       if (!fit_result.threads_summary.empty()) say(fit_result.threads_summary);
       say(fmt::format("trained in {:.2f}s on {} thread{}", fit_result.train_seconds,
