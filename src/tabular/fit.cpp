@@ -1,6 +1,7 @@
 // The tabular training loop: shuffled mini-batches, one optimizer step per batch, validation
 // after every epoch, the best epoch's weights kept when early stopping is on, and its state
-// (FitState) saved on an interrupt so that a resumed run continues with the same numbers.
+// (FitState) saved on an interrupt so that a resumed run continues with the same numbers. Across
+// processes, each step is a rank's share of one process's batch with the gradients summed.
 #include "minigrad/tabular/fit.hpp"
 
 #include <fmt/format.h>

@@ -1,7 +1,8 @@
 // Training an MLP on encoded tabular rows: cross entropy for classification, MSE / L1 / Huber on
 // the standardised target for regression, an optional validation part scored every epoch, and
 // early stopping that restores the best epoch's weights (Keras's restore_best_weights), and
-// stopping on Ctrl-C or SIGTERM with a resume checkpoint (FitState) to continue exactly.
+// stopping on Ctrl-C or SIGTERM with a resume checkpoint (FitState) to continue exactly. Also
+// across the processes of a data-parallel job (parallel.hpp), with one process's figures.
 // Leaves out: learning-rate schedules, class weights.
 #pragma once
 
