@@ -17,6 +17,7 @@
 
 #include "minigrad/autograd.hpp"
 #include "minigrad/backend/backend.hpp"
+#include "minigrad/data/dataset.hpp"
 #include "minigrad/generator.hpp"
 #include "minigrad/nn/loss.hpp"
 #include "minigrad/ops/elementwise.hpp"
@@ -247,9 +248,7 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
     model.train();
     const std::array<uint64_t, 4> shuffle = gen.get_state();
     if (loader) loader->new_epoch();
-    std::iota(order.begin(), order.end(), 0);  // a fresh Fisher-Yates permutation each epoch
-    for (int64_t i = train.rows - 1; i > 0 && !across; --i)
-      std::swap(order[i], order[gen.randint(static_cast<uint64_t>(i + 1))]);
+    if (!across) data::shuffle_order(order, gen);  // a fresh permutation each epoch
     if (epoch != s.epoch || s.step == 0) {  // the epoch's mean loss is over its steps' losses
       s.loss_sum = 0.0, s.steps_done = 0, s.rows_done = 0;
       s.outputs.clear(), s.targets.clear();
@@ -293,7 +292,7 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
       for (int64_t k : control.raise_sigint_after_steps)
         if (k == steps_run) std::raise(SIGINT);
       if (!across) signal = interrupt.signal();  // across: the step's sum said it already
-      if (across && signal != 0)  // every rank stops after this step
+      if (across && signal != 0)                 // every rank stops after this step
         throw train::Interrupted(
             signal, fmt::format("interrupted by {} at epoch {}, step {} of {}; across processes "
                                 "minigrad train writes no resume checkpoint",

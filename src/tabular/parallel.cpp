@@ -9,6 +9,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "minigrad/data/dataset.hpp"
 #include "minigrad/generator.hpp"
 #include "spool.hpp"
 
@@ -58,10 +59,8 @@ namespace {
 void split_rows(int64_t n, double fraction, uint64_t seed, std::vector<int64_t>& kept,
                 std::vector<int64_t>& held) {
   std::vector<int64_t> perm(static_cast<size_t>(n));
-  std::iota(perm.begin(), perm.end(), int64_t{0});
   Generator gen(seed);
-  for (int64_t i = n - 1; i > 0; --i)
-    std::swap(perm[i], perm[static_cast<int64_t>(gen.randint(static_cast<uint64_t>(i + 1)))]);
+  data::shuffle_order(perm, gen);
   const auto n_held = static_cast<size_t>(std::ceil(fraction * static_cast<double>(n)));
   held.assign(perm.begin(), perm.begin() + static_cast<std::ptrdiff_t>(n_held));
   kept.assign(perm.begin() + static_cast<std::ptrdiff_t>(n_held), perm.end());
