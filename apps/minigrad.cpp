@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <string>
 
 #include "minigrad/backend/backend.hpp"
@@ -30,7 +31,8 @@ void usage(std::FILE* out) {
 int main(int argc, char** argv) {
   if (minigrad_app::print_version_if_asked(argc, argv, "minigrad")) return 0;
   try {
-    minigrad::backend::name();  // an unknown MINIGRAD_BACKEND is a usage error, before anything runs
+    minigrad::backend::name();  // an unknown MINIGRAD_BACKEND is a usage error, before anything
+                                // runs
   } catch (const std::exception& e) {
     std::fprintf(stderr, "minigrad: error: %s\n", e.what());
     return 2;
@@ -47,17 +49,25 @@ int main(int argc, char** argv) {
   // The subcommand sees its own argv: argv[0] "minigrad <command>", then its flags.
   std::string program = "minigrad " + command;
   argv[1] = program.data();
-  // Training across processes is train_csv's and train_fmnist's (docs/distributed.md): under
-  // mpirun this tool would train the same model once per process.
-  if (const int n = minigrad::train::launcher_world_size(); command == "train" && n > 1) {
-    std::fprintf(stderr,
-                 "minigrad train: error: started as one of %d processes (by mpirun?), but minigrad "
-                 "train runs in one process (HINT: run it without mpirun, or train across "
-                 "processes with train_csv; see docs/distributed.md)\n",
-                 n);
-    return 2;
+  if (command == "train") {
+    // Under mpirun, one rank of a data-parallel job (docs/distributed.md). Rank 0 alone prints;
+    // a rank that fails ends the job (never a hang), one that was signalled stopped with all.
+    std::unique_ptr<minigrad::dist::ProcessGroup> world;
+    try {
+      world = minigrad::train::join_world("minigrad train");
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "minigrad train: error: %s\n", e.what());
+      return 2;
+    }
+    if (world->rank() != 0 && !std::freopen("/dev/null", "w", stdout)) {
+      std::fprintf(stderr, "minigrad train: error: cannot open /dev/null\n");
+      world->abort(1);
+      return 1;
+    }
+    const int code = minigrad::tabular::train_command(argc - 1, argv + 1, *world);
+    if (code != 0 && code < 128) world->abort(code);
+    return code;
   }
-  if (command == "train") return minigrad::tabular::train_command(argc - 1, argv + 1);
   if (command == "evaluate") return minigrad::tabular::evaluate_command(argc - 1, argv + 1);
   if (command == "predict") return minigrad::tabular::predict_command(argc - 1, argv + 1);
   if (command == "summary") return minigrad::tabular::summary_command(argc - 1, argv + 1);

@@ -228,3 +228,32 @@ TEST_CASE("a pipe is read in full, even when a column turns to text late") {
   CHECK(t.text(3000, 0) == "seven");
   CHECK(t.path == fifo);
 }
+
+TEST_CASE("read_table parts: every row in exactly one part, with the file's line numbers") {
+  // A header after a skipped line, rows of unequal lengths, a blank line, no newline at the end.
+  std::string text = "# comment\nid,name\n";
+  for (int i = 0; i < 23; ++i) text += std::to_string(i) + "," + std::string(i % 7, 'x') + "\n";
+  text += "\n23,end";
+  for (const char* header : {"yes", "no"}) {
+    const bool with_header = std::string(header) == "yes";
+    const std::string body = with_header ? text : text.substr(text.find('\n') + 1 + 8);
+    const std::string path = write_temp(std::string("parts_") + header + ".csv", body);
+    ReadOptions o;
+    o.skip_rows = with_header ? 1 : 0;
+    o.header = with_header ? minigrad::data::Header::Present : minigrad::data::Header::Absent;
+    const Table whole = read_table(path, o);
+    for (int parts : {2, 3, 7, 40}) {
+      std::vector<int64_t> lines;
+      for (int p = 0; p < parts; ++p) {
+        ReadOptions part = o;
+        part.part = p, part.parts = parts;
+        const Table t = read_table(path, part);  // a part may hold no row
+        CHECK(t.columns == whole.columns);
+        lines.insert(lines.end(), t.lines.begin(), t.lines.end());
+      }
+      CAPTURE(header);
+      CAPTURE(parts);
+      CHECK(lines == whole.lines);  // each row once, in file order, with its line number
+    }
+  }
+}

@@ -1,7 +1,7 @@
 // Tests of train/data_parallel.hpp that need no second process: a data-parallel step in a group
 // of one equals the plain train_step; two threads standing for two ranks check local BatchNorm
-// statistics and the gather of generator states. Steps across real processes (mpirun) are tested
-// by tests/cli/mpi.sh.
+// statistics and the gathers of generator states and of strings. Steps across real processes
+// (mpirun) are tested by tests/cli/mpi.sh.
 #include <doctest/doctest.h>
 
 #include <barrier>
@@ -20,6 +20,7 @@
 #include "minigrad/optim/sgd.hpp"
 #include "minigrad/train/data_parallel.hpp"
 #include "support/pattern.hpp"
+#include "support/two_thread_group.hpp"
 
 using namespace minigrad;
 
@@ -48,40 +49,6 @@ TEST_CASE("data_parallel_step in a group of one takes the same step as train_ste
 }
 
 namespace {
-
-// Two threads standing for two processes: an all-reduce writes each thread's buffer to its slot,
-// both wait, each reads the sum, both wait again before a slot is reused.
-struct TwoThreads {
-  std::barrier<> sync{2};
-  std::vector<double> slots[2];
-};
-
-class TwoThreadGroup : public dist::ProcessGroup {
- public:
-  TwoThreadGroup(TwoThreads& shared, int rank) : shared_(shared), rank_(rank) {}
-  int rank() const override { return rank_; }
-  int size() const override { return 2; }
-  void all_reduce_sum(std::span<float> v) const override { sum(v); }
-  void all_reduce_sum(std::span<double> v) const override { sum(v); }
-  void all_to_all(std::span<const float>, std::span<const int64_t>, std::span<float>,
-                  std::span<const int64_t>) const override {
-    throw std::logic_error("not used by these tests");
-  }
-  void abort(int) const override {}
-  std::string describe() const override { return "two threads"; }
-
- private:
-  template <class T>
-  void sum(std::span<T> v) const {
-    shared_.slots[rank_].assign(v.begin(), v.end());
-    shared_.sync.arrive_and_wait();
-    for (size_t i = 0; i < v.size(); ++i)
-      v[i] = static_cast<T>(shared_.slots[0][i] + shared_.slots[1][i]);
-    shared_.sync.arrive_and_wait();
-  }
-  TwoThreads& shared_;
-  int rank_;
-};
 
 // Every BatchNorm of `model`, in module order.
 std::vector<nn::BatchNorm*> batchnorms_of(nn::Module& model) {
@@ -172,6 +139,21 @@ TEST_CASE("all_gather hands every rank every rank's values, in rank order") {
   CHECK(got[0] == all);
   CHECK(got[1] == all);
   CHECK(train::all_gather(dist::SingleProcess(), mine[1]) == mine[1]);
+}
+
+TEST_CASE("all_gather_strings hands every rank every rank's strings, in rank order") {
+  const std::vector<std::string> mine[2] = {{"a", "", "bc"}, {"\xC3\xA9t\xC3\xA9"}};
+  std::vector<std::vector<std::string>> got[2];
+  TwoThreads shared;
+  auto run = [&](int r) { got[r] = train::all_gather_strings(TwoThreadGroup(shared, r), mine[r]); };
+  std::thread other(run, 1);
+  run(0);
+  other.join();
+  for (int r = 0; r < 2; ++r) {
+    REQUIRE(got[r].size() == 2);
+    CHECK(got[r][0] == mine[0]);
+    CHECK(got[r][1] == mine[1]);
+  }
 }
 
 TEST_CASE("check_replicas_agree finds a rank whose weights or buffers differ") {

@@ -67,3 +67,24 @@ TEST_CASE("ShardedLoader in a group of one: a shuffling DataLoader's batches, ep
     }
   }
 }
+
+TEST_CASE("ShardedLoader with drop_single_row: a last batch of one row is left out, not joined") {
+  for (const int64_t n : {21, 23}) {  // 4 batches of 5 and a single row; a last batch of 3
+    CAPTURE(n);
+    std::vector<float> features(static_cast<size_t>(n), 1.0f);
+    train::ShardedRows rows;
+    rows.held = data::Dataset::from_floats(features, std::vector<int32_t>(features.size(), 0), 1);
+    rows.owner.assign(static_cast<size_t>(n), 0);
+    rows.local.resize(static_cast<size_t>(n));
+    std::iota(rows.local.begin(), rows.local.end(), int64_t{0});
+    const dist::SingleProcess group;
+    train::ShardedLoader joined(rows, 5, Generator(9), group);
+    train::ShardedLoader dropped(rows, 5, Generator(9), group, /*drop_single_row=*/true);
+    CHECK(joined.size() == dropped.size());  // 4 (or 5) batches either way
+    const int64_t last = dropped.size() - 1;
+    CHECK(dropped.batch_rows(last) == (n == 21 ? 5 : 3));
+    CHECK(joined.batch_rows(last) == (n == 21 ? 6 : 3));
+    dropped.new_epoch();
+    CHECK(dropped.batch(last).x.size(0) == dropped.batch_rows(last));
+  }
+}

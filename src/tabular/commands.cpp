@@ -16,10 +16,15 @@
 namespace minigrad::tabular {
 
 int run_command(const std::string& program, const std::function<int()>& body) {
+  return run_command(program, false, body);
+}
+
+int run_command(const std::string& program, bool quiet_interrupt,
+                const std::function<int()>& body) {
   try {
     return body();
   } catch (const train::Interrupted& e) {  // Ctrl-C or SIGTERM: 128 + signal, as a shell says
-    std::fprintf(stderr, "%s: %s\n", program.c_str(), e.what());
+    if (!quiet_interrupt) std::fprintf(stderr, "%s: %s\n", program.c_str(), e.what());
     return 128 + e.signal();
   } catch (const std::invalid_argument& e) {  // train::UsageError and bad option values
     std::fprintf(stderr, "%s: error: %s\n", program.c_str(), e.what());

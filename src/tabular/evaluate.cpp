@@ -26,16 +26,20 @@ void softmax_row(const float* logits, int64_t k, std::vector<double>& p) {
 
 TabularEvaluation evaluate_model(const TabularModel& m, const EncodedRows& rows,
                                  RegressionLoss loss) {
+  const std::vector<float> out = forward_rows(*m.model, rows.x.data(), rows.rows, rows.inputs);
+  return evaluate_outputs(m.prep, out, rows.y, loss);
+}
+
+TabularEvaluation evaluate_outputs(const Preprocessing& p, const std::vector<float>& out,
+                                   const std::vector<float>& y, RegressionLoss loss) {
   TabularEvaluation e;
-  e.task = m.prep.task;
-  e.rows = rows.rows;
-  std::vector<float> out;
-  e.loss = score(*m.model, rows, e.task, loss, &out).loss;
-  const Preprocessing& p = m.prep;
+  e.task = p.task;
+  e.rows = static_cast<int64_t>(y.size());
+  e.loss = score_outputs(out, y, p.num_outputs(), e.task, loss).loss;
   if (e.task == Task::Regression) {
     std::vector<double> truth, predicted;
-    for (int64_t i = 0; i < rows.rows; ++i) {  // back to the target's units
-      truth.push_back(rows.y[i] * p.target_std + p.target_mean);
+    for (int64_t i = 0; i < e.rows; ++i) {  // back to the target's units
+      truth.push_back(y[i] * p.target_std + p.target_mean);
       predicted.push_back(out[i] * p.target_std + p.target_mean);
     }
     if (!truth.empty()) e.regression = regression_metrics(truth, predicted);
@@ -44,10 +48,10 @@ TabularEvaluation evaluate_model(const TabularModel& m, const EncodedRows& rows,
   const int k = static_cast<int>(p.classes.size());
   e.confusion = train::ConfusionMatrix(k);
   std::vector<int> labels, predictions;
-  for (int64_t i = 0; i < rows.rows; ++i) {
+  for (int64_t i = 0; i < e.rows; ++i) {
     const float* row = out.data() + i * k;
     predictions.push_back(static_cast<int>(std::max_element(row, row + k) - row));
-    labels.push_back(static_cast<int>(rows.y[i]));
+    labels.push_back(static_cast<int>(y[i]));
   }
   e.confusion.add(labels, predictions);
   e.accuracy = e.confusion.accuracy();

@@ -1,6 +1,7 @@
 // The tabular training loop: shuffled mini-batches, one optimizer step per batch, validation
 // after every epoch, the best epoch's weights kept when early stopping is on, and its state
-// (FitState) saved on an interrupt so that a resumed run continues with the same numbers.
+// (FitState) saved on an interrupt so that a resumed run continues with the same numbers. Across
+// processes, each step is a rank's share of one process's batch with the gradients summed.
 #include "minigrad/tabular/fit.hpp"
 
 #include <fmt/format.h>
@@ -12,15 +13,22 @@
 #include <limits>
 #include <memory>
 #include <numeric>
+#include <optional>
 
 #include "minigrad/autograd.hpp"
 #include "minigrad/backend/backend.hpp"
+#include "minigrad/data/dataset.hpp"
 #include "minigrad/generator.hpp"
 #include "minigrad/nn/loss.hpp"
+#include "minigrad/ops/elementwise.hpp"
 #include "minigrad/tabular/metrics.hpp"
+#include "minigrad/tabular/parallel.hpp"
+#include "minigrad/train/data_parallel.hpp"
 #include "minigrad/train/interrupt.hpp"
+#include "minigrad/train/nonfinite_guard.hpp"
 #include "minigrad/train/optimizer_factory.hpp"
 #include "minigrad/train/resume.hpp"
+#include "minigrad/train/sharded_loader.hpp"
 #include "minigrad/train/thread_chooser.hpp"
 
 namespace minigrad::tabular {
@@ -74,6 +82,60 @@ double metric_of(const std::vector<float>& out, const std::vector<float>& y, int
   return static_cast<double>(correct) / static_cast<double>(n);
 }
 
+// The training metric from an epoch's sums across the ranks: the correct rows, or (regression)
+// Σ (y - ŷ)², Σ y and Σ y² for R² = 1 - Σ (y - ŷ)² / Σ (y - ȳ)².
+double metric_of_sums(const double (&sums)[4], int64_t rows, Task task) {
+  if (rows == 0) return std::numeric_limits<double>::quiet_NaN();
+  const auto n = static_cast<double>(rows);
+  if (task == Task::Classification) return sums[0] / n;
+  const double sst = sums[2] - sums[1] * sums[1] / n;
+  return sst > 0.0 ? 1.0 - sums[0] / sst : (sums[0] == 0.0 ? 1.0 : 0.0);
+}
+
+// One step across the ranks: this rank's share of batch `step` (the target is its last column),
+// the loss Σ over its rows / B, the gradients summed and the same optimizer step on every rank.
+// Adds the batch's mean loss to `loss_sum` and its metric sums to `sums`; returns the signal any
+// rank had before the step, so that every rank stops after the same one.
+int step_across(nn::Module& model, optim::Optimizer& optimizer, train::ShardedLoader& loader,
+                int64_t step, Task task, RegressionLoss kind, const FitAcross& across,
+                std::vector<float>& buffer, int signal, double& loss_sum, double (&sums)[4]) {
+  const data::Batch& share = loader.batch(step);  // x (b_r, in + 1)
+  const int64_t B = loader.batch_rows(step), b = share.x.size(0), in = share.x.size(1) - 1;
+  Tensor xb = Tensor::empty({b, in});  // (b_r, in)
+  std::vector<float> yb(static_cast<size_t>(b));
+  for (int64_t r = 0; r < b; ++r) {
+    std::copy_n(share.x.data() + r * (in + 1), in, xb.data() + r * in);
+    yb[static_cast<size_t>(r)] = share.x.data()[r * (in + 1) + in];
+  }
+  const Tensor out = model(xb);  // (b_r, C) logits or (b_r, 1) values
+  const Tensor loss =
+      task == Task::Regression
+          ? regression_loss(out, Tensor::from(yb, {b, 1}), kind, nn::Reduction::Sum)
+          : nn::cross_entropy(out, Tensor::from(yb, {b}), {.reduction = nn::Reduction::Sum});
+  optimizer.zero_grad();
+  (loss * (1.0f / static_cast<float>(B))).backward();
+  float totals[3] = {};
+  for (int64_t r = 0; r < b; ++r) {
+    const float y = yb[static_cast<size_t>(r)];
+    if (task == Task::Classification) {
+      const float* row = out.data() + r * out.size(1);
+      totals[0] += std::max_element(row, row + out.size(1)) - row == static_cast<int64_t>(y);
+    } else {
+      const float e = y - out.data()[r];
+      totals[0] += e * e, totals[1] += y, totals[2] += y * y;
+    }
+  }
+  const train::StepStats st =
+      train::all_reduce_step(model, optimizer, loss.item(), b, B, across.group, buffer, totals,
+                             train::OnNonFinite::Stop, signal);
+  if (!st.non_finite.empty())
+    throw train::NonFiniteError(fmt::format("step {}: {}; the training diverged (HINT: lower --lr)",
+                                            step + 1, st.non_finite));
+  loss_sum += st.loss;
+  for (int k = 0; k < 3; ++k) sums[k] += totals[k];
+  return st.signal;
+}
+
 }  // namespace
 
 std::vector<float> forward_rows(nn::Module& model, const float* x, int64_t rows, int64_t inputs) {
@@ -95,19 +157,26 @@ std::vector<float> forward_rows(nn::Module& model, const float* x, int64_t rows,
 
 Scores score(nn::Module& model, const EncodedRows& rows, Task task, RegressionLoss loss,
              std::vector<float>* outputs) {
-  Scores s{std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
-  if (rows.rows == 0) return s;
+  if (rows.rows == 0) return score_outputs({}, {}, 1, task, loss);
   std::vector<float> out = forward_rows(model, rows.x.data(), rows.rows, rows.inputs);
-  const int64_t width = static_cast<int64_t>(out.size()) / rows.rows;
-  NoGradGuard no_grad;
-  const Tensor o = Tensor::from(out, {rows.rows, width});
-  if (task == Task::Regression)
-    s.loss =
-        regression_loss(o, Tensor::from(rows.y, {rows.rows, 1}), loss, nn::Reduction::Mean).item();
-  else
-    s.loss = nn::cross_entropy(o, Tensor::from(rows.y, {rows.rows})).item();
-  s.metric = metric_of(out, rows.y, width, task);
+  const Scores s =
+      score_outputs(out, rows.y, static_cast<int64_t>(out.size()) / rows.rows, task, loss);
   if (outputs) *outputs = std::move(out);
+  return s;
+}
+
+Scores score_outputs(const std::vector<float>& out, const std::vector<float>& y, int64_t width,
+                     Task task, RegressionLoss loss) {
+  Scores s{std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
+  const auto rows = static_cast<int64_t>(y.size());
+  if (rows == 0) return s;
+  NoGradGuard no_grad;
+  const Tensor o = Tensor::from(out, {rows, width});
+  if (task == Task::Regression)
+    s.loss = regression_loss(o, Tensor::from(y, {rows, 1}), loss, nn::Reduction::Mean).item();
+  else
+    s.loss = nn::cross_entropy(o, Tensor::from(y, {rows})).item();
+  s.metric = metric_of(out, y, width, task);
   return s;
 }
 
@@ -121,8 +190,15 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
   Generator gen(seeder.next_u64());
   std::vector<int64_t> order(static_cast<size_t>(train.rows));
   const int64_t in = train.inputs;
-  const int64_t steps = (train.rows + o.batch_size - 1) / o.batch_size;
-  FitState s;  // where the run stands: fresh, or as the resume checkpoint says
+  const FitAcross* across = control.across;
+  std::optional<train::ShardedLoader> loader;  // across: this rank's share of each batch
+  if (across)
+    loader.emplace(across->train, o.batch_size, gen, across->group, /*drop_single_row=*/true);
+  const int64_t n = across ? across->train.size() : train.rows;
+  const int64_t steps = across ? loader->size() : (n + o.batch_size - 1) / o.batch_size;
+  std::vector<float> buffer;
+  double totals_sum[4] = {};  // across, the epoch's: Σ correct, or Σ (y - ŷ)², Σ y, Σ y²
+  FitState s;                 // where the run stands: fresh, or as the resume checkpoint says
   s.steps = steps;
   const std::vector<nn::Dropout*> dropouts = train::dropouts_of(model);
   if (control.resume) {
@@ -143,6 +219,7 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
   // --threads: the count given, or (auto) the faster of 1 and 2, timed during training.
   train::ThreadChooser chooser(o.threads, steps * (o.epochs - s.epoch + 1));
   backend::set_num_threads(o.threads == 0 ? 1 : o.threads);  // auto starts on one
+  if (across) train::prepare_data_parallel(model, across->group, *loader, o.seed);
   const train::InterruptGuard interrupt;
   int64_t steps_run = 0;  // by this process
   auto save = [&](bool periodic) {
@@ -170,44 +247,57 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
   for (int epoch = s.epoch; epoch <= o.epochs; ++epoch) {
     model.train();
     const std::array<uint64_t, 4> shuffle = gen.get_state();
-    std::iota(order.begin(), order.end(), 0);  // a fresh Fisher-Yates permutation each epoch
-    for (int64_t i = train.rows - 1; i > 0; --i)
-      std::swap(order[i], order[gen.randint(static_cast<uint64_t>(i + 1))]);
+    if (loader) loader->new_epoch();
+    if (!across) data::shuffle_order(order, gen);  // a fresh permutation each epoch
     if (epoch != s.epoch || s.step == 0) {  // the epoch's mean loss is over its steps' losses
       s.loss_sum = 0.0, s.steps_done = 0, s.rows_done = 0;
       s.outputs.clear(), s.targets.clear();
+      std::fill(std::begin(totals_sum), std::end(totals_sum), 0.0);
     }
     for (int64_t step = epoch == s.epoch ? s.step : 0; step < steps; ++step) {
       const int64_t first = step * o.batch_size;
-      const int64_t b = std::min(o.batch_size, train.rows - first);
+      const int64_t b = across ? loader->batch_rows(step) : std::min(o.batch_size, n - first);
       chooser.before_step();
       // BatchNorm1d cannot normalise one row in training mode (PyTorch refuses it too): a last
       // batch of one row is left out of this epoch; the shuffle puts it elsewhere next time.
       if (b == 1 && first > 0) break;
-      Tensor xb = Tensor::empty({b, in});  // (B, in)
-      std::vector<float> yb(static_cast<size_t>(b));
-      for (int64_t r = 0; r < b; ++r) {
-        const int64_t src = order[first + r];
-        std::copy(train.x.data() + src * in, train.x.data() + (src + 1) * in, xb.data() + r * in);
-        yb[r] = train.y[src];
+      int signal = 0;
+      if (across) {
+        signal = step_across(model, *optimizer, *loader, step, task, o.loss, *across, buffer,
+                             interrupt.signal(), s.loss_sum, totals_sum);
+      } else {
+        Tensor xb = Tensor::empty({b, in});  // (B, in)
+        std::vector<float> yb(static_cast<size_t>(b));
+        for (int64_t r = 0; r < b; ++r) {
+          const int64_t src = order[first + r];
+          std::copy(train.x.data() + src * in, train.x.data() + (src + 1) * in, xb.data() + r * in);
+          yb[r] = train.y[src];
+        }
+        const Tensor out = model(xb);  // (B, C) logits or (B, 1) values
+        const Tensor loss =
+            task == Task::Regression
+                ? regression_loss(out, Tensor::from(yb, {b, 1}), o.loss, nn::Reduction::Mean)
+                : nn::cross_entropy(out, Tensor::from(yb, {b}));
+        optimizer->zero_grad();
+        loss.backward();
+        optimizer->step();
+        s.loss_sum += loss.item();
+        s.outputs.insert(s.outputs.end(), out.data(), out.data() + out.numel());
+        s.targets.insert(s.targets.end(), yb.begin(), yb.end());
       }
-      const Tensor out = model(xb);  // (B, C) logits or (B, 1) values
-      const Tensor loss = task == Task::Regression ? regression_loss(out, Tensor::from(yb, {b, 1}),
-                                                                     o.loss, nn::Reduction::Mean)
-                                                   : nn::cross_entropy(out, Tensor::from(yb, {b}));
-      optimizer->zero_grad();
-      loss.backward();
-      optimizer->step();
       chooser.after_step(b);
-      s.loss_sum += loss.item();
       s.rows_done += b;
       ++s.steps_done;
-      s.outputs.insert(s.outputs.end(), out.data(), out.data() + out.numel());
-      s.targets.insert(s.targets.end(), yb.begin(), yb.end());
       ++steps_run;
       for (int64_t k : control.raise_sigint_after_steps)
         if (k == steps_run) std::raise(SIGINT);
-      if (interrupt.signal() != 0 && step + 1 < steps) {  // else: after the epoch's end
+      if (!across) signal = interrupt.signal();  // across: the step's sum said it already
+      if (across && signal != 0)                 // every rank stops after this step
+        throw train::Interrupted(
+            signal, fmt::format("interrupted by {} at epoch {}, step {} of {}; across processes "
+                                "minigrad train writes no resume checkpoint",
+                                train::signal_name(signal), epoch, step + 1, steps));
+      if (signal != 0 && step + 1 < steps) {  // else: after the epoch's end
         s.epoch = epoch, s.step = step + 1, s.shuffle = shuffle;
         stop(epoch, step + 1);
       }
@@ -215,9 +305,14 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
     EpochStats st;
     st.train_loss = s.loss_sum / static_cast<double>(std::max<int64_t>(s.steps_done, 1));
     st.train_metric =
-        metric_of(s.outputs, s.targets,
-                  static_cast<int64_t>(s.outputs.size()) / std::max<int64_t>(s.rows_done, 1), task);
-    const Scores v = score(model, val, task, o.loss);
+        across
+            ? metric_of_sums(totals_sum, s.rows_done, task)
+            : metric_of(s.outputs, s.targets,
+                        static_cast<int64_t>(s.outputs.size()) / std::max<int64_t>(s.rows_done, 1),
+                        task);
+    const Scores v =
+        across ? score_across(model, val, across->val, across->outputs, task, o.loss, across->group)
+               : score(model, val, task, o.loss);
     st.val_loss = v.loss;
     st.val_metric = v.metric;
     s.epochs.push_back(st);
@@ -255,6 +350,7 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
     model.load_state_dict(s.best);
   else
     result.best_epoch = static_cast<int>(result.epochs.size());
+  if (across) train::check_replicas_agree(model, across->group);
   return result;
 }
 

@@ -3,19 +3,16 @@
 #include "minigrad/tabular/table.hpp"
 
 #include <fmt/format.h>
-#include <stdlib.h>  // mkstemp
-#include <unistd.h>  // close, unlink, write
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
-#include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <optional>
 #include <unordered_map>
+
+#include "spool.hpp"
 
 namespace minigrad::tabular {
 
@@ -67,7 +64,8 @@ TableReader::TableReader(const std::string& path, const ReadOptions& options,
     if (!append_line()) break;
   }
   bool found = false;
-  while ((found = read_record()))
+  std::streamoff first_at = 0;  // where the first row starts (with parts: the data, if no header)
+  while ((first_at = options.parts > 1 ? std::streamoff(in_.tellg()) : 0, found = read_record()))
     if (!trim(buffer_).empty()) break;
   if (!found)
     throw DataError(
@@ -90,6 +88,43 @@ TableReader::TableReader(const std::string& path, const ReadOptions& options,
   }
   for (size_t c = 0; c < columns_.size(); ++c)
     if (!header || columns_[c].empty()) columns_[c] = fmt::format("column{}", c);
+  if (options.parts > 1) {
+    in_.clear();  // a header without a newline after it leaves the stream at its end
+    keep_part(options, header ? std::streamoff(in_.tellg()) : first_at);
+  }
+}
+
+void TableReader::keep_part(const ReadOptions& o, std::streamoff data_start) {
+  if (o.part < 0 || o.part >= o.parts)
+    throw std::invalid_argument(fmt::format("part {} of {} does not exist", o.part, o.parts));
+  const std::streamoff here = in_.tellg();  // after the header, or after a first row of data
+  in_.seekg(0, std::ios::end);
+  const std::streamoff end = in_.tellg(), size = end - data_start;
+  const std::streamoff begin = data_start + size * o.part / o.parts;
+  stop_ = data_start + size * (o.part + 1) / o.parts;
+  if (o.part == 0) {  // the reader stood at its part's start already
+    in_.seekg(here);
+    return;
+  }
+  has_pending_ = false;  // a first row that is data belongs to part 0
+  // The part's first row is the first line starting at `begin` or after: the one after the first
+  // newline at begin - 1 or later. The newlines before it give its line number.
+  in_.seekg(0);
+  char chunk[1 << 16];
+  std::streamoff at = 0, start = end;
+  int64_t newlines = 0;
+  while (start == end && (in_.read(chunk, sizeof chunk) || in_.gcount() > 0)) {
+    const std::streamoff got = in_.gcount();
+    for (std::streamoff i = 0; i < got && start == end; ++i)
+      if (chunk[i] == '\n') {
+        ++newlines;
+        if (at + i >= begin - 1) start = at + i + 1;
+      }
+    at += got;
+  }
+  in_.clear();
+  in_.seekg(start);
+  lines_read_ = newlines;
 }
 
 bool TableReader::append_line() {
@@ -214,7 +249,7 @@ bool TableReader::next(std::vector<std::string>& cells) {
     line_ = pending_line_;
     return true;
   }
-  while (read_record()) {
+  while ((stop_ < 0 || in_.tellg() < stop_) && read_record()) {
     line_ = record_line_;
     if (trim(buffer_).empty()) continue;  // blank lines (a trailing one is common)
     split(buffer_, cells);
@@ -305,84 +340,6 @@ class ColumnBuilder {
   bool reread_ = false;
 };
 
-// A pipe or standard input copied to a temporary file, so that read_table can read it twice. The
-// file is unlinked as soon as it is made and read through /proc/self/fd, so nothing is left
-// behind, even by a killed process. Copying stops at a line longer than the limit, so an endless
-// input without newlines (/dev/zero) does not fill the disk.
-class Spool {
- public:
-  Spool(const std::string& source, const std::string& name, size_t max_line_bytes) {
-    std::ifstream in(source == "-" ? "/dev/stdin" : source, std::ios::binary);
-    if (!in) throw DataError(fmt::format("{}: no such file or not readable", name));
-    std::error_code ec;
-    const std::string dir = std::filesystem::temp_directory_path(ec).string();
-    std::string pattern = dir + "/minigrad-XXXXXX";
-    fd_ = ec ? -1 : ::mkstemp(pattern.data());
-    if (fd_ < 0) {
-      const char* tmpdir = std::getenv("TMPDIR");
-      const std::string where = ec ? std::string(tmpdir ? tmpdir : "$TMPDIR") : dir;
-      throw DataError(fmt::format(
-          "{}: a stream is read twice through a temporary copy, which cannot be made in '{}': {} "
-          "(HINT: set TMPDIR to a writable directory, or pass a regular file)",
-          name, where, ec ? ec.message() : std::strerror(errno)));
-    }
-    ::unlink(pattern.c_str());
-    path_ = fmt::format("/proc/self/fd/{}", fd_);
-    try {
-      copy(in, name, dir, max_line_bytes);
-    } catch (...) {
-      ::close(fd_);
-      throw;
-    }
-  }
-  Spool(const Spool&) = delete;
-  Spool& operator=(const Spool&) = delete;
-  ~Spool() { ::close(fd_); }
-  const std::string& path() const { return path_; }
-
- private:
-  void copy(std::ifstream& in, const std::string& name, const std::string& dir,
-            size_t max_line_bytes) const {
-    char chunk[1 << 16];
-    size_t run = 0;  // bytes since the last newline
-    int64_t line = 1;
-    while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
-      const auto got = static_cast<size_t>(in.gcount());
-      for (size_t i = 0; i < got; ++i) {
-        if (chunk[i] == '\n') {
-          run = 0;
-          ++line;
-        } else if (++run > max_line_bytes) {
-          throw DataError(fmt::format(
-              "{}:{}: a line longer than {} bytes, the limit (HINT: is this a CSV file?)", name,
-              line, max_line_bytes));
-        }
-      }
-      for (size_t done = 0; done < got;) {
-        const ssize_t w = ::write(fd_, chunk + done, got - done);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0)
-          throw DataError(fmt::format("{}: cannot make a temporary copy in {}: {}", name, dir,
-                                      std::strerror(errno)));
-        done += static_cast<size_t>(w);
-      }
-    }
-    if (in.bad()) throw DataError(fmt::format("{}: cannot be read", name));
-  }
-
-  int fd_ = -1;
-  std::string path_;
-};
-
-// Standard input, a pipe or a device: input that cannot be read twice.
-bool is_stream(const std::string& path) {
-  if (path == "-") return true;
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  return !ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status) &&
-         !std::filesystem::is_directory(status);
-}
-
 }  // namespace
 
 Table read_table(const std::string& path, const ReadOptions& options,
@@ -410,7 +367,8 @@ Table read_table(const std::string& path, const ReadOptions& options,
     t.lines.push_back(reader.line());
     ++t.rows;
   }
-  if (t.rows == 0) throw DataError(fmt::format("{}: has a header but no data rows", name));
+  if (t.rows == 0 && options.parts == 1)
+    throw DataError(fmt::format("{}: has a header but no data rows", name));
   if (std::any_of(builders.begin(), builders.end(),
                   [](const ColumnBuilder& b) { return b.needs_reread(); })) {
     TableReader again(file, options, name);

@@ -10,17 +10,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <numeric>
 #include <optional>
 #include <string_view>
 
 #include "minigrad/backend/backend.hpp"
-#include "minigrad/generator.hpp"
 #include "minigrad/io/atomic_file.hpp"
 #include "minigrad/io/model_checkpoint.hpp"
 #include "minigrad/nn/summary.hpp"
 #include "minigrad/tabular/commands.hpp"
 #include "minigrad/tabular/evaluate.hpp"
+#include "minigrad/tabular/parallel.hpp"
 #include "minigrad/tabular/resume.hpp"
 #include "minigrad/tabular/train_outputs.hpp"
 #include "minigrad/train/args.hpp"
@@ -128,26 +127,6 @@ train::RunFlags run_flags(const cxxopts::ParseResult& r) {
   return f;
 }
 
-// Rows 0..n-1 in the order of the seeded Fisher-Yates permutation train_csv uses: the first
-// ceil(fraction * n) are held out, the rest kept.
-void split_rows(int64_t n, double fraction, uint64_t seed, std::vector<int64_t>& kept,
-                std::vector<int64_t>& held) {
-  std::vector<int64_t> perm(static_cast<size_t>(n));
-  std::iota(perm.begin(), perm.end(), int64_t{0});
-  Generator gen(seed);
-  for (int64_t i = n - 1; i > 0; --i)
-    std::swap(perm[i], perm[static_cast<int64_t>(gen.randint(static_cast<uint64_t>(i + 1)))]);
-  const auto n_held = static_cast<size_t>(std::ceil(fraction * static_cast<double>(n)));
-  held.assign(perm.begin(), perm.begin() + static_cast<std::ptrdiff_t>(n_held));
-  kept.assign(perm.begin() + static_cast<std::ptrdiff_t>(n_held), perm.end());
-}
-
-std::vector<int64_t> all_rows(const Table& t) {
-  std::vector<int64_t> rows(static_cast<size_t>(t.rows));
-  std::iota(rows.begin(), rows.end(), int64_t{0});
-  return rows;
-}
-
 // The values a flag takes, and what each means.
 template <class T>
 struct Choice {
@@ -184,7 +163,15 @@ nn::CnnOptions square_image(int64_t pixels) {
 }  // namespace
 
 int train_command(int argc, char** argv) {
-  return run_command("minigrad train", [&] {
+  return train_command(argc, argv, dist::SingleProcess());
+}
+
+int train_command(int argc, char** argv, const dist::ProcessGroup& group) {
+  const int ranks = group.size(), rank = group.rank();
+  const std::string who = ranks > 1 ? fmt::format("minigrad train: rank {} of {}", rank, ranks)
+                                    : std::string("minigrad train");
+  // Every rank stops on the same signal: rank 0 alone says so.
+  return run_command(who, /*quiet_interrupt=*/rank != 0, [&] {
     cxxopts::Options options("minigrad train",
                              "Train an MLP on a CSV table (numeric and categorical columns, "
                              "missing cells, classification or regression) or a CNN on images");
@@ -276,6 +263,16 @@ int train_command(int argc, char** argv) {
     const bool eval_only = c.eval_only;
     const double scale = c.scaling == train::Scaling::Divide ? c.scale : 0.0;
     const bool quiet = r.count("quiet") > 0;
+    if (ranks > 1 && !c.resume_path.empty())
+      throw UsageError(fmt::format(
+          "--resume: minigrad train resumes in one process only, and this is one of {} (HINT: "
+          "resume without mpirun)",
+          ranks));
+    if (ranks > 1 && c.checkpoint_every > 0)
+      throw UsageError(fmt::format(
+          "--checkpoint-every: minigrad train writes resume checkpoints in one process only, and "
+          "this is one of {} (HINT: leave the flag out, or train without mpirun)",
+          ranks));
     auto say = [&](const std::string& line) {
       if (!quiet) std::printf("%s\n", line.c_str());
     };
@@ -287,25 +284,18 @@ int train_command(int argc, char** argv) {
       m = load_model(load);
       m.model->train();
     }
+    // Each rank reads its part of the files; the rows are one process's (parallel.hpp).
     const std::string first_path = data_path.empty() ? train_path : data_path;
-    Table train_table = read_table(
+    TablePart first = read_table_part(
         first_path, read, load.empty() ? po.na_values : m.prep.na_values,
-        load.empty() ? training_plan(po, first_path) : model_plan(m.prep, "", first_path));
-    std::vector<int64_t> train_rows, test_rows, val_rows;
-    if (!data_path.empty())
-      split_rows(train_table.rows, split, split_seed, train_rows, test_rows);
-    else
-      train_rows = all_rows(train_table);
-    if (val_split > 0.0) {
-      std::vector<int64_t> kept, held;
-      split_rows(static_cast<int64_t>(train_rows.size()), val_split, split_seed + 1, kept, held);
-      std::vector<int64_t> fit_rows;
-      for (int64_t i : kept) fit_rows.push_back(train_rows[i]);
-      for (int64_t i : held) val_rows.push_back(train_rows[i]);
-      train_rows = std::move(fit_rows);
-    }
+        load.empty() ? training_plan(po, first_path) : model_plan(m.prep, "", first_path), group);
+    const Table& train_table = first.table;
+    RunRows rows = split_run(first.rows(), !data_path.empty(), split, val_split, split_seed);
+    std::vector<int64_t>&train_rows = rows.train, &val_rows = rows.val, &test_rows = rows.test;
+    const HeldRows train_held = held_rows(train_rows, first, rank);
     if (load.empty()) {
-      Preprocessing prep = fit_preprocessing(train_table, train_rows, po);
+      Preprocessing prep =
+          fit_preprocessing(train_table, train_held.rows, po, group, train_held.positions);
       if (scale > 0.0)  // train_csv's --scale K: x / K instead of standardising
         for (ColumnEncoding& f : prep.features) f.mean = 0.0, f.std = scale;
       if (c.model == "cnn") {
@@ -319,22 +309,32 @@ int train_command(int argc, char** argv) {
       }
     }
     const Preprocessing& prep = m.prep;
-    Table test_table;  // read once the preprocessing says which columns it needs
+    TablePart second;  // --test, read once the preprocessing says which columns it needs
     if (data_path.empty()) {
-      test_table = read_table(test_path, read, prep.na_values, model_plan(prep, "", test_path));
-      test_rows = all_rows(test_table);
+      second =
+          read_table_part(test_path, read, prep.na_values, model_plan(prep, "", test_path), group);
+      test_rows = split_run(second.rows(), false, 0.0, 0.0, 0).train;
     }
-    const EncodedRows train = encode_rows(prep, train_table, train_rows);
-    const EncodedRows val = encode_rows(prep, train_table, val_rows);
-    const EncodedRows test =
-        encode_rows(prep, data_path.empty() ? test_table : train_table, test_rows);
+    const TablePart& test_part = data_path.empty() ? second : first;
+    const HeldRows val_held = held_rows(val_rows, first, rank);
+    const HeldRows test_held = held_rows(test_rows, test_part, rank);
+    const EncodedRows train = encode_rows(prep, train_table, train_held.rows);
+    const EncodedRows val = encode_rows(prep, train_table, val_held.rows);
+    const EncodedRows test = encode_rows(prep, test_part.table, test_held.rows);
+    // Where every rank's encoded rows stand in one process's order: the counts are the job's.
+    const RowPlaces train_at = place_rows(train, train_held, train_rows, first, group);
+    const RowPlaces val_at = place_rows(val, val_held, val_rows, first, group);
+    const RowPlaces test_at = place_rows(test, test_held, test_rows, test_part, group);
+    const int64_t without_label =
+        static_cast<int64_t>(train_rows.size() + val_rows.size() + test_rows.size()) -
+        train_at.total - val_at.total - test_at.total;
     say(columns_line(prep));
     say(fmt::format("task: {} ({}{})", task_name(prep.task), prep.task_reason,
                     po.task == TaskChoice::Auto && load.empty() ? "; override with --task" : ""));
-    if (const int64_t missing = train.label_missing + val.label_missing + test.label_missing)
-      say(fmt::format("{} rows without a label left out", missing));
-    say(fmt::format("rows: {} train, {} validation, {} test", train.rows, val.rows, test.rows));
-    if (train.rows < 2)
+    if (without_label > 0) say(fmt::format("{} rows without a label left out", without_label));
+    say(fmt::format("rows: {} train, {} validation, {} test", train_at.total, val_at.total,
+                    test_at.total));
+    if (train_at.total < 2)
       throw DataError(fmt::format("{}: fewer than 2 training rows with a label", train_table.path));
     // ---- a resume: the checkpoint's model, once the flags and the data are checked ----
     std::optional<TabularResume> resumed;
@@ -359,7 +359,7 @@ int train_command(int argc, char** argv) {
       FitControl control;
       control.resume = resumed ? &resumed->state : nullptr;
       control.optimizer_state = resumed ? &resumed->optimizer : nullptr;
-      control.checkpoint = train::resume_checkpoint_path(c);
+      if (ranks == 1) control.checkpoint = train::resume_checkpoint_path(c);  // else: none
       control.checkpoint_every = c.checkpoint_every;
       control.raise_sigint_after_steps = train::sigint_steps_for_tests();
       if (!control.checkpoint.empty())
@@ -370,10 +370,14 @@ int train_command(int argc, char** argv) {
       const auto on_epoch = [&](int epoch, const EpochStats& s) {
         std::string line = fmt::format("epoch {:>3}/{}  loss {:.4f}  {} {:.4f}", epoch, fo.epochs,
                                        s.train_loss, metric, s.train_metric);
-        if (val.rows > 0)
+        if (val_at.total > 0)
           line += fmt::format("  val_loss {:.4f}  val_{} {:.4f}", s.val_loss, metric, s.val_metric);
         say(line);
       };
+      std::optional<FitAcross> across;  // this rank's training rows, ready for the exchange
+      if (ranks > 1)
+        control.across = &across.emplace(
+            FitAcross{group, sharded_rows(train, train_at), val_at, prep.num_outputs()});
       fit_result = fit(*m.model, train, val, prep.task, fo, on_epoch, control);
       if (!fit_result.threads_summary.empty()) say(fit_result.threads_summary);
       say(fmt::format("trained in {:.2f}s on {} thread{}", fit_result.train_seconds,
@@ -390,8 +394,9 @@ int train_command(int argc, char** argv) {
 
     // ---- results ----
     TabularEvaluation ev;
-    if (test.rows > 0) {
-      ev = evaluate_model(m, test, fo.loss);
+    if (test_at.total > 0) {
+      ev = ranks > 1 ? evaluate_across(m, test, test_at, fo.loss, group)
+                     : evaluate_model(m, test, fo.loss);
       if (quiet) {
         std::printf("%s", prep.task == Task::Regression
                               ? fmt::format("test RMSE: {:.4f}, MAE: {:.4f}, R²: {:.4f}\n",
@@ -402,20 +407,21 @@ int train_command(int argc, char** argv) {
         std::printf("%s", evaluation_text(ev, prep, "test").c_str());
       }
     }
+    if (rank != 0) return 0;  // rank 0 alone writes files (the others' output goes nowhere)
     if (!save.empty()) {
       save_model(save, m);
       say(fmt::format("saved {} (weights and preprocessing)", save));
     }
-    const TrainOutcome outcome{
-        .prep = prep,
-        .fit = fit_result,
-        .test = test.rows > 0 ? &ev : nullptr,
-        .n_train = train.rows,
-        .n_validation = val.rows,
-        .n_test = test.rows,
-        .rows_without_label = train.label_missing + val.label_missing + test.label_missing,
-        .parameters = m.model->num_parameters(),
-        .patience = fo.patience > 0};
+    const TrainOutcome outcome{.prep = prep,
+                               .fit = fit_result,
+                               .test = test_at.total > 0 ? &ev : nullptr,
+                               .n_train = train_at.total,
+                               .n_validation = val_at.total,
+                               .n_test = test_at.total,
+                               .rows_without_label = without_label,
+                               .parameters = m.model->num_parameters(),
+                               .patience = fo.patience > 0,
+                               .processes = ranks};
     if (!plot.empty() && !fit_result.epochs.empty()) {
       const std::string svg = learning_curves_svg(outcome, train_table.path);
       io::write_file_atomically(

@@ -45,6 +45,7 @@ std::string train_report_json(const TrainOutcome& run) {
   j["rows_without_label"] = run.rows_without_label;
   j["inputs"] = prep.num_inputs();
   j["parameters"] = run.parameters;
+  j["processes"] = run.processes;
   j["epochs_run"] = run.fit.epochs.size();
   j["best_epoch"] = run.fit.best_epoch;
   j["stopped_early"] = run.fit.stopped_early;

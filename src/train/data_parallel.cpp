@@ -96,11 +96,21 @@ StepStats data_parallel_step(nn::Module& model, optim::Optimizer& optimizer,
   optimizer.zero_grad();
   loss.backward();  // always, even when not finite: synchronised BatchNorm reduces inside it
   predict_classes(logits, predictions);
-  int64_t correct = 0;
+  float correct = 0.0f;  // exact below 2^24 rows
   for (size_t i = 0; i < share.labels.size(); ++i) correct += predictions[i] == share.labels[i];
+  StepStats st =
+      all_reduce_step(model, optimizer, loss_sum.item(), static_cast<int64_t>(share.labels.size()),
+                      B, group, buffer, std::span(&correct, 1), on_nonfinite, signal);
+  st.correct = static_cast<int64_t>(correct);
+  return st;
+}
 
+StepStats all_reduce_step(nn::Module& model, optim::Optimizer& optimizer, float loss_sum,
+                          int64_t rows, int64_t B, const dist::ProcessGroup& group,
+                          std::vector<float>& buffer, std::span<float> totals,
+                          OnNonFinite on_nonfinite, int signal) {
   // Gradients, the running statistics of local BatchNorm layers (times this rank's share b/B, so
-  // that the sum is their weighted average), the step's totals (loss sum, correct rows) and
+  // that the sum is their weighted average), the step's loss sum and the caller's totals, and
   // whether this rank had a signal, summed across the ranks in one call.
   const std::vector<Tensor> params = model.parameters();
   std::vector<Tensor> running;
@@ -108,7 +118,7 @@ StepStats data_parallel_step(nn::Module& model, optim::Optimizer& optimizer,
     if (auto* bn = dynamic_cast<nn::BatchNorm*>(m);
         bn && !bn->synchronised() && bn->options().track_running_stats)
       running.insert(running.end(), {bn->running_mean(), bn->running_var()});
-  const float share_weight = static_cast<float>(share.labels.size()) / static_cast<float>(B);
+  const float share_weight = static_cast<float>(rows) / static_cast<float>(B);
   buffer.clear();
   for (const Tensor& p : params) {
     const float* g = grad_buffer(p);
@@ -116,8 +126,8 @@ StepStats data_parallel_step(nn::Module& model, optim::Optimizer& optimizer,
   }
   for (const Tensor& t : running)
     for (int64_t i = 0; i < t.numel(); ++i) buffer.push_back(share_weight * t.data()[i]);
-  buffer.push_back(loss_sum.item());
-  buffer.push_back(static_cast<float>(correct));  // exact below 2^24 rows
+  buffer.push_back(loss_sum);
+  buffer.insert(buffer.end(), totals.begin(), totals.end());
   buffer.push_back(signal == SIGTERM ? 1.0f : 0.0f);
   buffer.push_back(signal != 0 ? 1.0f : 0.0f);
   group.all_reduce_sum(buffer);
@@ -131,11 +141,13 @@ StepStats data_parallel_step(nn::Module& model, optim::Optimizer& optimizer,
     t.bump_version();
     at += static_cast<size_t>(t.numel());
   }
-  const double loss_total = buffer[at], correct_total = buffer[at + 1];
+  const double loss_total = buffer[at++];
+  std::copy_n(buffer.data() + at, totals.size(), totals.begin());
+  at += totals.size();
 
   // Every rank now holds the same loss and gradients, so each takes the same decision below.
-  StepStats st{loss_total / static_cast<double>(B), static_cast<int64_t>(correct_total), "", false};
-  st.signal = buffer[at + 2] > 0 ? SIGTERM : buffer[at + 3] > 0 ? SIGINT : 0;
+  StepStats st{loss_total / static_cast<double>(B), 0, "", false};
+  st.signal = buffer[at] > 0 ? SIGTERM : buffer[at + 1] > 0 ? SIGINT : 0;
   if (!std::isfinite(st.loss)) {
     st.non_finite = fmt::format("the loss is {}", st.loss);
     st.skippable = true;
@@ -164,6 +176,37 @@ std::vector<std::array<uint64_t, 4>> all_gather(const dist::ProcessGroup& group,
       states[i][w] = static_cast<uint64_t>(all[8 * i + 2 * w]) << 32 |
                      static_cast<uint64_t>(all[8 * i + 2 * w + 1]);
   return states;
+}
+
+std::vector<std::vector<std::string>> all_gather_strings(const dist::ProcessGroup& group,
+                                                         const std::vector<std::string>& mine) {
+  // Each rank fills its own slots of zeroed buffers: first how many strings and bytes it has,
+  // then the strings' lengths and bytes (a double holds each exactly); the sum is everyone's.
+  const auto ranks = static_cast<size_t>(group.size()), me = static_cast<size_t>(group.rank());
+  std::vector<double> sizes(2 * ranks, 0.0);
+  sizes[2 * me] = static_cast<double>(mine.size());
+  for (const std::string& s : mine) sizes[2 * me + 1] += static_cast<double>(s.size());
+  group.all_reduce_sum(sizes);
+  std::vector<size_t> at(ranks + 1, 0);  // where each rank's slots start
+  for (size_t r = 0; r < ranks; ++r)
+    at[r + 1] = at[r] + static_cast<size_t>(sizes[2 * r] + sizes[2 * r + 1]);
+  std::vector<double> all(at[ranks], 0.0);
+  size_t i = at[me];
+  for (const std::string& s : mine) all[i++] = static_cast<double>(s.size());
+  for (const std::string& s : mine)
+    for (const char c : s) all[i++] = static_cast<double>(static_cast<unsigned char>(c));
+  group.all_reduce_sum(all);
+  std::vector<std::vector<std::string>> out(ranks);
+  for (size_t r = 0; r < ranks; ++r) {
+    const auto n = static_cast<size_t>(sizes[2 * r]);
+    size_t byte = at[r] + n;
+    for (size_t k = 0; k < n; ++k) {
+      std::string s(static_cast<size_t>(all[at[r] + k]), '\0');
+      for (char& c : s) c = static_cast<char>(static_cast<unsigned char>(all[byte++]));
+      out[r].push_back(std::move(s));
+    }
+  }
+  return out;
 }
 
 void check_replicas_agree(const nn::Module& model, const dist::ProcessGroup& group) {

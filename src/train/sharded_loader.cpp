@@ -17,16 +17,21 @@ RowRange share_of(int64_t n, int rank, int ranks) {
 }
 
 ShardedLoader::ShardedLoader(const ShardedRows& rows, int64_t batch_size, Generator gen,
-                             const dist::ProcessGroup& group)
+                             const dist::ProcessGroup& group, bool drop_single_row)
     : rows_(rows), group_(group), batch_size_(batch_size), gen_(gen) {
   order_.resize(static_cast<size_t>(rows.size()));
-  starts_ = data::batch_starts_of(rows.size(), {.batch_size = batch_size, .shuffle = true});
+  const int64_t n = rows.size();
+  // A last batch of one row joins the one before (DataLoader's rule), or is left out.
+  const bool drop = drop_single_row && batch_size > 1 && n > batch_size && n % batch_size == 1;
+  starts_ =
+      data::batch_starts_of(n, {.batch_size = batch_size, .shuffle = true, .drop_last = drop});
+  last_rows_ = starts_.empty() ? 0 : drop ? batch_size : n - starts_.back();
 }
 
 int64_t ShardedLoader::batch_rows(int64_t b) const {
   if (b < 0 || b >= size())
     throw std::out_of_range(fmt::format("ShardedLoader: batch {} is outside 0..{}", b, size() - 1));
-  return b + 1 < size() ? batch_size_ : rows_.size() - starts_.back();
+  return b + 1 < size() ? batch_size_ : last_rows_;
 }
 
 const data::Batch& ShardedLoader::batch(int64_t b) {

@@ -164,8 +164,5 @@ expect_job_failure "rank 1 killed" "process" \
 expect_job_failure "a batch smaller than the ranks" "fewer than the 2 processes" \
   "${mpirun[@]}" -np 2 "$bin/train_csv" --data blobs.csv --label last --batch-size 1 \
   --no-batchnorm --epochs 1 --save fault.safetensors
-# minigrad train reads the launcher's environment before anything else: no need to launch it.
-expect_job_failure "minigrad train under mpirun" "runs in one process" \
-  env OMPI_COMM_WORLD_SIZE=2 "$bin/minigrad" train --data blobs.csv --label species
 
 finish "mpi"

@@ -9,11 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "minigrad/dist/process_group.hpp"
 #include "minigrad/tabular/table.hpp"
 
 namespace minigrad::tabular {
 
 int train_command(int argc, char** argv);
+/// train as rank group.rank() of a data-parallel job (docs/distributed.md): errors name the rank,
+/// rank 0 alone prints and writes files.
+int train_command(int argc, char** argv, const dist::ProcessGroup& group);
 int evaluate_command(int argc, char** argv);
 int predict_command(int argc, char** argv);
 int summary_command(int argc, char** argv);
@@ -22,8 +26,9 @@ int summary_command(int argc, char** argv);
 
 /// Runs `body`, printing "<program>: error: <message>" for bad flags and bad input (exit 2) and
 /// "<program>: internal error: ..." for anything else (exit 1); train::Interrupted exits 128 +
-/// its signal.
+/// its signal, saying so unless `quiet_interrupt` (a rank of a job other than rank 0).
 int run_command(const std::string& program, const std::function<int()>& body);
+int run_command(const std::string& program, bool quiet_interrupt, const std::function<int()>& body);
 
 /// One flag: its group in --help, name, help text and default value (nullptr: a switch). Every
 /// value is read as text and converted by the command, so errors name the flag.

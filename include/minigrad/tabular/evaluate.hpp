@@ -31,6 +31,10 @@ struct TabularEvaluation {
 TabularEvaluation evaluate_model(const TabularModel& m, const EncodedRows& rows,
                                  RegressionLoss loss = RegressionLoss::MSE);
 
+/// The same from the model's outputs (rows, num_outputs) and the encoded targets y (rows).
+TabularEvaluation evaluate_outputs(const Preprocessing& prep, const std::vector<float>& outputs,
+                                   const std::vector<float>& y, RegressionLoss loss);
+
 /// The lines a user reads: "test accuracy: 0.9855 (68/69)", the confusion matrix and the
 /// per-class table; or "test RMSE ..., MAE ..., R² ...". `prefix` is "test" or "".
 std::string evaluation_text(const TabularEvaluation& e, const Preprocessing& prep,

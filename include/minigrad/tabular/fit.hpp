@@ -1,7 +1,8 @@
 // Training an MLP on encoded tabular rows: cross entropy for classification, MSE / L1 / Huber on
 // the standardised target for regression, an optional validation part scored every epoch, and
 // early stopping that restores the best epoch's weights (Keras's restore_best_weights), and
-// stopping on Ctrl-C or SIGTERM with a resume checkpoint (FitState) to continue exactly.
+// stopping on Ctrl-C or SIGTERM with a resume checkpoint (FitState) to continue exactly. Also
+// across the processes of a data-parallel job (parallel.hpp), with one process's figures.
 // Leaves out: learning-rate schedules, class weights.
 #pragma once
 
@@ -21,6 +22,7 @@
 namespace minigrad::tabular {
 
 enum class RegressionLoss { MSE, L1, Huber };
+struct FitAcross;  // parallel.hpp
 
 struct FitOptions {
   int epochs = 10;
@@ -84,6 +86,10 @@ struct FitControl {
   std::string checkpoint;    // where `save` writes, for messages
   int checkpoint_every = 0;  // also save after every N epochs (0: only when interrupted)
   std::vector<int64_t> raise_sigint_after_steps;  // for tests: as if Ctrl-C came after these
+  /// Training across the processes of a data-parallel job (parallel.hpp), or null. fit()'s
+  /// `train` and `val` are then this rank's rows; every rank gets one process's figures. A
+  /// signal stops every rank after the same step, without a resume checkpoint.
+  const FitAcross* across = nullptr;
 };
 
 /// Loss and metric of `model` on `rows` in eval mode without a graph; `outputs`, if given,
@@ -94,6 +100,9 @@ struct Scores {
 };
 Scores score(nn::Module& model, const EncodedRows& rows, Task task, RegressionLoss loss,
              std::vector<float>* outputs = nullptr);
+/// The same from the outputs (rows, width) already computed and the targets y (rows).
+Scores score_outputs(const std::vector<float>& outputs, const std::vector<float>& y, int64_t width,
+                     Task task, RegressionLoss loss);
 
 /// The model's outputs in eval mode for `rows` rows of `inputs` features: (rows, outputs).
 std::vector<float> forward_rows(nn::Module& model, const float* x, int64_t rows, int64_t inputs);

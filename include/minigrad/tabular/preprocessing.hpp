@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "minigrad/dist/process_group.hpp"
 #include "minigrad/tabular/table.hpp"
 
 namespace minigrad::tabular {
@@ -80,6 +81,16 @@ StoragePlan model_plan(const Preprocessing& prep, const std::string& label_ref,
 /// left, a numeric --task regression label that is not numeric, or fewer than two classes.
 Preprocessing fit_preprocessing(const Table& table, const std::vector<int64_t>& train_rows,
                                 const PreprocessingOptions& options);
+
+/// The same in a data-parallel job: `table` is this rank's part of the file, `train_rows` the
+/// training rows it holds, in one process's training order, and `positions` their places in that
+/// order. The ranks agree on every figure (counts and sums summed, the distinct categories and
+/// classes gathered, each median found exactly by counting), so every rank returns the
+/// preprocessing one process fits on all the rows, up to the rounding of sums.
+Preprocessing fit_preprocessing(const Table& table, const std::vector<int64_t>& train_rows,
+                                const PreprocessingOptions& options,
+                                const dist::ProcessGroup& group,
+                                const std::vector<int64_t>& positions);
 
 /// Encodes rows whose columns may come in any order: built from a file's header, it finds each
 /// feature column by name. Throws DataError naming the first feature column the file lacks.

@@ -37,6 +37,11 @@ struct ReadOptions {
   /// A record (a line, or several when a quoted cell holds newlines) longer than this stops the
   /// read with an error naming its line: an endless input such as /dev/zero ends in bounded memory.
   int64_t max_line_bytes = int64_t{1} << 20;
+  /// Only part `part` of `parts` of the data rows: those whose lines start in that share of the
+  /// bytes after the header, found by counting newlines (each process of a data-parallel job
+  /// reads its own). Line numbers stay the file's. A row must then be one line.
+  int64_t part = 0;
+  int64_t parts = 1;
 };
 
 /// Reads a delimited text file row by row, holding one record at a time: predict streams tables
@@ -63,6 +68,9 @@ class TableReader {
   bool read_record();
   /// Appends one line of input to buffer_ (without its newline); false at the end of the input.
   bool append_line();
+  /// Moves to the first row of options.part and stops next() at its end; the data rows start
+  /// at byte `data_start`.
+  void keep_part(const ReadOptions& options, std::streamoff data_start);
 
   std::string path_;
   char delimiter_;
@@ -76,6 +84,7 @@ class TableReader {
   std::string buffer_;
   std::vector<std::string> columns_;
   int64_t line_ = 0;
+  std::streamoff stop_ = -1;  // with parts: the byte where this part's rows end
 };
 
 /// How read_table keeps a column: Auto stores numbers as float and switches to Text at the first
@@ -112,10 +121,11 @@ struct Table {
 /// Chooses each column's Storage from the header (resolving flags such as --ignore against it).
 using StoragePlan = std::function<std::vector<Storage>(const std::vector<std::string>& columns)>;
 
-/// Reads the whole file; cells in `na_values` (and empty ones) are missing. Without a plan every
-/// column is Auto. A pipe or standard input ("-") is copied to a temporary file as it is read,
-/// since a column that turns out to hold text after many numbers needs a second pass. Throws
-/// DataError for an unreadable file, a ragged row, an overlong record, or no data rows.
+/// Reads the whole file (or options.part of it, which may hold no row); cells in `na_values` (and
+/// empty ones) are missing. Without a plan every column is Auto. A pipe or standard input ("-") is
+/// copied to a temporary file as it is read, since a column that turns out to hold text after many
+/// numbers needs a second pass. Throws DataError for an unreadable file, a ragged row, an overlong
+/// record, or no data rows.
 Table read_table(const std::string& path, const ReadOptions& options = {},
                  const std::vector<std::string>& na_values = default_na_values(),
                  const StoragePlan& plan = {});

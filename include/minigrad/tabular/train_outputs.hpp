@@ -18,6 +18,7 @@ struct TrainOutcome {
   const TabularEvaluation* test;  // null without test rows
   int64_t n_train = 0, n_validation = 0, n_test = 0, rows_without_label = 0, parameters = 0;
   bool patience = false;  // early stopping was on: the kept epoch is marked
+  int processes = 1;      // the data-parallel job's ranks
 };
 
 /// The name of the task's metric in the progress lines, the plot and the report: "accuracy" or

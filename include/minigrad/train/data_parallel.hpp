@@ -8,6 +8,8 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "minigrad/data/dataset.hpp"
@@ -44,10 +46,25 @@ StepStats data_parallel_step(nn::Module& model, optim::Optimizer& optimizer,
                              std::vector<int>& predictions, std::vector<float>& buffer,
                              OnNonFinite on_nonfinite = OnNonFinite::Stop, int signal = 0);
 
+/// The second half of data_parallel_step, for a loop with a loss of its own (a regression loss):
+/// once the backward of this rank's `rows` rows of a global batch of B rows has run with the loss
+/// Σ over its rows / B, sums the gradients, `loss_sum` (this rank's Σ) and the caller's `totals`
+/// (in place) across the ranks in one call, and takes the optimizer step on every rank. The
+/// returned loss is the whole batch's mean; `correct` is left 0.
+StepStats all_reduce_step(nn::Module& model, optim::Optimizer& optimizer, float loss_sum,
+                          int64_t rows, int64_t B, const dist::ProcessGroup& group,
+                          std::vector<float>& buffer, std::span<float> totals = {},
+                          OnNonFinite on_nonfinite = OnNonFinite::Stop, int signal = 0);
+
 /// Every rank's `mine`, in rank order, on every rank: as many 256-bit values on each rank
 /// (generator states, or digests in the first word).
 std::vector<std::array<uint64_t, 4>> all_gather(const dist::ProcessGroup& group,
                                                 const std::vector<std::array<uint64_t, 4>>& mine);
+
+/// Every rank's `mine`, in rank order, on every rank: the lists of text the ranks must agree on
+/// (the categories each saw), sent as a sum in two collectives (the lengths, then the bytes).
+std::vector<std::vector<std::string>> all_gather_strings(const dist::ProcessGroup& group,
+                                                         const std::vector<std::string>& mine);
 
 /// Checks that every rank holds the same parameters and buffers, bit for bit, by comparing a
 /// digest of each rank's (one collective); throws std::logic_error naming a rank that differs and

@@ -31,9 +31,10 @@ class ShardedLoader {
  public:
   /// Batches of `batch_size` rows (the global batch) of `rows`, shuffled every epoch by `gen`
   /// exactly as DataLoader({.batch_size = batch_size, .shuffle = true}, gen) shuffles.
-  /// `rows` and `group` must outlive the loader.
+  /// `rows` and `group` must outlive the loader. `drop_single_row`: a last batch of one row is
+  /// left out of the epoch instead of joining the one before (minigrad train's rule).
   ShardedLoader(const ShardedRows& rows, int64_t batch_size, Generator gen,
-                const dist::ProcessGroup& group);
+                const dist::ProcessGroup& group, bool drop_single_row = false);
 
   /// Batches per epoch, the same on every rank.
   int64_t size() const { return static_cast<int64_t>(starts_.size()); }
@@ -54,6 +55,7 @@ class ShardedLoader {
   Generator gen_;
   std::vector<int64_t> order_;   // the epoch's order of the training rows
   std::vector<int64_t> starts_;  // first position in order_ of each batch
+  int64_t last_rows_ = 0;        // rows in the last batch
   std::vector<float> send_, recv_;
   std::vector<int32_t> labels_;
   data::Batch batch_;
