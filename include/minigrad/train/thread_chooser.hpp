@@ -84,7 +84,7 @@ class ThreadChooser {
   double mark_wall_ = -1, mark_idle_ = -1;  // the clock and idle_seconds when the trial began
   double next_check_ = 0, interval_ = kRecheckFirst;
   double rate_[2] = {0, 0};  // the latest trial's samples/s on 1 and 2 threads
-  int trials_ = 0, switches_ = 0, collapses_ = 0;
+  int trials_ = 0, switches_ = 0;
   std::string kept_because_;  // auto that never measures: why one thread
   int decided_ = 0;           // the count the latest trial chose; 0 before the first
   std::string told_;          // the state news() last reported
