@@ -1,9 +1,11 @@
-// Tests of backend/fast/parallel.hpp: run_split covers a range exactly once with one and two threads,
-// hands the second part to another thread, falls back to the caller while the worker is taken;
-// a background task runs every chunk once, on the worker between split parts or on the caller
-// that finishes it; and the kernels that use them (SGD's update, the batch gather, the split
-// products) give bit-identical results on one and two threads.
+// Tests of backend/fast/parallel.hpp: run_split covers a range exactly once with one and two
+// threads, hands the second part to another thread (and moves the worker off the caller's CPU
+// without pinning it), falls back to the caller while the worker is taken; a background task runs
+// every chunk once, on the worker between split parts or on the caller that finishes it; and the
+// kernels that use them (SGD's update, the batch gather, the split products) give bit-identical
+// results on one and two threads.
 #include <doctest/doctest.h>
+#include <sched.h>
 
 #include <atomic>
 #include <chrono>
@@ -72,6 +74,46 @@ TEST_CASE("with two threads the second part runs on another thread") {
   CHECK(second != caller);
 }
 
+TEST_CASE("a worker that starts a part on the caller's CPU moves to another and stays unpinned") {
+  cpu_set_t all;
+  REQUIRE(sched_getaffinity(0, sizeof all, &all) == 0);
+  if (CPU_COUNT(&all) < 2) {
+    MESSAGE("this process may run on one CPU only: no other CPU to move to");
+    return;
+  }
+  int caller_cpu = 0;
+  while (!CPU_ISSET(caller_cpu, &all)) ++caller_cpu;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(caller_cpu, &one);
+  // The caller stays on one CPU; a first part puts the worker there too, free to run anywhere.
+  struct Unpin {
+    cpu_set_t mask;
+    ~Unpin() { sched_setaffinity(0, sizeof mask, &mask); }
+  } unpin{all};
+  REQUIRE(sched_setaffinity(0, sizeof one, &one) == 0);
+  ThreadsGuard guard(2);
+  kernels::run_split(
+      [&](int64_t b, int64_t) {
+        if (b == 0) return;
+        sched_setaffinity(0, sizeof one, &one);
+        sched_setaffinity(0, sizeof all, &all);
+      },
+      1, 2);
+  int worker_cpu = -1;
+  cpu_set_t worker_mask;
+  CPU_ZERO(&worker_mask);
+  kernels::run_split(
+      [&](int64_t b, int64_t) {
+        if (b == 0) return;
+        worker_cpu = sched_getcpu();
+        sched_getaffinity(0, sizeof worker_mask, &worker_mask);
+      },
+      1, 2);
+  CHECK(worker_cpu != caller_cpu);
+  CHECK(CPU_EQUAL(&worker_mask, &all));
+}
+
 TEST_CASE("callers on several threads at once each get their range done") {
   ThreadsGuard guard(2);
   constexpr int kCallers = 4, kRounds = 200;
@@ -82,7 +124,8 @@ TEST_CASE("callers on several threads at once each get their range done") {
       for (int r = 0; r < kRounds; ++r)
         kernels::run_split(
             [&](int64_t b, int64_t e) {
-              for (int64_t i = b; i < e; ++i) ++hits[static_cast<size_t>(t)][static_cast<size_t>(i)];
+              for (int64_t i = b; i < e; ++i)
+                ++hits[static_cast<size_t>(t)][static_cast<size_t>(i)];
             },
             32, 64);
     });
@@ -124,7 +167,7 @@ TEST_CASE("posting a background task finishes the previous one first") {
   const kernels::BackgroundTicket t1 = kernels::post_background({mark, &first, 1000, 3});
   const kernels::BackgroundTicket t2 = kernels::post_background({mark, &second, 1000, 3});
   for (const auto& s : first) CHECK(s.load() == 1);  // done before t2 was posted
-  kernels::finish_background(t1);                     // a stale ticket: returns at once
+  kernels::finish_background(t1);                    // a stale ticket: returns at once
   kernels::finish_background(t2);
   for (const auto& s : second) CHECK(s.load() == 1);
   CHECK_THROWS_WITH_AS(kernels::post_background({mark, &first, 10, 0}),
@@ -142,12 +185,12 @@ TEST_CASE("with two threads the worker runs background chunks while the caller d
     std::thread::id caller;
     std::atomic<int>* by_worker;
   } ctx{caller, &by_worker};
-  const kernels::BackgroundTicket t = kernels::post_background(
-      {[](const void* c, int64_t, int64_t) {
-         const auto& x = *static_cast<const Context*>(c);
-         if (std::this_thread::get_id() != x.caller) ++*x.by_worker;
-       },
-       &ctx, 1, 1});
+  const kernels::BackgroundTicket t =
+      kernels::post_background({[](const void* c, int64_t, int64_t) {
+                                  const auto& x = *static_cast<const Context*>(c);
+                                  if (std::this_thread::get_id() != x.caller) ++*x.by_worker;
+                                },
+                                &ctx, 1, 1});
   // The caller leaves the only chunk to the worker for up to 10 s before finishing it itself.
   for (int i = 0; i < 10000 && by_worker.load() == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -178,8 +221,9 @@ TEST_CASE("SGD steps and batch gathers are bit-identical on one and two threads"
   for (int i = 0; i < 100; ++i) labels[static_cast<size_t>(i)] = i % 10;
   data::Dataset ds = data::Dataset::from_bytes(std::move(bytes), std::move(labels), 784);
   ds.set_transform(data::FeatureTransform::divide_by(255.0f));
-  const std::vector<int64_t> rows = {5, 99, 0, 42, 42, 7, 63, 18, 1, 2, 3, 4, 80, 81, 82, 9,
-                                     10, 11, 12, 13, 14, 15, 16, 17, 50, 51, 52, 53, 54, 55, 56, 57};
+  const std::vector<int64_t> rows = {5,  99, 0,  42, 42, 7,  63, 18, 1,  2,  3,
+                                     4,  80, 81, 82, 9,  10, 11, 12, 13, 14, 15,
+                                     16, 17, 50, 51, 52, 53, 54, 55, 56, 57};
   auto gather = [&](int threads) {
     ThreadsGuard guard(threads);
     std::vector<float> x(rows.size() * 784), y(rows.size());

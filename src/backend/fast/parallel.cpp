@@ -8,12 +8,20 @@
 // Both waits spin first (a task takes 5-100 µs here, a futex wake-up of an idle core several µs)
 // and then sleep; `*_sleeping_` tells the other side whether a notify (a system call) is needed.
 //
+// The two threads must run on two cores. Each side notes the CPU it runs on (caller_cpu_,
+// worker_cpu_); a waiter that finds the awaited thread on its own CPU yields instead of spinning
+// (the awaited thread can only run when the waiter stops), and a worker that starts a part on the
+// caller's CPU moves itself to another one (see step_aside). Left alone, the scheduler can keep
+// both on one core of an idle two-core machine for a whole run: two threads that hand over every
+// few microseconds both count as cache-hot, so its load balancing moves neither to the idle core.
+//
 // Background chunks are claimed with a compare-and-swap on one word, (generation << 32) | next
 // chunk, by the worker and by finish_background() alike, so each chunk runs exactly once and a
 // claim made for an older task can never succeed on a newer one.
 #include "parallel.hpp"
 
 #include <fmt/format.h>
+#include <sched.h>
 
 #include <atomic>
 #include <chrono>
@@ -34,13 +42,20 @@ void cpu_relax() {
 // Spins while `word` == `old` for at most `limit`, then sleeps in a futex wait until it changes;
 // `sleeping` is raised around the sleep. seq_cst on `sleeping` and on the other side's increment
 // make the pair safe: either the waiter sees the new value before sleeping, or the writer sees
-// `sleeping` and notifies.
+// `sleeping` and notifies. Every 64 turns the waiter notes its CPU in `own_cpu` and, when the
+// thread it waits for last ran on that same CPU (`awaited_cpu`), yields to it.
 void spin_then_wait(const std::atomic<uint32_t>& word, uint32_t old, std::atomic<bool>& sleeping,
-                    std::chrono::microseconds limit) {
+                    std::chrono::microseconds limit, std::atomic<int>& own_cpu,
+                    const std::atomic<int>& awaited_cpu) {
   const auto start = std::chrono::steady_clock::now();
   for (uint32_t i = 1; word.load(std::memory_order_acquire) == old; ++i) {
     cpu_relax();
-    if (i % 64 == 0 && std::chrono::steady_clock::now() - start > limit) {
+    if (i % 64 != 0) continue;
+    const int cpu = sched_getcpu();
+    if (own_cpu.load(std::memory_order_relaxed) != cpu)
+      own_cpu.store(cpu, std::memory_order_relaxed);
+    if (cpu == awaited_cpu.load(std::memory_order_relaxed)) std::this_thread::yield();
+    if (std::chrono::steady_clock::now() - start > limit) {
       sleeping.store(true, std::memory_order_seq_cst);
       while (word.load(std::memory_order_seq_cst) == old) word.wait(old, std::memory_order_acquire);
       sleeping.store(false, std::memory_order_relaxed);
@@ -68,6 +83,7 @@ class Worker {
     start();
     fn_ = fn;
     context_ = context;
+    caller_cpu_.store(sched_getcpu(), std::memory_order_relaxed);
     begin_ = begin;
     end_ = end;
     posted_.fetch_add(1, std::memory_order_release);
@@ -114,7 +130,7 @@ class Worker {
     const uint32_t target = posted_.load(std::memory_order_relaxed);
     for (uint32_t now = done_.load(std::memory_order_acquire); now != target;
          now = done_.load(std::memory_order_acquire))
-      spin_then_wait(done_, now, caller_sleeping_, kCallerSpin);
+      spin_then_wait(done_, now, caller_sleeping_, kCallerSpin, caller_cpu_, worker_cpu_);
   }
 
  private:
@@ -162,14 +178,33 @@ class Worker {
     return posted_.load(std::memory_order_acquire) != done_.load(std::memory_order_relaxed);
   }
 
+  // Before each part: a worker on the CPU the caller posted from (where the caller now waits
+  // for it) moves itself to another CPU by leaving that one out of its affinity mask (the kernel
+  // migrates it before the call returns), then restores the mask, so that it stays pinned
+  // nowhere: on a busy machine the scheduler remains free to place it. Nothing to do when the
+  // mask allows no other CPU.
+  void step_aside() {
+    const int cpu = sched_getcpu();
+    worker_cpu_.store(cpu, std::memory_order_relaxed);
+    if (cpu < 0 || cpu != caller_cpu_.load(std::memory_order_relaxed)) return;
+    cpu_set_t own;
+    if (sched_getaffinity(0, sizeof own, &own) != 0 || !CPU_ISSET(cpu, &own)) return;
+    cpu_set_t others = own;
+    CPU_CLR(cpu, &others);
+    if (CPU_COUNT(&others) == 0 || sched_setaffinity(0, sizeof others, &others) != 0) return;
+    sched_setaffinity(0, sizeof own, &own);
+    worker_cpu_.store(sched_getcpu(), std::memory_order_relaxed);
+  }
+
   void loop() {
     uint32_t seen = 0;
     for (;;) {
-      spin_then_wait(signal_, seen, worker_sleeping_, kWorkerSpin);
+      spin_then_wait(signal_, seen, worker_sleeping_, kWorkerSpin, worker_cpu_, caller_cpu_);
       seen = signal_.load(std::memory_order_acquire);
       if (stop_.load()) return;
       if (part_posted()) {
         const uint32_t part = posted_.load(std::memory_order_acquire);
+        step_aside();
         fn_(context_, begin_, end_);
         done_.store(part, std::memory_order_seq_cst);
         if (caller_sleeping_.load(std::memory_order_seq_cst)) done_.notify_one();
@@ -185,6 +220,7 @@ class Worker {
   RangeFn fn_ = nullptr;
   const void* context_ = nullptr;
   int64_t begin_ = 0, end_ = 0;
+  std::atomic<int> caller_cpu_{-1}, worker_cpu_{-1};  // where each side last noted it ran
   // The background task: its fields, the claim word and the count of chunks run.
   std::atomic<uint64_t> claim_{0};
   std::atomic<RangeFn> bg_fn_{nullptr};
@@ -229,11 +265,13 @@ BackgroundTicket post_background(const BackgroundFn& task) {
       (task.size + task.chunk - 1) / task.chunk > int64_t{0xFFFFFFFF})
     throw std::invalid_argument(fmt::format(
         "post_background: size {} and chunk {}, expected a function, size >= 0, chunk >= 1 and "
-        "fewer than 2^32 chunks", task.size, task.chunk));
+        "fewer than 2^32 chunks",
+        task.size, task.chunk));
   Worker& worker = the_worker();
   const std::lock_guard lock(g_background);
   worker.finish_background(worker.background_generation());
-  return BackgroundTicket{worker.post_background(task, g_threads.load(std::memory_order_relaxed) > 1)};
+  return BackgroundTicket{
+      worker.post_background(task, g_threads.load(std::memory_order_relaxed) > 1)};
 }
 
 void finish_background(BackgroundTicket ticket) {

@@ -5,7 +5,8 @@
 //
 // The worker spins for a short while after each piece of work (a training step posts several
 // within microseconds of each other, and waking a sleeping thread costs more than a small product)
-// and then sleeps in a futex wait, so an idle worker costs nothing.
+// and then sleeps in a futex wait, so an idle worker costs nothing. A worker that finds itself on
+// the caller's CPU moves to another, so that two threads do use two cores.
 #pragma once
 
 #include <cstdint>
