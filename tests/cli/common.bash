@@ -25,3 +25,7 @@ has() { grep -qF -- "$1" <<<"$2"; }
 # sanitized BINARY: true when BINARY is built with AddressSanitizer (linked statically by clang,
 # dynamically by GCC: its runtime's entry point is named in the binary either way).
 sanitized() { grep -qaF __asan_init "$1"; }
+# safetensors_difference <a> <b> <tolerance>: the largest difference between two saved models
+# (every tensor, and minigrad's preprocessing when both have it); non-zero above the tolerance.
+cli_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+safetensors_difference() { /usr/bin/python3 "$cli_dir/safetensors_difference.py" "$@"; }

@@ -30,28 +30,6 @@ awk 'BEGIN { srand(7); print "f1,f2,f3,f4,species";
 awk 'NR == 250 { sub(/^[^,]*,[^,]*,/, "1.0,x,") } { print }' blobs.csv >bad_late.csv
 awk 'NR == 20 { sub(/^[^,]*,[^,]*,/, "1.0,x,") } { print }' blobs.csv >bad_early.csv
 
-# max_difference <a.safetensors> <b.safetensors> <tolerance>: every parameter and buffer.
-max_difference() {
-  /usr/bin/python3 - "$@" <<'PY'
-import json, struct, sys
-def load(path):
-    b = open(path, 'rb').read()
-    n = struct.unpack('<Q', b[:8])[0]
-    header, data = json.loads(b[8:8 + n]), b[8 + n:]
-    out = {}
-    for k, v in header.items():
-        if k == '__metadata__': continue
-        s, e = v['data_offsets']
-        f = {'F32': 'f', 'I64': 'q'}[v['dtype']]
-        out[k] = struct.unpack('<%d%s' % ((e - s) // struct.calcsize(f), f), data[s:e])
-    return out
-a, b = load(sys.argv[1]), load(sys.argv[2])
-if a.keys() != b.keys(): sys.exit('different tensors: %s vs %s' % (sorted(a), sorted(b)))
-worst = max((abs(x - y), k) for k in a for x, y in zip(a[k], b[k]))
-print('max |difference| %.3g (in %s) over %d tensors' % (worst[0], worst[1], len(a)))
-sys.exit(0 if worst[0] <= float(sys.argv[3]) else 1)
-PY
-}
 
 # ---- 2 ranks = 1 process: 2 epochs of 8 steps, batch 33 (17 + 16 rows: the remainder rule),
 # BatchNorm synchronised, no Dropout (its masks differ by rank on purpose) ----
@@ -63,7 +41,7 @@ timeout 60 "${mpirun[@]}" -np 2 "$bin/train_csv" "${args[@]}" --save two.safeten
   --report two.json >two.out 2>&1 || fail "2 ranks: $(cat two.out)"
 # Tolerance: float rounding of sums taken in another order (seen: 2.4e-7); with each rank's
 # BatchNorm statistics over its own half alone, the weights were off by 0.3.
-if out=$(max_difference one.safetensors two.safetensors 1e-5); then
+if out=$(safetensors_difference one.safetensors two.safetensors 1e-5); then
   pass "2 ranks end with the weights of 1 process: $out"
 else
   fail "2 ranks and 1 process differ: $out"
