@@ -1,7 +1,8 @@
 // Tests of tabular/resume.hpp: a fit interrupted mid-epoch (after its best epoch, with Dropout,
 // momentum and early stopping), written to a resume checkpoint, read back and continued, ends
 // with the weights and curves of a fit never interrupted; a checkpoint read with other flags or
-// other data is refused by name. The command line is tested by tests/cli/minigrad_resume.sh.
+// other data is refused by name; a checkpoint of 2 processes keeps every rank's generators and
+// is refused in one. The command line is tested by tests/cli/minigrad_resume.sh and mpi_tabular.sh.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -13,9 +14,11 @@
 #include <string>
 
 #include "minigrad/generator.hpp"
+#include "minigrad/optim/sgd.hpp"
 #include "minigrad/tabular/resume.hpp"
 #include "minigrad/train/interrupt.hpp"
 #include "support/error_of.hpp"
+#include "support/two_thread_group.hpp"
 
 using namespace minigrad;
 using namespace minigrad::tabular;
@@ -124,5 +127,37 @@ TEST_CASE("tabular resume: an interrupted fit, saved and read back, continues bi
   // A resume checkpoint is not a model: load_model says so and points to --resume.
   CHECK(error_of<std::runtime_error>([&] { load_model(path); }).find("is a resume checkpoint") !=
         std::string::npos);
+  fs::remove(path);
+}
+
+TEST_CASE("tabular resume: a checkpoint of 2 processes keeps every rank's generators and sums") {
+  const Data d = make_data();
+  TabularModel m = make_model(d.prep, {.hidden = {8}, .dropout = 0.3f}, 5);  // one Dropout
+  optim::SGD sgd(m.model->parameters(), {.lr = 0.5});
+  FitState s;  // as rank 0 saves it mid-epoch: no outputs kept, the training metric's sums
+  s.epoch = 2, s.step = 3, s.steps = 8, s.shuffle = Generator(1).get_state();
+  s.processes = 2;
+  s.masks = {Generator(2).get_state(), Generator(3).get_state()};  // rank 0's, rank 1's
+  s.loss_sum = 1.5, s.steps_done = 3, s.rows_done = 48;
+  s.sums = {40.0, 0.1, 1.0 / 3.0};
+  s.epochs = {{0.7, 0.6, 0.5, 0.4}};
+  const std::string path =
+      (fs::temp_directory_path() / ("minigrad_tab2_" + std::to_string(getpid()) + ".safetensors"))
+          .string();
+  const train::RunFlags flags = {{"lr", "0.5"}};
+  save_resume(path, m, sgd, s, flags, 7);
+
+  TwoThreads shared;
+  const TwoThreadGroup rank1(shared, 1);  // read as rank 1 of 2: no collective is made
+  const TabularResume r = load_resume(path, flags, 8, 7, "--data t.csv", rank1);
+  CHECK(r.state.processes == 2);
+  CHECK(r.state.masks == s.masks);
+  CHECK(r.state.sums == s.sums);  // exact: written as the shortest text that reads back
+  CHECK(r.state.rows_done == 48);
+  CHECK(r.state.outputs.empty());
+  // In one process: refused before the data are compared, naming both counts.
+  CHECK(error_of<std::invalid_argument>([&] { load_resume(path, flags, 8, 8, "--data t.csv"); })
+            .find("the interrupted run had 2 processes, this one has 1 (HINT: resume with the "
+                  "same number of processes, mpirun -np 2)") != std::string::npos);
   fs::remove(path);
 }

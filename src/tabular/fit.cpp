@@ -84,7 +84,7 @@ double metric_of(const std::vector<float>& out, const std::vector<float>& y, int
 
 // The training metric from an epoch's sums across the ranks: the correct rows, or (regression)
 // Σ (y - ŷ)², Σ y and Σ y² for R² = 1 - Σ (y - ŷ)² / Σ (y - ȳ)².
-double metric_of_sums(const double (&sums)[4], int64_t rows, Task task) {
+double metric_of_sums(const std::array<double, 3>& sums, int64_t rows, Task task) {
   if (rows == 0) return std::numeric_limits<double>::quiet_NaN();
   const auto n = static_cast<double>(rows);
   if (task == Task::Classification) return sums[0] / n;
@@ -98,7 +98,8 @@ double metric_of_sums(const double (&sums)[4], int64_t rows, Task task) {
 // rank had before the step, so that every rank stops after the same one.
 int step_across(nn::Module& model, optim::Optimizer& optimizer, train::ShardedLoader& loader,
                 int64_t step, Task task, RegressionLoss kind, const FitAcross& across,
-                std::vector<float>& buffer, int signal, double& loss_sum, double (&sums)[4]) {
+                std::vector<float>& buffer, int signal, double& loss_sum,
+                std::array<double, 3>& sums) {
   const data::Batch& share = loader.batch(step);  // x (b_r, in + 1)
   const int64_t B = loader.batch_rows(step), b = share.x.size(0), in = share.x.size(1) - 1;
   Tensor xb = Tensor::empty({b, in});  // (b_r, in)
@@ -194,16 +195,20 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
   std::optional<train::ShardedLoader> loader;  // across: this rank's share of each batch
   if (across)
     loader.emplace(across->train, o.batch_size, gen, across->group, /*drop_single_row=*/true);
+  Generator& shuffler = loader ? loader->generator() : gen;  // draws each epoch's order
+  const dist::SingleProcess single;
+  const dist::ProcessGroup& group = across ? across->group : single;
   const int64_t n = across ? across->train.size() : train.rows;
   const int64_t steps = across ? loader->size() : (n + o.batch_size - 1) / o.batch_size;
   std::vector<float> buffer;
-  double totals_sum[4] = {};  // across, the epoch's: Σ correct, or Σ (y - ŷ)², Σ y, Σ y²
-  FitState s;                 // where the run stands: fresh, or as the resume checkpoint says
+  // Across, before a resume sets the Dropouts' generators: it seeds them for this rank.
+  if (across) train::prepare_data_parallel(model, group, *loader, o.seed, o.bn_stats);
+  FitState s;  // where the run stands: fresh, or as the resume checkpoint says
   s.steps = steps;
-  const std::vector<nn::Dropout*> dropouts = train::dropouts_of(model);
   if (control.resume) {
     s = *control.resume;
-    if (s.steps != steps || s.masks.size() != dropouts.size())
+    if (s.steps != steps ||
+        s.masks.size() != train::dropouts_of(model).size() * static_cast<size_t>(group.size()))
       throw std::invalid_argument(fmt::format(
           "--resume: the interrupted run had {} batches per epoch, this one has {} (HINT: the "
           "training data changed; resume on the same data, or start afresh)",
@@ -213,31 +218,35 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument(fmt::format("--resume: {}", e.what()));
     }
-    gen.set_state(s.shuffle);
-    for (size_t i = 0; i < dropouts.size(); ++i) dropouts[i]->generator().set_state(s.masks[i]);
+    shuffler.set_state(s.shuffle);
+    train::restore_dropout_generators(model, s.masks, group);
   }
   // --threads: the count given, or (auto) the faster of 1 and 2, timed during training.
   train::ThreadChooser chooser(o.threads, steps * (o.epochs - s.epoch + 1));
   backend::set_num_threads(o.threads == 0 ? 1 : o.threads);  // auto starts on one
-  if (across) train::prepare_data_parallel(model, across->group, *loader, o.seed);
   const train::InterruptGuard interrupt;
   int64_t steps_run = 0;  // by this process
+  // The signal that stops the run: this process's, or across the one every rank learnt of in
+  // the last step's all-reduce, so that every rank stops after the same step.
+  int agreed = 0;
+  // Rank 0 writes the checkpoint, with every rank's generators; the others wait for the file.
   auto save = [&](bool periodic) {
-    s.masks.clear();
-    for (nn::Dropout* d : dropouts) s.masks.push_back(d->generator().get_state());
-    control.save(s, *optimizer, periodic);
+    s.masks = train::dropout_generators(model, group);
+    s.processes = group.size();
+    if (group.rank() == 0) control.save(s, *optimizer, periodic);
+    double written[1] = {1.0};
+    group.all_reduce_sum(written);
   };
-  auto stop = [&](int epoch, int64_t done) {
-    const std::string where =
-        fmt::format("{} at epoch {}, step {} of {}", train::signal_name(interrupt.signal()), epoch,
-                    done, steps);
+  auto stop = [&](int signal, int epoch, int64_t done) {
+    const std::string where = fmt::format("{} at epoch {}, step {} of {}",
+                                          train::signal_name(signal), epoch, done, steps);
     if (!control.save)
-      throw train::Interrupted(interrupt.signal(),
+      throw train::Interrupted(signal,
                                fmt::format("interrupted by {}; no resume checkpoint written (HINT: "
                                            "give --save FILE or --checkpoint-dir DIR to keep one)",
                                            where));
     save(false);
-    throw train::Interrupted(interrupt.signal(),
+    throw train::Interrupted(signal,
                              fmt::format("interrupted by {}; saved a resume checkpoint to {} "
                                          "(HINT: continue with the same flags and --resume {})",
                                          where, control.checkpoint, control.checkpoint));
@@ -246,13 +255,12 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
   const auto start = std::chrono::steady_clock::now();
   for (int epoch = s.epoch; epoch <= o.epochs; ++epoch) {
     model.train();
-    const std::array<uint64_t, 4> shuffle = gen.get_state();
+    const std::array<uint64_t, 4> shuffle = shuffler.get_state();
     if (loader) loader->new_epoch();
     if (!across) data::shuffle_order(order, gen);  // a fresh permutation each epoch
     if (epoch != s.epoch || s.step == 0) {  // the epoch's mean loss is over its steps' losses
       s.loss_sum = 0.0, s.steps_done = 0, s.rows_done = 0;
-      s.outputs.clear(), s.targets.clear();
-      std::fill(std::begin(totals_sum), std::end(totals_sum), 0.0);
+      s.outputs.clear(), s.targets.clear(), s.sums = {};
     }
     for (int64_t step = epoch == s.epoch ? s.step : 0; step < steps; ++step) {
       const int64_t first = step * o.batch_size;
@@ -264,7 +272,7 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
       int signal = 0;
       if (across) {
         signal = step_across(model, *optimizer, *loader, step, task, o.loss, *across, buffer,
-                             interrupt.signal(), s.loss_sum, totals_sum);
+                             interrupt.signal(), s.loss_sum, s.sums);
       } else {
         Tensor xb = Tensor::empty({b, in});  // (B, in)
         std::vector<float> yb(static_cast<size_t>(b));
@@ -291,22 +299,17 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
       ++steps_run;
       for (int64_t k : control.raise_sigint_after_steps)
         if (k == steps_run) std::raise(SIGINT);
-      if (!across) signal = interrupt.signal();  // across: the step's sum said it already
-      if (across && signal != 0)                 // every rank stops after this step
-        throw train::Interrupted(
-            signal, fmt::format("interrupted by {} at epoch {}, step {} of {}; across processes "
-                                "minigrad train writes no resume checkpoint",
-                                train::signal_name(signal), epoch, step + 1, steps));
-      if (signal != 0 && step + 1 < steps) {  // else: after the epoch's end
+      agreed = across ? signal : interrupt.signal();  // across: the step's sum said it
+      if (agreed != 0 && step + 1 < steps) {          // else: after the epoch's end
         s.epoch = epoch, s.step = step + 1, s.shuffle = shuffle;
-        stop(epoch, step + 1);
+        stop(agreed, epoch, step + 1);
       }
     }
     EpochStats st;
     st.train_loss = s.loss_sum / static_cast<double>(std::max<int64_t>(s.steps_done, 1));
     st.train_metric =
         across
-            ? metric_of_sums(totals_sum, s.rows_done, task)
+            ? metric_of_sums(s.sums, s.rows_done, task)
             : metric_of(s.outputs, s.targets,
                         static_cast<int64_t>(s.outputs.size()) / std::max<int64_t>(s.rows_done, 1),
                         task);
@@ -331,11 +334,12 @@ FitResult fit(nn::Module& model, const EncodedRows& train, const EncodedRows& va
       }
     }
     // The next epoch starts from here: its shuffle draws from the generator's current state.
-    s.epoch = epoch + 1, s.step = 0, s.shuffle = gen.get_state();
+    s.epoch = epoch + 1, s.step = 0, s.shuffle = shuffler.get_state();
     s.loss_sum = 0.0, s.steps_done = 0, s.rows_done = 0;
-    s.outputs.clear(), s.targets.clear();
+    s.outputs.clear(), s.targets.clear(), s.sums = {};
     if (early_stop) break;  // training is over: a checkpoint would train on when resumed
-    if (interrupt.signal() != 0) stop(epoch, steps);
+    if (!across) agreed = interrupt.signal();  // also one that came during validation
+    if (agreed != 0) stop(agreed, epoch, steps);
     if (control.save && control.checkpoint_every > 0 && epoch % control.checkpoint_every == 0 &&
         epoch < o.epochs)
       save(true);

@@ -1,18 +1,22 @@
 // minigrad train's resume checkpoints: the model file, then "optimizer.*" (the optimizer's
 // state), "best.*" (early stopping's best weights) and "fit.outputs" / "fit.targets" (the
 // unfinished epoch's outputs, for its R² or accuracy) as tensors, and FitState's figures as
-// "minigrad.resume.*" metadata.
+// "minigrad.resume.*" metadata; across processes, every rank's generators and the unfinished
+// epoch's metric sums.
 #include "minigrad/tabular/resume.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string_view>
 
 #include "minigrad/io/safetensors.hpp"
+#include "minigrad/train/data_parallel.hpp"
 #include "minigrad/train/digest.hpp"
+#include "minigrad/train/resume.hpp"
 
 namespace minigrad::tabular {
 
@@ -35,7 +39,7 @@ Tensor vector_tensor(const std::vector<float>& v) {
 }  // namespace
 
 uint64_t data_fingerprint(const Preprocessing& prep, const EncodedRows& train,
-                          const EncodedRows& val) {
+                          const EncodedRows& val, const dist::ProcessGroup& group) {
   train::Digest h;
   const std::string prep_json = to_json(prep);
   h.add(prep_json.data(), prep_json.size());
@@ -44,7 +48,11 @@ uint64_t data_fingerprint(const Preprocessing& prep, const EncodedRows& train,
     h.add(rows->x.data(), rows->x.size() * sizeof(float));
     h.add(rows->y.data(), rows->y.size() * sizeof(float));
   }
-  return h.value;
+  if (group.size() == 1) return h.value;
+  train::Digest all;  // every rank's digest, in rank order
+  for (const std::array<uint64_t, 4>& d : train::all_gather(group, {{h.value, 0, 0, 0}}))
+    all.add(&d[0], sizeof d[0]);
+  return all.value;
 }
 
 void save_resume(const std::string& path, const TabularModel& m, const optim::Optimizer& optimizer,
@@ -59,7 +67,7 @@ void save_resume(const std::string& path, const TabularModel& m, const optim::Op
   }
   train::TrainingState position;
   position.epoch = s.epoch, position.step = s.step, position.steps = s.steps;
-  position.shuffle = s.shuffle, position.masks = s.masks;
+  position.shuffle = s.shuffle, position.processes = s.processes, position.masks = s.masks;
   position.partial = {s.loss_sum, s.steps_done, 0, s.rows_done};
   for (const EpochStats& e : s.epochs) {
     position.epoch_loss.push_back(e.train_loss);
@@ -73,11 +81,13 @@ void save_resume(const std::string& path, const TabularModel& m, const optim::Op
   meta[train::resume_key("best")] =
       fmt::format("{},{},{}", s.best_loss, s.best_epoch, s.since_best);
   meta[train::resume_key("data_fingerprint")] = fmt::format("{:016x}", fingerprint);
+  meta[train::resume_key("partial_sums")] = fmt::format("{}", fmt::join(s.sums, ","));
   io::save_safetensors(path, file.tensors, meta);
 }
 
 TabularResume load_resume(const std::string& path, const train::RunFlags& flags, int epochs,
-                          uint64_t fingerprint, const std::string& data_flag) {
+                          uint64_t fingerprint, const std::string& data_flag,
+                          const dist::ProcessGroup& group) {
   io::SafetensorsContents file = io::load_safetensors_with_metadata(path);
   if (!train::is_resume_checkpoint(file.metadata)) throw train::not_a_resume_checkpoint(path);
   const auto program = file.metadata.find(train::resume_key("program"));
@@ -88,6 +98,9 @@ TabularResume load_resume(const std::string& path, const train::RunFlags& flags,
         path, program == file.metadata.end() ? "train_csv or train_fmnist" : program->second));
   train::check_flags(file.metadata, flags, path);
   const train::ResumeReader read(file.metadata, path);
+  const train::TrainingState position = read.training_state();
+  // Before the data: across processes, the fingerprint covers each rank's part.
+  train::check_processes(path, position.processes, group);
   if (read.text("data_fingerprint") != fmt::format("{:016x}", fingerprint))
     throw std::invalid_argument(fmt::format(
         "--resume {}: the training data differs from the interrupted run's ({}, after the split "
@@ -96,11 +109,10 @@ TabularResume load_resume(const std::string& path, const train::RunFlags& flags,
 
   TabularResume r;
   r.optimizer = train::take_optimizer_state(file.tensors);
-  const train::TrainingState position = read.training_state();
   train::check_epochs(position, epochs, path);
   FitState& s = r.state;
   s.epoch = position.epoch, s.step = position.step, s.steps = position.steps;
-  s.shuffle = position.shuffle, s.masks = position.masks;
+  s.shuffle = position.shuffle, s.processes = position.processes, s.masks = position.masks;
   s.loss_sum = position.partial.loss_sum;
   s.steps_done = position.partial.steps, s.rows_done = position.partial.rows;
   const std::vector<double> val_loss = read.doubles("val_loss");
@@ -116,6 +128,12 @@ TabularResume load_resume(const std::string& path, const train::RunFlags& flags,
   s.best_loss = read.number<double>(best[0], "best");
   s.best_epoch = read.number<int>(best[1], "best");
   s.since_best = read.number<int>(best[2], "best");
+  // Absent in checkpoints written before runs of several processes could be resumed: zeros.
+  if (file.metadata.count(train::resume_key("partial_sums"))) {
+    const std::vector<double> sums = read.doubles("partial_sums");
+    if (sums.size() != s.sums.size()) read.fail("partial_sums", "does not hold 3 numbers");
+    std::copy(sums.begin(), sums.end(), s.sums.begin());
+  }
 
   StateDict model;
   for (NamedTensor& nt : file.tensors) {
@@ -128,12 +146,16 @@ TabularResume load_resume(const std::string& path, const train::RunFlags& flags,
       model.push_back(std::move(nt));
     }
   }
-  if (s.targets.size() != static_cast<size_t>(s.rows_done) ||
-      (s.rows_done > 0 && s.outputs.size() % s.targets.size() != 0))
+  // One process keeps the unfinished epoch's outputs; several keep their sums (partial_sums).
+  const size_t kept = s.processes == 1 ? static_cast<size_t>(s.rows_done) : 0;
+  if (s.targets.size() != kept || (kept > 0 && s.outputs.size() % kept != 0))
     read.fail("partial_epoch", fmt::format("counts {} rows, but the file holds {} outputs and {} "
                                            "targets of the unfinished epoch",
                                            s.rows_done, s.outputs.size(), s.targets.size()));
   r.model = model_from_file_contents({std::move(model), std::move(file.metadata)}, path);
+  if (train::dropouts_of(*r.model.model).size() * static_cast<size_t>(s.processes) !=
+      s.masks.size())
+    read.fail("dropout_generators", "does not hold one state per Dropout layer and process");
   if (!s.best.empty()) {
     StateDict now = r.model.model->state_dict();
     for (NamedTensor& nt : now) nt.tensor = nt.tensor.clone();

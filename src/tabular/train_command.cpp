@@ -75,6 +75,10 @@ constexpr Flag kTrainFlags[] = {
     {"Training", "patience", "Stop after N epochs without a better validation loss, keep the best",
      "0"},
     {"Training", "seed", "Seed for initialisation, shuffling and dropout", "42"},
+    {"Training", "bn-stats",
+     "With several processes (mpirun): BatchNorm's batch statistics over every process's rows "
+     "(sync) or each process's own (local: faster; running statistics averaged)",
+     "sync"},
     {"Training", "threads",
      "Threads for minigrad's kernels: 1, 2 or auto (the faster, timed during training); results "
      "are identical",
@@ -96,10 +100,11 @@ constexpr Flag kTrainFlags[] = {
 // The flags that shape a run's numbers: a resume must repeat them (--epochs may grow; --threads,
 // the outputs and the display may change).
 constexpr const char* kRunFlags[] = {
-    "data",     "train",        "test",      "split",   "split-seed",   "label",      "delimiter",
-    "header",   "skip-rows",    "scale",     "ignore",  "categorical",  "na-values",  "task",
-    "model",    "image",        "hidden",    "dropout", "no-batchnorm", "batch-size", "lr",
-    "momentum", "weight-decay", "optimizer", "loss",    "val-split",    "patience",   "seed"};
+    "data",         "train",      "test",      "split",    "split-seed",   "label",
+    "delimiter",    "header",     "skip-rows", "scale",    "ignore",       "categorical",
+    "na-values",    "task",       "model",     "image",    "hidden",       "dropout",
+    "no-batchnorm", "batch-size", "lr",        "momentum", "weight-decay", "optimizer",
+    "loss",         "val-split",  "patience",  "seed",     "bn-stats"};
 
 // Their values as the command line gave them, numbers as numbers ("0.10" is "0.1", "1.0" is "1").
 train::RunFlags run_flags(const cxxopts::ParseResult& r) {
@@ -138,6 +143,8 @@ constexpr Choice<TaskChoice> kTasks[] = {{"auto", TaskChoice::Auto},
                                          {"regression", TaskChoice::Regression}};
 constexpr Choice<RegressionLoss> kLosses[] = {
     {"mse", RegressionLoss::MSE}, {"l1", RegressionLoss::L1}, {"huber", RegressionLoss::Huber}};
+constexpr Choice<train::BnStats> kBnStats[] = {{"sync", train::BnStats::Sync},
+                                               {"local", train::BnStats::Local}};
 
 // The value of --flag named `text`; a bad_flag error listing the names otherwise.
 template <class T, size_t N>
@@ -214,6 +221,7 @@ int train_command(int argc, char** argv, const dist::ProcessGroup& group) {
         parse_number<double>("weight-decay", str("weight-decay"), "a non-negative number", 0.0);
     c.optimizer = str("optimizer");
     c.seed = parse_number<uint64_t>("seed", str("seed"), "a non-negative integer");
+    c.bn_stats = choose("bn-stats", str("bn-stats"), kBnStats);
     c.threads =
         str("threads") == "auto" ? 0 : parse_number<int>("threads", str("threads"), "auto, 1 or 2");
     c.save_path = str("save"), c.load_path = str("load"), c.report_path = str("report");
@@ -248,7 +256,8 @@ int train_command(int argc, char** argv, const dist::ProcessGroup& group) {
         .seed = c.seed,
         .loss = choose("loss", str("loss"), kLosses),
         .patience = parse_number<int>("patience", str("patience"), "a whole number of epochs", 0),
-        .threads = c.threads};
+        .threads = c.threads,
+        .bn_stats = c.bn_stats};
     if (fo.patience > 0 && val_split == 0.0)
       throw UsageError("--patience needs a validation part to watch (HINT: add --val-split 0.1)");
     const std::string plot = str("plot");
@@ -263,16 +272,6 @@ int train_command(int argc, char** argv, const dist::ProcessGroup& group) {
     const bool eval_only = c.eval_only;
     const double scale = c.scaling == train::Scaling::Divide ? c.scale : 0.0;
     const bool quiet = r.count("quiet") > 0;
-    if (ranks > 1 && !c.resume_path.empty())
-      throw UsageError(fmt::format(
-          "--resume: minigrad train resumes in one process only, and this is one of {} (HINT: "
-          "resume without mpirun)",
-          ranks));
-    if (ranks > 1 && c.checkpoint_every > 0)
-      throw UsageError(fmt::format(
-          "--checkpoint-every: minigrad train writes resume checkpoints in one process only, and "
-          "this is one of {} (HINT: leave the flag out, or train without mpirun)",
-          ranks));
     auto say = [&](const std::string& line) {
       if (!quiet) std::printf("%s\n", line.c_str());
     };
@@ -338,10 +337,11 @@ int train_command(int argc, char** argv, const dist::ProcessGroup& group) {
       throw DataError(fmt::format("{}: fewer than 2 training rows with a label", train_table.path));
     // ---- a resume: the checkpoint's model, once the flags and the data are checked ----
     std::optional<TabularResume> resumed;
-    const uint64_t fingerprint = data_fingerprint(prep, train, val);
+    const uint64_t fingerprint = data_fingerprint(prep, train, val, group);
     if (!c.resume_path.empty()) {
-      resumed = load_resume(c.resume_path, run_flags(r), c.epochs, fingerprint,
-                            data_path.empty() ? "--train " + train_path : "--data " + data_path);
+      resumed =
+          load_resume(c.resume_path, run_flags(r), c.epochs, fingerprint,
+                      data_path.empty() ? "--train " + train_path : "--data " + data_path, group);
       m = std::move(resumed->model);
       say(fmt::format("model: resumed from {} at epoch {}, step {}", c.resume_path,
                       resumed->state.epoch, resumed->state.step));
@@ -359,7 +359,7 @@ int train_command(int argc, char** argv, const dist::ProcessGroup& group) {
       FitControl control;
       control.resume = resumed ? &resumed->state : nullptr;
       control.optimizer_state = resumed ? &resumed->optimizer : nullptr;
-      if (ranks == 1) control.checkpoint = train::resume_checkpoint_path(c);  // else: none
+      control.checkpoint = train::resume_checkpoint_path(c);
       control.checkpoint_every = c.checkpoint_every;
       control.raise_sigint_after_steps = train::sigint_steps_for_tests();
       if (!control.checkpoint.empty())
@@ -379,6 +379,7 @@ int train_command(int argc, char** argv, const dist::ProcessGroup& group) {
         control.across = &across.emplace(
             FitAcross{group, sharded_rows(train, train_at), val_at, prep.num_outputs()});
       fit_result = fit(*m.model, train, val, prep.task, fo, on_epoch, control);
+      if (ranks > 1) say("checked: every process ends with the same weights and buffers");
       if (!fit_result.threads_summary.empty()) say(fit_result.threads_summary);
       say(fmt::format("trained in {:.2f}s on {} thread{}", fit_result.train_seconds,
                       fit_result.threads, fit_result.threads == 1 ? "" : "s"));
@@ -421,7 +422,8 @@ int train_command(int argc, char** argv, const dist::ProcessGroup& group) {
                                .rows_without_label = without_label,
                                .parameters = m.model->num_parameters(),
                                .patience = fo.patience > 0,
-                               .processes = ranks};
+                               .processes = ranks,
+                               .bn_stats = c.bn_stats};
     if (!plot.empty() && !fit_result.epochs.empty()) {
       const std::string svg = learning_curves_svg(outcome, train_table.path);
       io::write_file_atomically(

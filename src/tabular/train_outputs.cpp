@@ -46,6 +46,7 @@ std::string train_report_json(const TrainOutcome& run) {
   j["inputs"] = prep.num_inputs();
   j["parameters"] = run.parameters;
   j["processes"] = run.processes;
+  j["bn_stats"] = run.bn_stats == train::BnStats::Sync ? "sync" : "local";
   j["epochs_run"] = run.fit.epochs.size();
   j["best_epoch"] = run.fit.best_epoch;
   j["stopped_early"] = run.fit.stopped_early;

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "minigrad/io/safetensors.hpp"
+#include "minigrad/train/data_parallel.hpp"
 
 namespace minigrad::train {
 
@@ -103,18 +104,36 @@ ResumeCheckpoint load_resume(const TrainConfig& c, Generator& gen) {
   return r;
 }
 
-void restore_resume(const TrainConfig& c, const ResumeCheckpoint& from, int64_t steps,
-                    optim::Optimizer& optimizer, nn::Module& model,
-                    const dist::ProcessGroup& group) {
+std::vector<std::array<uint64_t, 4>> dropout_generators(nn::Module& model,
+                                                        const dist::ProcessGroup& group) {
+  std::vector<std::array<uint64_t, 4>> mine;
+  for (nn::Dropout* d : dropouts_of(model)) mine.push_back(d->generator().get_state());
+  return group.size() > 1 ? all_gather(group, mine) : mine;
+}
+
+void restore_dropout_generators(nn::Module& model, const std::vector<std::array<uint64_t, 4>>& all,
+                                const dist::ProcessGroup& group) {
+  const std::vector<nn::Dropout*> dropouts = dropouts_of(model);
+  const size_t first = dropouts.size() * static_cast<size_t>(group.rank());  // this rank's
+  for (size_t i = 0; i < dropouts.size(); ++i) dropouts[i]->generator().set_state(all[first + i]);
+}
+
+void check_processes(const std::string& resume_path, int processes,
+                     const dist::ProcessGroup& group) {
   // Each process's Dropout masks continue its own stream: another count of processes would
   // draw other masks, and share the batches otherwise (not the same run).
-  if (from.state.processes != group.size())
+  if (processes != group.size())
     throw std::invalid_argument(fmt::format(
         "--resume {}: the interrupted run had {} process{}, this one has {} (HINT: resume with "
         "the same number of processes, {})",
-        c.resume_path, from.state.processes, from.state.processes == 1 ? "" : "es", group.size(),
-        from.state.processes == 1 ? "without mpirun"
-                                  : fmt::format("mpirun -np {}", from.state.processes)));
+        resume_path, processes, processes == 1 ? "" : "es", group.size(),
+        processes == 1 ? "without mpirun" : fmt::format("mpirun -np {}", processes)));
+}
+
+void restore_resume(const TrainConfig& c, const ResumeCheckpoint& from, int64_t steps,
+                    optim::Optimizer& optimizer, nn::Module& model,
+                    const dist::ProcessGroup& group) {
+  check_processes(c.resume_path, from.state.processes, group);
   if (from.state.steps != steps)
     throw std::invalid_argument(fmt::format(
         "--resume {}: the interrupted run had {} batches per epoch, this one has {} (HINT: the "
@@ -125,10 +144,7 @@ void restore_resume(const TrainConfig& c, const ResumeCheckpoint& from, int64_t 
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(fmt::format("--resume {}: {}", c.resume_path, e.what()));
   }
-  const std::vector<nn::Dropout*> dropouts = dropouts_of(model);
-  const size_t first = dropouts.size() * static_cast<size_t>(group.rank());  // this rank's
-  for (size_t i = 0; i < dropouts.size(); ++i)
-    dropouts[i]->generator().set_state(from.state.masks[first + i]);
+  restore_dropout_generators(model, from.state.masks, group);
 }
 
 }  // namespace minigrad::train

@@ -188,9 +188,7 @@ void train_epochs(const TrainConfig& c, nn::Module& model, Loader& loader, std::
   auto save_checkpoint = [&]() {
     s.epoch_loss = r.epoch_loss;
     s.epoch_accuracy = r.epoch_accuracy;
-    s.masks.clear();
-    for (nn::Dropout* d : dropouts_of(model)) s.masks.push_back(d->generator().get_state());
-    s.masks = all_gather(group, s.masks);
+    s.masks = dropout_generators(model, group);
     s.processes = group.size();
     if (group.rank() == 0)
       save_resume(checkpoint, c, model, *resume.transform, *resume.labels, *optimizer, s);

@@ -2,8 +2,9 @@
 # minigrad train under mpirun (run by ctest only in a build with MPI): 2 ranks, each reading its
 # half of a small mixed table (numbers, categories, missing cells), train the model 1 process
 # trains, with the same preprocessing, validation and early stopping; rank 0 alone writes the
-# model and the report; bad input in rank 1's part ends the job non-zero with no model written
-# and no hang (a killed rank: mpi.sh, the same machinery).
+# model and the report; --bn-stats local; a run interrupted on one rank resumes exactly with 2
+# ranks and is refused in 1; bad input in rank 1's part ends the job non-zero with no model
+# written and no hang (a killed rank: mpi.sh, the same machinery).
 # Usage: mpi_tabular.sh <bin_dir>
 set -u
 bin=$(cd "$1" && pwd)  # absolute: the runs below happen in $tmp
@@ -42,13 +43,60 @@ else
 fi
 # The printed figures (4 decimals): the epochs, the kept epoch, the test metrics.
 if diff <(grep -v "^trained in" one.out | sed 's/saved one/saved X/') \
-  <(grep -v "^trained in" two.out | sed 's/saved two/saved X/') >diff.out; then
+  <(grep -v "^trained in\|^checked: every process" two.out | sed 's/saved two/saved X/') >diff.out; then
   pass "2 ranks print what 1 process prints: $(grep -c '^epoch' two.out) epochs, $(grep 'test accuracy' two.out)"
 else
   fail "the printed figures differ: $(cat diff.out)"
 fi
 grep -q '"processes": 2' two.json && grep -q '"processes": 1' one.json &&
   pass "the report says how many processes ran" || fail "no \"processes\" in the reports"
+
+# ---- --bn-stats local, Dropout and --resume: each rank's own BatchNorm statistics (the running
+# ones averaged) and Dropout masks. The same run interrupted by a SIGINT on rank 1 alone and
+# resumed with 2 ranks ends byte-identical; in 1 process its checkpoint is refused. ----
+local_run=(--data mixed.csv --label last --hidden 8 --epochs 3 --batch-size 16 --lr 0.3
+           --momentum 0.9 --val-split 0.2 --threads 1 --bn-stats local)
+timeout 60 "${mpirun[@]}" -np 2 "$bin/minigrad" train "${local_run[@]}" --save whole.safetensors \
+  --report whole.json >whole.out 2>&1 || fail "--bn-stats local: $(cat whole.out)"
+grep -q "checked: every process ends with the same weights and buffers" whole.out &&
+  grep -q '"bn_stats": "local"' whole.json &&
+  pass "--bn-stats local: every rank ends with the same weights and running statistics" ||
+  fail "--bn-stats local: no agreement checked: $(cat whole.out)"
+# With each rank's statistics over 8 rows of a batch of 16, the run is not the synchronised one.
+timeout 60 "${mpirun[@]}" -np 2 "$bin/minigrad" train "${local_run[@]}" --bn-stats sync \
+  --save synced.safetensors >synced.out 2>&1 || fail "--bn-stats sync: $(cat synced.out)"
+out=$(safetensors_difference whole.safetensors synced.safetensors 1e-3) &&
+  fail "--bn-stats local trains as sync does: $out" ||
+  pass "--bn-stats local and sync train different models: $out"
+# 76 training rows: 5 steps an epoch. Rank 1 alone raises SIGINT after its step 7; both ranks
+# learn of it in the next step's all-reduce and stop after it (epoch 2, step 3 of 5), in the
+# middle of an epoch, after --checkpoint-every 1 wrote one at the end of epoch 1. Once a rank
+# exits non-zero, mpirun waits 1 s before it kills the others; no rank exits before rank 0 wrote
+# the checkpoint (they wait for it), so the wait is set to 0 here to keep the test fast.
+timeout 60 "${mpirun[@]}" --mca odls_base_sigkill_timeout 0 -np 2 bash -c '[[ $OMPI_COMM_WORLD_RANK == 1 ]] &&
+    export MINIGRAD_TEST_SIGINT_AFTER_STEPS=7
+  exec "$0" "$@"' "$bin/minigrad" train "${local_run[@]}" --checkpoint-every 1 \
+  --save cut.safetensors >cut.out 2>&1
+rc=$?
+if [[ $rc -eq 130 && $(grep -c "interrupted by SIGINT at epoch 2, step 3 of 5" cut.out) -eq 1 &&
+  -f cut.resume.safetensors && ! -e cut.safetensors ]]; then
+  pass "SIGINT on one rank: every rank stops after the same step, one checkpoint, exit 130"
+else
+  fail "SIGINT on one rank: exit $rc: $(cat cut.out)"
+fi
+timeout 60 "${mpirun[@]}" -np 2 "$bin/minigrad" train "${local_run[@]}" --save cut.safetensors \
+  --report cut.json --resume cut.resume.safetensors >resumed.out 2>&1 ||
+  fail "--resume with 2 ranks: $(cat resumed.out)"
+# The model, and every epoch's figures (the interrupted epoch's training accuracy included).
+cmp -s whole.safetensors cut.safetensors &&
+  diff <(sed -n '/"history"/,$p' whole.json) <(sed -n '/"history"/,$p' cut.json) >/dev/null &&
+  pass "2 ranks interrupted and resumed: the model and the curves are the uninterrupted run's" ||
+  fail "2 ranks interrupted and resumed: the model or the curves differ"
+"$bin/minigrad" train "${local_run[@]}" --resume cut.resume.safetensors >one.out 2>&1
+rc=$?
+[[ $rc -eq 2 ]] && grep -q "the interrupted run had 2 processes, this one has 1" one.out &&
+  pass "a checkpoint of 2 processes is refused in 1: $(grep -o 'the interrupted.*' one.out | head -c 120)" ||
+  fail "resume with another count of processes: exit $rc: $(cat one.out)"
 
 # ---- faults: non-zero exit, the rank named, no model file, no hang ----
 # expect_job_failure <what> <stderr pattern> <command...>

@@ -18,6 +18,7 @@
 #include "minigrad/optim/optimizer.hpp"
 #include "minigrad/state_dict.hpp"
 #include "minigrad/tabular/preprocessing.hpp"
+#include "minigrad/train/config.hpp"
 
 namespace minigrad::tabular {
 
@@ -35,6 +36,8 @@ struct FitOptions {
   RegressionLoss loss = RegressionLoss::MSE;
   int patience = 0;  // stop after this many epochs without a better validation loss; 0: never
   int threads = 1;   // threads for minigrad's kernels: 1 or 2, or 0 for auto (ThreadChooser)
+  // Across processes: BatchNorm's batch statistics over every rank's rows, or each rank's own.
+  train::BnStats bn_stats = train::BnStats::Sync;
 };
 
 /// One epoch's figures. The metric is accuracy (classification) or R² (regression); the
@@ -58,15 +61,20 @@ struct FitResult {
 /// Where fit() stands between two steps: what a resume checkpoint holds beside the model and the
 /// optimizer, so that a resumed run continues with the same numbers.
 struct FitState {
-  int epoch = 1;                               // the epoch to run next (1-based)
-  int64_t step = 0;                            // batches of that epoch already done
-  int64_t steps = 0;                           // batches per epoch
-  std::array<uint64_t, 4> shuffle{};           // the shuffle generator before `epoch`'s permutation
-  std::vector<std::array<uint64_t, 4>> masks;  // each Dropout's generator, in module order
-  // The unfinished epoch so far: its losses' sum, steps, rows, and outputs (B, C) and targets.
+  int epoch = 1;                      // the epoch to run next (1-based)
+  int64_t step = 0;                   // batches of that epoch already done
+  int64_t steps = 0;                  // batches per epoch
+  std::array<uint64_t, 4> shuffle{};  // the shuffle generator before `epoch`'s permutation
+  int processes = 1;                  // data-parallel processes that ran (each has its masks)
+  // Each Dropout's generator, in module order, for each process in rank order.
+  std::vector<std::array<uint64_t, 4>> masks;
+  // The unfinished epoch so far: its losses' sum, steps, rows, and outputs (B, C) and targets
+  // (in one process), or the sums of its training metric (across processes: the correct rows,
+  // or Σ (y - ŷ)², Σ y and Σ y²).
   double loss_sum = 0.0;
   int64_t steps_done = 0, rows_done = 0;
   std::vector<float> outputs, targets;
+  std::array<double, 3> sums{};
   std::vector<EpochStats> epochs;  // the finished epochs' figures
   // Early stopping: the best validation loss, its epoch and weights, and epochs since then.
   double best_loss = std::numeric_limits<double>::infinity();
@@ -88,7 +96,8 @@ struct FitControl {
   std::vector<int64_t> raise_sigint_after_steps;  // for tests: as if Ctrl-C came after these
   /// Training across the processes of a data-parallel job (parallel.hpp), or null. fit()'s
   /// `train` and `val` are then this rank's rows; every rank gets one process's figures. A
-  /// signal stops every rank after the same step, without a resume checkpoint.
+  /// signal stops every rank after the same step; rank 0 alone calls `save`, with every rank's
+  /// generators in the state, and the others wait until it returns.
   const FitAcross* across = nullptr;
 };
 

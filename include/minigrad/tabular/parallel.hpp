@@ -3,7 +3,7 @@
 // counts, each holds its own rows of one process's split, and what every rank must see in one
 // process's order (the training rows' places, the validation and test outputs) is gathered, so
 // that every figure is one process's. With a group of one, these are one process's steps.
-// Leaves out: standard input (a stream cannot be read in parts), resume checkpoints.
+// Leaves out: standard input (a stream cannot be read in parts).
 #pragma once
 
 #include <cstdint>

@@ -19,6 +19,7 @@ struct TrainOutcome {
   int64_t n_train = 0, n_validation = 0, n_test = 0, rows_without_label = 0, parameters = 0;
   bool patience = false;  // early stopping was on: the kept epoch is marked
   int processes = 1;      // the data-parallel job's ranks
+  train::BnStats bn_stats = train::BnStats::Sync;
 };
 
 /// The name of the task's metric in the progress lines, the plot and the report: "accuracy" or

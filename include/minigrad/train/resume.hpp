@@ -6,6 +6,8 @@
 // parts every training loop shares: resume_state.hpp.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -48,6 +50,22 @@ struct ResumeCheckpoint {
 /// checkpoint, a flag that differs from the interrupted run's, or fewer --epochs than already
 /// done is a std::invalid_argument naming the file and the flag, with a HINT.
 ResumeCheckpoint load_resume(const TrainConfig& config, Generator& gen);
+
+/// Every process's Dropout generators (each Dropout of `model` in module order), in rank order,
+/// on every process: what a resume checkpoint holds. One collective in a group of several.
+std::vector<std::array<uint64_t, 4>> dropout_generators(nn::Module& model,
+                                                        const dist::ProcessGroup& group);
+
+/// Sets this process's Dropout generators from `all` (every process's, as dropout_generators()
+/// gives them). In a data-parallel job, call it after prepare_data_parallel(), which seeds them.
+void restore_dropout_generators(nn::Module& model, const std::vector<std::array<uint64_t, 4>>& all,
+                                const dist::ProcessGroup& group);
+
+/// Refuses (std::invalid_argument naming `resume_path`, with a HINT) to continue a run of
+/// `processes` processes in a group of another size: it would share the batches and draw the
+/// masks otherwise.
+void check_processes(const std::string& resume_path, int processes,
+                     const dist::ProcessGroup& group);
 
 /// Sets the optimizer's state and this process's Dropout generators from `from`. Refuses
 /// (std::invalid_argument) a checkpoint of another number of processes or batches per epoch.
