@@ -9,16 +9,7 @@
 set -u
 bin=$(cd "$1" && pwd)  # absolute: the runs below happen in $tmp
 source "$(dirname "$0")/common.bash"
-mpirun=(mpirun --oversubscribe)
-[[ $(id -u) -eq 0 ]] && mpirun+=(--allow-run-as-root)
-export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
-# In the sanitizer build, leak checking is off for these runs (addresses and undefined behaviour are
-# still checked): Open MPI unloads its plugins before exit, so what they hold until then shows as
-# leaks from an unknown module, which no suppression can name. The other tests check minigrad's
-# own code for leaks.
-if sanitized "$bin/train_csv"; then
-  export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
-fi
+source "$(dirname "$0")/mpi_common.bash"
 cd "$tmp" || exit 1
 
 # Three well-separated classes in 4 features, label last (deterministic: awk's srand(7)).
@@ -77,28 +68,17 @@ grep -q "checked: every process ends with the same weights and buffers" whole.ou
   fail "--bn-stats local: no agreement checked: $(cat whole.out)"
 # Rank 1 alone raises SIGINT after its step 12 (epoch 2, step 2 of 10); both ranks learn of it
 # in the next step's all-reduce and stop after it. --checkpoint-every 1 wrote one after epoch 1.
-timeout 60 "${mpirun[@]}" -np 2 bash -c '[[ $OMPI_COMM_WORLD_RANK == 1 ]] &&
-    export MINIGRAD_TEST_SIGINT_AFTER_STEPS=12
-  exec "$0" "$@"' "$bin/train_csv" "${local_run[@]}" --checkpoint-every 1 \
-  --save cut.safetensors >cut.out 2>&1
-rc=$?
-if [[ $rc -eq 130 && $(grep -c "interrupted by SIGINT at epoch 2, step 3 of 10" cut.out) -eq 1 &&
-  -f cut.resume.safetensors && ! -e cut.safetensors ]]; then
-  pass "SIGINT on one rank: every rank stops after the same step, one checkpoint, exit 130"
-else
-  fail "SIGINT on one rank: exit $rc: $(cat cut.out)"
-fi
+sigint_on_rank1 12
+timeout 60 "${mpirun[@]}" -np 2 "${rank1_sigint[@]}" "$bin/train_csv" "${local_run[@]}" \
+  --checkpoint-every 1 --save cut.safetensors >cut.out 2>&1
+expect_interrupted $? cut.out "interrupted by SIGINT at epoch 2, step 3 of 10"
 timeout 60 "${mpirun[@]}" -np 2 "$bin/train_csv" "${local_run[@]}" --save cut.safetensors \
   --resume cut.resume.safetensors >resumed.out 2>&1 || fail "--resume with 2 ranks: $(cat resumed.out)"
 cmp -s whole.safetensors cut.safetensors &&
   pass "2 ranks interrupted and resumed: the model is byte-identical to the uninterrupted run's" ||
   fail "2 ranks interrupted and resumed: the model differs"
 # In one process (no mpirun) the same checkpoint is refused, naming both counts.
-"$bin/train_csv" "${local_run[@]}" --resume cut.resume.safetensors >one.out 2>&1
-rc=$?
-[[ $rc -eq 2 ]] && grep -q "the interrupted run had 2 processes, this one has 1" one.out &&
-  pass "a checkpoint of 2 processes is refused in 1: $(grep -o 'the interrupted.*' one.out | head -c 120)" ||
-  fail "resume with another count of processes: exit $rc: $(cat one.out)"
+expect_refused_in_one_process "$bin/train_csv" "${local_run[@]}" --resume cut.resume.safetensors
 
 # ---- SIGTERM to mpirun, which sends it on to every rank: one checkpoint, every rank exits, no
 # hang. (mpirun waits 1 s before it passes the signal on and 1 s more before it kills: 2 s.) ----
@@ -118,17 +98,6 @@ else
 fi
 
 # ---- faults: exit non-zero, the rank named, no model file, no hang ----
-# expect_job_failure <what> <stderr pattern> <command...>
-expect_job_failure() {
-  local what=$1 pattern=$2; shift 2
-  rm -f fault.safetensors
-  timeout 60 "$@" >fault.out 2>&1
-  local rc=$?
-  if [[ $rc -eq 0 || $rc -eq 124 ]]; then fail "$what: exit $rc (124: a hang)"; return; fi
-  if [[ -e fault.safetensors ]]; then fail "$what: a model was written"; return; fi
-  if ! grep -qF -- "$pattern" fault.out; then fail "$what: output lacks '$pattern': $(cat fault.out)"; return; fi
-  pass "$what -> exit $rc: $(grep -F -- "$pattern" fault.out | head -n 1 | head -c 150)"
-}
 small=(--label last --hidden 8 --epochs 1 --batch-size 32 --threads 1 --save fault.safetensors)
 # The bad line is in one rank's part only: that rank names it, the other is waiting to meet it.
 expect_job_failure "bad input in rank 1's part" "rank 1 of 2: error: bad_late.csv:250: column 2" \

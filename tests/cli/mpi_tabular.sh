@@ -9,12 +9,7 @@
 set -u
 bin=$(cd "$1" && pwd)  # absolute: the runs below happen in $tmp
 source "$(dirname "$0")/common.bash"
-mpirun=(mpirun --oversubscribe)
-[[ $(id -u) -eq 0 ]] && mpirun+=(--allow-run-as-root)
-export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
-if sanitized "$bin/minigrad"; then  # Open MPI's plugins show as leaks: see mpi.sh
-  export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
-fi
+source "$(dirname "$0")/mpi_common.bash"
 cd "$tmp" || exit 1
 
 # 120 rows: a number, a category (some cells empty), a number with NA cells, a category that only
@@ -73,17 +68,10 @@ out=$(safetensors_difference whole.safetensors synced.safetensors 1e-3) &&
 # middle of an epoch, after --checkpoint-every 1 wrote one at the end of epoch 1. Once a rank
 # exits non-zero, mpirun waits 1 s before it kills the others; no rank exits before rank 0 wrote
 # the checkpoint (they wait for it), so the wait is set to 0 here to keep the test fast.
-timeout 60 "${mpirun[@]}" --mca odls_base_sigkill_timeout 0 -np 2 bash -c '[[ $OMPI_COMM_WORLD_RANK == 1 ]] &&
-    export MINIGRAD_TEST_SIGINT_AFTER_STEPS=7
-  exec "$0" "$@"' "$bin/minigrad" train "${local_run[@]}" --checkpoint-every 1 \
-  --save cut.safetensors >cut.out 2>&1
-rc=$?
-if [[ $rc -eq 130 && $(grep -c "interrupted by SIGINT at epoch 2, step 3 of 5" cut.out) -eq 1 &&
-  -f cut.resume.safetensors && ! -e cut.safetensors ]]; then
-  pass "SIGINT on one rank: every rank stops after the same step, one checkpoint, exit 130"
-else
-  fail "SIGINT on one rank: exit $rc: $(cat cut.out)"
-fi
+sigint_on_rank1 7
+timeout 60 "${mpirun[@]}" --mca odls_base_sigkill_timeout 0 -np 2 "${rank1_sigint[@]}" \
+  "$bin/minigrad" train "${local_run[@]}" --checkpoint-every 1 --save cut.safetensors >cut.out 2>&1
+expect_interrupted $? cut.out "interrupted by SIGINT at epoch 2, step 3 of 5"
 timeout 60 "${mpirun[@]}" -np 2 "$bin/minigrad" train "${local_run[@]}" --save cut.safetensors \
   --report cut.json --resume cut.resume.safetensors >resumed.out 2>&1 ||
   fail "--resume with 2 ranks: $(cat resumed.out)"
@@ -92,24 +80,9 @@ cmp -s whole.safetensors cut.safetensors &&
   diff <(sed -n '/"history"/,$p' whole.json) <(sed -n '/"history"/,$p' cut.json) >/dev/null &&
   pass "2 ranks interrupted and resumed: the model and the curves are the uninterrupted run's" ||
   fail "2 ranks interrupted and resumed: the model or the curves differ"
-"$bin/minigrad" train "${local_run[@]}" --resume cut.resume.safetensors >one.out 2>&1
-rc=$?
-[[ $rc -eq 2 ]] && grep -q "the interrupted run had 2 processes, this one has 1" one.out &&
-  pass "a checkpoint of 2 processes is refused in 1: $(grep -o 'the interrupted.*' one.out | head -c 120)" ||
-  fail "resume with another count of processes: exit $rc: $(cat one.out)"
+expect_refused_in_one_process "$bin/minigrad" train "${local_run[@]}" --resume cut.resume.safetensors
 
 # ---- faults: non-zero exit, the rank named, no model file, no hang ----
-# expect_job_failure <what> <stderr pattern> <command...>
-expect_job_failure() {
-  local what=$1 pattern=$2; shift 2
-  rm -f fault.safetensors
-  timeout 60 "$@" >fault.out 2>&1
-  local rc=$?
-  if [[ $rc -eq 0 || $rc -eq 124 ]]; then fail "$what: exit $rc (124: a hang)"; return; fi
-  if [[ -e fault.safetensors ]]; then fail "$what: a model was written"; return; fi
-  if ! grep -qF -- "$pattern" fault.out; then fail "$what: output lacks '$pattern': $(cat fault.out)"; return; fi
-  pass "$what -> exit $rc: $(grep -F -- "$pattern" fault.out | head -n 1 | head -c 150)"
-}
 # A test file whose line 100 (in rank 1's half) holds text in the numeric column 'size'.
 awk 'NR == 100 { sub(/^[^,]*,/, "big,") } { print }' mixed.csv >bad_test.csv
 small=(--label last --hidden 8 --epochs 1 --threads 1 --save fault.safetensors)
