@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 #include <numeric>
 
 #include "minigrad/data/dataset.hpp"
@@ -54,16 +53,15 @@ TablePart read_table_part(const std::string& path, ReadOptions options,
 
 namespace {
 
-// Rows 0..n-1 in the order of the seeded Fisher-Yates permutation train_csv uses: the first
-// ceil(fraction * n) are held out, the rest kept.
+// Rows 0..n-1 split as train_csv splits them (data::train_test_order, drawn from `seed`): the
+// first ceil(fraction * n) of the permutation are held out, the rest kept.
 void split_rows(int64_t n, double fraction, uint64_t seed, std::vector<int64_t>& kept,
                 std::vector<int64_t>& held) {
-  std::vector<int64_t> perm(static_cast<size_t>(n));
   Generator gen(seed);
-  data::shuffle_order(perm, gen);
-  const auto n_held = static_cast<size_t>(std::ceil(fraction * static_cast<double>(n)));
-  held.assign(perm.begin(), perm.begin() + static_cast<std::ptrdiff_t>(n_held));
-  kept.assign(perm.begin() + static_cast<std::ptrdiff_t>(n_held), perm.end());
+  const data::SplitOrder split = data::train_test_order(n, fraction, gen);
+  const auto cut = split.order.begin() + static_cast<std::ptrdiff_t>(split.test_rows);
+  held.assign(split.order.begin(), cut);
+  kept.assign(cut, split.order.end());
 }
 
 }  // namespace
