@@ -43,24 +43,31 @@ float from_key(uint32_t key) {
   return v;
 }
 
-// The k-th smallest (0-based) of every rank's values, for several columns at once: keys[c] holds
-// this rank's sorted keys of column c, ks[c] the k wanted. A bisection over the 2^32 keys: each
-// of its 32 rounds sums, across the ranks, how many values lie at or below the middle key.
+// The k-th smallest (0-based) of every rank's values, for several columns and ranks k at once:
+// keys[c] holds this rank's sorted keys of column c, and each of `wanted` names a column and a k.
+// A bisection over the 2^32 keys: each of its 32 rounds sums, across the ranks, how many values
+// lie at or below the middle key.
+struct Wanted {
+  size_t column;
+  int64_t k;
+};
 std::vector<float> kth_smallest(const std::vector<std::vector<uint32_t>>& keys,
-                                const std::vector<int64_t>& ks, const dist::ProcessGroup& group) {
-  const size_t n = keys.size();
+                                const std::vector<Wanted>& wanted,
+                                const dist::ProcessGroup& group) {
+  const size_t n = wanted.size();
   std::vector<uint64_t> lo(n, 0), hi(n, 0xFFFFFFFFu);
   std::vector<double> counts(n);
   for (int round = 0; round < 32; ++round) {
     for (size_t c = 0; c < n; ++c) {
+      const std::vector<uint32_t>& column = keys[wanted[c].column];
       const auto mid = static_cast<uint32_t>((lo[c] + hi[c]) / 2);
-      counts[c] = static_cast<double>(std::upper_bound(keys[c].begin(), keys[c].end(), mid) -
-                                      keys[c].begin());
+      counts[c] =
+          static_cast<double>(std::upper_bound(column.begin(), column.end(), mid) - column.begin());
     }
     group.all_reduce_sum(counts);
     for (size_t c = 0; c < n; ++c) {
       const uint64_t mid = (lo[c] + hi[c]) / 2;
-      if (counts[c] >= static_cast<double>(ks[c] + 1))
+      if (counts[c] >= static_cast<double>(wanted[c].k + 1))
         hi[c] = mid;  // the k-th is at or below the middle
       else
         lo[c] = mid + 1;
@@ -303,7 +310,7 @@ Preprocessing fit_preprocessing(const Table& t, const std::vector<int64_t>& rows
   // ---- medians of the numeric columns (missing cells take them), found by counting ----
   std::vector<size_t> num_cols;
   std::vector<std::vector<uint32_t>> keys;
-  std::vector<int64_t> ks;  // the upper middle value, then the lower one
+  std::vector<Wanted> middle;  // per column: the upper middle value, then the lower one
   std::vector<double> totals;
   for (size_t i = 0; i < cols.size(); ++i)
     if (p.features[i].kind == ColumnKind::Numeric) {
@@ -316,11 +323,11 @@ Preprocessing fit_preprocessing(const Table& t, const std::vector<int64_t>& rows
     for (float v : parts[num_cols[j]].values) k.push_back(order_key(v));
     std::sort(k.begin(), k.end());
     const auto n = static_cast<int64_t>(totals[j]);
-    keys.push_back(k);
     keys.push_back(std::move(k));
-    ks.insert(ks.end(), {n / 2, n % 2 == 1 ? n / 2 : std::max<int64_t>(n / 2 - 1, 0)});
+    middle.push_back({j, n / 2});
+    middle.push_back({j, n % 2 == 1 ? n / 2 : std::max<int64_t>(n / 2 - 1, 0)});
   }
-  const std::vector<float> middles = kth_smallest(keys, ks, group);
+  const std::vector<float> middles = kth_smallest(keys, middle, group);
   for (size_t j = 0; j < num_cols.size(); ++j)  // numpy's median: the mean of the middle two
     p.features[num_cols[j]].median =
         totals[j] == 0.0 ? 0.0 : (static_cast<double>(middles[2 * j + 1]) + middles[2 * j]) / 2.0;
