@@ -67,6 +67,16 @@ TEST_CASE("auto decides within an epoch of 29 large steps") {
   CHECK(chooser.news().empty());  // told once
 }
 
+TEST_CASE("auto decides within a run of few small steps") {
+  // 1 ms steps ask for blocks of 20 steps; a run of 45 steps has room for blocks of 10 after the
+  // warm-up, and ends its trial on two threads, not half-way with "so far".
+  Machine m;
+  ThreadChooser chooser(0, 45, m.probe());
+  m.run(chooser, 45, 32, [](int t) { return t == 1 ? 1e-3 : 0.6e-3; });
+  CHECK(chooser.threads() == 2);
+  CHECK(chooser.summary().find("threads: auto chose 2 (") == 0);
+}
+
 TEST_CASE("with no idle core beside the run, auto keeps one thread without trying two") {
   for (const double idle : {0.2, 0.8}) {
     Machine m;

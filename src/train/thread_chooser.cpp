@@ -39,7 +39,8 @@ ThreadProbe backend_probe() {
 ThreadChooser::ThreadChooser(int requested, int64_t steps, ThreadProbe probe)
     : probe_(std::move(probe)),
       phase_(requested == 0 ? Phase::Warmup : Phase::Fixed),
-      threads_(requested == 0 ? 1 : requested) {
+      threads_(requested == 0 ? 1 : requested),
+      run_steps_(steps) {
   if (requested != 0) return;
   // auto that cannot measure: say why it keeps one thread.
   if (!probe_.why_one_thread.empty())
@@ -105,9 +106,11 @@ void ThreadChooser::after_step(int64_t rows) {
     case Phase::Warmup:
       warm_.push_back(seconds);
       if (static_cast<int64_t>(warm_.size()) < kWarmup) return;
-      // Blocks of about kBlockSeconds: many small steps, or a few large ones.
+      // Blocks of about kBlockSeconds: many small steps, or a few large ones; and short enough
+      // for the trial to end within the run (the constructor kept runs too short for blocks of
+      // kMinBlock on one thread).
       block_ = std::clamp(static_cast<int64_t>(std::ceil(kBlockSeconds / median(warm_))), kMinBlock,
-                          kMaxBlock);
+                          std::min(kMaxBlock, (run_steps_ - kWarmup) / 4));
       start_trial();
       return;
     case Phase::Trial: {

@@ -24,16 +24,16 @@ ThreadProbe backend_probe();
 
 /// After kWarmup steps on one thread, a trial runs four blocks of steps on 1, 2, 1 and 2 threads
 /// and keeps two only if the median step was more than kMargin faster on two. A block lasts about
-/// kBlockSeconds (3 to 50 steps, from the warm-up's step time), so that a run of a few large steps
-/// can decide too; its first fifth is not timed (moving each weight half to the core that now owns
-/// it). The trial is repeated during training, as the load on the machine changes: after
-/// kRecheckFirst seconds, then twice as long each time it keeps the count, up to kRecheckMax.
-/// On two threads, a block whose steps so far (two at least) take more than kCollapse times as
-/// long as on one (a worker starved of its core by another process) ends the trial on one
-/// thread at once; and when the machine had less than kIdleNeeded idle cores while the trial
-/// ran on one thread (over kIdleWindow seconds at least), it keeps one without trying two.
-/// During training, when the mean of the last kGuard steps on two is kGuardSlower times a step on
-/// one, a trial starts.
+/// kBlockSeconds (3 to 50 steps, from the warm-up's step time, and at most a quarter of the run's
+/// steps after the warm-up), so that a run of a few large steps, or of few small ones, decides too;
+/// its first fifth is not timed (moving each weight half to the core that now owns it). The trial
+/// is repeated during training, as the load on the machine changes: after kRecheckFirst seconds,
+/// then twice as long each time it keeps the count, up to kRecheckMax. On two threads, a block
+/// whose steps so far (two at least) take more than kCollapse times as long as on one (a worker
+/// starved of its core by another process) ends the trial on one thread at once; and when the
+/// machine had less than kIdleNeeded idle cores while the trial ran on one thread (over kIdleWindow
+/// seconds at least), it keeps one without trying two. During training, when the mean of the last
+/// kGuard steps on two is kGuardSlower times a step on one, a trial starts.
 class ThreadChooser {
  public:
   /// `requested`: 0 for auto, else the fixed count; `steps`: the steps the run will take.
@@ -67,6 +67,7 @@ class ThreadChooser {
   ThreadProbe probe_;
   Phase phase_;
   int threads_;
+  int64_t run_steps_;  // the steps the run will take
   int64_t steps_ = 0;  // steps timed in this phase
   struct {
     int64_t steps;
