@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """Scaling charts for docs/benchmarks.md: samples/s against batch size and against hidden width for
-minigrad and PyTorch, and GFLOP/s against matrix size for the sgemm kernels with OpenBLAS's one-
-and two-core rates drawn in. Python's standard library only.
+minigrad, PyTorch and libtorch, and GFLOP/s against matrix size for the sgemm kernels with
+OpenBLAS's one- and two-core rates drawn in. Python's standard library only.
 
-  /usr/bin/python3 docs/scaling/scaling.py measure [--rounds 3] [--seconds 1.5]
-      runs build/bin/bench and tests/reference/peer_pytorch_bench.py in interleaved rounds and
-      writes the medians to docs/scaling/{batch,hidden,gemm}.csv
+  /usr/bin/python3 docs/scaling/scaling.py measure [--rounds 3] [--seconds 1.5] [--libtorch BIN]
+      runs build/bin/bench, tests/reference/peer_pytorch_bench.py and, when it is built, the
+      libtorch peer (build-peer-libtorch/peer_libtorch_bench, tests/reference/README.md) in
+      interleaved rounds and writes the medians to docs/scaling/{batch,hidden,gemm}.csv
   /usr/bin/python3 docs/scaling/scaling.py plot
       draws docs/img/scaling_{batch,hidden,gemm}.svg from those CSV files
 """
@@ -26,6 +27,7 @@ BENCH = os.path.join(ROOT, "build", "bin", "bench")
 PEER = os.path.join(ROOT, "tests", "reference", "peer_pytorch_bench.py")
 DATA = os.path.join(ROOT, "data", "fashion-mnist_train.csv")
 PEER_DATA = os.path.join(ROOT, "data", "fmnist_small.csv")
+LIBTORCH = os.path.join(ROOT, "build-peer-libtorch", "peer_libtorch_bench")
 
 BATCH_SIZES = [8, 16, 32, 64, 128, 256, 512, 1024, 2048]
 WIDTHS = [32, 64, 128, 256, 512, 1024, 2048]  # two hidden layers of this width, batch 128
@@ -43,9 +45,18 @@ def peer_env():
     return env
 
 
-def measure(rounds, seconds):
-    """Per round: minigrad (1 and 2 threads), then PyTorch (1 thread, its best here), then the
-    kernels; the CSVs get the median over the rounds."""
+def libtorch_runs(binary, sec, batch_sizes, hidden=None):
+    """The libtorch peer on one thread (one OpenBLAS thread, SkylakeX kernels): its results."""
+    cmd = [binary, "--data", PEER_DATA, "--threads", "1", "--batch-sizes",
+           ",".join(map(str, batch_sizes)), "--seconds", sec, "--json", "-"]
+    if hidden:
+        cmd += ["--hidden", hidden]
+    return run_json(cmd, env=peer_env())["results"]
+
+
+def measure(rounds, seconds, libtorch):
+    """Per round: minigrad (1 and 2 threads), then PyTorch (1 thread, its best here), then
+    libtorch when given (1 thread), then the kernels; the CSVs get the median over the rounds."""
     batch, hidden, gemm = {}, {}, {}
     sec = str(seconds)
     for r in range(rounds):
@@ -62,6 +73,10 @@ def measure(rounds, seconds):
         for run in j["results"]:
             batch.setdefault(("PyTorch 1.13, 1 thread", run["batch_size"]), []).append(
                 run["train_samples_per_s"])
+        if libtorch:
+            for run in libtorch_runs(libtorch, sec, BATCH_SIZES):
+                batch.setdefault(("libtorch 1.13, 1 thread", run["batch_size"]), []).append(
+                    run["train_samples_per_s"])
         for w in WIDTHS:
             j = run_json([BENCH, "--data", DATA, "--batch-sizes", "128", "--threads", "1,2",
                           "--hidden", f"{w},{w}", "--seconds", sec, "--json"])
@@ -74,6 +89,10 @@ def measure(rounds, seconds):
             for run in j["results"]:
                 hidden.setdefault(("PyTorch 1.13, 1 thread", w), []).append(
                     run["train_samples_per_s"])
+            if libtorch:
+                for run in libtorch_runs(libtorch, sec, [128], f"{w},{w}"):
+                    hidden.setdefault(("libtorch 1.13, 1 thread", w), []).append(
+                        run["train_samples_per_s"])
         env = dict(os.environ, MINIGRAD_BLAS_CORE="best")
         j = run_json([BENCH, "--gemm", "--gemm-sizes", ",".join(map(str, GEMM_SIZES)),
                       "--threads", "1,2", "--rounds", "1", "--json"], env=env)
@@ -230,10 +249,15 @@ def main():
     m = sub.add_parser("measure", help="run the benchmarks and write the CSV files")
     m.add_argument("--rounds", type=int, default=3)
     m.add_argument("--seconds", type=float, default=1.5)
+    m.add_argument("--libtorch", default=LIBTORCH,
+                   help="the libtorch peer's binary (left out when it does not exist)")
     sub.add_parser("plot", help="draw the SVG charts from the CSV files")
     args = ap.parse_args()
     if args.command == "measure":
-        measure(args.rounds, args.seconds)
+        libtorch = args.libtorch if os.path.exists(args.libtorch) else None
+        if libtorch is None:
+            print(f"no libtorch peer at {args.libtorch}: measuring without it", file=sys.stderr)
+        measure(args.rounds, args.seconds, libtorch)
     else:
         plot()
 

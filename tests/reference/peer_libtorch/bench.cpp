@@ -23,7 +23,7 @@
 //   cmake -S tests/reference/peer_libtorch -B build-peer-libtorch -DCMAKE_BUILD_TYPE=Release
 //   cmake --build build-peer-libtorch
 //   build-peer-libtorch/peer_libtorch_bench [--data F] [--batch-sizes 32,128,256] [--threads 1,2]
-//       [--seconds 3] [--model mlp|cnn] [--json out.json|-]
+//       [--seconds 3] [--model mlp|cnn] [--hidden 128,64] [--json out.json|-]
 // "The documents": README.md#the-documents.
 
 #include <torch/torch.h>
@@ -73,6 +73,7 @@ struct Options {
     uint64_t seed = 0;
     std::string json;
     std::string model = "mlp";
+    std::vector<int> hidden{128, 64};  // the MLP's hidden widths
     bool same_process = false;
     bool child = false;
 };
@@ -81,7 +82,7 @@ struct Options {
     std::cerr << "peer_libtorch_bench: " << message << "\n"
               << "usage: peer_libtorch_bench [--data CSV] [--rows N] [--batch-sizes 32,128,256]\n"
               << "       [--threads 1,2] [--seconds S] [--warmup-steps N] [--seed N] [--json FILE|-]\n"
-              << "       [--blas-threads N] [--same-process] [--model mlp|cnn]\n";
+              << "       [--blas-threads N] [--same-process] [--model mlp|cnn] [--hidden 128,64]\n";
     std::exit(2);
 }
 
@@ -98,6 +99,13 @@ std::vector<int> parse_list(const std::string& text) {
     }
     if (values.empty()) usage("empty list: " + text);
     return values;
+}
+
+// [128,64]: the MLP's hidden widths as a JSON list (also the printed header's form).
+std::string hidden_json(const std::vector<int>& hidden) {
+    std::string text = "[";
+    for (size_t i = 0; i < hidden.size(); ++i) text += (i ? "," : "") + std::to_string(hidden[i]);
+    return text + "]";
 }
 
 Options parse_args(int argc, char** argv) {
@@ -121,6 +129,7 @@ Options parse_args(int argc, char** argv) {
             o.model = value();
             if (o.model != "mlp" && o.model != "cnn") usage("--model must be mlp or cnn, not " + o.model);
         }
+        else if (a == "--hidden") o.hidden = parse_list(value());
         else if (a == "--same-process") o.same_process = true;
         else if (a == "--child") o.child = true;
         else if (a == "-h" || a == "--help") usage("help");
@@ -242,7 +251,7 @@ Result run_config(const Data& d, int batch_size, int threads, const Options& o) 
     r.threads = threads;
     r.rss_before = current_rss_kib();
 
-    Net model(o.model);
+    Net model(o.model, o.hidden);
     torch::optim::SGD optimizer(model->parameters(), o.model == "cnn"
                                                          ? torch::optim::SGDOptions(0.05).momentum(0.9)
                                                          : torch::optim::SGDOptions(0.1));
@@ -381,8 +390,8 @@ int main(int argc, char** argv) {
     std::printf("libtorch %s; OpenBLAS core %s (OPENBLAS_CORETYPE=%s); data %s, %lld rows\n", TORCH_VERSION,
                 openblas_corename().c_str(), std::getenv("OPENBLAS_CORETYPE") ? std::getenv("OPENBLAS_CORETYPE") : "",
                 d.source.c_str(), static_cast<long long>(d.x.size(0)));
-    std::printf("model %s; mkldnn (oneDNN) convolutions available: %s\n", o.model.c_str(),
-                at::hasMKLDNN() ? "true" : "false");
+    std::printf("model %s (hidden %s); mkldnn (oneDNN) convolutions available: %s\n", o.model.c_str(),
+                o.model == "mlp" ? hidden_json(o.hidden).c_str() : "-", at::hasMKLDNN() ? "true" : "false");
     std::printf("%5s %3s %15s %15s %11s %11s %12s %20s %5s\n", "batch", "thr", "train samples/s",
                 "infer samples/s", "train/cpu-s", "infer/cpu-s", "peak RSS MiB", "RSS MiB before/after", "load");
     std::fflush(stdout);
@@ -412,7 +421,7 @@ int main(int argc, char** argv) {
           << ", \"OMP_NUM_THREADS\": " << env_json("OMP_NUM_THREADS") << "},\n"
           << "  \"blas\": " << blas_json(2) << ",\n"
           << "  \"data\": {\"source\": " << json_string(d.source) << ", \"rows\": " << d.x.size(0) << "},\n"
-          << "  \"model\": " << json_string(o.model)
+          << "  \"model\": " << json_string(o.model) << ", \"hidden\": " << (o.model == "mlp" ? hidden_json(o.hidden) : "null")
           << ", \"mkldnn_available\": " << (at::hasMKLDNN() ? "true" : "false") << ",\n"
           << "  \"seconds_per_phase\": " << o.seconds << ",\n  \"results\": [\n";
         for (size_t i = 0; i < lines.size(); ++i) j << "    " << lines[i] << (i + 1 < lines.size() ? ",\n" : "\n");

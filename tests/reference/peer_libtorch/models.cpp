@@ -9,11 +9,20 @@ namespace {
 
 namespace nn = torch::nn;
 
-nn::Sequential make_layers(const std::string& kind) {
-    if (kind == "mlp")
-        return nn::Sequential(nn::Linear(784, 128), nn::BatchNorm1d(128), nn::ReLU(), nn::Dropout(0.3),
-                              nn::Linear(128, 64), nn::BatchNorm1d(64), nn::ReLU(), nn::Dropout(0.3),
-                              nn::Linear(64, 10));
+nn::Sequential make_layers(const std::string& kind, const std::vector<int>& hidden) {
+    if (kind == "mlp") {
+        nn::Sequential layers;
+        int64_t in = 784;
+        for (int width : hidden) {
+            layers->push_back(nn::Linear(in, width));
+            layers->push_back(nn::BatchNorm1d(width));
+            layers->push_back(nn::ReLU());
+            layers->push_back(nn::Dropout(0.3));
+            in = width;
+        }
+        layers->push_back(nn::Linear(in, 10));
+        return layers;
+    }
     if (kind == "cnn") {
         auto conv = [](int64_t in, int64_t out) {
             return nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1));
@@ -28,7 +37,8 @@ nn::Sequential make_layers(const std::string& kind) {
 
 }  // namespace
 
-NetImpl::NetImpl(const std::string& kind) : network(make_layers(kind)), images(kind == "cnn") {
+NetImpl::NetImpl(const std::string& kind, const std::vector<int>& hidden)
+    : network(make_layers(kind, hidden)), images(kind == "cnn") {
     register_module("network", network);
 }
 
