@@ -1,7 +1,7 @@
-// The record of deferred zeros: a short list of (address, size) under a mutex (a model has a
-// few dozen gradients, so a linear search beats a hash map, and the list keeps its capacity, so a
-// step allocates nothing), with a counter read first so that the common case, nothing owed, takes
-// no lock.
+// The record of deferred zeros: a short list of (address, size) under a mutex. A model has a few
+// dozen gradients, so a linear search is enough, and the list keeps its capacity, so a step
+// allocates nothing (a hash map allocated a node per gradient). A counter is read first so that
+// the common case, nothing owed, takes no lock.
 #include "deferred_zeros.hpp"
 
 #include <algorithm>
