@@ -45,9 +45,11 @@ std::vector<double> per_channel(const std::vector<double>& by_position, int64_t 
   return out;
 }
 
-// A per-channel value (C) repeated for each of its S positions (F = C·S).
+// A per-channel value (C) repeated for each of its S positions (F = C·S). With S = 1 (BatchNorm1d)
+// that is a plain conversion, which a loop over s of length 1 would not vectorise.
 template <class Out = float, class In>
 std::vector<Out> per_position(const std::vector<In>& by_channel, int64_t S) {
+  if (S == 1) return std::vector<Out>(by_channel.begin(), by_channel.end());
   const auto C = static_cast<int64_t>(by_channel.size());
   std::vector<Out> out(static_cast<size_t>(C * S));
   for (int64_t c = 0; c < C; ++c)
@@ -198,7 +200,7 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
   Tensor weight = weight_, bias = bias_;
   Tensor y = Tensor::empty(x.shape());
   float* ys = y.data();
-  const std::vector<float> mean = per_position(mu, S), is = per_position(invstd, S);
+  std::vector<float> mean = per_position(mu, S), is = per_position(invstd, S);  // moved below
   const std::vector<float> g =
       options_.affine ? per_position(weight_.to_vector(), S) : std::vector<float>();
   const std::vector<float> b =
@@ -223,8 +225,8 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
   //   dγ = Σ dy·xhat      dβ = Σ dy
   // Synchronised, dx's two sums and M run over every process's rows; dγ and dβ stay local (the
   // data-parallel step adds the parameters' gradients up across processes afterwards).
-  auto backward = [x, weight, bias, mean, is, batch_stats, sync, N, C, S, M,
-                   reduce](const Tensor& dy) {
+  auto backward = [x, weight, bias, mean = std::move(mean), is = std::move(is), batch_stats, sync,
+                   N, C, S, M, reduce](const Tensor& dy) {
     const int64_t F = C * S;
     const float* d = dy.data();
     const float* xs = x.data();

@@ -1,12 +1,14 @@
-// The record of deferred zeros: a small map from address to size under a mutex (a model has a
-// few dozen gradients), with a counter read first so that the common case, nothing owed, takes
-// no lock.
+// The record of deferred zeros: a short list of (address, size) under a mutex. A model has a few
+// dozen gradients, so a linear search is enough, and the list keeps its capacity, so a step
+// allocates nothing (a hash map allocated a node per gradient). A counter is read first so that
+// the common case, nothing owed, takes no lock.
 #include "deferred_zeros.hpp"
 
 #include <algorithm>
 #include <atomic>
 #include <mutex>
-#include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace minigrad::kernels {
 
@@ -14,8 +16,8 @@ namespace {
 
 struct Owed {
   std::mutex mutex;
-  std::unordered_map<float*, int64_t> sizes;
-  std::atomic<size_t> count{0};  // sizes.size(), readable without the lock
+  std::vector<std::pair<float*, int64_t>> sizes;  // at most one entry per address
+  std::atomic<size_t> count{0};                   // sizes.size(), readable without the lock
 };
 
 Owed& owed() {
@@ -28,10 +30,12 @@ int64_t remove(float* p) {
   Owed& o = owed();
   if (o.count.load(std::memory_order_relaxed) == 0) return -1;
   std::lock_guard lock(o.mutex);
-  const auto it = o.sizes.find(p);
+  const auto it = std::find_if(o.sizes.begin(), o.sizes.end(),
+                               [p](const auto& entry) { return entry.first == p; });
   if (it == o.sizes.end()) return -1;
   const int64_t size = it->second;
-  o.sizes.erase(it);
+  *it = o.sizes.back();  // the order does not matter
+  o.sizes.pop_back();
   o.count.store(o.sizes.size(), std::memory_order_relaxed);
   return size;
 }
@@ -42,7 +46,12 @@ void defer_zeros(float* p, int64_t count) {
   if (count <= 0) return;
   Owed& o = owed();
   std::lock_guard lock(o.mutex);
-  o.sizes[p] = count;
+  const auto it = std::find_if(o.sizes.begin(), o.sizes.end(),
+                               [p](const auto& entry) { return entry.first == p; });
+  if (it != o.sizes.end())
+    it->second = count;
+  else
+    o.sizes.emplace_back(p, count);
   o.count.store(o.sizes.size(), std::memory_order_relaxed);
 }
 
