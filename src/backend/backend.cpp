@@ -53,6 +53,13 @@ void linear(int64_t m, int64_t n, int64_t k, const float* x, const float* w, con
   active().linear(m, n, k, x, w, bias, y);
 }
 
+void max_pool2d(const PoolWindows& g, const float* x, float* y, int64_t* argmax) {
+  active().max_pool2d(g, x, y, argmax);
+}
+void max_pool2d_backward(const PoolWindows& g, const int64_t* argmax, const float* dy, float* dx) {
+  active().max_pool2d_backward(g, argmax, dy, dx);
+}
+
 void set_num_threads(int n) { active().set_num_threads(n); }
 int num_threads() { return active().num_threads(); }
 std::string why_one_thread() { return active().why_one_thread(); }

@@ -16,6 +16,9 @@ struct Table {
                const float* a, const float* b, float beta, float* c);
   void (*linear)(int64_t m, int64_t n, int64_t k, const float* x, const float* w, const float* bias,
                  float* y);
+  void (*max_pool2d)(const PoolWindows& g, const float* x, float* y, int64_t* argmax);
+  void (*max_pool2d_backward)(const PoolWindows& g, const int64_t* argmax, const float* dy,
+                              float* dx);
   void (*set_num_threads)(int n);
   int (*num_threads)();
   std::string (*why_one_thread)();

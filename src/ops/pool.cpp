@@ -13,16 +13,14 @@
 #include <vector>
 
 #include "minigrad/autograd.hpp"
+#include "minigrad/backend/backend.hpp"
 
 namespace minigrad {
 
 namespace {
 
-struct PoolGeometry {
-  int64_t planes, H, W;  // x viewed as (N·C, H, W)
-  int64_t kh, kw, sh, sw, ph, pw;
-  int64_t Ho, Wo;
-};
+// x viewed as (N·C, H, W) planes, and the windows over each (backend.hpp).
+using PoolGeometry = backend::PoolWindows;
 
 void require_4d(const char* op, const Tensor& x) {
   if (x.dim() != 4)
@@ -61,52 +59,22 @@ Shape pooled_shape(const Tensor& x, int64_t Ho, int64_t Wo) {
 }  // namespace
 
 // Per plane, y[i, j] = max over the window rows i·sh - ph .. + kh - 1 (and columns alike) that
-// lie on the image; argmax[i, j] remembers where (h·W + w).
+// lie on the image; argmax[i, j] remembers where (h·W + w). Pixels are compared in row-major
+// order and only a larger one (or a NaN) takes over, so a tie keeps the first maximum.
 //   dx[argmax[i, j]] += dy[i, j]   (every other pixel of the window gets nothing)
-// The windows of one output row are searched side by side: each window pixel (h, q) is compared
-// for every j in turn, in the same row-major order as one window at a time, so neighbouring
-// windows do not wait for each other. The running arg-max moves by arithmetic, not a branch: on
-// real images the comparison goes either way, and a mispredicted branch costs more than the sum.
+// The loops are the backend's (backend.hpp: one window at a time in the reference backend, 2x2
+// windows in vector registers in the fast one).
 Tensor max_pool2d(const Tensor& x, Size2 kernel_size, const Pool2dArgs& args) {
   const PoolGeometry g = check_pool("max_pool2d", x, kernel_size, args);
   Tensor y = Tensor::empty(pooled_shape(x, g.Ho, g.Wo));
   std::vector<int64_t> argmax(static_cast<size_t>(y.numel()));
-  // Window j reads column w = j·sw - pw + q, which is on the image for j in [j0[q], j1[q]).
-  std::vector<int64_t> j0(static_cast<size_t>(g.kw)), j1(static_cast<size_t>(g.kw));
-  for (int64_t q = 0; q < g.kw; ++q) {
-    const int64_t offset = q - g.pw;
-    j1[q] = offset >= g.W ? 0 : std::min(g.Wo, (g.W - 1 - offset) / g.sw + 1);
-    j0[q] = std::min(offset >= 0 ? 0 : (-offset + g.sw - 1) / g.sw, j1[q]);
-  }
-  float* ys = y.data();
-  for (int64_t pl = 0; pl < g.planes; ++pl) {
-    const float* in = x.data() + pl * g.H * g.W;
-    for (int64_t i = 0; i < g.Ho; ++i) {
-      const int64_t h0 = std::max<int64_t>(i * g.sh - g.ph, 0);
-      const int64_t h1 = std::min(i * g.sh - g.ph + g.kh, g.H);
-      int64_t* best = argmax.data() + (pl * g.Ho + i) * g.Wo;  // window j's arg-max so far
-      for (int64_t j = 0; j < g.Wo; ++j) best[j] = h0 * g.W + std::max<int64_t>(j * g.sw - g.pw, 0);
-      for (int64_t h = h0; h < h1; ++h)
-        for (int64_t q = 0; q < g.kw; ++q)
-          for (int64_t j = j0[q]; j < j1[q]; ++j) {
-            // strictly greater: the first max stays; a NaN always wins (the first pixel is
-            // compared with itself, which changes nothing)
-            const int64_t at = h * g.W + j * g.sw + q - g.pw;
-            const float v = in[at];
-            const int64_t take = (v > in[best[j]]) | std::isnan(v);
-            best[j] += take * (at - best[j]);
-          }
-      for (int64_t j = 0; j < g.Wo; ++j) ys[(pl * g.Ho + i) * g.Wo + j] = in[best[j]];
-    }
-  }
-  return record(y, "max_pool2d", {x}, [x, g, argmax = std::move(argmax)](const Tensor& dy) {
-    float* dx = grad_buffer(x);
-    const float* d = dy.data();
-    const int64_t cells = g.Ho * g.Wo;
-    for (int64_t pl = 0; pl < g.planes; ++pl)
-      for (int64_t k = 0; k < cells; ++k)
-        dx[pl * g.H * g.W + argmax[static_cast<size_t>(pl * cells + k)]] += d[pl * cells + k];
-  }, Saved::none);
+  backend::max_pool2d(g, x.data(), y.data(), argmax.data());
+  return record(
+      y, "max_pool2d", {x},
+      [x, g, argmax = std::move(argmax)](const Tensor& dy) {
+        backend::max_pool2d_backward(g, argmax.data(), dy.data(), grad_buffer(x));
+      },
+      Saved::none);
 }
 
 // Per plane, y[i, j] = (1 / (kh·kw)) · Σ window pixels on the image (the padding adds zeros but
@@ -134,15 +102,18 @@ Tensor avg_pool2d(const Tensor& x, Size2 kernel_size, const Pool2dArgs& args) {
     for_each_window_pixel(pl, [&](int64_t px, int64_t k) { acc[k] += in[px]; });
   }
   for (int64_t k = 0; k < y.numel(); ++k) y.data()[k] = static_cast<float>(acc[k] / divisor);
-  return record(y, "avg_pool2d", {x}, [x, g, divisor, for_each_window_pixel](const Tensor& dy) {
-    float* dx = grad_buffer(x);
-    const float* d = dy.data();
-    const float scale = static_cast<float>(1.0 / divisor);
-    for (int64_t pl = 0; pl < g.planes; ++pl) {
-      float* plane = dx + pl * g.H * g.W;
-      for_each_window_pixel(pl, [&](int64_t px, int64_t k) { plane[px] += d[k] * scale; });
-    }
-  }, Saved::none);
+  return record(
+      y, "avg_pool2d", {x},
+      [x, g, divisor, for_each_window_pixel](const Tensor& dy) {
+        float* dx = grad_buffer(x);
+        const float* d = dy.data();
+        const float scale = static_cast<float>(1.0 / divisor);
+        for (int64_t pl = 0; pl < g.planes; ++pl) {
+          float* plane = dx + pl * g.H * g.W;
+          for_each_window_pixel(pl, [&](int64_t px, int64_t k) { plane[px] += d[k] * scale; });
+        }
+      },
+      Saved::none);
 }
 
 // Per plane, y[i, j] = mean of x[h, w] over rows h0(i) <= h < h1(i) and columns w0(j) <= w < w1(j),
@@ -173,7 +144,8 @@ Tensor adaptive_avg_pool2d(const Tensor& x, Size2 output_size) {
             static_cast<float>(s / static_cast<double>((h1 - h0) * (w1 - w0)));
       }
   return record(
-      y, "adaptive_avg_pool2d", {x}, [x, planes, H, W, oh, ow, start, end](const Tensor& dy) {
+      y, "adaptive_avg_pool2d", {x},
+      [x, planes, H, W, oh, ow, start, end](const Tensor& dy) {
         float* dx = grad_buffer(x);
         for (int64_t pl = 0; pl < planes; ++pl)
           for (int64_t i = 0; i < oh; ++i)
@@ -185,7 +157,8 @@ Tensor adaptive_avg_pool2d(const Tensor& x, Size2 output_size) {
               for (int64_t h = h0; h < h1; ++h)
                 for (int64_t w = w0; w < w1; ++w) dx[(pl * H + h) * W + w] += share;
             }
-      }, Saved::none);
+      },
+      Saved::none);
 }
 
 }  // namespace minigrad

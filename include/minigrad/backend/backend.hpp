@@ -26,6 +26,22 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
 void linear(int64_t m, int64_t n, int64_t k, const float* x, const float* w, const float* bias,
             float* y);
 
+// ---- pooling ----
+/// The windows of a max pooling over `planes` planes of (H, W) floats: window (i, j), for
+/// i < Ho and j < Wo, covers rows i·sh - ph .. i·sh - ph + kh - 1 and columns j·sw - pw ..
+/// j·sw - pw + kw - 1, the parts of them on the image (every window holds at least one pixel).
+struct PoolWindows {
+  int64_t planes, H, W;
+  int64_t kh, kw, sh, sw, ph, pw;
+  int64_t Ho, Wo;
+};
+/// x (planes, H, W) -> y (planes, Ho, Wo), the maximum of each window, and argmax (planes, Ho,
+/// Wo), where it is in its plane (h·W + w). Pixels are compared in row-major order: a larger one
+/// takes over, an equal one does not (the first maximum stays), a NaN always does (as PyTorch).
+void max_pool2d(const PoolWindows& g, const float* x, float* y, int64_t* argmax);
+/// dx[p, argmax[p, k]] += dy[p, k] for every cell k (of Ho·Wo) of every plane p; dx (planes, H, W).
+void max_pool2d_backward(const PoolWindows& g, const int64_t* argmax, const float* dy, float* dx);
+
 // ---- threads ----
 /// Threads for the kernels: 1, or 2 (any n >= 2) where the backend has a second one. Results
 /// are bit-identical whatever the count (each element is computed the same way by one thread).

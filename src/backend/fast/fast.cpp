@@ -14,6 +14,7 @@
 #include "buffer_cache.hpp"
 #include "deferred_zeros.hpp"
 #include "gemm_kernels.hpp"
+#include "max_pool.hpp"
 #include "parallel.hpp"
 #include "table.hpp"
 
@@ -89,6 +90,25 @@ void parallel_rows(int64_t rows, int64_t row_size, RangeFn fn, const void* conte
   kernels::run_split(fn, context, split ? std::min(kernels::split_point(rows), rows) : rows, rows);
 }
 
+// parallel_rows for a callable f(begin_row, end_row).
+template <class F>
+void split_rows(int64_t rows, int64_t row_size, const F& f) {
+  parallel_rows(
+      rows, row_size,
+      [](const void* c, int64_t b, int64_t e) { (*static_cast<const F*>(c))(b, e); }, &f);
+}
+
+// Planes are split between the threads, each plane pooled whole by one of them.
+void max_pool2d(const PoolWindows& g, const float* x, float* y, int64_t* argmax) {
+  split_rows(g.planes, g.H * g.W,
+             [&](int64_t begin, int64_t end) { kernels::max_pool2d(g, x, y, argmax, begin, end); });
+}
+void max_pool2d_backward(const PoolWindows& g, const int64_t* argmax, const float* dy, float* dx) {
+  split_rows(g.planes, g.H * g.W, [&](int64_t begin, int64_t end) {
+    kernels::max_pool2d_backward(g, argmax, dy, dx, begin, end);
+  });
+}
+
 BackgroundTicket post_background(const BackgroundFn& task) {
   return kernels::post_background(task);
 }
@@ -114,6 +134,8 @@ const Table& fast_table() {
                            fast::describe,
                            fast::gemm,
                            fast::linear,
+                           fast::max_pool2d,
+                           fast::max_pool2d_backward,
                            fast::set_num_threads,
                            fast::num_threads,
                            fast::why_one_thread,

@@ -2,6 +2,7 @@
 // One thread, malloc'd buffers, products summed in double. The fast backend is tested against
 // these loops, and the whole test suite runs on them (MINIGRAD_BACKEND=reference).
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <new>
 #include <stdexcept>
@@ -37,6 +38,37 @@ void linear(int64_t m, int64_t n, int64_t k, const float* x, const float* w, con
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) y[i * n + j] = bias[j];
   gemm(false, true, m, n, k, 1.0f, x, w, 1.0f, y);
+}
+
+// One window at a time: start at its first pixel on the image, then visit the others in
+// row-major order; a larger pixel or a NaN takes over (the first pixel compared with itself
+// changes nothing, unless it is a NaN, which it already is).
+void max_pool2d(const PoolWindows& g, const float* x, float* y, int64_t* argmax) {
+  for (int64_t pl = 0; pl < g.planes; ++pl) {
+    const float* in = x + pl * g.H * g.W;
+    for (int64_t i = 0; i < g.Ho; ++i)
+      for (int64_t j = 0; j < g.Wo; ++j) {
+        const int64_t h0 = std::max<int64_t>(i * g.sh - g.ph, 0);
+        const int64_t h1 = std::min(i * g.sh - g.ph + g.kh, g.H);
+        const int64_t w0 = std::max<int64_t>(j * g.sw - g.pw, 0);
+        const int64_t w1 = std::min(j * g.sw - g.pw + g.kw, g.W);
+        int64_t best = h0 * g.W + w0;
+        for (int64_t h = h0; h < h1; ++h)
+          for (int64_t w = w0; w < w1; ++w)
+            if (in[h * g.W + w] > in[best] || std::isnan(in[h * g.W + w])) best = h * g.W + w;
+        const int64_t cell = (pl * g.Ho + i) * g.Wo + j;
+        y[cell] = in[best];
+        argmax[cell] = best;
+      }
+  }
+}
+
+// Each cell's gradient goes to the one pixel its maximum came from.
+void max_pool2d_backward(const PoolWindows& g, const int64_t* argmax, const float* dy, float* dx) {
+  const int64_t cells = g.Ho * g.Wo;
+  for (int64_t pl = 0; pl < g.planes; ++pl)
+    for (int64_t k = 0; k < cells; ++k)
+      dx[pl * g.H * g.W + argmax[pl * cells + k]] += dy[pl * cells + k];
 }
 
 float* allocate(int64_t count) {
@@ -79,6 +111,8 @@ const Table& reference_table() {
                            reference::describe,
                            reference::gemm,
                            reference::linear,
+                           reference::max_pool2d,
+                           reference::max_pool2d_backward,
                            reference::set_num_threads,
                            reference::num_threads,
                            reference::why_one_thread,
