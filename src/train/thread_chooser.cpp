@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
-#include <numeric>
 
 #include "minigrad/backend/backend.hpp"
 
@@ -65,7 +64,11 @@ void ThreadChooser::start_trial() {
   steps_ = 0;
   per_row_[0].clear();
   per_row_[1].clear();
-  guard_.clear();
+  guard_ = {0, 0, 0};
+}
+
+bool ThreadChooser::starved(int64_t steps, double seconds, double on_one) {
+  return steps >= 2 && seconds > kCollapse * on_one && seconds - on_one > kCollapseSeconds;
 }
 
 double ThreadChooser::median(std::vector<double> v) {
@@ -125,9 +128,8 @@ void ThreadChooser::after_step(int64_t rows) {
       const double one = median(per_row_[0]);
       if (t == 2 && in_block > 0 && one > 0) {
         slow_ = {slow_.steps + 1, slow_.seconds + seconds, slow_.rows + rows};
-        const double ratio = slow_.seconds / static_cast<double>(slow_.rows) / one;
-        if (slow_.steps >= 2 && ratio > kCollapse) {
-          decide(ratio);
+        if (starved(slow_.steps, slow_.seconds, one * static_cast<double>(slow_.rows))) {
+          decide(slow_.seconds / static_cast<double>(slow_.rows) / one);
           return;
         }
       }
@@ -136,12 +138,13 @@ void ThreadChooser::after_step(int64_t rows) {
     }
     case Phase::Run:
       if (threads_ != 2) return;
-      guard_.push_back(per_row);
-      if (guard_.size() > kGuard) guard_.erase(guard_.begin());
-      // The mean, not the median: a starved worker makes some steps very slow, not all.
-      if (guard_.size() == kGuard &&
-          std::accumulate(guard_.begin(), guard_.end(), 0.0) / kGuard > kGuardSlower * one_)
-        start_trial();
+      // The window's total, not the median: a starved worker makes some steps very slow, not
+      // all. Judged once the window lasts kBlockSeconds, so that one process that takes the
+      // worker's core for a millisecond does not start a trial.
+      guard_ = {guard_.steps + 1, guard_.seconds + seconds, guard_.rows + rows};
+      if (guard_.steps < static_cast<int64_t>(kGuard) || guard_.seconds < kBlockSeconds) return;
+      if (guard_.seconds > kGuardSlower * one_ * static_cast<double>(guard_.rows)) start_trial();
+      guard_ = {0, 0, 0};
       return;
   }
 }
@@ -164,7 +167,7 @@ void ThreadChooser::decide(double collapse, double idle) {
   decided_ = choice;
   next_check_ = probe_.now() + interval_;
   phase_ = Phase::Run;
-  guard_.clear();
+  guard_ = {0, 0, 0};
   use(choice);
 }
 

@@ -29,11 +29,12 @@ ThreadProbe backend_probe();
 /// its first fifth is not timed (moving each weight half to the core that now owns it). The trial
 /// is repeated during training, as the load on the machine changes: after kRecheckFirst seconds,
 /// then twice as long each time it keeps the count, up to kRecheckMax. On two threads, a block
-/// whose steps so far (two at least) take more than kCollapse times as long as on one (a worker
-/// starved of its core by another process) ends the trial on one thread at once; and when the
-/// machine had less than kIdleNeeded idle cores while the trial ran on one thread (over kIdleWindow
-/// seconds at least), it keeps one without trying two. During training, when the mean of the last
-/// kGuard steps on two is kGuardSlower times a step on one, a trial starts.
+/// whose steps so far (two at least) take more than kCollapse times as long as on one and have
+/// lost kCollapseSeconds (a worker starved of its core by another process, not one preemption)
+/// ends the trial on one thread at once; and when the machine had less than kIdleNeeded idle cores
+/// while the trial ran on one thread (over kIdleWindow seconds at least), it keeps one without
+/// trying two. During training, when kGuard steps on two threads, and kBlockSeconds at least, take
+/// kGuardSlower times as long as on one, a trial starts.
 class ThreadChooser {
  public:
   /// `requested`: 0 for auto, else the fixed count; `steps`: the steps the run will take.
@@ -54,7 +55,7 @@ class ThreadChooser {
   static constexpr int64_t kWarmup = 5, kMinBlock = 3, kMaxBlock = 50;
   static constexpr double kBlockSeconds = 0.02, kMargin = 0.05, kCollapse = 2.0;
   static constexpr double kRecheckFirst = 2.0, kRecheckMax = 64.0, kGuardSlower = 1.25;
-  static constexpr double kIdleNeeded = 0.5, kIdleWindow = 0.05;
+  static constexpr double kIdleNeeded = 0.5, kIdleWindow = 0.05, kCollapseSeconds = 0.01;
   static constexpr size_t kGuard = 8;
 
  private:
@@ -63,23 +64,28 @@ class ThreadChooser {
   void start_trial();
   void decide(double collapse, double idle = -1);
   static double median(std::vector<double> v);
+  // Whether `steps` judged steps on two threads that took `seconds`, against `on_one` seconds
+  // for the same rows on one, show a starved worker: kCollapse times as long, and kCollapseSeconds
+  // lost (so that another process taking the worker's core for a moment is not one).
+  static bool starved(int64_t steps, double seconds, double on_one);
 
   ThreadProbe probe_;
   Phase phase_;
   int threads_;
   int64_t run_steps_;  // the steps the run will take
   int64_t steps_ = 0;  // steps timed in this phase
-  struct {
+  struct Window {
     int64_t steps;
     double seconds;
     int64_t rows;
-  } slow_ = {0, 0, 0};         // the judged steps of the current block on two threads
+  };
+  Window slow_ = {0, 0, 0};    // the judged steps of the current block on two threads
   int64_t block_ = kMinBlock;  // steps per trial block
   double step_start_ = -1;
   double one_ = 0;                  // seconds per row on one thread: the latest trial's median
   std::vector<double> per_row_[2];  // this phase's timed steps, seconds per row, by count
   std::vector<double> warm_;        // the warm-up's steps, seconds
-  std::vector<double> guard_;       // the last steps on two threads during training
+  Window guard_ = {0, 0, 0};        // the latest steps on two threads during training
   double collapse_ = 0;             // > 0: the latest trial ended on a step this much slower
   double idle_ = -1;                // >= 0: the latest trial found only this many idle cores
   double mark_wall_ = -1, mark_idle_ = -1;  // the clock and idle_seconds when the trial began
