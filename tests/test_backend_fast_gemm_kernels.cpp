@@ -88,10 +88,14 @@ TEST_CASE("tiled sgemm equals the naive reference across tile edges, forms, alph
 
 TEST_CASE("packed sgemm equals the naive reference across tile and cache-block edges") {
   // Micro-tiles are 12x32 (AVX-512) and 6x16 (AVX2); blocks are 384 rows of A, 256 steps of k and
-  // 3072 columns of B: sizes below, at and just past each, and k over two blocks.
+  // 3072 columns of B: sizes below, at and just past each, and k over two blocks. A stored (m, k)
+  // is packed by register transposes of 16 (AVX-512) or 8 (AVX2) steps of k and the steps left
+  // value by value: 24 and 36 rows are whole panels only, with k of one step short of, at, and
+  // past whole transposes.
   const Dims dims[] = {{1, 1, 1},      {11, 31, 7},    {12, 32, 16}, {13, 33, 17},
                        {385, 40, 257}, {50, 3073, 20}, {7, 17, 600}, {130, 200, 513},
-                       {384, 96, 256}, {2, 1000, 5}};
+                       {384, 96, 256}, {2, 1000, 5},   {24, 64, 31}, {36, 40, 48},
+                       {24, 33, 15},   {48, 96, 263}};
   Generator gen(17);
   for (kernels::Isa isa : {kernels::Isa::Avx512, kernels::Isa::Avx2}) {
     if (!runs_here(isa)) continue;  // reported by the tiled test above
