@@ -88,10 +88,7 @@ Tensor avg_pool2d(const Tensor& x, Size2 kernel_size, const Pool2dArgs& args) {
   auto for_each_window_pixel = [g](int64_t pl, auto f) {
     for (int64_t i = 0; i < g.Ho; ++i)
       for (int64_t j = 0; j < g.Wo; ++j) {
-        const int64_t h0 = std::max<int64_t>(i * g.sh - g.ph, 0);
-        const int64_t h1 = std::min(i * g.sh - g.ph + g.kh, g.H);
-        const int64_t w0 = std::max<int64_t>(j * g.sw - g.pw, 0);
-        const int64_t w1 = std::min(j * g.sw - g.pw + g.kw, g.W);
+        const int64_t h0 = g.row0(i), h1 = g.row1(i), w0 = g.col0(j), w1 = g.col1(j);
         for (int64_t h = h0; h < h1; ++h)
           for (int64_t w = w0; w < w1; ++w) f(h * g.W + w, (pl * g.Ho + i) * g.Wo + j);
       }

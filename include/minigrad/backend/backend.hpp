@@ -5,6 +5,7 @@
 // The environment variable MINIGRAD_BACKEND picks one at run time (default: fast, when built).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -34,6 +35,12 @@ struct PoolWindows {
   int64_t planes, H, W;
   int64_t kh, kw, sh, sw, ph, pw;
   int64_t Ho, Wo;
+  /// Window row i covers image rows [row0(i), row1(i)), window column j image columns
+  /// [col0(j), col1(j)): the window clipped to the image.
+  int64_t row0(int64_t i) const { return std::max<int64_t>(i * sh - ph, 0); }
+  int64_t row1(int64_t i) const { return std::min(i * sh - ph + kh, H); }
+  int64_t col0(int64_t j) const { return std::max<int64_t>(j * sw - pw, 0); }
+  int64_t col1(int64_t j) const { return std::min(j * sw - pw + kw, W); }
 };
 /// x (planes, H, W) -> y (planes, Ho, Wo), the maximum of each window, and argmax (planes, Ho,
 /// Wo), where it is in its plane (h·W + w). Pixels are compared in row-major order: a larger one

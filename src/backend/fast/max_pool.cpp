@@ -37,10 +37,9 @@ void max_pool2d_rows(const PoolWindows& g, const float* x, float* y, int64_t* ar
   for (int64_t pl = begin; pl < end; ++pl) {
     const float* in = x + pl * g.H * g.W;
     for (int64_t i = 0; i < g.Ho; ++i) {
-      const int64_t h0 = std::max<int64_t>(i * g.sh - g.ph, 0);
-      const int64_t h1 = std::min(i * g.sh - g.ph + g.kh, g.H);
+      const int64_t h0 = g.row0(i), h1 = g.row1(i);
       int64_t* best = argmax + (pl * g.Ho + i) * g.Wo;  // window j's arg-max so far
-      for (int64_t j = 0; j < g.Wo; ++j) best[j] = h0 * g.W + std::max<int64_t>(j * g.sw - g.pw, 0);
+      for (int64_t j = 0; j < g.Wo; ++j) best[j] = h0 * g.W + g.col0(j);
       for (int64_t h = h0; h < h1; ++h)
         for (int64_t q = 0; q < g.kw; ++q)
           for (int64_t j = j0[q]; j < j1[q]; ++j) {

@@ -48,10 +48,7 @@ void max_pool2d(const PoolWindows& g, const float* x, float* y, int64_t* argmax)
     const float* in = x + pl * g.H * g.W;
     for (int64_t i = 0; i < g.Ho; ++i)
       for (int64_t j = 0; j < g.Wo; ++j) {
-        const int64_t h0 = std::max<int64_t>(i * g.sh - g.ph, 0);
-        const int64_t h1 = std::min(i * g.sh - g.ph + g.kh, g.H);
-        const int64_t w0 = std::max<int64_t>(j * g.sw - g.pw, 0);
-        const int64_t w1 = std::min(j * g.sw - g.pw + g.kw, g.W);
+        const int64_t h0 = g.row0(i), h1 = g.row1(i), w0 = g.col0(j), w1 = g.col1(j);
         int64_t best = h0 * g.W + w0;
         for (int64_t h = h0; h < h1; ++h)
           for (int64_t w = w0; w < w1; ++w)
