@@ -25,13 +25,18 @@ Owed& owed() {
   return o;
 }
 
+// p's entry in the record (under its lock), or end().
+auto find(Owed& o, float* p) {
+  return std::find_if(o.sizes.begin(), o.sizes.end(),
+                      [p](const auto& entry) { return entry.first == p; });
+}
+
 // Removes p from the record; its size, or -1 if it owed nothing.
 int64_t remove(float* p) {
   Owed& o = owed();
   if (o.count.load(std::memory_order_relaxed) == 0) return -1;
   std::lock_guard lock(o.mutex);
-  const auto it = std::find_if(o.sizes.begin(), o.sizes.end(),
-                               [p](const auto& entry) { return entry.first == p; });
+  const auto it = find(o, p);
   if (it == o.sizes.end()) return -1;
   const int64_t size = it->second;
   *it = o.sizes.back();  // the order does not matter
@@ -46,8 +51,7 @@ void defer_zeros(float* p, int64_t count) {
   if (count <= 0) return;
   Owed& o = owed();
   std::lock_guard lock(o.mutex);
-  const auto it = std::find_if(o.sizes.begin(), o.sizes.end(),
-                               [p](const auto& entry) { return entry.first == p; });
+  const auto it = find(o, p);
   if (it != o.sizes.end())
     it->second = count;
   else
