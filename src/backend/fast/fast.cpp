@@ -90,7 +90,9 @@ void parallel_rows(int64_t rows, int64_t row_size, RangeFn fn, const void* conte
   kernels::run_split(fn, context, split ? std::min(kernels::split_point(rows), rows) : rows, rows);
 }
 
-// parallel_rows for a callable f(begin_row, end_row).
+// parallel_rows for a callable f(begin_row, end_row), as backend.hpp's template, which cannot be
+// called from here: the closure types of this namespace make fast::parallel_rows a second
+// candidate (argument-dependent lookup), and the call ambiguous.
 template <class F>
 void split_rows(int64_t rows, int64_t row_size, const F& f) {
   parallel_rows(
