@@ -76,6 +76,9 @@ TEST_CASE("Module gives parameters and buffers PyTorch's dotted names and order"
   REQUIRE(buffers.size() == 4);
   CHECK(buffers[0].first == "steps");
   CHECK(buffers[3].first == "body.1.num_batches_tracked");
+  const std::vector<Tensor> unnamed = block.buffers();  // the same handles, in the same order
+  REQUIRE(unnamed.size() == buffers.size());
+  for (size_t i = 0; i < unnamed.size(); ++i) CHECK(unnamed[i].is_same(buffers[i].second));
   CHECK(block.num_parameters() == 3 + 9 + 3 + 3 + 3);
   CHECK(block.parameters().size() == 5);
   CHECK(block.parameters()[0].is_same(block.scale_));  // handles, not copies

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -47,8 +48,8 @@ std::vector<double> per_channel(const std::vector<double>& by_position, int64_t 
 
 // A per-channel value (C) repeated for each of its S positions (F = C·S). With S = 1 (BatchNorm1d)
 // that is a plain conversion, which a loop over s of length 1 would not vectorise.
-template <class Out = float, class In>
-std::vector<Out> per_position(const std::vector<In>& by_channel, int64_t S) {
+template <class Out = float, class Values>
+std::vector<Out> per_position(const Values& by_channel, int64_t S) {
   if (S == 1) return std::vector<Out>(by_channel.begin(), by_channel.end());
   const auto C = static_cast<int64_t>(by_channel.size());
   std::vector<Out> out(static_cast<size_t>(C * S));
@@ -201,10 +202,12 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
   Tensor y = Tensor::empty(x.shape());
   float* ys = y.data();
   std::vector<float> mean = per_position(mu, S), is = per_position(invstd, S);  // moved below
-  const std::vector<float> g =
-      options_.affine ? per_position(weight_.to_vector(), S) : std::vector<float>();
-  const std::vector<float> b =
-      options_.affine ? per_position(bias_.to_vector(), S) : std::vector<float>();
+  const std::vector<float> g = options_.affine
+                                   ? per_position(std::span<const float>(weight_.data(), C), S)
+                                   : std::vector<float>();
+  const std::vector<float> b = options_.affine
+                                   ? per_position(std::span<const float>(bias_.data(), C), S)
+                                   : std::vector<float>();
   // One plain loop per case (no branch inside), so each vectorises.
   by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
     for (int64_t i = 0; i < N; ++i) {
@@ -267,17 +270,19 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
     // dxhat = dy·γ, so Σ dxhat = γ·Σ dy and Σ dxhat·xhat = γ·Σ dy·xhat. Per channel:
     //   dx = invstd·(dxhat - mean_dxhat - xhat·mean_dxhat_xhat)   (the 1/M moved inside)
     // With running statistics both means drop out.
+    // Per channel (a loop that vectorises), then repeated for each channel's S positions.
     const double m = static_cast<double>(M);
-    std::vector<double> gain(static_cast<size_t>(C)), mean_dxhat(static_cast<size_t>(C), 0.0),
-        mean_dxhat_xhat(static_cast<size_t>(C), 0.0);
+    std::vector<float> gn(static_cast<size_t>(C)), md(static_cast<size_t>(C), 0.0f),
+        mdx(static_cast<size_t>(C), 0.0f);
     for (int64_t c = 0; c < C; ++c) {
-      gain[c] = gam ? gam[c] : 1.0;
-      if (!batch_stats) continue;
-      mean_dxhat[c] = gain[c] * sum_dy[c] / m;
-      mean_dxhat_xhat[c] = gain[c] * sum_dy_xhat[c] / m;
+      const double gain = gam ? gam[c] : 1.0;
+      gn[c] = static_cast<float>(gain);
+      if (batch_stats) {
+        md[c] = static_cast<float>(gain * sum_dy[c] / m);
+        mdx[c] = static_cast<float>(gain * sum_dy_xhat[c] / m);
+      }
     }
-    const std::vector<float> gn = per_position(gain, S), md = per_position(mean_dxhat, S),
-                             mdx = per_position(mean_dxhat_xhat, S);
+    if (S > 1) gn = per_position(gn, S), md = per_position(md, S), mdx = per_position(mdx, S);
     if (!batch_stats) {
       for (int64_t i = 0; i < N; ++i)
         for (int64_t j = 0; j < F; ++j) {

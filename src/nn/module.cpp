@@ -101,6 +101,17 @@ std::vector<std::pair<std::string, Tensor>> Module::named_buffers() const {
   return out;
 }
 
+std::vector<Tensor> Module::buffers() const {
+  std::vector<Tensor> out;
+  collect_buffers(out);
+  return out;
+}
+
+void Module::collect_buffers(std::vector<Tensor>& out) const {
+  for (const Buffer& b : buffers_) out.push_back(b.tensor);
+  for (const auto& [name, child] : children_) child->collect_buffers(out);
+}
+
 int64_t Module::num_parameters() const {
   int64_t n = 0;
   for (const Tensor& p : parameters()) n += p.numel();

@@ -42,7 +42,7 @@ std::string first_non_finite(const nn::Module& model, bool grads) {
 }
 
 bool buffers_finite(const nn::Module& model) {
-  for (const auto& [name, b] : model.named_buffers())
+  for (const Tensor& b : model.buffers())
     if (!all_finite(b)) return false;
   return true;
 }

@@ -40,6 +40,9 @@ class Module {
   std::vector<Tensor> parameters() const;
   std::vector<std::pair<std::string, Tensor>> named_parameters() const;
   std::vector<std::pair<std::string, Tensor>> named_buffers() const;
+  /// Every buffer of this module and its children, in named_buffers()' order, without the names
+  /// (which cost a string each: this is the one a training step may call).
+  std::vector<Tensor> buffers() const;
   const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& children() const {
     return children_;
   }
@@ -78,6 +81,7 @@ class Module {
 
  private:
   void collect(const std::string& prefix, StateDict& out, bool params, bool buffers) const;
+  void collect_buffers(std::vector<Tensor>& out) const;
   /// Throws if `name` is empty, holds a '.', is already taken, or its value is missing.
   void check_new_name(const std::string& name, const char* what, bool defined) const;
   std::vector<std::pair<std::string, Tensor>> params_;
