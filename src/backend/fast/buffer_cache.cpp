@@ -12,6 +12,10 @@
 #include <unordered_map>
 #include <vector>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 namespace minigrad::kernels {
 
 namespace {
@@ -58,11 +62,30 @@ BufferCache& cache() {
   return *c;
 }
 
+// Buffers of kLargeBytes and more (a batch of 2048 rows of 128 floats; the gathered batch from
+// 335 rows of Fashion-MNIST) are laid out in whole 2 MiB pages (a 1 MiB buffer takes 2), which
+// Linux maps as huge pages when asked (madvise). On the virtual machine of docs/benchmarks.md a
+// first touch costs about 11 µs per 4 KiB page (50 ms for the fresh buffers of a first step at
+// batch 2048, 18 ms for each batch slot of the data loader) and about 0.12 ms per 2 MiB page, a
+// 45th as much per byte; streaming over a buffer is faster too, with fewer TLB misses.
+constexpr size_t kLargeBytes = size_t{1} << 20;
+constexpr size_t kHugePage = size_t{2} << 20;
+
 // aligned_alloc wants a size that is a multiple of the alignment, and at least one byte.
 size_t rounded_bytes(int64_t count) {
   const size_t bytes = static_cast<size_t>(count) * sizeof(float);
+  if (bytes >= kLargeBytes) return (bytes + kHugePage - 1) / kHugePage * kHugePage;
   const size_t rounded = ((bytes + 63) / 64) * 64;
   return rounded == 0 ? 64 : rounded;
+}
+
+void* new_buffer(size_t bytes) {
+  if (bytes < kLargeBytes) return std::aligned_alloc(64, bytes);
+  void* p = std::aligned_alloc(kHugePage, bytes);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  if (p != nullptr) madvise(p, bytes, MADV_HUGEPAGE);  // advice only: 4 KiB pages if refused
+#endif
+  return p;
 }
 
 }  // namespace
@@ -70,7 +93,7 @@ size_t rounded_bytes(int64_t count) {
 float* cached_allocate(int64_t count) {
   const size_t bytes = rounded_bytes(count);
   void* p = kCacheEnabled ? cache().take(bytes) : nullptr;
-  if (p == nullptr) p = std::aligned_alloc(64, bytes);
+  if (p == nullptr) p = new_buffer(bytes);
   if (p == nullptr) throw std::bad_alloc();
   return static_cast<float*>(p);
 }
