@@ -78,8 +78,8 @@ constexpr size_t kHugePage = size_t{2} << 20;
 // aligned_alloc wants a size that is a multiple of the alignment, and at least one byte.
 size_t rounded_bytes(int64_t count) {
   const size_t bytes = static_cast<size_t>(count) * sizeof(float);
-  if (bytes >= kLargeBytes) return (bytes + kHugePage - 1) / kHugePage * kHugePage;
   const size_t rounded = ((bytes + 63) / 64) * 64;
+  if (rounded >= kLargeBytes) return (rounded + kHugePage - 1) / kHugePage * kHugePage;
   return rounded == 0 ? 64 : rounded;
 }
 
