@@ -83,7 +83,8 @@ size_t rounded_bytes(int64_t count) {
   return rounded == 0 ? 64 : rounded;
 }
 
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
+// Not under AddressSanitizer, which watches malloc's memory only.
+#if defined(__linux__) && defined(MADV_HUGEPAGE) && !defined(__SANITIZE_ADDRESS__)
 // `bytes` (a multiple of kHugePage) at an address aligned to kHugePage: a mapping one page longer,
 // trimmed at both ends.
 void* map_large(size_t bytes) {
