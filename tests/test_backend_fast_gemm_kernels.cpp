@@ -133,6 +133,7 @@ TEST_CASE("gemm takes the packed kernels for large products only") {
   CHECK(kernels::use_packed(4096, 4096, 4096));
   // The size the thread and bias tests below count on to reach the packed kernels.
   CHECK(kernels::use_packed(520, 530, 1000));
+  CHECK(kernels::use_packed(1030, 136, 1000));
 }
 
 TEST_CASE("tiled sgemm refuses the product it does not implement and an ISA it cannot run") {
@@ -148,10 +149,11 @@ TEST_CASE("two threads split a product and give bit-identical results to one") {
   Generator gen(11);
   // Above the split threshold (1 MFLOP); odd sizes so the parts have edge tiles, and split points
   // (split_point: 72 of 130 columns, 64 of 128 rows, 392 of 784 columns) inside a one-thread tile.
-  // The last takes the packed kernels (use_packed), whose edges fall elsewhere than the tiles';
-  // the naive reference would take too long for it (the packed test above covers its sums).
-  for (const Dims d :
-       {Dims{37, 130, 785}, Dims{128, 784, 33}, Dims{64, 300, 200}, Dims{520, 530, 1000}})
+  // The last two take the packed kernels (use_packed), whose edges fall elsewhere than the
+  // tiles', and which split C's longer side: columns (272 of 530), then rows (520 of 1030). The
+  // naive reference would take too long for them (the packed test above covers their sums).
+  for (const Dims d : {Dims{37, 130, 785}, Dims{128, 784, 33}, Dims{64, 300, 200},
+                       Dims{520, 530, 1000}, Dims{1030, 136, 1000}})
     for (bool ta : {false, true})
       for (bool tb : {false, true}) {
         if (ta && tb) continue;
@@ -180,8 +182,9 @@ TEST_CASE("a bias added in the kernel's store equals rows that start as the bias
   Generator gen(13);
   // Edge tiles in both directions, k below one vector, and products above the split threshold
   // (the second thread's columns get the bias from their own offset).
-  for (const Dims d : {Dims{1, 1, 1}, Dims{7, 65, 17}, Dims{13, 129, 3}, Dims{256, 128, 784},
-                       Dims{37, 130, 785}, Dims{32, 10, 64}, Dims{520, 530, 1000}})
+  for (const Dims d :
+       {Dims{1, 1, 1}, Dims{7, 65, 17}, Dims{13, 129, 3}, Dims{256, 128, 784}, Dims{37, 130, 785},
+        Dims{32, 10, 64}, Dims{520, 530, 1000}, Dims{1030, 136, 1000}})
     for (int threads : {1, 2}) {
       INFO("m=", d.m, " n=", d.n, " k=", d.k, " threads=", threads);
       const auto a = random_values(d.m * d.k, gen), b = random_values(d.n * d.k, gen);

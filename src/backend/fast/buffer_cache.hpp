@@ -1,7 +1,8 @@
 // The fast backend's memory: 64-byte aligned float buffers, recycled by size.
 // A training step asks for the same buffers in the same sizes every time; handing a freed one to
 // the next request of its size keeps large buffers from going back to the kernel and faulting in
-// again, zero-filled, on the next step. Leaves out: pooling across sizes, returning memory early.
+// again, zero-filled, on the next step; buffers of 1 MiB and more are mapped in 2 MiB pages.
+// Leaves out: pooling across sizes, returning memory early.
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,8 @@
 // Picks the tiled sgemm kernels for this CPU once, and runs each product on one thread or, when
 // two are allowed and the product is large enough, splits it between the caller and the worker
-// thread of parallel.hpp (by the weight's rows, see gemm()). A split leaves every
-// element's sum in the same order, so one and two threads give bit-identical results.
+// thread of parallel.hpp (by the weight's rows, or for packed products by the longer side of the
+// output, see gemm()). A split leaves every element's sum in the same order, so one and two threads
+// give bit-identical results.
 #include "gemm_kernels.hpp"
 
 #include <fmt/format.h>
@@ -104,10 +105,13 @@ void run_rows(const Product& p, int64_t i0, int64_t i1) {
       p.c + i0 * p.n, p.n, p.bias);
 }
 
-// Columns [j0, j1) of C = A·Bᵀ: they need rows [j0, j1) of B (stored (n, k)) only.
+// Columns [j0, j1) of C: they need columns [j0, j1) of op(B) only, which start at b + j0·k when
+// B is stored transposed, (n, k) as a weight in the dot form, and at b + j0 when stored (k, n).
 void run_columns(const Product& p, int64_t j0, int64_t j1) {
-  run(p.isa, p.packed, false, true, p.m, j1 - j0, p.k, p.alpha, p.a, p.k, p.b + j0 * p.k, p.k,
-      p.beta, p.c + j0, p.n, p.bias ? p.bias + j0 : nullptr);
+  const int64_t lda = p.ta ? p.m : p.k, ldb = p.tb ? p.k : p.n;
+  const float* b = p.tb ? p.b + j0 * p.k : p.b + j0;
+  run(p.isa, p.packed, p.ta, p.tb, p.m, j1 - j0, p.k, p.alpha, p.a, lda, b, ldb, p.beta, p.c + j0,
+      p.n, p.bias ? p.bias + j0 : nullptr);
 }
 
 }  // namespace
@@ -160,6 +164,17 @@ bool gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
       2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
   const bool dot_form = !transpose_a && transpose_b;
   const int64_t along = dot_form ? n : m, min_part = dot_form ? 64 : 6;
+  // A packed product (a large batch, or wide layers) splits the longer side of C instead, so that
+  // each thread packs half of the larger operand: at batch 2048 the first layer's x·Wᵀ by rows
+  // (each thread reads half of the 6.4 MB batch, and all of the 0.4 MB weight) and dW = dyᵀ·x by
+  // columns (half of x each). Split along the weight's rows, both threads packed all of x.
+  if (num_threads() > 1 && p.packed && m != n) {
+    if (m > n)
+      run_split([&p](int64_t i0, int64_t i1) { run_rows(p, i0, i1); }, split_point(m), m);
+    else
+      run_split([&p](int64_t j0, int64_t j1) { run_columns(p, j0, j1); }, split_point(n), n);
+    return true;
+  }
   if (num_threads() > 1 && flops >= kMinFlops && along >= 2 * min_part) {
     if (dot_form)
       run_split([&p](int64_t j0, int64_t j1) { run_columns(p, j0, j1); }, split_point(n), n);
