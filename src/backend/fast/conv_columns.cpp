@@ -41,18 +41,39 @@ Run run_of_tap(const ConvColumns& g, int64_t q) {
   return {offset, std::min(std::max<int64_t>(-offset, 0), end), end};
 }
 
-// Asks for every cache line of n floats at p at once. Masked loads that miss the cache were
-// served one after another (perf: most of im2col's time on its first load of each image row).
-void prefetch(const float* p, int64_t n) {
-  const char* bytes = reinterpret_cast<const char*>(p);
-  for (int64_t k = 0; k < n * static_cast<int64_t>(sizeof(float)); k += 64)
-    __builtin_prefetch(bytes + k);
+// The lanes m of the sixteen floats at p (zeros elsewhere), and their store. Where all sixteen lie
+// in [lo, hi) one full-width load or masked store does it; at the ends of a buffer the lanes go
+// one at a time. A masked vector there reached past the buffer's last page: its masked-off lanes
+// never fault, but on this machine (AMD Zen 5 guest) each such access cost thousands of cycles,
+// most of im2col's time in the training step.
+__attribute__((target("avx512f"), always_inline)) inline __m512 load_lanes(const float* p,
+                                                                           __mmask16 m,
+                                                                           const float* lo,
+                                                                           const float* hi) {
+  if (p >= lo && p + 16 <= hi) return _mm512_maskz_mov_ps(m, _mm512_loadu_ps(p));
+  alignas(64) float t[16] = {};
+  for (int k = 0; k < 16; ++k)
+    if ((m >> k) & 1) t[k] = p[k];
+  return _mm512_load_ps(t);
+}
+__attribute__((target("avx512f"), always_inline)) inline void store_lanes(float* p, __mmask16 m,
+                                                                          __m512 v, const float* lo,
+                                                                          const float* hi) {
+  if (p >= lo && p + 16 <= hi) return _mm512_mask_storeu_ps(p, m, v);
+  alignas(64) float t[16];
+  _mm512_store_ps(t, v);
+  for (int k = 0; k < 16; ++k)
+    if ((m >> k) & 1) p[k] = t[k];
 }
 
-__attribute__((target("avx512f"))) void im2col_avx512(const ConvColumns& g, const float* x,
+// Both kernels work on a copy of the sizes: a vector store may alias anything (its pointer type
+// says so), so fields read through the reference were loaded again after every store.
+__attribute__((target("avx512f"))) void im2col_avx512(const ConvColumns& sizes, const float* x,
                                                       float* cols) {
+  const ConvColumns g = sizes;
   const int64_t L = g.Ho * g.Wo;
-  prefetch(x, g.C * g.H * g.W);
+  const float* const x_end = x + g.C * g.H * g.W;
+  float* const cols_end = cols + g.C * g.kh * g.kw * L;
   for (int64_t c = 0; c < g.C; ++c)
     for (int64_t p = 0; p < g.kh; ++p)
       for (int64_t q = 0; q < g.kw; ++q) {
@@ -64,14 +85,12 @@ __attribute__((target("avx512f"))) void im2col_avx512(const ConvColumns& g, cons
           const float* in = x + (c * g.H + (on_image ? ih : 0)) * g.W + r.offset;
           float* out = row + i * g.Wo;
           for (int64_t j = 0; j < g.Wo; j += 16) {
-            const __mmask16 run = on_image ? lanes(r.begin - j, r.end - j) : 0;
-            const bool inside = in + j >= x && in + j + 16 <= x + g.C * g.H * g.W;
-            const __m512 v = inside ? _mm512_maskz_mov_ps(run, _mm512_loadu_ps(in + j))
-                                    : _mm512_maskz_loadu_ps(run, in + j);
-            if (out + j + 16 <= cols + g.C * g.kh * g.kw * L)  // spills into what is written next
+            const __m512 v = on_image ? load_lanes(in + j, lanes(r.begin - j, r.end - j), x, x_end)
+                                      : _mm512_setzero_ps();
+            if (out + j + 16 <= cols_end)  // a full store spills into what is written next
               _mm512_storeu_ps(out + j, v);
             else
-              _mm512_mask_storeu_ps(out + j, lanes(0, g.Wo - j), v);
+              store_lanes(out + j, lanes(0, g.Wo - j), v, cols, cols_end);
           }
         }
       }
@@ -80,16 +99,18 @@ __attribute__((target("avx512f"))) void im2col_avx512(const ConvColumns& g, cons
 // Pixel row h of channel c, sixteen columns [w0, w0 + 16) at a time, held in a register while
 // every (p, q, i) that reads it adds its dcols entry: for one pixel these come in the order of
 // the reference walk (p, then q; one i per p), and a lane no tap reaches is left as it was.
-__attribute__((target("avx512f"))) void col2im_avx512(const ConvColumns& g, const float* dcols,
+__attribute__((target("avx512f"))) void col2im_avx512(const ConvColumns& sizes, const float* dcols,
                                                       float* dx) {
+  const ConvColumns g = sizes;
   const int64_t L = g.Ho * g.Wo;
-  prefetch(dx, g.C * g.H * g.W);
+  const float* const dcols_end = dcols + g.C * g.kh * g.kw * L;
+  const float* const dx_end = dx + g.C * g.H * g.W;
   for (int64_t c = 0; c < g.C; ++c)
     for (int64_t h = 0; h < g.H; ++h)
       for (int64_t w0 = 0; w0 < g.W; w0 += 16) {
         float* out = dx + (c * g.H + h) * g.W + w0;
         const __mmask16 in_row = lanes(0, g.W - w0);
-        __m512 acc = _mm512_maskz_loadu_ps(in_row, out);
+        __m512 acc = load_lanes(out, in_row, dx, dx_end);
         for (int64_t p = 0; p < g.kh; ++p) {
           const int64_t from_top = h + g.ph - p * g.dh;  // i·sh for the output row i reading h
           if (from_top < 0 || from_top % g.sh != 0 || from_top / g.sh >= g.Ho) continue;
@@ -99,12 +120,10 @@ __attribute__((target("avx512f"))) void col2im_avx512(const ConvColumns& g, cons
             const int64_t j0 = w0 - q + g.pw;
             const __mmask16 taps = in_row & lanes(-j0, g.Wo - j0);
             const float* d = dcols + ((c * g.kh + p) * g.kw + q) * L + i * g.Wo + j0;
-            const bool inside = d >= dcols && d + 16 <= dcols + g.C * g.kh * g.kw * L;
-            const __m512 v = inside ? _mm512_loadu_ps(d) : _mm512_maskz_loadu_ps(taps, d);
-            acc = _mm512_mask_add_ps(acc, taps, acc, v);
+            acc = _mm512_mask_add_ps(acc, taps, acc, load_lanes(d, taps, dcols, dcols_end));
           }
         }
-        _mm512_mask_storeu_ps(out, in_row, acc);
+        store_lanes(out, in_row, acc, dx, dx_end);
       }
 }
 
