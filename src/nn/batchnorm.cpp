@@ -37,52 +37,35 @@ WholeGrad whole_grad_buffer(const Tensor& t) {
   return {data, backend::take_zeros(data, impl->grad->storage->size())};
 }
 
-// Per-position sums folded into per-channel sums, for channels [c0, c1): channel c owns positions
-// c·S .. c·S+S-1, and its sum starts at 0 and adds them in order.
-void per_channel(const std::vector<double>& by_position, int64_t c0, int64_t c1, int64_t S,
-                 std::vector<double>& out) {
-  for (int64_t c = c0; c < c1; ++c) {
-    out[c] = 0.0;
+// Per-position sums (F) folded into per-channel sums (C): channel c owns positions c·S .. c·S+S-1.
+std::vector<double> per_channel(const std::vector<double>& by_position, int64_t C, int64_t S) {
+  std::vector<double> out(static_cast<size_t>(C), 0.0);
+  for (int64_t c = 0; c < C; ++c)
     for (int64_t s = 0; s < S; ++s) out[c] += by_position[c * S + s];
-  }
-}
-
-// A per-channel value repeated for each of the S positions of channels [c0, c1) (F = C·S).
-template <class Out, class In>
-void per_position(const std::vector<In>& by_channel, int64_t c0, int64_t c1, int64_t S,
-                  std::vector<Out>& out) {
-  for (int64_t c = c0; c < c1; ++c)
-    for (int64_t s = 0; s < S; ++s) out[c * S + s] = static_cast<Out>(by_channel[c]);
-}
-template <class Out = float, class In>
-std::vector<Out> per_position(const std::vector<In>& by_channel, int64_t S) {
-  const auto C = static_cast<int64_t>(by_channel.size());
-  std::vector<Out> out(static_cast<size_t>(C * S));
-  per_position(by_channel, 0, C, S, out);
   return out;
 }
 
-// Calls pass(j0, j1) for the positions [j0, j1) of blocks of whole channels among [c0, c1), at
-// most kBlockPositions positions each (one channel when S is larger). A pass over one block's N
-// rows keeps that block's per-position sums in the first-level cache, where the sums of all F
-// positions (a 64x32x28x28 input has F = 25,088) would not fit. Each position is summed in the
-// same order.
-constexpr int64_t kBlockPositions = 1024;
-template <class Pass>
-void by_channel_blocks(int64_t c0, int64_t c1, int64_t S, Pass pass) {
-  const int64_t channels = std::max<int64_t>(1, kBlockPositions / S);
-  for (int64_t c = c0; c < c1; c += channels) pass(c * S, std::min(c1, c + channels) * S);
+// A per-channel value (C) repeated for each of its S positions (F = C·S). With S = 1 (BatchNorm1d)
+// that is a plain conversion, which a loop over s of length 1 would not vectorise.
+template <class Out = float, class In>
+std::vector<Out> per_position(const std::vector<In>& by_channel, int64_t S) {
+  if (S == 1) return std::vector<Out>(by_channel.begin(), by_channel.end());
+  const auto C = static_cast<int64_t>(by_channel.size());
+  std::vector<Out> out(static_cast<size_t>(C * S));
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t s = 0; s < S; ++s) out[c * S + s] = static_cast<Out>(by_channel[c]);
+  return out;
 }
 
-// Calls step(c0, c1) for groups of whole channels, one block each. A channel's statistics and
-// gradients depend on its own values alone, so a group runs every pass while its N·S values are
-// in the second-level cache: memory is read once, not once a pass (a 64x32x28x28 input is 6.4 MB,
-// one channel of it 200 KB). Synchronised, the processes exchange every channel's sums in one
-// reduce between the passes, so there is one group: all the channels.
-template <class Step>
-void by_channel_groups(int64_t C, int64_t S, bool all_at_once, Step step) {
-  if (all_at_once) return step(0, C);
-  by_channel_blocks(0, C, S, [&](int64_t j0, int64_t j1) { step(j0 / S, j1 / S); });
+// Calls pass(j0, j1) for the positions [j0, j1) of blocks of whole channels, at most
+// kBlockPositions positions each (one channel when S is larger). A pass over one block's N rows
+// keeps that block's per-position sums in the first-level cache, where the sums of all F positions
+// (a 64x32x28x28 input has F = 25,088) would not fit. Each position is summed in the same order.
+template <class Pass>
+void by_channel_blocks(int64_t C, int64_t S, Pass pass) {
+  constexpr int64_t kBlockPositions = 1024;
+  const int64_t channels = std::max<int64_t>(1, kBlockPositions / S);
+  for (int64_t c0 = 0; c0 < C; c0 += channels) pass(c0 * S, std::min(C, c0 + channels) * S);
 }
 }  // namespace
 
@@ -153,87 +136,52 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
   if (!sync) check_values();
 
   const float* xs = x.data();
-  std::vector<double> sum(static_cast<size_t>(C)), sq(static_cast<size_t>(C));
   std::vector<float> mu(static_cast<size_t>(C)), invstd(static_cast<size_t>(C));
-  std::vector<float> mean(static_cast<size_t>(F)), is(static_cast<size_t>(F));  // per position
-  Tensor weight = weight_, bias = bias_;
-  Tensor y = Tensor::empty(x.shape());
-  float* ys = y.data();
-  const std::vector<float> g =
-      options_.affine ? per_position(weight_.to_vector(), S) : std::vector<float>();
-  const std::vector<float> b =
-      options_.affine ? per_position(bias_.to_vector(), S) : std::vector<float>();
-  // xhat is not stored: the backward computes it again from x, mu and invstd, the same float
-  // operations, which costs less than writing it out here and reading it back there.
-  // One plain loop per case (no branch inside), so each vectorises.
-  auto normalize_channels = [&](int64_t c0, int64_t c1) {
-    per_position(mu, c0, c1, S, mean);
-    per_position(invstd, c0, c1, S, is);
-    by_channel_blocks(c0, c1, S, [&](int64_t j0, int64_t j1) {
-      for (int64_t i = 0; i < N; ++i) {
-        const float* xr = xs + i * F;
-        float* yr = ys + i * F;
-        if (options_.affine)
-          for (int64_t j = j0; j < j1; ++j) yr[j] = g[j] * ((xr[j] - mean[j]) * is[j]) + b[j];
-        else
-          for (int64_t j = j0; j < j1; ++j) yr[j] = (xr[j] - mean[j]) * is[j];
-      }
-    });
-  };
   if (batch_stats) {
-    const bool update_running = is_training() && options_.track_running_stats;
-    double f = 0.0;
-    if (update_running) {
-      float& tracked = num_batches_tracked_.data()[0];
-      tracked += 1.0f;
-      f = options_.momentum ? *options_.momentum : 1.0 / tracked;
-    }
     // Two passes in double: the one-pass E[x²] - E[x]² loses every digit when |mean| >> std.
-    std::vector<double> acc(static_cast<size_t>(F), 0.0), mean_f(static_cast<size_t>(F));
-    by_channel_groups(C, S, sync, [&](int64_t c0, int64_t c1) {
-      by_channel_blocks(c0, c1, S, [&](int64_t j0, int64_t j1) {
-        for (int64_t i = 0; i < N; ++i)
-          for (int64_t j = j0; j < j1; ++j) acc[j] += xs[i * F + j];
-      });
-      per_channel(acc, c0, c1, S, sum);
-      if (sync) {  // one reduce for the sums and the count: each call is a wait for every process
-        sum.push_back(static_cast<double>(M));
-        reduce(sum);
-        M = static_cast<int64_t>(sum.back());
-        sum.pop_back();
-        check_values();
-      }
-      for (int64_t c = c0; c < c1; ++c) sum[c] /= static_cast<double>(M);
-      per_position(sum, c0, c1, S, mean_f);
-      std::fill(acc.begin() + c0 * S, acc.begin() + c1 * S, 0.0);
-      by_channel_blocks(c0, c1, S, [&](int64_t j0, int64_t j1) {
-        for (int64_t i = 0; i < N; ++i)
-          for (int64_t j = j0; j < j1; ++j) {
-            const double d = xs[i * F + j] - mean_f[j];
-            acc[j] += d * d;
-          }
-      });
-      per_channel(acc, c0, c1, S, sq);
-      reduce(sq);
-      for (int64_t c = c0; c < c1; ++c) {
-        const double var = sq[c] / static_cast<double>(M);
-        mu[c] = static_cast<float>(sum[c]);
-        invstd[c] = static_cast<float>(1.0 / std::sqrt(var + static_cast<double>(options_.eps)));
-      }
+    std::vector<double> acc(static_cast<size_t>(F), 0.0);
+    by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
+      for (int64_t i = 0; i < N; ++i)
+        for (int64_t j = j0; j < j1; ++j) acc[j] += xs[i * F + j];
+    });
+    std::vector<double> sum = per_channel(acc, C, S);
+    if (sync) {  // one reduce for the sums and the count: each call is a wait for every process
+      sum.push_back(static_cast<double>(M));
+      reduce(sum);
+      M = static_cast<int64_t>(sum.back());
+      sum.pop_back();
+      check_values();
+    }
+    for (int64_t c = 0; c < C; ++c) sum[c] /= static_cast<double>(M);
+    const std::vector<double> mean_f = per_position<double>(sum, S);
+    std::fill(acc.begin(), acc.end(), 0.0);
+    by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
+      for (int64_t i = 0; i < N; ++i)
+        for (int64_t j = j0; j < j1; ++j) {
+          const double d = xs[i * F + j] - mean_f[j];
+          acc[j] += d * d;
+        }
+    });
+    std::vector<double> sq = per_channel(acc, C, S);
+    reduce(sq);
+    for (int64_t c = 0; c < C; ++c) {
+      const double var = sq[c] / static_cast<double>(M);
+      mu[c] = static_cast<float>(sum[c]);
+      invstd[c] = static_cast<float>(1.0 / std::sqrt(var + static_cast<double>(options_.eps)));
+    }
+    if (is_training() && options_.track_running_stats) {
       // running = (1 - f)·running + f·batch, with the UNBIASED variance var·M/(M-1); f is the
       // momentum, or 1/num_batches_tracked (a cumulative average) when momentum is nullopt.
-      if (update_running) {
-        float* rm = running_mean_.data();
-        float* rv = running_var_.data();
-        for (int64_t c = c0; c < c1; ++c) {
-          const double unbiased = sq[c] / static_cast<double>(M - 1);
-          rm[c] = static_cast<float>((1.0 - f) * rm[c] + f * sum[c]);
-          rv[c] = static_cast<float>((1.0 - f) * rv[c] + f * unbiased);
-        }
+      float& tracked = num_batches_tracked_.data()[0];
+      tracked += 1.0f;
+      const double f = options_.momentum ? *options_.momentum : 1.0 / tracked;
+      float* rm = running_mean_.data();
+      float* rv = running_var_.data();
+      for (int64_t c = 0; c < C; ++c) {
+        const double unbiased = sq[c] / static_cast<double>(M - 1);
+        rm[c] = static_cast<float>((1.0 - f) * rm[c] + f * sum[c]);
+        rv[c] = static_cast<float>((1.0 - f) * rv[c] + f * unbiased);
       }
-      normalize_channels(c0, c1);
-    });
-    if (update_running) {
       running_mean_.bump_version();
       running_var_.bump_version();
       num_batches_tracked_.bump_version();
@@ -245,8 +193,29 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
       mu[c] = rm[c];
       invstd[c] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(rv[c]) + options_.eps));
     }
-    normalize_channels(0, C);
   }
+
+  // xhat is not stored: the backward computes it again from x, mu and invstd, the same float
+  // operations, which costs less than writing it out here and reading it back there.
+  Tensor weight = weight_, bias = bias_;
+  Tensor y = Tensor::empty(x.shape());
+  float* ys = y.data();
+  std::vector<float> mean = per_position(mu, S), is = per_position(invstd, S);  // moved below
+  const std::vector<float> g =
+      options_.affine ? per_position(weight_.to_vector(), S) : std::vector<float>();
+  const std::vector<float> b =
+      options_.affine ? per_position(bias_.to_vector(), S) : std::vector<float>();
+  // One plain loop per case (no branch inside), so each vectorises.
+  by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
+    for (int64_t i = 0; i < N; ++i) {
+      const float* xr = xs + i * F;
+      float* yr = ys + i * F;
+      if (options_.affine)
+        for (int64_t j = j0; j < j1; ++j) yr[j] = g[j] * ((xr[j] - mean[j]) * is[j]) + b[j];
+      else
+        for (int64_t j = j0; j < j1; ++j) yr[j] = (xr[j] - mean[j]) * is[j];
+    }
+  });
 
   // Backward, with dxhat = dy·γ and sums Σ over a channel's M values (running statistics are
   // never differentiated):
@@ -263,68 +232,66 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
     const float* xs = x.data();
     // xhat at position k = i·F + j, exactly as the forward computed it
     auto xhat = [&](int64_t k, int64_t j) { return (xs[k] - mean[j]) * is[j]; };
-    float* dgamma = weight.defined() && weight.requires_grad() ? grad_buffer(weight) : nullptr;
-    float* dbeta = bias.defined() && bias.requires_grad() ? grad_buffer(bias) : nullptr;
-    // fresh: dx's zeros were never written, and are not read
-    const WholeGrad grad_x = x.requires_grad() ? whole_grad_buffer(x) : WholeGrad{nullptr, false};
+    // One pass for the two sums everything needs, per position and then per channel (double).
+    std::vector<double> acc_dy(static_cast<size_t>(F), 0.0),
+        acc_dy_xhat(static_cast<size_t>(F), 0.0);
+    by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
+      for (int64_t i = 0; i < N; ++i)
+        for (int64_t j = j0; j < j1; ++j) {
+          acc_dy[j] += d[i * F + j];
+          acc_dy_xhat[j] += static_cast<double>(d[i * F + j]) * xhat(i * F + j, j);
+        }
+    });
+    std::vector<double> sum_dy = per_channel(acc_dy, C, S);
+    std::vector<double> sum_dy_xhat = per_channel(acc_dy_xhat, C, S);
+    if (weight.defined() && weight.requires_grad()) {
+      float* dgamma = grad_buffer(weight);
+      for (int64_t c = 0; c < C; ++c) dgamma[c] += static_cast<float>(sum_dy_xhat[c]);
+    }
+    if (bias.defined() && bias.requires_grad()) {
+      float* dbeta = grad_buffer(bias);
+      for (int64_t c = 0; c < C; ++c) dbeta[c] += static_cast<float>(sum_dy[c]);
+    }
+    if (!x.requires_grad()) return;
+    if (batch_stats && sync) {  // dx needs the sums over the whole batch: one reduce for both
+      std::vector<double> both(sum_dy);
+      both.insert(both.end(), sum_dy_xhat.begin(), sum_dy_xhat.end());
+      reduce(both);
+      std::copy_n(both.begin(), C, sum_dy.begin());
+      std::copy_n(both.begin() + C, C, sum_dy_xhat.begin());
+    }
+    const WholeGrad grad_x = whole_grad_buffer(x);  // fresh: zeros never written, not read
     float* dx = grad_x.data;
     const bool fresh = grad_x.fresh;
     const float* gam = weight.defined() ? weight.data() : nullptr;
+    // dxhat = dy·γ, so Σ dxhat = γ·Σ dy and Σ dxhat·xhat = γ·Σ dy·xhat. Per channel:
+    //   dx = invstd·(dxhat - mean_dxhat - xhat·mean_dxhat_xhat)   (the 1/M moved inside)
+    // With running statistics both means drop out.
     const double m = static_cast<double>(M);
-    std::vector<double> acc_dy(static_cast<size_t>(F), 0.0),
-        acc_dy_xhat(static_cast<size_t>(F), 0.0);
-    std::vector<double> sum_dy(static_cast<size_t>(C)), sum_dy_xhat(static_cast<size_t>(C));
     std::vector<double> gain(static_cast<size_t>(C)), mean_dxhat(static_cast<size_t>(C), 0.0),
         mean_dxhat_xhat(static_cast<size_t>(C), 0.0);
-    std::vector<float> gn(static_cast<size_t>(F)), md(static_cast<size_t>(F)),
-        mdx(static_cast<size_t>(F));
-    by_channel_groups(C, S, batch_stats && sync, [&](int64_t c0, int64_t c1) {
-      // One pass for the two sums everything needs, per position and then per channel (double).
-      by_channel_blocks(c0, c1, S, [&](int64_t j0, int64_t j1) {
-        for (int64_t i = 0; i < N; ++i)
-          for (int64_t j = j0; j < j1; ++j) {
-            acc_dy[j] += d[i * F + j];
-            acc_dy_xhat[j] += static_cast<double>(d[i * F + j]) * xhat(i * F + j, j);
-          }
-      });
-      per_channel(acc_dy, c0, c1, S, sum_dy);
-      per_channel(acc_dy_xhat, c0, c1, S, sum_dy_xhat);
-      for (int64_t c = c0; c < c1; ++c) {
-        if (dgamma) dgamma[c] += static_cast<float>(sum_dy_xhat[c]);
-        if (dbeta) dbeta[c] += static_cast<float>(sum_dy[c]);
-      }
-      if (dx == nullptr) return;
-      if (batch_stats && sync) {  // dx needs the sums over the whole batch: one reduce for both
-        std::vector<double> both(sum_dy);
-        both.insert(both.end(), sum_dy_xhat.begin(), sum_dy_xhat.end());
-        reduce(both);
-        std::copy_n(both.begin(), C, sum_dy.begin());
-        std::copy_n(both.begin() + C, C, sum_dy_xhat.begin());
-      }
-      // dxhat = dy·γ, so Σ dxhat = γ·Σ dy and Σ dxhat·xhat = γ·Σ dy·xhat. Per channel:
-      //   dx = invstd·(dxhat - mean_dxhat - xhat·mean_dxhat_xhat)   (the 1/M moved inside)
-      // With running statistics both means drop out.
-      for (int64_t c = c0; c < c1; ++c) {
-        gain[c] = gam ? gam[c] : 1.0;
-        if (!batch_stats) continue;
-        mean_dxhat[c] = gain[c] * sum_dy[c] / m;
-        mean_dxhat_xhat[c] = gain[c] * sum_dy_xhat[c] / m;
-      }
-      per_position(gain, c0, c1, S, gn);
-      per_position(mean_dxhat, c0, c1, S, md);
-      per_position(mean_dxhat_xhat, c0, c1, S, mdx);
-      by_channel_blocks(c0, c1, S, [&](int64_t j0, int64_t j1) {
-        for (int64_t i = 0; i < N; ++i) {
-          const int64_t k0 = i * F;
-          if (!batch_stats)
-            for (int64_t j = j0; j < j1; ++j)
-              dx[k0 + j] = (fresh ? 0.0f : dx[k0 + j]) + d[k0 + j] * gn[j] * is[j];
-          else
-            for (int64_t j = j0; j < j1; ++j)
-              dx[k0 + j] = (fresh ? 0.0f : dx[k0 + j]) +
-                           is[j] * (d[k0 + j] * gn[j] - md[j] - xhat(k0 + j, j) * mdx[j]);
+    for (int64_t c = 0; c < C; ++c) {
+      gain[c] = gam ? gam[c] : 1.0;
+      if (!batch_stats) continue;
+      mean_dxhat[c] = gain[c] * sum_dy[c] / m;
+      mean_dxhat_xhat[c] = gain[c] * sum_dy_xhat[c] / m;
+    }
+    const std::vector<float> gn = per_position(gain, S), md = per_position(mean_dxhat, S),
+                             mdx = per_position(mean_dxhat_xhat, S);
+    if (!batch_stats) {
+      for (int64_t i = 0; i < N; ++i)
+        for (int64_t j = 0; j < F; ++j) {
+          const int64_t k = i * F + j;
+          dx[k] = (fresh ? 0.0f : dx[k]) + d[k] * gn[j] * is[j];
         }
-      });
+      return;
+    }
+    by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
+      for (int64_t i = 0; i < N; ++i)
+        for (int64_t j = j0; j < j1; ++j) {
+          const int64_t k = i * F + j;
+          dx[k] = (fresh ? 0.0f : dx[k]) + is[j] * (d[k] * gn[j] - md[j] - xhat(k, j) * mdx[j]);
+        }
     });
   };
   return record(y, "batch_norm", {x, weight, bias}, std::move(backward));
