@@ -80,6 +80,15 @@ float* grad_buffer(const Tensor& t) {
   return backend::settle(impl->grad->storage->data());
 }
 
+float* grad_buffer_for_kernel(const Tensor& t) {
+  TensorImpl* impl = t.impl();
+  if (!impl->grad) {
+    impl->grad = Tensor::empty(impl->shape).impl_ptr();
+    backend::zero_later(impl->grad->storage->data(), impl->grad->storage->size());
+  }
+  return impl->grad->storage->data();
+}
+
 // ---- backward ----
 namespace {
 // Post-order of every tensor that requires grad and can reach `root`, found with an explicit

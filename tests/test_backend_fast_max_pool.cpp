@@ -5,6 +5,7 @@
 // and NaNs, and on one and two threads.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -88,6 +89,18 @@ void check_against_reference(const backend::PoolWindows& g, bool specials, int t
   backend::reference_table().max_pool2d_backward(g, a_ref.data(), dy.data(), dx_ref.data());
   backend::fast_table().max_pool2d_backward(g, a_ref.data(), dy.data(), dx_fast.data());
   CHECK(same_bits(dx_fast, dx_ref));
+
+  // A new gradient, owing its zeros (zero_later): the fast backend writes every pixel at once,
+  // with the values the reference adds to zeros (dy[0] = -0.0 gives +0.0 there too).
+  const int64_t n = g.planes * g.H * g.W;
+  std::vector<float> dx_zeros(static_cast<size_t>(n), 0.0f);
+  backend::reference_table().max_pool2d_backward(g, a_ref.data(), dy.data(), dx_zeros.data());
+  float* owed = backend::fast_table().allocate(n);
+  std::fill_n(owed, n, 5.0f);  // stale values, never to be read
+  backend::fast_table().zero_later(owed, n);
+  backend::fast_table().max_pool2d_backward(g, a_ref.data(), dy.data(), owed);
+  CHECK(same_bits(std::vector<float>(owed, owed + n), dx_zeros));
+  backend::fast_table().release(owed, n);
 }
 
 }  // namespace

@@ -73,6 +73,10 @@ Tensor record(Tensor out, std::string name, std::vector<Tensor> inputs, Node::Ba
 /// The gradient buffer of `t`, created as zeros of t's shape on first use. Backward closures
 /// add (+=) into it; a plain = would drop the contribution of every other path through t.
 float* grad_buffer(const Tensor& t);
+/// grad_buffer for a backend kernel that adds into every element of it: zeros still owed (a new
+/// buffer, or one zero_grad() left to the backend) are not written here but left to the kernel,
+/// which asks backend::take_zeros and then stores its sums instead of adding them to zeros read.
+float* grad_buffer_for_kernel(const Tensor& t);
 
 /// The engine behind Tensor::backward(): iterative topological sort, reverse walk, release.
 void run_backward(const Tensor& root, const Tensor& grad_output, bool retain_graph);

@@ -60,6 +60,9 @@ void max_pool2d_backward(const PoolWindows& g, const int64_t* argmax, const floa
   active().max_pool2d_backward(g, argmax, dy, dx);
 }
 
+void im2col(const ConvColumns& g, const float* x, float* cols) { active().im2col(g, x, cols); }
+void col2im(const ConvColumns& g, const float* dcols, float* dx) { active().col2im(g, dcols, dx); }
+
 void set_num_threads(int n) { active().set_num_threads(n); }
 int num_threads() { return active().num_threads(); }
 std::string why_one_thread() { return active().why_one_thread(); }

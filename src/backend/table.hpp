@@ -19,6 +19,8 @@ struct Table {
   void (*max_pool2d)(const PoolWindows& g, const float* x, float* y, int64_t* argmax);
   void (*max_pool2d_backward)(const PoolWindows& g, const int64_t* argmax, const float* dy,
                               float* dx);
+  void (*im2col)(const ConvColumns& g, const float* x, float* cols);
+  void (*col2im)(const ConvColumns& g, const float* dcols, float* dx);
   void (*set_num_threads)(int n);
   int (*num_threads)();
   std::string (*why_one_thread)();

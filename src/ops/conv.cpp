@@ -35,6 +35,21 @@ struct ConvGeometry {
   Conv2dArgs args;
   int64_t K() const { return Cg * kh * kw; }  // rows of an image's columns: one per kernel tap
   int64_t L() const { return Ho * Wo; }       // columns: one per output pixel
+  backend::ConvColumns columns() const {      // one group of one image, for im2col and col2im
+    return {Cg,
+            H,
+            W,
+            kh,
+            kw,
+            args.stride.h,
+            args.stride.w,
+            args.padding.h,
+            args.padding.w,
+            args.dilation.h,
+            args.dilation.w,
+            Ho,
+            Wo};
+  }
 };
 
 ConvGeometry check_conv(const char* op, const Tensor& x, const Tensor& w, const Tensor& b,
@@ -81,75 +96,27 @@ ConvGeometry check_conv(const char* op, const Tensor& x, const Tensor& w, const 
   return g;
 }
 
-// Tap q reads column iw = j·sw - pw + q·dw, which lies on the image, 0 <= iw < W, for the output
-// columns begin <= j < end (an empty span when the tap never touches it).
-struct ColumnSpan {
-  int64_t begin, end;
-};
-ColumnSpan columns_on_image(const ConvGeometry& g, int64_t q) {
-  const int64_t sw = g.args.stride.w, offset = q * g.args.dilation.w - g.args.padding.w;
-  const int64_t begin = offset >= 0 ? 0 : (-offset + sw - 1) / sw;
-  const int64_t end = offset >= g.W ? 0 : std::min(g.Wo, (g.W - 1 - offset) / sw + 1);
-  return {std::min(begin, end), end};
-}
-
 // x_group: (Cg, H, W), one image's channels of one group -> cols: (K, L) with
 //   cols[(c·kh + p)·kw + q, i·Wo + j] = x[c, i·sh - ph + p·dh, j·sw - pw + q·dw]  (0 off the image)
-// so that W_g (Og, K) · cols (K, L) is the convolution of that group. Each row of an output
-// row i is zeros, a run of pixels from one image row, zeros.
+// so that W_g (Og, K) · cols (K, L) is the convolution of that group. The loops are the
+// backend's (backend.hpp: the plain walk in the reference backend, vector rows in the fast one).
 void im2col(const ConvGeometry& g, const float* x_group, float* cols) {
-  const Conv2dArgs& a = g.args;
-  for (int64_t c = 0; c < g.Cg; ++c)
-    for (int64_t p = 0; p < g.kh; ++p)
-      for (int64_t q = 0; q < g.kw; ++q) {
-        float* row = cols + ((c * g.kh + p) * g.kw + q) * g.L();
-        const auto [begin, end] = columns_on_image(g, q);
-        const int64_t offset = q * a.dilation.w - a.padding.w, sw = a.stride.w;
-        for (int64_t i = 0; i < g.Ho; ++i) {
-          const int64_t ih = i * a.stride.h - a.padding.h + p * a.dilation.h;
-          float* out = row + i * g.Wo;
-          if (ih < 0 || ih >= g.H) {
-            std::fill(out, out + g.Wo, 0.0f);
-            continue;
-          }
-          const float* in = x_group + (c * g.H + ih) * g.W;
-          std::fill(out, out + begin, 0.0f);
-          if (sw == 1 && begin < end)  // a straight copy of the run
-            std::copy(in + begin + offset, in + end + offset, out + begin);
-          else
-            for (int64_t j = begin; j < end; ++j) out[j] = in[j * sw + offset];
-          std::fill(out + end, out + g.Wo, 0.0f);
-        }
-      }
+  backend::im2col(g.columns(), x_group, cols);
 }
 
 // The adjoint of im2col: each entry of dcols (K, L) is added back to the pixel of dx_group
 // (Cg, H, W) it was copied from; padding entries have no pixel and are dropped.
 void col2im(const ConvGeometry& g, const float* dcols, float* dx_group) {
-  const Conv2dArgs& a = g.args;
-  for (int64_t c = 0; c < g.Cg; ++c)
-    for (int64_t p = 0; p < g.kh; ++p)
-      for (int64_t q = 0; q < g.kw; ++q) {
-        const float* row = dcols + ((c * g.kh + p) * g.kw + q) * g.L();
-        const auto [begin, end] = columns_on_image(g, q);
-        const int64_t offset = q * a.dilation.w - a.padding.w, sw = a.stride.w;
-        for (int64_t i = 0; i < g.Ho; ++i) {
-          const int64_t ih = i * a.stride.h - a.padding.h + p * a.dilation.h;
-          if (ih < 0 || ih >= g.H) continue;
-          float* out = dx_group + (c * g.H + ih) * g.W;
-          const float* d = row + i * g.Wo;
-          for (int64_t j = begin; j < end; ++j) out[j * sw + offset] += d[j];
-        }
-      }
+  backend::col2im(g.columns(), dcols, dx_group);
 }
 
 // db[o] += Σ_{n, i, j} dy[n, o, i, j]
-// Each plane is summed in order, four planes side by side: one chain of additions waits for
-// each add, four independent chains overlap.
+// Each plane is summed in order, eight planes side by side: one chain of additions waits for
+// each add, eight independent chains overlap.
 void add_bias_grad(const ConvGeometry& g, const float* dy, const Tensor& b) {
   if (!b.defined() || !b.requires_grad()) return;
   float* db = grad_buffer(b);
-  constexpr int64_t kPlanes = 4;
+  constexpr int64_t kPlanes = 8;
   const int64_t L = g.L();
   for (int64_t n = 0; n < g.N; ++n)
     for (int64_t o0 = 0; o0 < g.O; o0 += kPlanes) {

@@ -72,7 +72,7 @@ Tensor max_pool2d(const Tensor& x, Size2 kernel_size, const Pool2dArgs& args) {
   return record(
       y, "max_pool2d", {x},
       [x, g, argmax = std::move(argmax)](const Tensor& dy) {
-        backend::max_pool2d_backward(g, argmax.data(), dy.data(), grad_buffer(x));
+        backend::max_pool2d_backward(g, argmax.data(), dy.data(), grad_buffer_for_kernel(x));
       },
       Saved::none);
 }

@@ -47,7 +47,24 @@ struct PoolWindows {
 /// takes over, an equal one does not (the first maximum stays), a NaN always does (as PyTorch).
 void max_pool2d(const PoolWindows& g, const float* x, float* y, int64_t* argmax);
 /// dx[p, argmax[p, k]] += dy[p, k] for every cell k (of Ho·Wo) of every plane p; dx (planes, H, W).
+/// dx may owe the zeros of zero_later(dx, planes·H·W): the backend writes them or takes them.
 void max_pool2d_backward(const PoolWindows& g, const int64_t* argmax, const float* dy, float* dx);
+
+// ---- convolution columns ----
+/// One image's (one group's) convolution lowered to columns: x (C, H, W) -> cols (C·kh·kw, Ho·Wo),
+///   cols[(c·kh + p)·kw + q, i·Wo + j] = x[c, i·sh - ph + p·dh, j·sw - pw + q·dw]  (0 off the
+///   image)
+/// so that the weights viewed as (C_out, C·kh·kw) times cols is the convolution.
+struct ConvColumns {
+  int64_t C, H, W;
+  int64_t kh, kw, sh, sw, ph, pw, dh, dw;
+  int64_t Ho, Wo;
+};
+/// Builds the columns of x (C, H, W) into cols (C·kh·kw, Ho·Wo), every entry written.
+void im2col(const ConvColumns& g, const float* x, float* cols);
+/// The adjoint: each entry of dcols is added (+=) to the pixel of dx (C, H, W) it was copied
+/// from, rows in order; entries in the padding have no pixel and are dropped.
+void col2im(const ConvColumns& g, const float* dcols, float* dx);
 
 // ---- threads ----
 /// Threads for the kernels: 1, or 2 (any n >= 2) where the backend has a second one. Results

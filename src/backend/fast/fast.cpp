@@ -12,6 +12,7 @@
 
 #include "blas.hpp"
 #include "buffer_cache.hpp"
+#include "conv_columns.hpp"
 #include "deferred_zeros.hpp"
 #include "gemm_kernels.hpp"
 #include "max_pool.hpp"
@@ -105,11 +106,16 @@ void max_pool2d(const PoolWindows& g, const float* x, float* y, int64_t* argmax)
   split_rows(g.planes, g.H * g.W,
              [&](int64_t begin, int64_t end) { kernels::max_pool2d(g, x, y, argmax, begin, end); });
 }
+// dx owing exactly its zeros (a new gradient) is written whole, zeros and all, in one pass.
 void max_pool2d_backward(const PoolWindows& g, const int64_t* argmax, const float* dy, float* dx) {
+  const bool fresh = kernels::take_zeros(dx, g.planes * g.H * g.W);
   split_rows(g.planes, g.H * g.W, [&](int64_t begin, int64_t end) {
-    kernels::max_pool2d_backward(g, argmax, dy, dx, begin, end);
+    kernels::max_pool2d_backward(g, argmax, dy, dx, fresh, begin, end);
   });
 }
+
+void im2col(const ConvColumns& g, const float* x, float* cols) { kernels::im2col(g, x, cols); }
+void col2im(const ConvColumns& g, const float* dcols, float* dx) { kernels::col2im(g, dcols, dx); }
 
 BackgroundTicket post_background(const BackgroundFn& task) {
   return kernels::post_background(task);
@@ -138,6 +144,8 @@ const Table& fast_table() {
                            fast::linear,
                            fast::max_pool2d,
                            fast::max_pool2d_backward,
+                           fast::im2col,
+                           fast::col2im,
                            fast::set_num_threads,
                            fast::num_threads,
                            fast::why_one_thread,

@@ -119,10 +119,15 @@ __attribute__((target("avx512f"))) void max_pool2d_2x2_avx512(const PoolWindows&
 // The backward of the kernel above: window t's offset from its row start, argmax - (2i·W + 2j),
 // is repeated for its two columns, and column c of row 2i (2i + 1) takes the window's dy where
 // that offset is c (W + c). Only the chosen pixels are read and written, dx + dy as in the loop.
+// Fresh (dx owes zeros, never written): each row is stored whole, 0 + dy at the chosen pixels
+// (the sum the reference makes, -0 + 0 included) and 0 elsewhere, with the column and row no
+// window covers (odd W or H) set to 0 after; no pass of zeros first, no read of them.
 __attribute__((target("avx512f"))) void max_pool2d_backward_2x2_avx512(const PoolWindows& g,
                                                                        const int64_t* argmax,
                                                                        const float* dy, float* dx,
-                                                                       int64_t begin, int64_t end) {
+                                                                       bool fresh, int64_t begin,
+                                                                       int64_t end) {
+  const __m512 zero = _mm512_setzero_ps();
   const __m512i twice_lo = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
   const __m512i twice_hi = _mm512_add_epi32(twice_lo, _mm512_set1_epi32(8));
   const __m512i column = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -157,11 +162,23 @@ __attribute__((target("avx512f"))) void max_pool2d_backward_2x2_avx512(const Poo
               valid & _mm512_cmpeq_epi32_mask(off2, _mm512_add_epi32(c, below));
           float* p0 = r0 + 2 * j + 16 * half;
           float* p1 = r1 + 2 * j + 16 * half;
+          if (fresh) {
+            _mm512_mask_storeu_ps(p0, valid, _mm512_maskz_add_ps(top, zero, d2));
+            _mm512_mask_storeu_ps(p1, valid, _mm512_maskz_add_ps(bottom, zero, d2));
+            continue;
+          }
           _mm512_mask_storeu_ps(p0, top, _mm512_add_ps(_mm512_maskz_loadu_ps(top, p0), d2));
           _mm512_mask_storeu_ps(p1, bottom, _mm512_add_ps(_mm512_maskz_loadu_ps(bottom, p1), d2));
         }
       }
     }
+  if (!fresh) return;
+  for (int64_t pl = begin; pl < end; ++pl) {
+    float* plane = dx + pl * g.H * g.W;
+    if (g.W % 2 != 0)
+      for (int64_t h = 0; h < 2 * g.Ho; ++h) plane[h * g.W + g.W - 1] = 0.0f;
+    if (g.H % 2 != 0) std::fill_n(plane + (g.H - 1) * g.W, g.W, 0.0f);
+  }
 }
 
 }  // namespace
@@ -175,11 +192,12 @@ void max_pool2d(const PoolWindows& g, const float* x, float* y, int64_t* argmax,
 }
 
 void max_pool2d_backward(const PoolWindows& g, const int64_t* argmax, const float* dy, float* dx,
-                         int64_t begin, int64_t end) {
+                         bool fresh, int64_t begin, int64_t end) {
   if (isa() == Isa::Avx512 && is_2x2_stride_2(g)) {
-    max_pool2d_backward_2x2_avx512(g, argmax, dy, dx, begin, end);
+    max_pool2d_backward_2x2_avx512(g, argmax, dy, dx, fresh, begin, end);
     return;
   }
+  if (fresh) std::fill(dx + begin * g.H * g.W, dx + end * g.H * g.W, 0.0f);
   const int64_t cells = g.Ho * g.Wo;
   for (int64_t pl = begin; pl < end; ++pl)
     for (int64_t k = 0; k < cells; ++k)

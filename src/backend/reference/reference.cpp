@@ -68,6 +68,61 @@ void max_pool2d_backward(const PoolWindows& g, const int64_t* argmax, const floa
       dx[pl * g.H * g.W + argmax[pl * cells + k]] += dy[pl * cells + k];
 }
 
+// Tap q reads column iw = j·sw - pw + q·dw, which lies on the image, 0 <= iw < W, for the output
+// columns begin <= j < end (an empty span when the tap never touches it).
+struct ColumnSpan {
+  int64_t begin, end;
+};
+ColumnSpan columns_on_image(const ConvColumns& g, int64_t q) {
+  const int64_t offset = q * g.dw - g.pw;
+  const int64_t begin = offset >= 0 ? 0 : (-offset + g.sw - 1) / g.sw;
+  const int64_t end = offset >= g.W ? 0 : std::min(g.Wo, (g.W - 1 - offset) / g.sw + 1);
+  return {std::min(begin, end), end};
+}
+
+// Each row of an output row i is zeros, a run of pixels from one image row, zeros.
+void im2col(const ConvColumns& g, const float* x, float* cols) {
+  const int64_t L = g.Ho * g.Wo;
+  for (int64_t c = 0; c < g.C; ++c)
+    for (int64_t p = 0; p < g.kh; ++p)
+      for (int64_t q = 0; q < g.kw; ++q) {
+        float* row = cols + ((c * g.kh + p) * g.kw + q) * L;
+        const auto [begin, end] = columns_on_image(g, q);
+        const int64_t offset = q * g.dw - g.pw;
+        for (int64_t i = 0; i < g.Ho; ++i) {
+          const int64_t ih = i * g.sh - g.ph + p * g.dh;
+          float* out = row + i * g.Wo;
+          if (ih < 0 || ih >= g.H) {
+            std::fill(out, out + g.Wo, 0.0f);
+            continue;
+          }
+          const float* in = x + (c * g.H + ih) * g.W;
+          std::fill(out, out + begin, 0.0f);
+          for (int64_t j = begin; j < end; ++j) out[j] = in[j * g.sw + offset];
+          std::fill(out + end, out + g.Wo, 0.0f);
+        }
+      }
+}
+
+// The same walk with the copy turned around: each entry of dcols is added into dx.
+void col2im(const ConvColumns& g, const float* dcols, float* dx) {
+  const int64_t L = g.Ho * g.Wo;
+  for (int64_t c = 0; c < g.C; ++c)
+    for (int64_t p = 0; p < g.kh; ++p)
+      for (int64_t q = 0; q < g.kw; ++q) {
+        const float* row = dcols + ((c * g.kh + p) * g.kw + q) * L;
+        const auto [begin, end] = columns_on_image(g, q);
+        const int64_t offset = q * g.dw - g.pw;
+        for (int64_t i = 0; i < g.Ho; ++i) {
+          const int64_t ih = i * g.sh - g.ph + p * g.dh;
+          if (ih < 0 || ih >= g.H) continue;
+          float* out = dx + (c * g.H + ih) * g.W;
+          const float* d = row + i * g.Wo;
+          for (int64_t j = begin; j < end; ++j) out[j * g.sw + offset] += d[j];
+        }
+      }
+}
+
 float* allocate(int64_t count) {
   // aligned_alloc wants a size that is a multiple of the alignment, and at least one byte.
   const size_t bytes = static_cast<size_t>(count) * sizeof(float);
@@ -110,6 +165,8 @@ const Table& reference_table() {
                            reference::linear,
                            reference::max_pool2d,
                            reference::max_pool2d_backward,
+                           reference::im2col,
+                           reference::col2im,
                            reference::set_num_threads,
                            reference::num_threads,
                            reference::why_one_thread,
