@@ -29,13 +29,8 @@ struct WholeGrad {
   bool fresh;
 };
 WholeGrad whole_grad_buffer(const Tensor& t) {
-  TensorImpl* impl = t.impl();
-  if (!impl->grad) {
-    impl->grad = Tensor::empty(impl->shape).impl_ptr();
-    backend::zero_later(impl->grad->storage->data(), impl->grad->storage->size());
-  }
-  float* data = impl->grad->storage->data();
-  return {data, backend::take_zeros(data, impl->grad->storage->size())};
+  float* data = grad_buffer_for_kernel(t);
+  return {data, backend::take_zeros(data, t.impl()->grad->storage->size())};
 }
 
 // Per-position sums (F) folded into per-channel sums (C): channel c owns positions c·S .. c·S+S-1.

@@ -22,18 +22,6 @@ void require_2d(const char* op, const char* name, const Tensor& t, const char* h
                                             shape_str(t.shape()), hint));
 }
 
-// The gradient a product adds into whole: grad_buffer(t), but its zeros are left to the backend
-// (backend.hpp, zero_later), both those a zero_grad() deferred and a new buffer's, so that they
-// are never written: backend::gemm adds to them by storing its product.
-float* product_grad(const Tensor& t) {
-  TensorImpl* impl = t.impl();
-  if (!impl->grad) {
-    impl->grad = Tensor::empty(impl->shape).impl_ptr();
-    backend::zero_later(impl->grad->storage->data(), impl->grad->storage->size());
-  }
-  return impl->grad->storage->data();
-}
-
 }  // namespace
 
 // C = op(A)·op(B) for 2-D tensors, recorded with the backward:
@@ -112,9 +100,11 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   if (has_bias) inputs.push_back(b);
   return record(y, "linear", std::move(inputs), [x, w, b, batch, in, out](const Tensor& dy) {
     if (x.requires_grad())  // dx += dy · w
-      backend::gemm(false, false, batch, in, out, 1.0f, dy.data(), w.data(), 1.0f, product_grad(x));
+      backend::gemm(false, false, batch, in, out, 1.0f, dy.data(), w.data(), 1.0f,
+                    grad_buffer_for_kernel(x));
     if (w.requires_grad())  // dw += dyᵀ · x
-      backend::gemm(true, false, out, in, batch, 1.0f, dy.data(), x.data(), 1.0f, product_grad(w));
+      backend::gemm(true, false, out, in, batch, 1.0f, dy.data(), x.data(), 1.0f,
+                    grad_buffer_for_kernel(w));
     if (b.defined() && b.requires_grad()) {
       float* db = grad_buffer(b);
       const float* g = dy.data();
