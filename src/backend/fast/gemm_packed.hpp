@@ -119,13 +119,55 @@ void pack_b(int64_t kc, int64_t nc, Strided b, float* dst) {
   }
 }
 
+// Lines of the next panel of B that a micro-kernel asks for while it runs, so that packing that
+// panel finds them in cache. With few rows of A (the wide layers at batch 128: 128 rows against
+// weights of 2048 x 2048) each panel of B is packed from memory for only a few tiles, and the
+// packing waited on memory (perf: 92% of the copy's samples on its loads, a fifth of the
+// product's time). The lines are `rows` runs of `lines_per_row`, `stride` bytes apart, and each
+// micro-kernel of the current panel asks for its share of them:
+// - B (k, n) stored (dx = dy·W): kc rows of NR values, every line, the rows 8 KB apart at 2048
+//   units (each in another 4 KB page, where the hardware prefetchers do not follow);
+// - Bᵀ (n, k) stored (y = x·Wᵀ): NR rows of kc values, only the first line of each run of kc
+//   along a row; the hardware streams the rest. Asking for every line of these runs the same way
+//   only moved the wait into the micro-kernel, onto the prefetches themselves.
+struct Ahead {
+  const char* row = nullptr;  // the row of the next line to ask for
+  int64_t stride = 0;         // bytes from one row to the next
+  int64_t lines_per_row = 0;
+  int64_t column = 0;  // lines of `row` already asked for
+  int64_t lines = 0;   // lines left in this share
+  void next() {
+    __builtin_prefetch(row + column * 64, 0, 2);
+    if (++column == lines_per_row) column = 0, row += stride;
+    --lines;
+  }
+};
+
+// Share t of `tiles` of the panel of op(B) at rows [p0, p0 + kc) and columns [j0, j0 + nr) of
+// op(B): empty when kc is 0 (no next panel).
+inline Ahead ahead_share(Strided b, int64_t p0, int64_t kc, int64_t j0, int64_t nr, int64_t t,
+                         int64_t tiles) {
+  if (kc <= 0) return {};
+  const bool by_p = b.cs == 1;  // B (k, n) stored
+  const int64_t rows = by_p ? kc : nr;
+  const int64_t lines_per_row = by_p ? (nr * static_cast<int64_t>(sizeof(float)) + 63) / 64 : 1;
+  const int64_t total = rows * lines_per_row;
+  const int64_t first = total * t / tiles, last = total * (t + 1) / tiles;
+  const int64_t stride = (by_p ? b.rs : b.cs) * static_cast<int64_t>(sizeof(float));
+  const char* start = reinterpret_cast<const char*>(b.x + p0 * b.rs + j0 * b.cs);
+  return {start + first / lines_per_row * stride, stride, lines_per_row, first % lines_per_row,
+          last - first};
+}
+
 // The micro-kernel: the MR x NR tile acc = Σ_p ap[p] ⊗ bp[p] over kc packed steps, then
 // C = alpha·acc + beta·C (beta = 0 never reads C), or alpha·acc + bias. Only the first mr rows
 // and nr columns are stored (masked), with the same operations as a full tile, so where a tile
-// edge falls never changes a result. c_next is the tile the next call stores (rows of ldc).
+// edge falls never changes a result. c_next is the tile the next call stores (rows of ldc);
+// `ahead` this call's share of the lines of B's next panel.
 template <class V>
 void micro_kernel(int64_t kc, const float* ap, const float* bp, int mr, int nr, float alpha,
-                  float beta, const float* bias, float* c, int64_t ldc, const float* c_next) {
+                  float beta, const float* bias, float* c, int64_t ldc, const float* c_next,
+                  Ahead ahead) {
   constexpr int MR = V::kPackMR, NV = V::kPackNV, W = V::W, NR = NV * W;
   typename V::R acc[MR][NV];
 #pragma GCC unroll 16
@@ -147,14 +189,20 @@ void micro_kernel(int64_t kc, const float* ap, const float* bp, int mr, int nr, 
   // asked for one every 8 steps of this loop, so they arrive before that call needs them. All
   // at once (MR·NR/16 lines, more than the core's dozen line-fill buffers) the requests stalled
   // the loop (perf annotate: 6% of the kernel's samples on the prefetches). A prefetch never
-  // faults, so rows past C's edge need no test.
+  // faults, so rows past C's edge need no test. The lines of B's next panel (Ahead) are asked
+  // for the same way, a few every 8 steps.
   int64_t p = 0;
   const float* row_next = c_next;
-  for (int i = 0; i < MR && p + 8 <= kc; ++i, row_next += ldc) {
-    for (int j = 0; j < NR; j += 16) __builtin_prefetch(row_next + j, 1);
+  const int64_t groups = kc / 8;
+  const int64_t ahead_per_group = groups > 0 ? (ahead.lines + groups - 1) / groups : 0;
+  for (int64_t g = 0; g < groups; ++g, p += 8) {
+    if (g < MR) {
+      for (int j = 0; j < NR; j += 16) __builtin_prefetch(row_next + j, 1);
+      row_next += ldc;
+    }
+    for (int64_t q = 0; q < ahead_per_group && ahead.lines > 0; ++q) ahead.next();
 #pragma GCC unroll 2
     for (int s = 0; s < 8; ++s) step(p + s);
-    p += 8;
   }
 #pragma GCC unroll 2
   for (; p < kc; ++p) step(p);
@@ -239,6 +287,17 @@ bool gemm_packed(int64_t m, int64_t n, int64_t k, float alpha, Strided a, Stride
           // still in L1; later blocks find it in the buffer (with few rows there are none).
           if (ic == 0)
             pack_b<V>(kc, nr, {b.x + pc * b.rs + (jc + jr) * b.cs, b.rs, b.cs}, bbuf + jr * kc);
+          // The panel packed after this one, the next of this block or the first of the next
+          // block of k, asked for only with a single block of A's rows (m <= kMC): with more,
+          // each panel serves many tiles and its packing is a small share (at 2048 x 2048 x 128
+          // asking cost more than it saved).
+          int64_t ahead_p = pc, ahead_j = jr + NR, ahead_kc = mc == m ? kc : 0;
+          if (ahead_j >= nc) {
+            ahead_p = pc + kKC, ahead_j = 0;
+            ahead_kc = mc == m && ahead_p < k ? (k - ahead_p < kKC ? k - ahead_p : kKC) : 0;
+          }
+          const int64_t ahead_nr = nc - ahead_j < NR ? nc - ahead_j : NR;
+          const int64_t tiles = (mc + MR - 1) / MR;
           for (int64_t ir = 0; ir < mc; ir += MR) {
             const int mr = mc - ir < MR ? static_cast<int>(mc - ir) : static_cast<int>(MR);
             float* const c_tile = c + (ic + ir) * ldc + jc + jr;
@@ -247,8 +306,10 @@ bool gemm_packed(int64_t m, int64_t n, int64_t k, float alpha, Strided a, Stride
             const float* c_next = ir + MR < mc   ? c_tile + MR * ldc
                                   : jr + NR < nc ? c + ic * ldc + jc + jr + NR
                                                  : c_tile;
-            micro_kernel<V>(kc, abuf + ir * kc, bbuf + jr * kc, mr, nr, alpha, beta_here,
-                            bias_here ? bias_here + jr : nullptr, c_tile, ldc, c_next);
+            micro_kernel<V>(
+                kc, abuf + ir * kc, bbuf + jr * kc, mr, nr, alpha, beta_here,
+                bias_here ? bias_here + jr : nullptr, c_tile, ldc, c_next,
+                ahead_share(b, ahead_p, ahead_kc, jc + ahead_j, ahead_nr, ir / MR, tiles));
           }
         }
       }
