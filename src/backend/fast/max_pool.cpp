@@ -25,7 +25,7 @@ using backend::PoolWindows;
 // is compared for every j in turn, in the same row-major order as one window at a time, so
 // neighbouring windows do not wait for each other. The running arg-max moves by arithmetic, not a
 // branch: on real images the comparison goes either way, and a mispredicted branch costs more.
-void max_pool2d_rows(const PoolWindows& g, const float* x, float* y, int64_t* argmax, int64_t begin,
+void max_pool2d_rows(const PoolWindows& g, const float* x, float* y, int32_t* argmax, int64_t begin,
                      int64_t end) {
   // Window j reads column w = j·sw - pw + q, which is on the image for j in [j0[q], j1[q]).
   std::vector<int64_t> j0(static_cast<size_t>(g.kw)), j1(static_cast<size_t>(g.kw));
@@ -38,14 +38,14 @@ void max_pool2d_rows(const PoolWindows& g, const float* x, float* y, int64_t* ar
     const float* in = x + pl * g.H * g.W;
     for (int64_t i = 0; i < g.Ho; ++i) {
       const int64_t h0 = g.row0(i), h1 = g.row1(i);
-      int64_t* best = argmax + (pl * g.Ho + i) * g.Wo;  // window j's arg-max so far
-      for (int64_t j = 0; j < g.Wo; ++j) best[j] = h0 * g.W + g.col0(j);
+      int32_t* best = argmax + (pl * g.Ho + i) * g.Wo;  // window j's arg-max so far
+      for (int64_t j = 0; j < g.Wo; ++j) best[j] = static_cast<int32_t>(h0 * g.W + g.col0(j));
       for (int64_t h = h0; h < h1; ++h)
         for (int64_t q = 0; q < g.kw; ++q)
           for (int64_t j = j0[q]; j < j1[q]; ++j) {
-            const int64_t at = h * g.W + j * g.sw + q - g.pw;
+            const auto at = static_cast<int32_t>(h * g.W + j * g.sw + q - g.pw);
             const float v = in[at];
-            const int64_t take = (v > in[best[j]]) | std::isnan(v);
+            const int32_t take = (v > in[best[j]]) | std::isnan(v);
             best[j] += take * (at - best[j]);
           }
       for (int64_t j = 0; j < g.Wo; ++j) y[(pl * g.Ho + i) * g.Wo + j] = in[best[j]];
@@ -78,7 +78,7 @@ __attribute__((target("avx512f"), always_inline)) inline void take_over(__m512 v
 // four registers, compared in that (row-major) order; `at` follows the winner's offset from the
 // window row's start, (2i)·W + 2j.
 __attribute__((target("avx512f"))) void max_pool2d_2x2_avx512(const PoolWindows& g, const float* x,
-                                                              float* y, int64_t* argmax,
+                                                              float* y, int32_t* argmax,
                                                               int64_t begin, int64_t end) {
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
@@ -90,7 +90,7 @@ __attribute__((target("avx512f"))) void max_pool2d_2x2_avx512(const PoolWindows&
       const float* r0 = x + (pl * g.H + 2 * i) * g.W;
       const float* r1 = r0 + g.W;
       float* yr = y + (pl * g.Ho + i) * g.Wo;
-      int64_t* ar = argmax + (pl * g.Ho + i) * g.Wo;
+      int32_t* ar = argmax + (pl * g.Ho + i) * g.Wo;
       for (int64_t j = 0; j < g.Wo; j += 16) {
         const int64_t n = std::min<int64_t>(16, g.Wo - j);  // windows, 2n columns
         const __mmask16 lo = first_lanes(2 * n), hi = first_lanes(std::max<int64_t>(2 * n - 16, 0));
@@ -105,13 +105,8 @@ __attribute__((target("avx512f"))) void max_pool2d_2x2_avx512(const PoolWindows&
         take_over(_mm512_permutex2var_ps(b0, odd, b1), at3, best, at);
         const __mmask16 windows = first_lanes(n);
         _mm512_mask_storeu_ps(yr + j, windows, best);
-        const __m512i start = _mm512_set1_epi64(2 * i * g.W + 2 * j);
-        const __m512i at_lo = _mm512_cvtepi32_epi64(_mm512_castsi512_si256(at));
-        const __m512i at_hi = _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(at, 1));
-        _mm512_mask_storeu_epi64(ar + j, static_cast<__mmask8>(windows),
-                                 _mm512_add_epi64(start, at_lo));
-        _mm512_mask_storeu_epi64(ar + j + 8, static_cast<__mmask8>(windows >> 8),
-                                 _mm512_add_epi64(start, at_hi));
+        const __m512i start = _mm512_set1_epi32(static_cast<int32_t>(2 * i * g.W + 2 * j));
+        _mm512_mask_storeu_epi32(ar + j, windows, _mm512_add_epi32(start, at));
       }
     }
 }
@@ -123,7 +118,7 @@ __attribute__((target("avx512f"))) void max_pool2d_2x2_avx512(const PoolWindows&
 // (the sum the reference makes, -0 + 0 included) and 0 elsewhere, with the column and row no
 // window covers (odd W or H) set to 0 after; no pass of zeros first, no read of them.
 __attribute__((target("avx512f"))) void max_pool2d_backward_2x2_avx512(const PoolWindows& g,
-                                                                       const int64_t* argmax,
+                                                                       const int32_t* argmax,
                                                                        const float* dy, float* dx,
                                                                        bool fresh, int64_t begin,
                                                                        int64_t end) {
@@ -138,17 +133,12 @@ __attribute__((target("avx512f"))) void max_pool2d_backward_2x2_avx512(const Poo
       float* r0 = dx + (pl * g.H + 2 * i) * g.W;
       float* r1 = r0 + g.W;
       const float* dr = dy + (pl * g.Ho + i) * g.Wo;
-      const int64_t* ar = argmax + (pl * g.Ho + i) * g.Wo;
+      const int32_t* ar = argmax + (pl * g.Ho + i) * g.Wo;
       for (int64_t j = 0; j < g.Wo; j += 16) {
         const int64_t n = std::min<int64_t>(16, g.Wo - j);
         const __mmask16 windows = first_lanes(n);
-        const __m512i start = _mm512_set1_epi64(2 * i * g.W + 2 * j);
-        const __m512i at_lo = _mm512_maskz_loadu_epi64(static_cast<__mmask8>(windows), ar + j);
-        const __m512i at_hi =
-            _mm512_maskz_loadu_epi64(static_cast<__mmask8>(windows >> 8), ar + j + 8);
-        const __m256i off_lo = _mm512_cvtepi64_epi32(_mm512_sub_epi64(at_lo, start));
-        const __m256i off_hi = _mm512_cvtepi64_epi32(_mm512_sub_epi64(at_hi, start));
-        const __m512i off = _mm512_inserti64x4(_mm512_castsi256_si512(off_lo), off_hi, 1);
+        const __m512i start = _mm512_set1_epi32(static_cast<int32_t>(2 * i * g.W + 2 * j));
+        const __m512i off = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(windows, ar + j), start);
         const __m512 d = _mm512_maskz_loadu_ps(windows, dr + j);
         // Columns 2j .. 2j + 15 hold windows 0..7, columns 2j + 16 .. 2j + 31 windows 8..15.
         for (int half = 0; half < 2; ++half) {
@@ -183,7 +173,7 @@ __attribute__((target("avx512f"))) void max_pool2d_backward_2x2_avx512(const Poo
 
 }  // namespace
 
-void max_pool2d(const PoolWindows& g, const float* x, float* y, int64_t* argmax, int64_t begin,
+void max_pool2d(const PoolWindows& g, const float* x, float* y, int32_t* argmax, int64_t begin,
                 int64_t end) {
   if (isa() == Isa::Avx512 && is_2x2_stride_2(g))
     max_pool2d_2x2_avx512(g, x, y, argmax, begin, end);
@@ -191,7 +181,7 @@ void max_pool2d(const PoolWindows& g, const float* x, float* y, int64_t* argmax,
     max_pool2d_rows(g, x, y, argmax, begin, end);
 }
 
-void max_pool2d_backward(const PoolWindows& g, const int64_t* argmax, const float* dy, float* dx,
+void max_pool2d_backward(const PoolWindows& g, const int32_t* argmax, const float* dy, float* dx,
                          bool fresh, int64_t begin, int64_t end) {
   if (isa() == Isa::Avx512 && is_2x2_stride_2(g)) {
     max_pool2d_backward_2x2_avx512(g, argmax, dy, dx, fresh, begin, end);
