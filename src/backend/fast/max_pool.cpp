@@ -63,6 +63,28 @@ __mmask16 first_lanes(int64_t n) {
   return n >= 16 ? __mmask16(0xFFFF) : static_cast<__mmask16>((1u << n) - 1u);
 }
 
+// The lanes m of the sixteen values at p, zeros elsewhere. Where all sixteen lie before `end`, a
+// full load and then the mask in a register: GCC folds the two into one masked load unless the
+// empty asm hides the value from it, and on this machine a masked load that crosses a cache line
+// is slower (conv_columns.cpp). At a buffer's end, a masked load, which never touches the
+// masked-off lanes.
+__attribute__((target("avx512f"), always_inline)) inline __m512 load_lanes(const float* p,
+                                                                           __mmask16 m,
+                                                                           const float* end) {
+  if (p + 16 > end) return _mm512_maskz_loadu_ps(m, p);
+  __m512 v = _mm512_loadu_ps(p);
+  asm("" : "+v"(v));
+  return _mm512_maskz_mov_ps(m, v);
+}
+__attribute__((target("avx512f"), always_inline)) inline __m512i load_lanes(const int32_t* p,
+                                                                            __mmask16 m,
+                                                                            const int32_t* end) {
+  if (p + 16 > end) return _mm512_maskz_loadu_epi32(m, p);
+  __m512i v = _mm512_loadu_si512(p);
+  asm("" : "+v"(v));
+  return _mm512_maskz_mov_epi32(m, v);
+}
+
 // Where v > best, or v is a NaN, v takes over (and its offset v_at).
 __attribute__((target("avx512f"), always_inline)) inline void take_over(__m512 v, __m512i v_at,
                                                                         __m512& best, __m512i& at) {
@@ -85,6 +107,7 @@ __attribute__((target("avx512f"))) void max_pool2d_2x2_avx512(const PoolWindows&
   const __m512i below = _mm512_set1_epi32(static_cast<int32_t>(g.W));
   const __m512i at0 = even, at1 = odd;  // 2t and 2t + 1 for window t of the sixteen
   const __m512i at2 = _mm512_add_epi32(even, below), at3 = _mm512_add_epi32(odd, below);
+  const float* const x_end = x + g.planes * g.H * g.W;
   for (int64_t pl = begin; pl < end; ++pl)
     for (int64_t i = 0; i < g.Ho; ++i) {
       const float* r0 = x + (pl * g.H + 2 * i) * g.W;
@@ -94,10 +117,10 @@ __attribute__((target("avx512f"))) void max_pool2d_2x2_avx512(const PoolWindows&
       for (int64_t j = 0; j < g.Wo; j += 16) {
         const int64_t n = std::min<int64_t>(16, g.Wo - j);  // windows, 2n columns
         const __mmask16 lo = first_lanes(2 * n), hi = first_lanes(std::max<int64_t>(2 * n - 16, 0));
-        const __m512 a0 = _mm512_maskz_loadu_ps(lo, r0 + 2 * j);
-        const __m512 a1 = _mm512_maskz_loadu_ps(hi, r0 + 2 * j + 16);
-        const __m512 b0 = _mm512_maskz_loadu_ps(lo, r1 + 2 * j);
-        const __m512 b1 = _mm512_maskz_loadu_ps(hi, r1 + 2 * j + 16);
+        const __m512 a0 = load_lanes(r0 + 2 * j, lo, x_end);
+        const __m512 a1 = load_lanes(r0 + 2 * j + 16, hi, x_end);
+        const __m512 b0 = load_lanes(r1 + 2 * j, lo, x_end);
+        const __m512 b1 = load_lanes(r1 + 2 * j + 16, hi, x_end);
         __m512 best = _mm512_permutex2var_ps(a0, even, a1);
         __m512i at = at0;
         take_over(_mm512_permutex2var_ps(a0, odd, a1), at1, best, at);
@@ -128,6 +151,8 @@ __attribute__((target("avx512f"))) void max_pool2d_backward_2x2_avx512(const Poo
   const __m512i column = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   const __m512i sixteen = _mm512_set1_epi32(16);
   const __m512i below = _mm512_set1_epi32(static_cast<int32_t>(g.W));
+  const int32_t* const argmax_end = argmax + g.planes * g.Ho * g.Wo;
+  const float* const dy_end = dy + g.planes * g.Ho * g.Wo;
   for (int64_t pl = begin; pl < end; ++pl)
     for (int64_t i = 0; i < g.Ho; ++i) {
       float* r0 = dx + (pl * g.H + 2 * i) * g.W;
@@ -138,8 +163,8 @@ __attribute__((target("avx512f"))) void max_pool2d_backward_2x2_avx512(const Poo
         const int64_t n = std::min<int64_t>(16, g.Wo - j);
         const __mmask16 windows = first_lanes(n);
         const __m512i start = _mm512_set1_epi32(static_cast<int32_t>(2 * i * g.W + 2 * j));
-        const __m512i off = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(windows, ar + j), start);
-        const __m512 d = _mm512_maskz_loadu_ps(windows, dr + j);
+        const __m512i off = _mm512_sub_epi32(load_lanes(ar + j, windows, argmax_end), start);
+        const __m512 d = load_lanes(dr + j, windows, dy_end);
         // Columns 2j .. 2j + 15 hold windows 0..7, columns 2j + 16 .. 2j + 31 windows 8..15.
         for (int half = 0; half < 2; ++half) {
           const __m512i which = half == 0 ? twice_lo : twice_hi;
