@@ -26,10 +26,12 @@ constexpr bool kCacheEnabled = false;
 #else
 constexpr bool kCacheEnabled = true;
 #endif
-// The convolutional model's step at batch 64 gives back 83 MiB of buffers at its end (its
-// activations and their gradients, most of them 2-8 MiB). With room for only 64 MiB, the last
-// ones were unmapped and the next step mapped and cleared seven 2 MiB pages afresh: a tenth of
-// the step's time (docs/benchmarks.md).
+// The convolutional model's step at batch 64 gives back 87 MiB of buffers at its end (its
+// activations and their gradients, most of them 2-8 MiB, and its scratch arrays), and an epoch's
+// last, smaller batch another set of other sizes: 126 MiB in all. With room for only 64 MiB, the
+// last buffers of every step were unmapped and the next step mapped and cleared seven 2 MiB
+// pages afresh, a tenth of the step's time (docs/benchmarks.md). The price: what the cache holds
+// stays resident after training (bench's inference at batch 1000 peaks 56 MB higher).
 constexpr size_t kMaxBlockBytes = size_t{16} << 20;
 constexpr size_t kMaxCachedBytes = size_t{128} << 20;
 
