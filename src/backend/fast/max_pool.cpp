@@ -177,6 +177,11 @@ __attribute__((target("avx512f"))) void max_pool2d_backward_2x2_avx512(const Poo
               valid & _mm512_cmpeq_epi32_mask(off2, _mm512_add_epi32(c, below));
           float* p0 = r0 + 2 * j + 16 * half;
           float* p1 = r1 + 2 * j + 16 * half;
+          if (fresh && valid == 0xFFFF) {
+            _mm512_storeu_ps(p0, _mm512_maskz_add_ps(top, zero, d2));
+            _mm512_storeu_ps(p1, _mm512_maskz_add_ps(bottom, zero, d2));
+            continue;
+          }
           if (fresh) {
             _mm512_mask_storeu_ps(p0, valid, _mm512_maskz_add_ps(top, zero, d2));
             _mm512_mask_storeu_ps(p1, valid, _mm512_maskz_add_ps(bottom, zero, d2));
