@@ -11,9 +11,11 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "minigrad/backend/backend.hpp"
+#include "minigrad/backend/scratch.hpp"
 #include "minigrad/generator.hpp"
 
 using namespace minigrad;
@@ -207,6 +209,22 @@ TEST_CASE("allocate gives 64-byte aligned buffers that can be written and given 
     for (int64_t i = 0; i < count; ++i) p[i] = static_cast<float>(i);
     CHECK((count == 0 || p[count - 1] == static_cast<float>(count - 1)));
     backend::release(p, count);
+  }
+}
+
+TEST_CASE("Scratch: an aligned array of plain values, filled when asked, that moves") {
+  for (int64_t size : {0, 3, 40000, 300000}) {  // 300,000 doubles: a large buffer
+    CAPTURE(size);
+    backend::Scratch<double> sums(size, 0.5);
+    CHECK(sums.size() == size);
+    CHECK(reinterpret_cast<uintptr_t>(sums.data()) % 64 == 0);
+    CHECK(std::all_of(sums.data(), sums.data() + size, [](double v) { return v == 0.5; }));
+    backend::Scratch<int32_t> where(size);
+    for (int64_t i = 0; i < size; ++i) where[i] = static_cast<int32_t>(size - i);
+    const int32_t* data = where.data();
+    const backend::Scratch<int32_t> moved(std::move(where));
+    CHECK(moved.data() == data);
+    CHECK((size == 0 || (moved[0] == size && moved[size - 1] == 1)));
   }
 }
 

@@ -74,7 +74,7 @@ void check_against_reference(const backend::PoolWindows& g, bool specials, int t
   const std::vector<float> x = plane_values(g.planes * g.H * g.W, gen, specials);
   const int64_t cells = g.planes * g.Ho * g.Wo;
   std::vector<float> y_ref(static_cast<size_t>(cells)), y_fast(y_ref.size());
-  std::vector<int64_t> a_ref(static_cast<size_t>(cells)), a_fast(a_ref.size());
+  std::vector<int32_t> a_ref(static_cast<size_t>(cells)), a_fast(a_ref.size());
   backend::reference_table().max_pool2d(g, x.data(), y_ref.data(), a_ref.data());
   backend::fast_table().max_pool2d(g, x.data(), y_fast.data(), a_fast.data());
   CHECK(a_fast == a_ref);
@@ -148,7 +148,7 @@ TEST_CASE("fast max_pool2d: a tie keeps the first maximum, a NaN takes over, as 
     const std::vector<float> x = {c.p[0], c.p[1], c.p[0], c.p[1], c.p[2], c.p[3], c.p[2], c.p[3]};
     const int64_t at[4] = {0, 1, 4, 5};
     std::vector<float> y(2);
-    std::vector<int64_t> argmax(2);
+    std::vector<int32_t> argmax(2);
     backend::fast_table().max_pool2d(windows(1, 2, 4, 2, 2, 0), x.data(), y.data(), argmax.data());
     CHECK(argmax[0] == at[c.at]);
     CHECK(argmax[1] == at[c.at] + 2);

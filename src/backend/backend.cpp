@@ -53,10 +53,10 @@ void linear(int64_t m, int64_t n, int64_t k, const float* x, const float* w, con
   active().linear(m, n, k, x, w, bias, y);
 }
 
-void max_pool2d(const PoolWindows& g, const float* x, float* y, int64_t* argmax) {
+void max_pool2d(const PoolWindows& g, const float* x, float* y, int32_t* argmax) {
   active().max_pool2d(g, x, y, argmax);
 }
-void max_pool2d_backward(const PoolWindows& g, const int64_t* argmax, const float* dy, float* dx) {
+void max_pool2d_backward(const PoolWindows& g, const int32_t* argmax, const float* dy, float* dx) {
   active().max_pool2d_backward(g, argmax, dy, dx);
 }
 
@@ -76,6 +76,8 @@ void finish_background(BackgroundTicket ticket) { active().finish_background(tic
 
 float* allocate(int64_t count) { return active().allocate(count); }
 void release(float* p, int64_t count) { active().release(p, count); }
+void* allocate_bytes(size_t bytes) { return active().allocate_bytes(bytes); }
+void release_bytes(void* p, size_t bytes) { active().release_bytes(p, bytes); }
 
 void zero_later(float* p, int64_t count) { active().zero_later(p, count); }
 float* settle(float* p) { return active().settle(p); }

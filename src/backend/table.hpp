@@ -16,8 +16,8 @@ struct Table {
                const float* a, const float* b, float beta, float* c);
   void (*linear)(int64_t m, int64_t n, int64_t k, const float* x, const float* w, const float* bias,
                  float* y);
-  void (*max_pool2d)(const PoolWindows& g, const float* x, float* y, int64_t* argmax);
-  void (*max_pool2d_backward)(const PoolWindows& g, const int64_t* argmax, const float* dy,
+  void (*max_pool2d)(const PoolWindows& g, const float* x, float* y, int32_t* argmax);
+  void (*max_pool2d_backward)(const PoolWindows& g, const int32_t* argmax, const float* dy,
                               float* dx);
   void (*im2col)(const ConvColumns& g, const float* x, float* cols);
   void (*col2im)(const ConvColumns& g, const float* dcols, float* dx);
@@ -29,6 +29,8 @@ struct Table {
   void (*finish_background)(BackgroundTicket ticket);
   float* (*allocate)(int64_t count);
   void (*release)(float* p, int64_t count);
+  void* (*allocate_bytes)(size_t bytes);
+  void (*release_bytes)(void* p, size_t bytes);
   void (*zero_later)(float* p, int64_t count);
   float* (*settle)(float* p);
   bool (*take_zeros)(float* p, int64_t count);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <span>
 #include <stdexcept>
 #include <utility>
@@ -15,6 +16,7 @@
 
 #include "minigrad/autograd.hpp"
 #include "minigrad/backend/backend.hpp"
+#include "minigrad/backend/scratch.hpp"
 #include "python_float.hpp"
 
 namespace minigrad::nn {
@@ -34,7 +36,7 @@ WholeGrad whole_grad_buffer(const Tensor& t) {
 }
 
 // Per-position sums (F) folded into per-channel sums (C): channel c owns positions c·S .. c·S+S-1.
-std::vector<double> per_channel(const std::vector<double>& by_position, int64_t C, int64_t S) {
+std::vector<double> per_channel(const backend::Scratch<double>& by_position, int64_t C, int64_t S) {
   std::vector<double> out(static_cast<size_t>(C), 0.0);
   for (int64_t c = 0; c < C; ++c)
     for (int64_t s = 0; s < S; ++s) out[c] += by_position[c * S + s];
@@ -42,12 +44,16 @@ std::vector<double> per_channel(const std::vector<double>& by_position, int64_t 
 }
 
 // A per-channel value (C) repeated for each of its S positions (F = C·S). With S = 1 (BatchNorm1d)
-// that is a plain conversion, which a loop over s of length 1 would not vectorise.
+// that is a plain conversion, which a loop over s of length 1 would not vectorise. The F values,
+// like the sums per position, live in the backend's memory (scratch.hpp).
 template <class Out = float, class Values>
-std::vector<Out> per_position(const Values& by_channel, int64_t S) {
-  if (S == 1) return std::vector<Out>(by_channel.begin(), by_channel.end());
+backend::Scratch<Out> per_position(const Values& by_channel, int64_t S) {
   const auto C = static_cast<int64_t>(by_channel.size());
-  std::vector<Out> out(static_cast<size_t>(C * S));
+  backend::Scratch<Out> out(C * S);
+  if (S == 1) {
+    std::copy_n(by_channel.begin(), C, out.data());
+    return out;
+  }
   for (int64_t c = 0; c < C; ++c)
     for (int64_t s = 0; s < S; ++s) out[c * S + s] = static_cast<Out>(by_channel[c]);
   return out;
@@ -135,7 +141,7 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
   std::vector<float> mu(static_cast<size_t>(C)), invstd(static_cast<size_t>(C));
   if (batch_stats) {
     // Two passes in double: the one-pass E[x²] - E[x]² loses every digit when |mean| >> std.
-    std::vector<double> acc(static_cast<size_t>(F), 0.0);
+    backend::Scratch<double> acc(F, 0.0);  // F values: in the backend's memory (scratch.hpp)
     by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
       for (int64_t i = 0; i < N; ++i)
         for (int64_t j = j0; j < j1; ++j) acc[j] += xs[i * F + j];
@@ -149,8 +155,8 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
       check_values();
     }
     for (int64_t c = 0; c < C; ++c) sum[c] /= static_cast<double>(M);
-    const std::vector<double> mean_f = per_position<double>(sum, S);
-    std::fill(acc.begin(), acc.end(), 0.0);
+    const backend::Scratch<double> mean_f = per_position<double>(sum, S);
+    std::fill_n(acc.data(), F, 0.0);
     by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
       for (int64_t i = 0; i < N; ++i)
         for (int64_t j = j0; j < j1; ++j) {
@@ -196,13 +202,16 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
   Tensor weight = weight_, bias = bias_;
   Tensor y = Tensor::empty(x.shape());
   float* ys = y.data();
-  std::vector<float> mean = per_position(mu, S), is = per_position(invstd, S);  // moved below
-  const std::vector<float> g = options_.affine
-                                   ? per_position(std::span<const float>(weight_.data(), C), S)
-                                   : std::vector<float>();
-  const std::vector<float> b = options_.affine
-                                   ? per_position(std::span<const float>(bias_.data(), C), S)
-                                   : std::vector<float>();
+  // mean and invstd per position, shared with the backward
+  using PerPosition = std::shared_ptr<const backend::Scratch<float>>;
+  const PerPosition mean_at = std::make_shared<const backend::Scratch<float>>(per_position(mu, S));
+  const PerPosition is_at =
+      std::make_shared<const backend::Scratch<float>>(per_position(invstd, S));
+  const backend::Scratch<float>&mean = *mean_at, &is = *is_at;
+  const backend::Scratch<float> g = per_position(
+      options_.affine ? std::span<const float>(weight_.data(), C) : std::span<const float>(), S);
+  const backend::Scratch<float> b = per_position(
+      options_.affine ? std::span<const float>(bias_.data(), C) : std::span<const float>(), S);
   // One plain loop per case (no branch inside), so each vectorises.
   by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
     for (int64_t i = 0; i < N; ++i) {
@@ -223,16 +232,16 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
   //   dγ = Σ dy·xhat      dβ = Σ dy
   // Synchronised, dx's two sums and M run over every process's rows; dγ and dβ stay local (the
   // data-parallel step adds the parameters' gradients up across processes afterwards).
-  auto backward = [x, weight, bias, mean = std::move(mean), is = std::move(is), batch_stats, sync,
-                   N, C, S, M, reduce](const Tensor& dy) {
+  auto backward = [x, weight, bias, mean_at, is_at, batch_stats, sync, N, C, S, M,
+                   reduce](const Tensor& dy) {
     const int64_t F = C * S;
+    const backend::Scratch<float>&mean = *mean_at, &is = *is_at;
     const float* d = dy.data();
     const float* xs = x.data();
     // xhat at position k = i·F + j, exactly as the forward computed it
     auto xhat = [&](int64_t k, int64_t j) { return (xs[k] - mean[j]) * is[j]; };
     // One pass for the two sums everything needs, per position and then per channel (double).
-    std::vector<double> acc_dy(static_cast<size_t>(F), 0.0),
-        acc_dy_xhat(static_cast<size_t>(F), 0.0);
+    backend::Scratch<double> acc_dy(F, 0.0), acc_dy_xhat(F, 0.0);
     by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
       for (int64_t i = 0; i < N; ++i)
         for (int64_t j = j0; j < j1; ++j) {
@@ -267,17 +276,18 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
     // With running statistics both means drop out.
     // Per channel (a loop that vectorises), then repeated for each channel's S positions.
     const double m = static_cast<double>(M);
-    std::vector<float> gn(static_cast<size_t>(C)), md(static_cast<size_t>(C), 0.0f),
-        mdx(static_cast<size_t>(C), 0.0f);
+    std::vector<float> gain_c(static_cast<size_t>(C)), md_c(static_cast<size_t>(C), 0.0f),
+        mdx_c(static_cast<size_t>(C), 0.0f);
     for (int64_t c = 0; c < C; ++c) {
       const double gain = gam ? gam[c] : 1.0;
-      gn[c] = static_cast<float>(gain);
+      gain_c[c] = static_cast<float>(gain);
       if (batch_stats) {
-        md[c] = static_cast<float>(gain * sum_dy[c] / m);
-        mdx[c] = static_cast<float>(gain * sum_dy_xhat[c] / m);
+        md_c[c] = static_cast<float>(gain * sum_dy[c] / m);
+        mdx_c[c] = static_cast<float>(gain * sum_dy_xhat[c] / m);
       }
     }
-    if (S > 1) gn = per_position(gn, S), md = per_position(md, S), mdx = per_position(mdx, S);
+    const backend::Scratch<float> gn = per_position(gain_c, S), md = per_position(md_c, S),
+                                  mdx = per_position(mdx_c, S);
     if (!batch_stats) {
       for (int64_t i = 0; i < N; ++i)
         for (int64_t j = 0; j < F; ++j) {

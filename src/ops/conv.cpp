@@ -13,6 +13,7 @@
 
 #include "minigrad/autograd.hpp"
 #include "minigrad/backend/backend.hpp"
+#include "minigrad/backend/scratch.hpp"
 
 namespace minigrad {
 
@@ -161,7 +162,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
   const ConvGeometry g = check_conv("conv2d", x, weight, bias, args);
   const int64_t K = g.K(), L = g.L();
   Tensor y = Tensor::empty({g.N, g.O, g.Ho, g.Wo});
-  std::vector<float> cols(static_cast<size_t>(K * L));
+  backend::Scratch<float> cols(K * L);
   for (int64_t n = 0; n < g.N; ++n)
     for (int64_t grp = 0; grp < g.groups; ++grp) {
       im2col(g, x.data() + (n * g.C + grp * g.Cg) * g.H * g.W, cols.data());
@@ -173,7 +174,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
     }
   return record(y, "conv2d", conv_inputs(x, weight, bias), [x, weight, bias, g](const Tensor& dy) {
     const int64_t K = g.K(), L = g.L();
-    std::vector<float> cols(static_cast<size_t>(K * L));
+    backend::Scratch<float> cols(K * L);
     for (int64_t n = 0; n < g.N; ++n)
       for (int64_t grp = 0; grp < g.groups; ++grp) {
         const float* dyg = dy.data() + (n * g.O + grp * g.Og) * L;

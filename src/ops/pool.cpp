@@ -8,12 +8,14 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <utility>
 #include <vector>
 
 #include "minigrad/autograd.hpp"
 #include "minigrad/backend/backend.hpp"
+#include "minigrad/backend/scratch.hpp"
 
 namespace minigrad {
 
@@ -63,16 +65,22 @@ Shape pooled_shape(const Tensor& x, int64_t Ho, int64_t Wo) {
 // order and only a larger one (or a NaN) takes over, so a tie keeps the first maximum.
 //   dx[argmax[i, j]] += dy[i, j]   (every other pixel of the window gets nothing)
 // The loops are the backend's (backend.hpp: one window at a time in the reference backend, 2x2
-// windows in vector registers in the fast one).
+// windows in vector registers in the fast one). argmax is int32, in the backend's memory
+// (scratch.hpp), shared with the backward.
 Tensor max_pool2d(const Tensor& x, Size2 kernel_size, const Pool2dArgs& args) {
   const PoolGeometry g = check_pool("max_pool2d", x, kernel_size, args);
+  if (g.H * g.W > std::numeric_limits<int32_t>::max())
+    throw std::invalid_argument(fmt::format(
+        "max_pool2d: x is {}, whose planes of {} pixels are too large for its int32 arg-max "
+        "(HINT: pool smaller images, or tiles of this one)",
+        shape_str(x.shape()), g.H * g.W));
   Tensor y = Tensor::empty(pooled_shape(x, g.Ho, g.Wo));
-  std::vector<int64_t> argmax(static_cast<size_t>(y.numel()));
-  backend::max_pool2d(g, x.data(), y.data(), argmax.data());
+  auto argmax = std::make_shared<backend::Scratch<int32_t>>(y.numel());
+  backend::max_pool2d(g, x.data(), y.data(), argmax->data());
   return record(
       y, "max_pool2d", {x},
-      [x, g, argmax = std::move(argmax)](const Tensor& dy) {
-        backend::max_pool2d_backward(g, argmax.data(), dy.data(), grad_buffer_for_kernel(x));
+      [x, g, argmax](const Tensor& dy) {
+        backend::max_pool2d_backward(g, argmax->data(), dy.data(), grad_buffer_for_kernel(x));
       },
       Saved::none);
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -43,12 +44,13 @@ struct PoolWindows {
   int64_t col1(int64_t j) const { return std::min(j * sw - pw + kw, W); }
 };
 /// x (planes, H, W) -> y (planes, Ho, Wo), the maximum of each window, and argmax (planes, Ho,
-/// Wo), where it is in its plane (h·W + w). Pixels are compared in row-major order: a larger one
-/// takes over, an equal one does not (the first maximum stays), a NaN always does (as PyTorch).
-void max_pool2d(const PoolWindows& g, const float* x, float* y, int64_t* argmax);
+/// Wo), where it is in its plane (h·W + w, which the caller keeps below 2³¹). Pixels are compared
+/// in row-major order: a larger one takes over, an equal one does not (the first maximum stays),
+/// a NaN always does (as PyTorch).
+void max_pool2d(const PoolWindows& g, const float* x, float* y, int32_t* argmax);
 /// dx[p, argmax[p, k]] += dy[p, k] for every cell k (of Ho·Wo) of every plane p; dx (planes, H, W).
 /// dx may owe the zeros of zero_later(dx, planes·H·W): the backend writes them or takes them.
-void max_pool2d_backward(const PoolWindows& g, const int64_t* argmax, const float* dy, float* dx);
+void max_pool2d_backward(const PoolWindows& g, const int32_t* argmax, const float* dy, float* dx);
 
 // ---- convolution columns ----
 /// One image's (one group's) convolution lowered to columns: x (C, H, W) -> cols (C·kh·kw, Ho·Wo),
@@ -112,6 +114,11 @@ void finish_background(BackgroundTicket ticket);
 float* allocate(int64_t count);
 /// Gives back a buffer from allocate(count), with the same count.
 void release(float* p, int64_t count);
+/// `bytes` bytes, 64-byte aligned, uninitialised, from the same memory as allocate(); never null.
+/// For arrays other than a tensor's (scratch.hpp).
+void* allocate_bytes(size_t bytes);
+/// Gives back a buffer from allocate_bytes(bytes), with the same size.
+void release_bytes(void* p, size_t bytes);
 
 // ---- zeroing a gradient, deferred ----
 /// Makes p[0, count) zeros, now or later. The reference backend fills it at once. The fast one

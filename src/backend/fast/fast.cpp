@@ -102,12 +102,12 @@ void split_rows(int64_t rows, int64_t row_size, const F& f) {
 }
 
 // Planes are split between the threads, each plane pooled whole by one of them.
-void max_pool2d(const PoolWindows& g, const float* x, float* y, int64_t* argmax) {
+void max_pool2d(const PoolWindows& g, const float* x, float* y, int32_t* argmax) {
   split_rows(g.planes, g.H * g.W,
              [&](int64_t begin, int64_t end) { kernels::max_pool2d(g, x, y, argmax, begin, end); });
 }
 // dx owing exactly its zeros (a new gradient) is written whole, zeros and all, in one pass.
-void max_pool2d_backward(const PoolWindows& g, const int64_t* argmax, const float* dy, float* dx) {
+void max_pool2d_backward(const PoolWindows& g, const int32_t* argmax, const float* dy, float* dx) {
   const bool fresh = kernels::take_zeros(dx, g.planes * g.H * g.W);
   split_rows(g.planes, g.H * g.W, [&](int64_t begin, int64_t end) {
     kernels::max_pool2d_backward(g, argmax, dy, dx, fresh, begin, end);
@@ -122,11 +122,15 @@ BackgroundTicket post_background(const BackgroundFn& task) {
 }
 void finish_background(BackgroundTicket ticket) { kernels::finish_background(ticket); }
 
-float* allocate(int64_t count) { return kernels::cached_allocate(count); }
+float* allocate(int64_t count) {
+  return static_cast<float*>(kernels::cached_allocate(static_cast<size_t>(count) * sizeof(float)));
+}
 void release(float* p, int64_t count) {
   kernels::forget_zeros(p);  // the next owner of this buffer owes nothing
-  kernels::cached_release(p, count);
+  kernels::cached_release(p, static_cast<size_t>(count) * sizeof(float));
 }
+void* allocate_bytes(size_t bytes) { return kernels::cached_allocate(bytes); }
+void release_bytes(void* p, size_t bytes) { kernels::cached_release(p, bytes); }
 
 void zero_later(float* p, int64_t count) { kernels::defer_zeros(p, count); }
 float* settle(float* p) {
@@ -154,6 +158,8 @@ const Table& fast_table() {
                            fast::finish_background,
                            fast::allocate,
                            fast::release,
+                           fast::allocate_bytes,
+                           fast::release_bytes,
                            fast::zero_later,
                            fast::settle,
                            fast::take_zeros};

@@ -25,7 +25,7 @@ using backend::PoolWindows;
 // is compared for every j in turn, in the same row-major order as one window at a time, so
 // neighbouring windows do not wait for each other. The running arg-max moves by arithmetic, not a
 // branch: on real images the comparison goes either way, and a mispredicted branch costs more.
-void max_pool2d_rows(const PoolWindows& g, const float* x, float* y, int64_t* argmax, int64_t begin,
+void max_pool2d_rows(const PoolWindows& g, const float* x, float* y, int32_t* argmax, int64_t begin,
                      int64_t end) {
   // Window j reads column w = j·sw - pw + q, which is on the image for j in [j0[q], j1[q]).
   std::vector<int64_t> j0(static_cast<size_t>(g.kw)), j1(static_cast<size_t>(g.kw));
@@ -38,14 +38,14 @@ void max_pool2d_rows(const PoolWindows& g, const float* x, float* y, int64_t* ar
     const float* in = x + pl * g.H * g.W;
     for (int64_t i = 0; i < g.Ho; ++i) {
       const int64_t h0 = g.row0(i), h1 = g.row1(i);
-      int64_t* best = argmax + (pl * g.Ho + i) * g.Wo;  // window j's arg-max so far
-      for (int64_t j = 0; j < g.Wo; ++j) best[j] = h0 * g.W + g.col0(j);
+      int32_t* best = argmax + (pl * g.Ho + i) * g.Wo;  // window j's arg-max so far
+      for (int64_t j = 0; j < g.Wo; ++j) best[j] = static_cast<int32_t>(h0 * g.W + g.col0(j));
       for (int64_t h = h0; h < h1; ++h)
         for (int64_t q = 0; q < g.kw; ++q)
           for (int64_t j = j0[q]; j < j1[q]; ++j) {
-            const int64_t at = h * g.W + j * g.sw + q - g.pw;
+            const auto at = static_cast<int32_t>(h * g.W + j * g.sw + q - g.pw);
             const float v = in[at];
-            const int64_t take = (v > in[best[j]]) | std::isnan(v);
+            const int32_t take = (v > in[best[j]]) | std::isnan(v);
             best[j] += take * (at - best[j]);
           }
       for (int64_t j = 0; j < g.Wo; ++j) y[(pl * g.Ho + i) * g.Wo + j] = in[best[j]];
@@ -63,6 +63,28 @@ __mmask16 first_lanes(int64_t n) {
   return n >= 16 ? __mmask16(0xFFFF) : static_cast<__mmask16>((1u << n) - 1u);
 }
 
+// The lanes m of the sixteen values at p, zeros elsewhere. Where all sixteen lie before `end`, a
+// full load and then the mask in a register: GCC folds the two into one masked load unless the
+// empty asm hides the value from it, and on this machine a masked load that crosses a cache line
+// is slower (conv_columns.cpp). At a buffer's end, a masked load, which never touches the
+// masked-off lanes.
+__attribute__((target("avx512f"), always_inline)) inline __m512 load_lanes(const float* p,
+                                                                           __mmask16 m,
+                                                                           const float* end) {
+  if (p + 16 > end) return _mm512_maskz_loadu_ps(m, p);
+  __m512 v = _mm512_loadu_ps(p);
+  asm("" : "+v"(v));
+  return _mm512_maskz_mov_ps(m, v);
+}
+__attribute__((target("avx512f"), always_inline)) inline __m512i load_lanes(const int32_t* p,
+                                                                            __mmask16 m,
+                                                                            const int32_t* end) {
+  if (p + 16 > end) return _mm512_maskz_loadu_epi32(m, p);
+  __m512i v = _mm512_loadu_si512(p);
+  asm("" : "+v"(v));
+  return _mm512_maskz_mov_epi32(m, v);
+}
+
 // Where v > best, or v is a NaN, v takes over (and its offset v_at).
 __attribute__((target("avx512f"), always_inline)) inline void take_over(__m512 v, __m512i v_at,
                                                                         __m512& best, __m512i& at) {
@@ -78,26 +100,27 @@ __attribute__((target("avx512f"), always_inline)) inline void take_over(__m512 v
 // four registers, compared in that (row-major) order; `at` follows the winner's offset from the
 // window row's start, (2i)·W + 2j.
 __attribute__((target("avx512f"))) void max_pool2d_2x2_avx512(const PoolWindows& g, const float* x,
-                                                              float* y, int64_t* argmax,
+                                                              float* y, int32_t* argmax,
                                                               int64_t begin, int64_t end) {
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
   const __m512i below = _mm512_set1_epi32(static_cast<int32_t>(g.W));
   const __m512i at0 = even, at1 = odd;  // 2t and 2t + 1 for window t of the sixteen
   const __m512i at2 = _mm512_add_epi32(even, below), at3 = _mm512_add_epi32(odd, below);
+  const float* const x_end = x + g.planes * g.H * g.W;
   for (int64_t pl = begin; pl < end; ++pl)
     for (int64_t i = 0; i < g.Ho; ++i) {
       const float* r0 = x + (pl * g.H + 2 * i) * g.W;
       const float* r1 = r0 + g.W;
       float* yr = y + (pl * g.Ho + i) * g.Wo;
-      int64_t* ar = argmax + (pl * g.Ho + i) * g.Wo;
+      int32_t* ar = argmax + (pl * g.Ho + i) * g.Wo;
       for (int64_t j = 0; j < g.Wo; j += 16) {
         const int64_t n = std::min<int64_t>(16, g.Wo - j);  // windows, 2n columns
         const __mmask16 lo = first_lanes(2 * n), hi = first_lanes(std::max<int64_t>(2 * n - 16, 0));
-        const __m512 a0 = _mm512_maskz_loadu_ps(lo, r0 + 2 * j);
-        const __m512 a1 = _mm512_maskz_loadu_ps(hi, r0 + 2 * j + 16);
-        const __m512 b0 = _mm512_maskz_loadu_ps(lo, r1 + 2 * j);
-        const __m512 b1 = _mm512_maskz_loadu_ps(hi, r1 + 2 * j + 16);
+        const __m512 a0 = load_lanes(r0 + 2 * j, lo, x_end);
+        const __m512 a1 = load_lanes(r0 + 2 * j + 16, hi, x_end);
+        const __m512 b0 = load_lanes(r1 + 2 * j, lo, x_end);
+        const __m512 b1 = load_lanes(r1 + 2 * j + 16, hi, x_end);
         __m512 best = _mm512_permutex2var_ps(a0, even, a1);
         __m512i at = at0;
         take_over(_mm512_permutex2var_ps(a0, odd, a1), at1, best, at);
@@ -105,13 +128,8 @@ __attribute__((target("avx512f"))) void max_pool2d_2x2_avx512(const PoolWindows&
         take_over(_mm512_permutex2var_ps(b0, odd, b1), at3, best, at);
         const __mmask16 windows = first_lanes(n);
         _mm512_mask_storeu_ps(yr + j, windows, best);
-        const __m512i start = _mm512_set1_epi64(2 * i * g.W + 2 * j);
-        const __m512i at_lo = _mm512_cvtepi32_epi64(_mm512_castsi512_si256(at));
-        const __m512i at_hi = _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(at, 1));
-        _mm512_mask_storeu_epi64(ar + j, static_cast<__mmask8>(windows),
-                                 _mm512_add_epi64(start, at_lo));
-        _mm512_mask_storeu_epi64(ar + j + 8, static_cast<__mmask8>(windows >> 8),
-                                 _mm512_add_epi64(start, at_hi));
+        const __m512i start = _mm512_set1_epi32(static_cast<int32_t>(2 * i * g.W + 2 * j));
+        _mm512_mask_storeu_epi32(ar + j, windows, _mm512_add_epi32(start, at));
       }
     }
 }
@@ -123,7 +141,7 @@ __attribute__((target("avx512f"))) void max_pool2d_2x2_avx512(const PoolWindows&
 // (the sum the reference makes, -0 + 0 included) and 0 elsewhere, with the column and row no
 // window covers (odd W or H) set to 0 after; no pass of zeros first, no read of them.
 __attribute__((target("avx512f"))) void max_pool2d_backward_2x2_avx512(const PoolWindows& g,
-                                                                       const int64_t* argmax,
+                                                                       const int32_t* argmax,
                                                                        const float* dy, float* dx,
                                                                        bool fresh, int64_t begin,
                                                                        int64_t end) {
@@ -133,23 +151,20 @@ __attribute__((target("avx512f"))) void max_pool2d_backward_2x2_avx512(const Poo
   const __m512i column = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   const __m512i sixteen = _mm512_set1_epi32(16);
   const __m512i below = _mm512_set1_epi32(static_cast<int32_t>(g.W));
+  const int32_t* const argmax_end = argmax + g.planes * g.Ho * g.Wo;
+  const float* const dy_end = dy + g.planes * g.Ho * g.Wo;
   for (int64_t pl = begin; pl < end; ++pl)
     for (int64_t i = 0; i < g.Ho; ++i) {
       float* r0 = dx + (pl * g.H + 2 * i) * g.W;
       float* r1 = r0 + g.W;
       const float* dr = dy + (pl * g.Ho + i) * g.Wo;
-      const int64_t* ar = argmax + (pl * g.Ho + i) * g.Wo;
+      const int32_t* ar = argmax + (pl * g.Ho + i) * g.Wo;
       for (int64_t j = 0; j < g.Wo; j += 16) {
         const int64_t n = std::min<int64_t>(16, g.Wo - j);
         const __mmask16 windows = first_lanes(n);
-        const __m512i start = _mm512_set1_epi64(2 * i * g.W + 2 * j);
-        const __m512i at_lo = _mm512_maskz_loadu_epi64(static_cast<__mmask8>(windows), ar + j);
-        const __m512i at_hi =
-            _mm512_maskz_loadu_epi64(static_cast<__mmask8>(windows >> 8), ar + j + 8);
-        const __m256i off_lo = _mm512_cvtepi64_epi32(_mm512_sub_epi64(at_lo, start));
-        const __m256i off_hi = _mm512_cvtepi64_epi32(_mm512_sub_epi64(at_hi, start));
-        const __m512i off = _mm512_inserti64x4(_mm512_castsi256_si512(off_lo), off_hi, 1);
-        const __m512 d = _mm512_maskz_loadu_ps(windows, dr + j);
+        const __m512i start = _mm512_set1_epi32(static_cast<int32_t>(2 * i * g.W + 2 * j));
+        const __m512i off = _mm512_sub_epi32(load_lanes(ar + j, windows, argmax_end), start);
+        const __m512 d = load_lanes(dr + j, windows, dy_end);
         // Columns 2j .. 2j + 15 hold windows 0..7, columns 2j + 16 .. 2j + 31 windows 8..15.
         for (int half = 0; half < 2; ++half) {
           const __m512i which = half == 0 ? twice_lo : twice_hi;
@@ -162,6 +177,11 @@ __attribute__((target("avx512f"))) void max_pool2d_backward_2x2_avx512(const Poo
               valid & _mm512_cmpeq_epi32_mask(off2, _mm512_add_epi32(c, below));
           float* p0 = r0 + 2 * j + 16 * half;
           float* p1 = r1 + 2 * j + 16 * half;
+          if (fresh && valid == 0xFFFF) {
+            _mm512_storeu_ps(p0, _mm512_maskz_add_ps(top, zero, d2));
+            _mm512_storeu_ps(p1, _mm512_maskz_add_ps(bottom, zero, d2));
+            continue;
+          }
           if (fresh) {
             _mm512_mask_storeu_ps(p0, valid, _mm512_maskz_add_ps(top, zero, d2));
             _mm512_mask_storeu_ps(p1, valid, _mm512_maskz_add_ps(bottom, zero, d2));
@@ -183,7 +203,7 @@ __attribute__((target("avx512f"))) void max_pool2d_backward_2x2_avx512(const Poo
 
 }  // namespace
 
-void max_pool2d(const PoolWindows& g, const float* x, float* y, int64_t* argmax, int64_t begin,
+void max_pool2d(const PoolWindows& g, const float* x, float* y, int32_t* argmax, int64_t begin,
                 int64_t end) {
   if (isa() == Isa::Avx512 && is_2x2_stride_2(g))
     max_pool2d_2x2_avx512(g, x, y, argmax, begin, end);
@@ -191,7 +211,7 @@ void max_pool2d(const PoolWindows& g, const float* x, float* y, int64_t* argmax,
     max_pool2d_rows(g, x, y, argmax, begin, end);
 }
 
-void max_pool2d_backward(const PoolWindows& g, const int64_t* argmax, const float* dy, float* dx,
+void max_pool2d_backward(const PoolWindows& g, const int32_t* argmax, const float* dy, float* dx,
                          bool fresh, int64_t begin, int64_t end) {
   if (isa() == Isa::Avx512 && is_2x2_stride_2(g)) {
     max_pool2d_backward_2x2_avx512(g, argmax, dy, dx, fresh, begin, end);

@@ -12,11 +12,11 @@
 namespace minigrad::kernels {
 
 /// backend::max_pool2d over planes [begin, end).
-void max_pool2d(const backend::PoolWindows& g, const float* x, float* y, int64_t* argmax,
+void max_pool2d(const backend::PoolWindows& g, const float* x, float* y, int32_t* argmax,
                 int64_t begin, int64_t end);
 /// backend::max_pool2d_backward over planes [begin, end). `fresh`: dx holds no values yet, only
 /// owed zeros, so every pixel of the planes is written (0 where no window's maximum is).
-void max_pool2d_backward(const backend::PoolWindows& g, const int64_t* argmax, const float* dy,
+void max_pool2d_backward(const backend::PoolWindows& g, const int32_t* argmax, const float* dy,
                          float* dx, bool fresh, int64_t begin, int64_t end);
 
 }  // namespace minigrad::kernels

@@ -43,7 +43,7 @@ void linear(int64_t m, int64_t n, int64_t k, const float* x, const float* w, con
 // One window at a time: start at its first pixel on the image, then visit the others in
 // row-major order; a larger pixel or a NaN takes over (the first pixel compared with itself
 // changes nothing, unless it is a NaN, which it already is).
-void max_pool2d(const PoolWindows& g, const float* x, float* y, int64_t* argmax) {
+void max_pool2d(const PoolWindows& g, const float* x, float* y, int32_t* argmax) {
   for (int64_t pl = 0; pl < g.planes; ++pl) {
     const float* in = x + pl * g.H * g.W;
     for (int64_t i = 0; i < g.Ho; ++i)
@@ -55,13 +55,13 @@ void max_pool2d(const PoolWindows& g, const float* x, float* y, int64_t* argmax)
             if (in[h * g.W + w] > in[best] || std::isnan(in[h * g.W + w])) best = h * g.W + w;
         const int64_t cell = (pl * g.Ho + i) * g.Wo + j;
         y[cell] = in[best];
-        argmax[cell] = best;
+        argmax[cell] = static_cast<int32_t>(best);
       }
   }
 }
 
 // Each cell's gradient goes to the one pixel its maximum came from.
-void max_pool2d_backward(const PoolWindows& g, const int64_t* argmax, const float* dy, float* dx) {
+void max_pool2d_backward(const PoolWindows& g, const int32_t* argmax, const float* dy, float* dx) {
   const int64_t cells = g.Ho * g.Wo;
   for (int64_t pl = 0; pl < g.planes; ++pl)
     for (int64_t k = 0; k < cells; ++k)
@@ -123,16 +123,19 @@ void col2im(const ConvColumns& g, const float* dcols, float* dx) {
       }
 }
 
-float* allocate(int64_t count) {
+void* allocate_bytes(size_t bytes) {
   // aligned_alloc wants a size that is a multiple of the alignment, and at least one byte.
-  const size_t bytes = static_cast<size_t>(count) * sizeof(float);
   const size_t rounded = bytes == 0 ? 64 : (bytes + 63) / 64 * 64;
   void* p = std::aligned_alloc(64, rounded);
   if (p == nullptr) throw std::bad_alloc();
-  return static_cast<float*>(p);
+  return p;
 }
 
+float* allocate(int64_t count) {
+  return static_cast<float*>(allocate_bytes(static_cast<size_t>(count) * sizeof(float)));
+}
 void release(float* p, int64_t /*count*/) { std::free(p); }
+void release_bytes(void* p, size_t /*bytes*/) { std::free(p); }
 
 // Nothing is deferred: the zeros are written at once, so there is never anything to settle.
 void zero_later(float* p, int64_t count) { std::fill_n(p, count, 0.0f); }
@@ -175,6 +178,8 @@ const Table& reference_table() {
                            reference::finish_background,
                            reference::allocate,
                            reference::release,
+                           reference::allocate_bytes,
+                           reference::release_bytes,
                            reference::zero_later,
                            reference::settle,
                            reference::take_zeros};
