@@ -29,7 +29,8 @@ struct Machine {
                 },
             .why_one_thread = std::move(why_one),
             .idle_seconds = [this] { return idle; },
-            .wait_seconds = [this] { return wait; }};
+            .wait_seconds = [this] { return wait; },
+            .idle_cores_now = [this] { return idle_cores; }};
   }
   // Runs `steps` steps of `rows` rows; a step takes seconds(threads).
   template <class F>
@@ -98,6 +99,26 @@ TEST_CASE("with no idle core beside the run, auto keeps one thread without tryin
       CHECK(chooser.summary() ==
             "threads: auto chose 1 (the machine had 0.2 idle cores beside this run: no room for "
             "a second thread)");
+  }
+}
+
+TEST_CASE("with small steps, the run queue says whether a core is free") {
+  // Steps of 0.2 ms: the warm-up and the first block (blocks of 50 steps) end after 11 ms, too
+  // soon for /proc/stat's clock ticks; looks at the run queue every millisecond decide instead.
+  for (const double idle : {0.2, 0.8}) {
+    Machine m;
+    m.idle_cores = idle;
+    ThreadChooser chooser(0, 1000, m.probe());
+    int64_t two_steps = 0;
+    m.run(chooser, 300, 32, [&](int t) {
+      two_steps += t == 2;
+      return t == 1 ? 0.2e-3 : 0.15e-3;
+    });
+    CAPTURE(idle);
+    CHECK(chooser.threads() == (idle < ThreadChooser::kIdleNeeded ? 1 : 2));
+    CHECK((two_steps == 0) == (idle < ThreadChooser::kIdleNeeded));
+    if (idle < ThreadChooser::kIdleNeeded)
+      CHECK(chooser.summary().find("threads: auto chose 1 (the machine had 0.2 idle cores") == 0);
   }
 }
 

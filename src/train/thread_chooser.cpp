@@ -2,12 +2,14 @@
 // now and then during training (the load on a shared machine changes, and with it the answer).
 #include "minigrad/train/thread_chooser.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -49,6 +51,25 @@ ThreadProbe backend_probe() {
               ns += waiting;
             }
             return ec ? -1.0 : ns * 1e-9;
+          },
+      .idle_cores_now =
+          [] {
+            // /proc/loadavg's fourth field, "running/total", counts the tasks that run or are
+            // ready to run at this instant, this thread included. Read with one read(): it is
+            // called every millisecond of the trial's first block.
+            static const double cores = static_cast<double>(sysconf(_SC_NPROCESSORS_ONLN));
+            char text[128];
+            const int fd = open("/proc/loadavg", O_RDONLY);
+            if (fd < 0) return -1.0;
+            const ssize_t n = read(fd, text, sizeof text - 1);
+            close(fd);
+            double one, five, fifteen;
+            long running;
+            if (n <= 0) return -1.0;
+            text[n] = 0;
+            if (std::sscanf(text, "%lf %lf %lf %ld/", &one, &five, &fifteen, &running) != 4)
+              return -1.0;
+            return std::max(0.0, cores - static_cast<double>(running));
           }};
 }
 
@@ -93,6 +114,9 @@ void ThreadChooser::start_trial() {
   per_row_[1].clear();
   guard_ = {0, 0, 0};
   two_total_ = {0, 0};
+  idle_sum_ = 0;
+  samples_ = 0;
+  last_sample_ = -1;
 }
 
 bool ThreadChooser::starved(int64_t steps, double seconds, double on_one) {
@@ -113,10 +137,26 @@ void ThreadChooser::before_step() {
     mark_idle_ = probe_.idle_seconds ? probe_.idle_seconds() : -1;
   }
   if (phase_ == Phase::Run && probe_.now() >= next_check_) start_trial();
-  if (phase_ == Phase::Trial && steps_ == block_ && mark_idle_ >= 0) {
-    // About to try two threads: was there a free core while this one ran?
-    const double wall = probe_.now() - mark_wall_, idle = probe_.idle_seconds() - mark_idle_;
-    if (wall >= kIdleWindow && idle / wall < kIdleNeeded) decide(Why::NoIdleCore, idle / wall);
+  if (phase_ == Phase::Trial && steps_ < block_ && steps_ >= std::max<int64_t>(1, block_ / 5) &&
+      probe_.idle_cores_now && probe_.now() - last_sample_ >= kSampleGap) {
+    // A look at the run queue now and then while one thread runs (not in the block's first
+    // steps, where the worker may still spin after its last part).
+    if (const double idle = probe_.idle_cores_now(); idle >= 0) {
+      idle_sum_ += idle;
+      ++samples_;
+      last_sample_ = probe_.now();
+    }
+  }
+  if (phase_ == Phase::Trial && steps_ == block_) {
+    // About to try two threads: was there a free core while this one ran? /proc/stat counts in
+    // clock ticks, so it needs kIdleWindow; shorter blocks go by the run queue's samples.
+    const double wall = mark_idle_ >= 0 ? probe_.now() - mark_wall_ : 0;
+    if (wall >= kIdleWindow) {
+      const double idle = (probe_.idle_seconds() - mark_idle_) / wall;
+      if (idle < kIdleNeeded) decide(Why::NoIdleCore, idle);
+    } else if (samples_ >= kMinSamples && idle_sum_ / samples_ < kIdleNeeded) {
+      decide(Why::NoIdleCore, idle_sum_ / samples_);
+    }
   }
   if (phase_ == Phase::Trial) {
     // Minigrad's kernels only: OpenBLAS (which runs none of training's products here) stays on

@@ -13,7 +13,7 @@
 namespace minigrad::train {
 
 /// What the chooser reads and sets; the defaults are the steady clock and the backend. Tests give
-/// a clock and an idle count of their own.
+/// a clock, idle counts and waits of their own.
 struct ThreadProbe {
   std::function<double()> now;               // seconds
   std::function<void(int)> set_num_threads;  // 1 or 2
@@ -21,6 +21,8 @@ struct ThreadProbe {
   std::function<double()> idle_seconds;      // the machine's idle CPU-seconds so far; < 0: unknown
   std::function<double()> wait_seconds;      // seconds this process's threads were ready to run but
                                              // waited for a core, so far; < 0: unknown
+  std::function<double()> idle_cores_now;    // cores with no task to run at this instant; < 0:
+                                             // unknown
 };
 ThreadProbe backend_probe();
 
@@ -34,8 +36,9 @@ ThreadProbe backend_probe();
 /// whose steps so far (two at least) take more than kCollapse times as long as on one and have
 /// lost kCollapseSeconds (a worker starved of its core by another process, not one preemption)
 /// ends the trial on one thread at once; and when the machine had less than kIdleNeeded idle cores
-/// while the trial ran on one thread (over kIdleWindow seconds at least), it keeps one without
-/// trying two. During training, when kGuard steps on two threads, and kBlockSeconds at least, take
+/// while the trial ran on one thread (over kIdleWindow seconds at least, or in kMinSamples looks
+/// at the run queue kSampleGap apart when the first block is shorter), it keeps one without trying
+/// two. During training, when kGuard steps on two threads, and kBlockSeconds at least, take
 /// kGuardSlower times as long as on one, a trial starts.
 ///
 /// Another process that takes a core now and then costs two threads more than the steps' times
@@ -64,7 +67,8 @@ class ThreadChooser {
   static constexpr double kBlockSeconds = 0.02, kMargin = 0.05, kCollapse = 2.0;
   static constexpr double kRecheckFirst = 2.0, kRecheckMax = 64.0, kGuardSlower = 1.25;
   static constexpr double kIdleNeeded = 0.5, kIdleWindow = 0.05, kCollapseSeconds = 0.01;
-  static constexpr double kWaitShare = 0.1, kWaitWindow = 0.05;
+  static constexpr double kWaitShare = 0.1, kWaitWindow = 0.05, kSampleGap = 1e-3;
+  static constexpr int kMinSamples = 4;
   static constexpr size_t kGuard = 8;
 
  private:
@@ -109,6 +113,8 @@ class ThreadChooser {
   Mark two_start_;           // the start of the current trial block on two threads
   Mark two_total_ = {0, 0};  // the trial's blocks on two threads so far: seconds, and waited
   Mark window_;              // the start of the current kWaitWindow on two threads in training
+  double idle_sum_ = 0, last_sample_ = -1;  // the run queue's idle cores in the first block
+  int samples_ = 0;
   double mark_wall_ = -1, mark_idle_ = -1;  // the clock and idle_seconds when the trial began
   double next_check_ = 0, interval_ = kRecheckFirst;
   double rate_[2] = {0, 0};  // the latest trial's samples/s on 1 and 2 threads
