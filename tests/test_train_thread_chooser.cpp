@@ -1,8 +1,8 @@
 // Tests of train/thread_chooser.hpp on a simulated clock: auto keeps two threads only when they
 // are faster by more than the margin, decides within a short run of large steps, leaves a trial
 // on a starved worker (not on a moment's preemption), returns to one thread when load arrives
-// during training and to two when it leaves, and keeps one thread (saying why) when it cannot
-// measure.
+// during training and to two when it leaves, leaves two threads that wait for a core though their
+// steps look fast, and keeps one thread (saying why) when it cannot measure.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -18,6 +18,7 @@ namespace {
 struct Machine {
   double now = 100.0;
   double idle = 5000.0, idle_cores = 1.0;  // the machine's idle CPU-seconds, and how fast they grow
+  double wait = 7.0, wait_share = 0.0;     // the threads' wait for a core; its share on two threads
   int threads = 1, sets = 0;
   ThreadProbe probe(std::string why_one = "") {
     return {.now = [this] { return now; },
@@ -27,7 +28,9 @@ struct Machine {
                   ++sets;
                 },
             .why_one_thread = std::move(why_one),
-            .idle_seconds = [this] { return idle; }};
+            .idle_seconds = [this] { return idle; },
+            .wait_seconds = [this] { return wait; },
+            .idle_cores_now = [this] { return idle_cores; }};
   }
   // Runs `steps` steps of `rows` rows; a step takes seconds(threads).
   template <class F>
@@ -37,6 +40,7 @@ struct Machine {
       const double dt = seconds(threads);
       now += dt;
       idle += idle_cores * dt;
+      if (threads == 2) wait += 2 * dt * wait_share;
       chooser.after_step(rows);
     }
   }
@@ -95,6 +99,26 @@ TEST_CASE("with no idle core beside the run, auto keeps one thread without tryin
       CHECK(chooser.summary() ==
             "threads: auto chose 1 (the machine had 0.2 idle cores beside this run: no room for "
             "a second thread)");
+  }
+}
+
+TEST_CASE("with small steps, the run queue says whether a core is free") {
+  // Steps of 0.2 ms: the warm-up and the first block (blocks of 50 steps) end after 11 ms, too
+  // soon for /proc/stat's clock ticks; looks at the run queue every millisecond decide instead.
+  for (const double idle : {0.2, 0.8}) {
+    Machine m;
+    m.idle_cores = idle;
+    ThreadChooser chooser(0, 1000, m.probe());
+    int64_t two_steps = 0;
+    m.run(chooser, 300, 32, [&](int t) {
+      two_steps += t == 2;
+      return t == 1 ? 0.2e-3 : 0.15e-3;
+    });
+    CAPTURE(idle);
+    CHECK(chooser.threads() == (idle < ThreadChooser::kIdleNeeded ? 1 : 2));
+    CHECK((two_steps == 0) == (idle < ThreadChooser::kIdleNeeded));
+    if (idle < ThreadChooser::kIdleNeeded)
+      CHECK(chooser.summary().find("threads: auto chose 1 (the machine had 0.2 idle cores") == 0);
   }
 }
 
@@ -172,6 +196,45 @@ TEST_CASE("a moment's preemption on two threads neither ends a trial nor starts 
   CHECK(starved.threads() == 1);
   CHECK(two_steps == 5);  // the first step of the block, then 4 judged: 12 ms lost > 10 ms
   CHECK(starved.summary().find("took 4.0x as long as on 1") != std::string::npos);
+}
+
+TEST_CASE("two threads that wait for a core are not kept, though their steps look faster") {
+  // Another process on the second core takes it from one of the threads now and then: over a
+  // trial's few milliseconds the median step still says two threads win, but the threads spent
+  // a third of their time waiting for a core, and the run goes on at 0.6x of one thread.
+  for (const double share : {0.02, 0.3}) {
+    Machine m;
+    m.wait_share = share;
+    ThreadChooser chooser(0, 10000, m.probe());
+    m.run(chooser, 400, 32, [](int t) { return t == 1 ? 0.3e-3 : 0.2e-3; });
+    CAPTURE(share);
+    CHECK(chooser.threads() == (share < ThreadChooser::kWaitShare ? 2 : 1));
+    if (share > ThreadChooser::kWaitShare)
+      CHECK(chooser.summary() ==
+            "threads: auto chose 1 (on 2 threads they waited for a core 30% of the time: another "
+            "process is using the second)");
+  }
+}
+
+TEST_CASE("during training on two threads, a wait for a core sends auto back to one") {
+  Machine m;
+  ThreadChooser chooser(0, 1000000, m.probe());
+  auto step = [](int t) { return t == 1 ? 0.3e-3 : 0.2e-3; };  // the steps' times never change
+  m.run(chooser, 300, 32, step);
+  REQUIRE(chooser.threads() == 2);
+  m.wait_share = 0.3;  // a competitor arrives: within one window of kWaitWindow, one thread
+  const int64_t window = static_cast<int64_t>(ThreadChooser::kWaitWindow / 0.2e-3);
+  m.run(chooser, 2 * window + 2, 32, step);
+  CHECK(chooser.threads() == 1);
+  // The first window on two threads may have begun before the competitor came: 19%, not 30%.
+  CHECK(chooser.summary() ==
+        "threads: auto chose 1 (on 2 threads they waited for a core 19% of the time: another "
+        "process is using the second; timed 1 time, the count changed 1 time)");
+  m.run(chooser, 100000, 32, step);  // re-checks try two threads and leave them again
+  CHECK(chooser.threads() == 1);
+  m.wait_share = 0;  // it leaves: the next re-check keeps two
+  m.run(chooser, static_cast<int64_t>(ThreadChooser::kRecheckMax / 0.2e-3) + 1000, 32, step);
+  CHECK(chooser.threads() == 2);
 }
 
 TEST_CASE("a skipped step (before_step without after_step) is not timed") {

@@ -2,12 +2,15 @@
 // now and then during training (the load on a shared machine changes, and with it the answer).
 #include "minigrad/train/thread_chooser.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "minigrad/backend/backend.hpp"
@@ -15,24 +18,59 @@
 namespace minigrad::train {
 
 ThreadProbe backend_probe() {
-  return {.now =
-              [] {
-                return std::chrono::duration<double>(
-                           std::chrono::steady_clock::now().time_since_epoch())
-                    .count();
-              },
-          .set_num_threads = [](int n) { backend::set_num_threads(n); },
-          .why_one_thread = backend::why_one_thread(),
-          .idle_seconds =
-              [] {
-                // /proc/stat's first line: "cpu user nice system idle iowait ...", in clock ticks.
-                std::ifstream in("/proc/stat");
-                std::string cpu;
-                double user, nice, system, idle, iowait;
-                if (!(in >> cpu >> user >> nice >> system >> idle >> iowait) || cpu != "cpu")
-                  return -1.0;
-                return (idle + iowait) / static_cast<double>(sysconf(_SC_CLK_TCK));
-              }};
+  return {
+      .now =
+          [] {
+            return std::chrono::duration<double>(
+                       std::chrono::steady_clock::now().time_since_epoch())
+                .count();
+          },
+      .set_num_threads = [](int n) { backend::set_num_threads(n); },
+      .why_one_thread = backend::why_one_thread(),
+      .idle_seconds =
+          [] {
+            // /proc/stat's first line: "cpu user nice system idle iowait ...", in clock ticks.
+            std::ifstream in("/proc/stat");
+            std::string cpu;
+            double user, nice, system, idle, iowait;
+            if (!(in >> cpu >> user >> nice >> system >> idle >> iowait) || cpu != "cpu")
+              return -1.0;
+            return (idle + iowait) / static_cast<double>(sysconf(_SC_CLK_TCK));
+          },
+      .wait_seconds =
+          [] {
+            // Each thread's /proc/self/task/TID/schedstat: "ns on a core, ns waiting for one,
+            // slices". Threads that sleep (the worker between steps, OpenBLAS's pool) add
+            // nothing; a thread that ended takes its figure with it, which only lowers a share.
+            std::error_code ec;
+            double ns = 0;
+            for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+              std::ifstream in(task.path() / "schedstat");
+              double on_core, waiting;
+              if (!(in >> on_core >> waiting)) return -1.0;
+              ns += waiting;
+            }
+            return ec ? -1.0 : ns * 1e-9;
+          },
+      .idle_cores_now =
+          [] {
+            // /proc/loadavg's fourth field, "running/total", counts the tasks that run or are
+            // ready to run at this instant, this thread included. Read with one read(): it is
+            // called every millisecond of the trial's first block.
+            static const double cores = static_cast<double>(sysconf(_SC_NPROCESSORS_ONLN));
+            char text[128];
+            const int fd = open("/proc/loadavg", O_RDONLY);
+            if (fd < 0) return -1.0;
+            const ssize_t n = read(fd, text, sizeof text - 1);
+            close(fd);
+            double one, five, fifteen;
+            long running;
+            if (n <= 0) return -1.0;
+            text[n] = 0;
+            if (std::sscanf(text, "%lf %lf %lf %ld/", &one, &five, &fifteen, &running) != 4)
+              return -1.0;
+            return std::max(0.0, cores - static_cast<double>(running));
+          }};
 }
 
 ThreadChooser::ThreadChooser(int requested, int64_t steps, ThreadProbe probe)
@@ -55,6 +93,16 @@ void ThreadChooser::use(int t) {
   threads_ = t;
 }
 
+ThreadChooser::Mark ThreadChooser::mark() const {
+  return {probe_.now(), probe_.wait_seconds ? probe_.wait_seconds() : -1};
+}
+
+double ThreadChooser::waited_since(const Mark& m) const {
+  const Mark end = mark();
+  if (m.wait < 0 || end.wait < 0 || end.wall <= m.wall) return -1;
+  return (end.wait - m.wait) / (2 * (end.wall - m.wall));
+}
+
 void ThreadChooser::start_trial() {
   if (phase_ == Phase::Run) {  // a re-check (the first trial counts from the warm-up's start)
     mark_wall_ = probe_.now();
@@ -65,6 +113,10 @@ void ThreadChooser::start_trial() {
   per_row_[0].clear();
   per_row_[1].clear();
   guard_ = {0, 0, 0};
+  two_total_ = {0, 0};
+  idle_sum_ = 0;
+  samples_ = 0;
+  last_sample_ = -1;
 }
 
 bool ThreadChooser::starved(int64_t steps, double seconds, double on_one) {
@@ -85,15 +137,32 @@ void ThreadChooser::before_step() {
     mark_idle_ = probe_.idle_seconds ? probe_.idle_seconds() : -1;
   }
   if (phase_ == Phase::Run && probe_.now() >= next_check_) start_trial();
-  if (phase_ == Phase::Trial && steps_ == block_ && mark_idle_ >= 0) {
-    // About to try two threads: was there a free core while this one ran?
-    const double wall = probe_.now() - mark_wall_, idle = probe_.idle_seconds() - mark_idle_;
-    if (wall >= kIdleWindow && idle / wall < kIdleNeeded) decide(0, idle / wall);
+  if (phase_ == Phase::Trial && steps_ < block_ && steps_ >= std::max<int64_t>(1, block_ / 5) &&
+      probe_.idle_cores_now && probe_.now() - last_sample_ >= kSampleGap) {
+    // A look at the run queue now and then while one thread runs (not in the block's first
+    // steps, where the worker may still spin after its last part).
+    if (const double idle = probe_.idle_cores_now(); idle >= 0) {
+      idle_sum_ += idle;
+      ++samples_;
+      last_sample_ = probe_.now();
+    }
+  }
+  if (phase_ == Phase::Trial && steps_ == block_) {
+    // About to try two threads: was there a free core while this one ran? /proc/stat counts in
+    // clock ticks, so it needs kIdleWindow; shorter blocks go by the run queue's samples.
+    const double wall = mark_idle_ >= 0 ? probe_.now() - mark_wall_ : 0;
+    if (wall >= kIdleWindow) {
+      const double idle = (probe_.idle_seconds() - mark_idle_) / wall;
+      if (idle < kIdleNeeded) decide(Why::NoIdleCore, idle);
+    } else if (samples_ >= kMinSamples && idle_sum_ / samples_ < kIdleNeeded) {
+      decide(Why::NoIdleCore, idle_sum_ / samples_);
+    }
   }
   if (phase_ == Phase::Trial) {
     // Minigrad's kernels only: OpenBLAS (which runs none of training's products here) stays on
     // one thread, as resizing its pool would cost milliseconds.
     use((steps_ / block_) % 2 == 0 ? 1 : 2);
+    if (threads_ == 2 && steps_ % block_ == 0) two_start_ = mark();
   }
   step_start_ = probe_.now();
 }
@@ -129,15 +198,38 @@ void ThreadChooser::after_step(int64_t rows) {
       if (t == 2 && in_block > 0 && one > 0) {
         slow_ = {slow_.steps + 1, slow_.seconds + seconds, slow_.rows + rows};
         if (starved(slow_.steps, slow_.seconds, one * static_cast<double>(slow_.rows))) {
-          decide(slow_.seconds / static_cast<double>(slow_.rows) / one);
+          decide(Why::Starved, slow_.seconds / static_cast<double>(slow_.rows) / one);
           return;
         }
       }
-      if (++steps_ == 4 * block_) decide(0);
+      if (t == 2 && in_block == block_ - 1 && two_start_.wait >= 0) {  // a block on two ends
+        const Mark end = mark();
+        two_total_.wall += end.wall - two_start_.wall;
+        two_total_.wait += end.wait - two_start_.wait;
+      }
+      if (++steps_ == 4 * block_) {
+        const double waited = two_total_.wall > 0 ? two_total_.wait / (2 * two_total_.wall) : -1;
+        if (waited > kWaitShare)
+          decide(Why::Waited, waited);
+        else
+          decide(Why::Timed);
+      }
       return;
     }
     case Phase::Run:
       if (threads_ != 2) return;
+      // Another process taking the second core now and then: seen in the threads' wait long
+      // before the steps' times say so.
+      if (window_.wall < 0) {
+        window_ = mark();
+      } else if (probe_.now() - window_.wall >= kWaitWindow) {
+        const double waited = waited_since(window_);
+        if (waited > kWaitShare) {
+          decide(Why::Waited, waited);
+          return;
+        }
+        window_ = mark();
+      }
       // The window's total, not the median: a starved worker makes some steps very slow, not
       // all. Judged once the window lasts kBlockSeconds, so that one process that takes the
       // worker's core for a millisecond does not start a trial.
@@ -149,15 +241,17 @@ void ThreadChooser::after_step(int64_t rows) {
   }
 }
 
-void ThreadChooser::decide(double collapse, double idle) {
-  collapse_ = collapse;
-  idle_ = idle;
-  one_ = median(per_row_[0]);
-  const double two = median(per_row_[1]);
-  rate_[0] = one_ > 0 ? 1 / one_ : 0;
-  rate_[1] = two > 0 ? 1 / two : 0;
-  const int choice = collapse == 0 && idle < 0 && rate_[1] > (1 + kMargin) * rate_[0] ? 2 : 1;
-  ++trials_;
+void ThreadChooser::decide(Why why, double figure) {
+  why_ = why;
+  figure_ = figure;
+  if (phase_ == Phase::Trial) {  // else a window in training: the trial's figures stand
+    one_ = median(per_row_[0]);
+    const double two = median(per_row_[1]);
+    rate_[0] = one_ > 0 ? 1 / one_ : 0;
+    rate_[1] = two > 0 ? 1 / two : 0;
+  }
+  const int choice = why == Why::Timed && rate_[1] > (1 + kMargin) * rate_[0] ? 2 : 1;
+  if (phase_ == Phase::Trial) ++trials_;
   if (decided_ != 0 && choice != decided_) {
     ++switches_;
     interval_ = kRecheckFirst;
@@ -168,6 +262,7 @@ void ThreadChooser::decide(double collapse, double idle) {
   next_check_ = probe_.now() + interval_;
   phase_ = Phase::Run;
   guard_ = {0, 0, 0};
+  window_ = {};
   use(choice);
 }
 
@@ -179,18 +274,29 @@ std::string ThreadChooser::summary() const {
         "threads: auto on 1 so far (timing 1 and 2 threads: {} of {} steps done)",
         phase_ == Phase::Trial ? kWarmup + steps_ : static_cast<int64_t>(warm_.size()),
         kWarmup + 4 * block_);
-  const std::string later = trials_ == 1
-                                ? ""
-                                : fmt::format("; timed {} times, the count changed {} time{}",
-                                              trials_, switches_, switches_ == 1 ? "" : "s");
-  if (idle_ >= 0)
-    return fmt::format(
-        "threads: auto chose 1 (the machine had {:.1f} idle cores beside this run: no room for a "
-        "second thread{})",
-        idle_, later);
-  if (collapse_ > 0)
-    return fmt::format("threads: auto chose 1 (steps on 2 threads took {:.1f}x as long as on 1{})",
-                       collapse_, later);
+  const std::string later =
+      trials_ == 1 && switches_ == 0
+          ? ""
+          : fmt::format("; timed {} time{}, the count changed {} time{}", trials_,
+                        trials_ == 1 ? "" : "s", switches_, switches_ == 1 ? "" : "s");
+  switch (why_) {
+    case Why::NoIdleCore:
+      return fmt::format(
+          "threads: auto chose 1 (the machine had {:.1f} idle cores beside this run: no room for "
+          "a second thread{})",
+          figure_, later);
+    case Why::Starved:
+      return fmt::format(
+          "threads: auto chose 1 (steps on 2 threads took {:.1f}x as long as on 1{})", figure_,
+          later);
+    case Why::Waited:
+      return fmt::format(
+          "threads: auto chose 1 (on 2 threads they waited for a core {:.0f}% of the time: "
+          "another process is using the second{})",
+          100 * figure_, later);
+    case Why::Timed:
+      break;
+  }
   return fmt::format(
       "threads: auto chose {} ({:.0f} samples/s on 1 thread, {:.0f} on 2, over {} steps each{})",
       decided_, rate_[0], rate_[1], 2 * (block_ - std::max<int64_t>(1, block_ / 5)), later);

@@ -13,12 +13,16 @@
 namespace minigrad::train {
 
 /// What the chooser reads and sets; the defaults are the steady clock and the backend. Tests give
-/// a clock and an idle count of their own.
+/// a clock, idle counts and waits of their own.
 struct ThreadProbe {
   std::function<double()> now;               // seconds
   std::function<void(int)> set_num_threads;  // 1 or 2
   std::string why_one_thread;                // non-empty: a second thread cannot help
   std::function<double()> idle_seconds;      // the machine's idle CPU-seconds so far; < 0: unknown
+  std::function<double()> wait_seconds;      // seconds this process's threads were ready to run but
+                                             // waited for a core, so far; < 0: unknown
+  std::function<double()> idle_cores_now;    // cores with no task to run at this instant; < 0:
+                                             // unknown
 };
 ThreadProbe backend_probe();
 
@@ -32,9 +36,16 @@ ThreadProbe backend_probe();
 /// whose steps so far (two at least) take more than kCollapse times as long as on one and have
 /// lost kCollapseSeconds (a worker starved of its core by another process, not one preemption)
 /// ends the trial on one thread at once; and when the machine had less than kIdleNeeded idle cores
-/// while the trial ran on one thread (over kIdleWindow seconds at least), it keeps one without
-/// trying two. During training, when kGuard steps on two threads, and kBlockSeconds at least, take
+/// while the trial ran on one thread (over kIdleWindow seconds at least, or in kMinSamples looks
+/// at the run queue kSampleGap apart when the first block is shorter), it keeps one without trying
+/// two. During training, when kGuard steps on two threads, and kBlockSeconds at least, take
 /// kGuardSlower times as long as on one, a trial starts.
+///
+/// Another process that takes a core now and then costs two threads more than the steps' times
+/// show over a few milliseconds (the median step is untouched; the lost slices come later). So the
+/// chooser also asks the kernel how long this process's threads waited for a core: two threads are
+/// kept only while they waited less than kWaitShare of their time, in the trial's blocks on two
+/// threads and in every kWaitWindow seconds of training on two threads after it.
 class ThreadChooser {
  public:
   /// `requested`: 0 for auto, else the fixed count; `steps`: the steps the run will take.
@@ -56,13 +67,24 @@ class ThreadChooser {
   static constexpr double kBlockSeconds = 0.02, kMargin = 0.05, kCollapse = 2.0;
   static constexpr double kRecheckFirst = 2.0, kRecheckMax = 64.0, kGuardSlower = 1.25;
   static constexpr double kIdleNeeded = 0.5, kIdleWindow = 0.05, kCollapseSeconds = 0.01;
+  static constexpr double kWaitShare = 0.1, kWaitWindow = 0.05, kSampleGap = 1e-3;
+  static constexpr int kMinSamples = 4;
   static constexpr size_t kGuard = 8;
 
  private:
   enum class Phase { Fixed, Warmup, Trial, Run };
+  // What the latest decision rested on: the steps' times, or one of the signs of another process
+  // that keep one thread (`figure_` holds its measure).
+  enum class Why { Timed, Starved, NoIdleCore, Waited };
+  struct Mark {  // the clock and the threads' wait when a span began
+    double wall = -1, wait = -1;
+  };
   void use(int t);
   void start_trial();
-  void decide(double collapse, double idle = -1);
+  void decide(Why why, double figure = 0);
+  Mark mark() const;
+  // The share of two threads' time spent waiting for a core since `m`; < 0: unknown.
+  double waited_since(const Mark& m) const;
   static double median(std::vector<double> v);
   // Whether `steps` judged steps on two threads that took `seconds`, against `on_one` seconds
   // for the same rows on one, show a starved worker: kCollapse times as long, and kCollapseSeconds
@@ -86,8 +108,13 @@ class ThreadChooser {
   std::vector<double> per_row_[2];  // this phase's timed steps, seconds per row, by count
   std::vector<double> warm_;        // the warm-up's steps, seconds
   Window guard_ = {0, 0, 0};        // the latest steps on two threads during training
-  double collapse_ = 0;             // > 0: the latest trial ended on a step this much slower
-  double idle_ = -1;                // >= 0: the latest trial found only this many idle cores
+  Why why_ = Why::Timed;
+  double figure_ = 0;        // Starved: how much slower; NoIdleCore: idle cores; Waited: the share
+  Mark two_start_;           // the start of the current trial block on two threads
+  Mark two_total_ = {0, 0};  // the trial's blocks on two threads so far: seconds, and waited
+  Mark window_;              // the start of the current kWaitWindow on two threads in training
+  double idle_sum_ = 0, last_sample_ = -1;  // the run queue's idle cores in the first block
+  int samples_ = 0;
   double mark_wall_ = -1, mark_idle_ = -1;  // the clock and idle_seconds when the trial began
   double next_check_ = 0, interval_ = kRecheckFirst;
   double rate_[2] = {0, 0};  // the latest trial's samples/s on 1 and 2 threads
