@@ -2,6 +2,7 @@
 #include "blas.hpp"
 
 #include <cblas.h>
+#include <dlfcn.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -127,5 +128,15 @@ KernelInfo kernel_info() {
 
 void set_num_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); }
 int num_threads() { return openblas_get_num_threads(); }
+
+void stop_idle_pool() {
+  // blas_thread_shutdown_ is what OpenBLAS itself calls before a fork; its pthreads builds export
+  // it, and its next threaded call starts the pool again. Looked up at run time, so that an
+  // OpenBLAS without it (a serial build) links too.
+  using Shutdown = int (*)();
+  static const auto shutdown =
+      reinterpret_cast<Shutdown>(dlsym(RTLD_DEFAULT, "blas_thread_shutdown_"));
+  if (shutdown) shutdown();
+}
 
 }  // namespace minigrad::blas

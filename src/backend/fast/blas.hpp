@@ -31,5 +31,10 @@ KernelInfo kernel_info();
 /// OpenBLAS's own thread count.
 void set_num_threads(int n);
 int num_threads();
+/// Ends OpenBLAS's pool threads until its next threaded call. The pool starts when the library
+/// loads, and its threads spin looking for work for about a tenth of a second before they sleep:
+/// beside a program that runs none of its products that is a second busy thread, which takes a
+/// core and reads as a competing program to the thread chooser.
+void stop_idle_pool();
 
 }  // namespace minigrad::blas

@@ -70,10 +70,17 @@ void linear(int64_t m, int64_t n, int64_t k, const float* x, const float* w, con
 }
 
 // OpenBLAS gets the count only when it runs every product: with the tiles it runs none of
-// training's, and resizing its thread pool would cost milliseconds at each change.
+// training's, and resizing its thread pool would cost milliseconds at each change. The first call
+// (training's start) ends the pool OpenBLAS started at load, whose threads would spin beside the
+// tiles for their first tenth of a second.
 void set_num_threads(int n) {
   kernels::set_num_threads(n);
-  if (kernels::isa() == kernels::Isa::None) blas::set_num_threads(n);
+  if (kernels::isa() == kernels::Isa::None) {
+    blas::set_num_threads(n);
+    return;
+  }
+  static const bool stopped = (blas::stop_idle_pool(), true);
+  (void)stopped;
 }
 int num_threads() { return kernels::num_threads(); }
 
