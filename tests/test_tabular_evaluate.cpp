@@ -145,6 +145,39 @@ TEST_CASE("regression predictions come back in the target's units") {
   CHECK(y == doctest::Approx(1030).epsilon(0.005));
 }
 
+TEST_CASE("a category training never saw is encoded as zeros and named in a note") {
+  const Table t = training_table(write_temp("train3.csv", table_text(60, 4)), "kind");
+  const TabularModel m = trained_model(t);
+  // 'green' and 'pink' are new, 'NA' is missing (its own category), 'red' is known.
+  const std::string path =
+      write_temp("new_colours.csv", "a,colour,b\n0.5,green,0.5\n0.5,red,0.5\n0.5,pink,0.5\n");
+  std::vector<std::string> unseen;
+  std::ostringstream out;
+  CHECK(predict_csv(m, path, out, {.unseen_categories = &unseen}) == 3);
+  REQUIRE(unseen.size() == 1);
+  CHECK(unseen[0] ==
+        "column 'colour': 2 rows held a category not seen in training ('green', ...), encoded as "
+        "all zeros");
+  // The encoding itself: all of colour's one-hot inputs zero for 'green', one set for 'red'.
+  const Table rows = read_table(path, {}, m.prep.na_values, model_plan(m.prep, "", path));
+  const RowEncoder encoder(m.prep, rows.columns, path, false);
+  const std::vector<std::string> names = m.prep.input_names();
+  std::vector<float> green(names.size()), red(names.size());
+  encoder.encode(rows, 0, green.data());
+  encoder.encode(rows, 1, red.data());
+  float green_sum = 0, red_sum = 0;
+  for (size_t i = 0; i < names.size(); ++i)
+    if (names[i].rfind("colour=", 0) == 0) green_sum += green[i], red_sum += red[i];
+  CHECK(green_sum == 0.0f);
+  CHECK(red_sum == 1.0f);
+  CHECK(encoder.unseen_categories().size() == 1);
+  // Known categories only: no note.
+  std::vector<std::string> none;
+  predict_csv(m, write_temp("known.csv", "a,colour,b\n0.5,blue,0.5\n0.5,NA,0.5\n"), out,
+              {.unseen_categories = &none});
+  CHECK(none.empty());
+}
+
 TEST_CASE("model files without metadata, missing columns and bad cells are clear errors") {
   const Table t = training_table(write_temp("train2.csv", table_text(50, 3)), "kind");
   const TabularModel m = trained_model(t);

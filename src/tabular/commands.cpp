@@ -154,6 +154,8 @@ int evaluate_command(int argc, char** argv) {
     if (enc.label_missing)
       std::printf("%lld rows without a label left out\n",
                   static_cast<long long>(enc.label_missing));
+    for (const std::string& note : enc.unseen_categories)
+      std::printf("note: %s: %s\n", data_path.c_str(), note.c_str());
     if (enc.rows == 0)
       throw DataError(fmt::format("{}: no row has a label in '{}'", data_path, m.prep.label));
     const TabularEvaluation e = evaluate_model(m, enc);
@@ -182,7 +184,8 @@ int predict_command(int argc, char** argv) {
     const cxxopts::ParseResult& r = *parsed;
     const std::string model_path = required(r, "model", "the model file to predict with");
     const std::string data_path = required(r, "data", "the CSV table to predict for");
-    PredictOptions po{read_flags(r), r.count("proba") > 0};
+    std::vector<std::string> unseen;
+    PredictOptions po{read_flags(r), r.count("proba") > 0, &unseen};
     const TabularModel m = load_model(model_path);
     if (po.proba && m.prep.task == Task::Regression)
       throw train::UsageError(
@@ -196,6 +199,8 @@ int predict_command(int argc, char** argv) {
       predict_csv(m, data_path, std::cout, po);
       std::cout.flush();
     }
+    for (const std::string& note : unseen)
+      std::fprintf(stderr, "minigrad predict: note: %s: %s\n", data_path.c_str(), note.c_str());
     return 0;
   });
 }

@@ -153,6 +153,7 @@ int64_t predict_csv(const TabularModel& m, const std::string& input, std::ostrea
     }
     total += n;
   }
+  if (options.unseen_categories) *options.unseen_categories = encoder.unseen_categories();
   if (!out)
     throw std::runtime_error("predict: writing the output failed (HINT: is the disk full?)");
   return total;

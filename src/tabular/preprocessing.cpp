@@ -107,15 +107,18 @@ float* put_number(const ColumnEncoding& f, bool missing, double v, float* out) {
   return out;
 }
 
-// One-hot inputs of a category: all zero for one unseen in training.
-float* put_category(const ColumnEncoding& f, bool missing, const std::string& text, float* out) {
+// One-hot inputs of a category: all zero for one unseen in training (`known` false).
+float* put_category(const ColumnEncoding& f, bool missing, const std::string& text, float* out,
+                    bool& known) {
   const int64_t w = f.width();
   std::fill(out, out + w, 0.0f);
+  known = true;
   if (missing) {
     if (f.missing_category) out[w - 1] = 1.0f;
   } else {
     const auto it = std::lower_bound(f.categories.begin(), f.categories.end(), text);
-    if (it != f.categories.end() && *it == text) out[it - f.categories.begin()] = 1.0f;
+    known = it != f.categories.end() && *it == text;
+    if (known) out[it - f.categories.begin()] = 1.0f;
   }
   return out + w;
 }
@@ -129,15 +132,38 @@ void RowEncoder::not_a_number(const ColumnEncoding& f, const std::string& text) 
                   path_, f.name, text));
 }
 
+void RowEncoder::note_category(size_t feature, bool known, const std::string& text) const {
+  if (known) return;
+  if (unseen_.empty()) unseen_.resize(prep_.features.size());
+  Unseen& u = unseen_[feature];
+  if (u.rows++ == 0) u.first = text;
+}
+
+std::vector<std::string> RowEncoder::unseen_categories() const {
+  std::vector<std::string> lines;
+  for (size_t i = 0; i < unseen_.size(); ++i) {
+    const Unseen& u = unseen_[i];
+    if (u.rows == 0) continue;
+    lines.push_back(fmt::format(
+        "column '{}': {} row{} held a category not seen in training ('{}'{}), encoded as all "
+        "zeros",
+        prep_.features[i].name, u.rows, u.rows == 1 ? "" : "s", u.first,
+        u.rows == 1 ? "" : ", ..."));
+  }
+  return lines;
+}
+
 void RowEncoder::encode(const std::vector<std::string>& cells, float* out) const {
   for (size_t i = 0; i < prep_.features.size(); ++i) {
     const ColumnEncoding& f = prep_.features[i];
     const std::string& text = cells[static_cast<size_t>(source_[i])];
     const bool missing = is_missing(text, prep_.na_values);
     double v = 0.0;
-    if (f.kind == ColumnKind::Categorical)
-      out = put_category(f, missing, text, out);
-    else if (!missing && !parse_number(text, v))
+    bool known = true;
+    if (f.kind == ColumnKind::Categorical) {
+      out = put_category(f, missing, text, out, known);
+      note_category(i, known, text);
+    } else if (!missing && !parse_number(text, v))
       not_a_number(f, text);
     else
       out = put_number(f, missing, v, out);
@@ -150,9 +176,11 @@ void RowEncoder::encode(const Table& table, int64_t row, float* out) const {
     const int64_t col = source_[i];
     const bool missing = table.missing(row, col);
     double v = 0.0;
-    if (f.kind == ColumnKind::Categorical)
-      out = put_category(f, missing, table.text(row, col), out);
-    else if (!missing && !table.number(row, col, v))
+    bool known = true;
+    if (f.kind == ColumnKind::Categorical) {
+      out = put_category(f, missing, table.text(row, col), out, known);
+      note_category(i, known, table.text(row, col));
+    } else if (!missing && !table.number(row, col, v))
       not_a_number(f, table.text(row, col));
     else
       out = put_number(f, missing, v, out);
@@ -206,6 +234,7 @@ EncodedRows encode_rows(const Preprocessing& prep, const Table& table,
     ++e.rows;
   }
   e.x.resize(static_cast<size_t>(e.rows * e.inputs));
+  e.unseen_categories = encoder.unseen_categories();
   return e;
 }
 

@@ -328,6 +328,10 @@ int train_command(int argc, char** argv, const dist::ProcessGroup& group) {
         static_cast<int64_t>(train_rows.size() + val_rows.size() + test_rows.size()) -
         train_at.total - val_at.total - test_at.total;
     say(columns_line(prep));
+    if (ranks == 1) {  // with more, each rank holds only its own rows' counts
+      for (const std::string& note : val.unseen_categories) say("note: validation rows: " + note);
+      for (const std::string& note : test.unseen_categories) say("note: test rows: " + note);
+    }
     say(fmt::format("task: {} ({}{})", task_name(prep.task), prep.task_reason,
                     po.task == TaskChoice::Auto && load.empty() ? "; override with --task" : ""));
     if (without_label > 0) say(fmt::format("{} rows without a label left out", without_label));

@@ -69,6 +69,13 @@ expect_error "no label column 'species'" "$mg" evaluate --model "$tmp/birds.safe
 "$mg" predict --model "$tmp/birds.safetensors" --data "$tmp/shuffled.csv" --output "$tmp/pred2.csv" \
   && cmp -s <(cut -d, -f1 "$tmp/pred.csv") "$tmp/pred2.csv" && pass "--output equals stdout" \
   || fail "--output differs from stdout"
+# An island training never saw: predicted all the same, and named on standard error, not in the CSV.
+sed '2s/,Biscoe,/,Atlantis,/; 2s/,Dream,/,Atlantis,/' "$tmp/shuffled.csv" >"$tmp/new_island.csv"
+"$mg" predict --model "$tmp/birds.safetensors" --data "$tmp/new_island.csv" >"$tmp/pred3.csv" 2>"$tmp/pred3.err" \
+  && [[ $(wc -l <"$tmp/pred3.csv") -eq 401 ]] && pass "predict with an unseen category" \
+  || fail "predict with an unseen category: $(cat "$tmp/pred3.err")"
+grep -qF "note: $tmp/new_island.csv: column 'island': 1 row held a category not seen in training ('Atlantis')" "$tmp/pred3.err" \
+  && pass "the unseen category is named on stderr" || fail "no note of the unseen category: $(cat "$tmp/pred3.err")"
 "$mg" summary --model "$tmp/birds.safetensors" | grep -q "island.*categorical.*Biscoe Dream + missing" \
   && pass "summary lists encodings" || fail "summary lacks island's encoding"
 

@@ -47,6 +47,9 @@ std::string evaluation_json(const TabularEvaluation& e, const std::string& prefi
 struct PredictOptions {
   ReadOptions read = {};
   bool proba = false;  // one probability column per class after `prediction`
+  /// If set, receives RowEncoder::unseen_categories() for the rows read (a line per column that
+  /// held categories training never saw).
+  std::vector<std::string>* unseen_categories = nullptr;
 };
 
 /// Reads `input` row by row and writes CSV to `out`: a header, then one line per input row in

@@ -106,14 +106,24 @@ class RowEncoder {
   /// for a class the model does not know or a non-numeric regression target (file:line).
   bool label(const std::string& cell, float& target, int64_t line) const;
   int64_t label_column() const { return label_column_; }
+  /// The categories met so far that training never saw (their one-hot inputs are all zero): a
+  /// line per such column, e.g. "column 'city': 2 rows held a category not seen in training
+  /// ('Berlin', ...), encoded as all zeros".
+  std::vector<std::string> unseen_categories() const;
 
  private:
   [[noreturn]] void not_a_number(const ColumnEncoding& f, const std::string& text) const;
+  void note_category(size_t feature, bool known, const std::string& text) const;
 
   const Preprocessing& prep_;
   std::string path_;
   std::vector<int64_t> source_;  // file column of each feature
   int64_t label_column_ = -1;
+  struct Unseen {
+    int64_t rows = 0;
+    std::string first;
+  };
+  mutable std::vector<Unseen> unseen_;  // per feature: encode() is const, the counts are a note
 };
 
 /// Rows encoded for training or evaluation: x (rows, inputs) row-major and one target per row
@@ -123,8 +133,9 @@ struct EncodedRows {
   int64_t inputs = 0;
   std::vector<float> x;
   std::vector<float> y;
-  std::vector<int64_t> source_rows;  // the table row of each encoded row
-  int64_t label_missing = 0;         // rows left out because their label was missing
+  std::vector<int64_t> source_rows;            // the table row of each encoded row
+  int64_t label_missing = 0;                   // rows left out because their label was missing
+  std::vector<std::string> unseen_categories;  // RowEncoder::unseen_categories() after them
 };
 
 /// Encodes `rows` of `table`, leaving out (and counting) rows whose label is missing.
