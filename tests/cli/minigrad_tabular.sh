@@ -66,6 +66,9 @@ sed '1s/species/kind/' "$tmp/shuffled.csv" >"$tmp/renamed.csv"
 "$mg" evaluate --model "$tmp/birds.safetensors" --data "$tmp/renamed.csv" --label kind | grep -qF "($ev_correct/" \
   && pass "evaluate --label names a renamed label column" || fail "evaluate --label kind"
 expect_error "no label column 'species'" "$mg" evaluate --model "$tmp/birds.safetensors" --data "$tmp/renamed.csv"
+expect_error "unknown flag --target (did you mean --label?)" "$mg" train --data "$tmp/birds.csv" --target species
+expect_error "unknown flag --epoch (did you mean --epochs?)" "$mg" train --data "$tmp/birds.csv" --epoch 3
+expect_error "unknown flag --frobnicate (HINT: minigrad train --help lists the flags)" "$mg" train --frobnicate
 "$mg" predict --model "$tmp/birds.safetensors" --data "$tmp/shuffled.csv" --output "$tmp/pred2.csv" \
   && cmp -s <(cut -d, -f1 "$tmp/pred.csv") "$tmp/pred2.csv" && pass "--output equals stdout" \
   || fail "--output differs from stdout"
