@@ -149,6 +149,16 @@ TEST_CASE("malformed tables name the file and line") {
   CHECK(error_of<DataError>([] {
           read_table(fs::temp_directory_path().string());
         }).find("directory") != std::string::npos);
+  // Columns are found by name, so one name for two columns is an error, also after blank lines
+  // and for a blank header cell named like another column.
+  CHECK(error_of<DataError>([] {
+          read_table(write_temp("dup.csv", "\nx,y,x\n1,2,3\n"));
+        }).find("dup.csv:2: the column name 'x' is both column 0 and column 2") !=
+        std::string::npos);
+  CHECK(error_of<DataError>([] {
+          read_table(write_temp("dup2.csv", "column1,,b\n1,2,3\n"));
+        }).find("'column1' is both column 0 and column 1") != std::string::npos);
+  CHECK(read_table(write_temp("nodup.csv", "x,X,x1\n1,2,3\n")).columns.size() == 3);
 }
 
 TEST_CASE(

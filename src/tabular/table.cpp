@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <optional>
 #include <unordered_map>
 
@@ -88,6 +89,14 @@ TableReader::TableReader(const std::string& path, const ReadOptions& options,
   }
   for (size_t c = 0; c < columns_.size(); ++c)
     if (!header || columns_[c].empty()) columns_[c] = fmt::format("column{}", c);
+  // Columns are found by name (--label, --ignore, a model's features): a name must be one column.
+  std::map<std::string, size_t> first_of;
+  for (size_t c = 0; c < columns_.size(); ++c)
+    if (const auto [it, fresh] = first_of.emplace(columns_[c], c); !fresh)
+      throw DataError(fmt::format(
+          "{}:{}: the column name '{}' is both column {} and column {} (counting from 0) (HINT: "
+          "rename one: columns are found by name)",
+          path_, line_, columns_[c], it->second, c));
   if (options.parts > 1) {
     in_.clear();  // a header without a newline after it leaves the stream at its end
     keep_part(options, header ? std::streamoff(in_.tellg()) : first_at);
