@@ -164,10 +164,16 @@ TEST_CASE("rows without a label are left out and counted; unknown classes are er
   const std::string msg = error_of<DataError>([&] { encode_rows(p, u, {0}); });
   CHECK(msg.find("p3.csv:2: the label 'species' is 'Emperor', a class the model does not know") !=
         std::string::npos);
+  CHECK_THROWS_AS(encode_rows(p, u, {0}), UnknownClass);
+  // Held out of training, the same row names the cause.
+  const std::string held = error_of<DataError>([&] { encode_held_out(p, u, {0}, "test"); });
+  CHECK(held.find("p3.csv:2: the label 'species' is 'Emperor'") != std::string::npos);
+  CHECK(held.find("(HINT: only the test rows hold it") != std::string::npos);
   const Table v =
       model_table("p4.csv", "id,species,island,mass,year\n9,Adelie,Dream,heavy,2007\n", p);
-  CHECK(error_of<DataError>([&] { encode_rows(p, v, {0}); }).find("p4.csv:2: column 'mass' is numeric") !=
-        std::string::npos);
+  CHECK(error_of<DataError>([&] {
+          encode_rows(p, v, {0});
+        }).find("p4.csv:2: column 'mass' is numeric") != std::string::npos);
 }
 
 TEST_CASE("the auto task rule and its reasons") {
@@ -206,6 +212,13 @@ TEST_CASE("the auto task rule and its reasons") {
         }).find("needs a numeric label") != std::string::npos);
   CHECK(error_of<DataError>([&] { task_of("a a a"); }).find("classification needs at least 2") !=
         std::string::npos);
+  // Many distinct numbers and a stray cell: neither task is guessed.
+  const std::string stray = error_of<DataError>([&] { task_of(many + " inf"); });
+  CHECK(stray.find("task.csv: the label 'y' holds 22 distinct values, all numbers but 'inf': a "
+                   "numeric column with stray cells, or class names?") != std::string::npos);
+  CHECK(task_of(many + " inf", TaskChoice::Classification).classes.size() == 22);
+  // Few distinct values with one text cell stay classes (class names that happen to be numbers).
+  CHECK(task_of("1 2 3 other").task == Task::Classification);
 }
 
 TEST_CASE("bad column choices list the file's columns") {

@@ -199,7 +199,7 @@ bool RowEncoder::label(const std::string& cell, float& target, int64_t line) con
   }
   const auto it = std::find(prep_.classes.begin(), prep_.classes.end(), cell);
   if (it == prep_.classes.end())
-    throw DataError(
+    throw UnknownClass(
         fmt::format("{}:{}: the label '{}' is '{}', a class the model does not know "
                     "(its classes: {})",
                     path_, line, prep_.label, cell, column_list(prep_.classes)));
@@ -236,6 +236,19 @@ EncodedRows encode_rows(const Preprocessing& prep, const Table& table,
   e.x.resize(static_cast<size_t>(e.rows * e.inputs));
   e.unseen_categories = encoder.unseen_categories();
   return e;
+}
+
+EncodedRows encode_held_out(const Preprocessing& prep, const Table& table,
+                            const std::vector<int64_t>& rows, const std::string& part) {
+  try {
+    return encode_rows(prep, table, rows);
+  } catch (const UnknownClass& e) {
+    throw DataError(
+        fmt::format("{} (HINT: only the {} rows hold it, and a model learns its "
+                    "training rows' classes: give the training rows some of that "
+                    "class; with --data, another --split-seed may)",
+                    e.what(), part));
+  }
 }
 
 }  // namespace minigrad::tabular

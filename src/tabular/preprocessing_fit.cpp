@@ -153,6 +153,23 @@ void choose_task(Preprocessing& p, const Table& t, const LabelFacts& f, TaskChoi
     p.task = Task::Regression;
     p.task_reason = "--task regression";
   } else if (!f.numeric) {
+    // Many distinct values, nearly all numbers: more likely a numeric column with stray cells
+    // ("inf", "n.a.", "12,5") than class names. Guessing either way would mislead.
+    std::vector<std::string> others;
+    double v;
+    for (const std::string& c : f.distinct)
+      if (!parse_number(c, v)) others.push_back(c);
+    if (f.distinct.size() > kMaxAutoClasses && others.size() * 10 <= f.distinct.size()) {
+      std::string named;
+      for (size_t i = 0; i < others.size() && i < 5; ++i)
+        named += fmt::format("{}'{}'", i ? ", " : "", others[i]);
+      if (others.size() > 5) named += fmt::format(", ... ({} in all)", others.size());
+      throw DataError(fmt::format(
+          "{}: the label '{}' holds {} distinct values, all numbers but {}: a numeric column with "
+          "stray cells, or class names? (HINT: fix those cells, list them in --na-values to leave "
+          "their rows out (it replaces the default list), or give --task classification)",
+          t.path, p.label, f.distinct.size(), named));
+    }
     p.task = Task::Classification;
     p.task_reason = fmt::format("'{}' holds text such as '{}'", p.label, f.first_text);
   } else if (!f.whole) {

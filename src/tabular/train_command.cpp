@@ -318,8 +318,8 @@ int train_command(int argc, char** argv, const dist::ProcessGroup& group) {
     const HeldRows val_held = held_rows(val_rows, first, rank);
     const HeldRows test_held = held_rows(test_rows, test_part, rank);
     const EncodedRows train = encode_rows(prep, train_table, train_held.rows);
-    const EncodedRows val = encode_rows(prep, train_table, val_held.rows);
-    const EncodedRows test = encode_rows(prep, test_part.table, test_held.rows);
+    const EncodedRows val = encode_held_out(prep, train_table, val_held.rows, "validation");
+    const EncodedRows test = encode_held_out(prep, test_part.table, test_held.rows, "test");
     // Where every rank's encoded rows stand in one process's order: the counts are the job's.
     const RowPlaces train_at = place_rows(train, train_held, train_rows, first, group);
     const RowPlaces val_at = place_rows(val, val_held, val_rows, first, group);

@@ -92,6 +92,12 @@ Preprocessing fit_preprocessing(const Table& table, const std::vector<int64_t>& 
                                 const dist::ProcessGroup& group,
                                 const std::vector<int64_t>& positions);
 
+/// A label naming a class the model was not trained on (RowEncoder::label).
+class UnknownClass : public DataError {
+ public:
+  using DataError::DataError;
+};
+
 /// Encodes rows whose columns may come in any order: built from a file's header, it finds each
 /// feature column by name. Throws DataError naming the first feature column the file lacks.
 class RowEncoder {
@@ -102,8 +108,9 @@ class RowEncoder {
   void encode(const std::vector<std::string>& cells, float* out) const;
   /// Same, for row `row` of a table read with model_plan or training_plan.
   void encode(const Table& table, int64_t row, float* out) const;
-  /// The label of a row as a class id or standardised target; false if missing. Throws DataError
-  /// for a class the model does not know or a non-numeric regression target (file:line).
+  /// The label of a row as a class id or standardised target; false if missing. Throws
+  /// UnknownClass for a class the model does not know, DataError for a non-numeric regression
+  /// target (file:line).
   bool label(const std::string& cell, float& target, int64_t line) const;
   int64_t label_column() const { return label_column_; }
   /// The categories met so far that training never saw (their one-hot inputs are all zero): a
@@ -141,6 +148,11 @@ struct EncodedRows {
 /// Encodes `rows` of `table`, leaving out (and counting) rows whose label is missing.
 EncodedRows encode_rows(const Preprocessing& prep, const Table& table,
                         const std::vector<int64_t>& rows);
+
+/// encode_rows for rows held out of training (`part`: "validation", "test"): a class they hold
+/// that no training row has is a DataError naming that cause.
+EncodedRows encode_held_out(const Preprocessing& prep, const Table& table,
+                            const std::vector<int64_t>& rows, const std::string& part);
 
 /// The preprocessing as JSON text (for the model file's metadata) and back. from_json throws
 /// DataError naming `source` and the key that is missing or malformed.
