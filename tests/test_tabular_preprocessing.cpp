@@ -3,6 +3,7 @@
 // categories, label encoding, rows without a label, the auto task rule, and the JSON round trip
 // with its errors.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -219,6 +220,27 @@ TEST_CASE("the auto task rule and its reasons") {
   CHECK(task_of(many + " inf", TaskChoice::Classification).classes.size() == 22);
   // Few distinct values with one text cell stay classes (class names that happen to be numbers).
   CHECK(task_of("1 2 3 other").task == Task::Classification);
+}
+
+TEST_CASE("a column of numbers with decimal commas is not taken as categories") {
+  std::string text = "w;kind\n";
+  for (int i = 0; i < 20; ++i) text += fmt::format("{},{};{}\n", i, i % 10, i % 2 ? "a" : "b");
+  const std::string path = file_of("commas.csv", text);
+  const Table t = read_table(path, {.delimiter = ';'}, default_na_values(),
+                             training_plan({.label = "kind"}, path));
+  const std::string msg =
+      error_of<DataError>([&] { fit_preprocessing(t, rows_of(t), {.label = "kind"}); });
+  CHECK(msg.find("column 'w' holds numbers written with a comma ('0,0', 20 of its 20 distinct "
+                 "values)") != std::string::npos);
+  CHECK(msg.find("--decimal ,") != std::string::npos);
+  // Asked for as categories, they are categories; read with --decimal , they are numbers.
+  CHECK(fit_preprocessing(t, rows_of(t), {.label = "kind", .categorical = {"w"}})
+            .features[0]
+            .categories.size() == 20);
+  const Table numbers = read_table(path, {.delimiter = ';', .decimal = ','}, default_na_values(),
+                                   training_plan({.label = "kind"}, path));
+  CHECK(fit_preprocessing(numbers, rows_of(numbers), {.label = "kind"}).features[0].kind ==
+        ColumnKind::Numeric);
 }
 
 TEST_CASE("bad column choices list the file's columns") {

@@ -161,3 +161,18 @@ TEST_CASE("tabular resume: a checkpoint of 2 processes keeps every rank's genera
                   "same number of processes, mpirun -np 2)") != std::string::npos);
   fs::remove(path);
 }
+
+TEST_CASE("check_flags: a flag newer than a checkpoint matches the value runs had before it") {
+  const io::Metadata before_decimal = {};  // a checkpoint written before --decimal existed
+  CHECK_NOTHROW(train::check_flags(before_decimal, {{"decimal", "."}}, "old.resume.safetensors",
+                                   {{"decimal", "."}}));
+  const std::string msg = error_of<std::invalid_argument>([&] {
+    train::check_flags(before_decimal, {{"decimal", ","}}, "old.resume.safetensors",
+                       {{"decimal", "."}});
+  });
+  CHECK(msg.find("the interrupted run had --decimal ., this one has --decimal ,") !=
+        std::string::npos);
+  CHECK(error_of<std::invalid_argument>([&] {
+          train::check_flags(before_decimal, {{"decimal", "."}}, "old.resume.safetensors");
+        }).find("--decimal (not given)") != std::string::npos);
+}

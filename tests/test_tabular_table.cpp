@@ -121,6 +121,25 @@ TEST_CASE("read_table stores numbers as float and other columns as codes, as pla
   CHECK(t.data[3].values.empty());
 }
 
+TEST_CASE("--decimal ,: a cell with one comma and no point is a number with a decimal comma") {
+  CHECK(decimal_comma_number("9,60"));
+  CHECK(decimal_comma_number("-0,5"));
+  CHECK(decimal_comma_number("1,5e3"));
+  CHECK_FALSE(decimal_comma_number("1,234.5"));
+  CHECK_FALSE(decimal_comma_number("1,2,3"));
+  CHECK_FALSE(decimal_comma_number("Smith, John"));
+  CHECK_FALSE(decimal_comma_number("9.60"));
+  const std::string path = write_temp("eu.csv", "a;b;c\n9,60;x,y;1.5\n\"-0,25\";7;2\n");
+  const Table t = read_table(path, {.delimiter = ';', .decimal = ','});
+  double v = 0;
+  CHECK((t.number(0, 0, v) && v == doctest::Approx(9.6)));
+  CHECK((t.number(1, 0, v) && v == doctest::Approx(-0.25)));
+  CHECK(t.text(0, 1) == "x,y");  // not a number: kept as written
+  CHECK((t.number(0, 2, v) && v == doctest::Approx(1.5)));
+  // Without --decimal the same cells are text.
+  CHECK_FALSE(read_table(path, {.delimiter = ';'}).number(0, 0, v));
+}
+
 TEST_CASE("TableReader streams rows one at a time") {
   const std::string path = write_temp("stream.csv", "a,b\n1,x\n2,y\n3,z\n");
   TableReader reader(path);

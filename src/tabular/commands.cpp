@@ -38,10 +38,11 @@ int run_command(const std::string& program, bool quiet_interrupt,
   }
 }
 
-const Flag kReadFlags[3] = {
+const Flag kReadFlags[4] = {
     {"Data", "delimiter", "Field delimiter: , ; | or 'tab'", ","},
     {"Data", "header", "First row is a header: auto, yes or no", "auto"},
     {"Data", "skip-rows", "Lines to skip before the header or data", "0"},
+    {"Data", "decimal", "Decimal mark of numbers: . or , (',' reads 9,60 as 9.6)", "."},
 };
 
 void add_flags(cxxopts::Options& options, std::span<const Flag> flags) {
@@ -78,6 +79,13 @@ ReadOptions read_flags(const cxxopts::ParseResult& r) {
     train::bad_flag("header", "auto, yes or no", h);
   o.skip_rows = train::parse_number<int64_t>("skip-rows", r["skip-rows"].as<std::string>(),
                                              "a non-negative integer", 0);
+  const std::string decimal = r["decimal"].as<std::string>();
+  if (decimal != "." && decimal != ",") train::bad_flag("decimal", "'.' or ','", decimal);
+  o.decimal = decimal[0];
+  if (o.decimal == o.delimiter)
+    throw train::UsageError(
+        "--decimal ',' is also the field delimiter (HINT: files with decimal commas separate "
+        "fields by another mark: add --delimiter ';')");
   return o;
 }
 

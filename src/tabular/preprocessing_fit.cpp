@@ -131,6 +131,23 @@ void sort_classes(std::vector<std::string>& classes) {
     std::sort(classes.begin(), classes.end());
 }
 
+// A column read as categories that are nearly all numbers with a decimal comma ("9,60") was meant
+// as numbers: one-hot inputs per value would train a model on nonsense without a word.
+void check_not_decimal_commas(const ColumnEncoding& f, const std::string& path) {
+  if (f.forced || f.categories.size() < 3) return;
+  const auto commas = std::count_if(f.categories.begin(), f.categories.end(),
+                                    [](const std::string& c) { return decimal_comma_number(c); });
+  if (static_cast<size_t>(commas) * 10 < f.categories.size() * 9) return;
+  const std::string example =
+      *std::find_if(f.categories.begin(), f.categories.end(),
+                    [](const std::string& c) { return decimal_comma_number(c); });
+  throw DataError(fmt::format(
+      "{}: column '{}' holds numbers written with a comma ('{}', {} of its {} distinct values), "
+      "which would be read as categories (HINT: --decimal , reads them as numbers; if the "
+      "comma separates thousands, remove it; --categorical {} keeps them as categories)",
+      path, f.name, example, commas, f.categories.size(), f.name));
+}
+
 // The label over every rank's training rows: what choosing the task needs.
 struct LabelFacts {
   std::set<std::string> distinct;
@@ -319,6 +336,7 @@ Preprocessing fit_preprocessing(const Table& t, const std::vector<int64_t>& rows
     std::vector<std::string>& cats = p.features[i].categories;
     std::sort(cats.begin(), cats.end());
     cats.erase(std::unique(cats.begin(), cats.end()), cats.end());
+    check_not_decimal_commas(p.features[i], t.path);
   }
 
   // ---- the label: the task, the classes ----

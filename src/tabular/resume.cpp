@@ -96,7 +96,7 @@ TabularResume load_resume(const std::string& path, const train::RunFlags& flags,
         "--resume {}: the checkpoint was written by {}, not by minigrad train (HINT: resume it "
         "with the program that wrote it)",
         path, program == file.metadata.end() ? "train_csv or train_fmnist" : program->second));
-  train::check_flags(file.metadata, flags, path);
+  train::check_flags(file.metadata, flags, path, {{"decimal", "."}});  // --decimal came later
   const train::ResumeReader read(file.metadata, path);
   const train::TrainingState position = read.training_state();
   // Before the data: across processes, the fingerprint covers each rank's part.

@@ -37,6 +37,17 @@ bool parse_number(std::string_view cell, double& value) {
   return ec == std::errc() && ptr == last && std::isfinite(value);
 }
 
+bool decimal_comma_number(std::string_view cell) {
+  const size_t comma = cell.find(',');
+  if (comma == std::string_view::npos || cell.find(',', comma + 1) != std::string_view::npos ||
+      cell.find('.') != std::string_view::npos)
+    return false;
+  std::string with_point(cell);
+  with_point[comma] = '.';
+  double v;
+  return parse_number(with_point, v);
+}
+
 namespace {
 
 std::string_view trim(std::string_view s) {
@@ -54,6 +65,7 @@ TableReader::TableReader(const std::string& path, const ReadOptions& options,
             : path == "-" ? "<stdin>"
                           : path),
       delimiter_(options.delimiter),
+      decimal_(options.decimal),
       max_line_bytes_(static_cast<size_t>(std::max<int64_t>(options.max_line_bytes, 1))) {
   std::error_code ec;
   if (path != "-" && std::filesystem::is_directory(path, ec))
@@ -249,6 +261,9 @@ void TableReader::split(const std::string& text, std::vector<std::string>& cells
     if (i >= n) break;
     ++i;  // the delimiter
   }
+  if (decimal_ == ',')
+    for (std::string& cell : cells)
+      if (decimal_comma_number(cell)) cell[cell.find(',')] = '.';
 }
 
 bool TableReader::next(std::vector<std::string>& cells) {

@@ -47,6 +47,7 @@ constexpr Flag kTrainFlags[] = {
     {"Data", "delimiter", "Field delimiter: , ; | or 'tab'", ","},
     {"Data", "header", "First row is a header: auto, yes or no", "auto"},
     {"Data", "skip-rows", "Lines to skip before the header or data", "0"},
+    {"Data", "decimal", "Decimal mark of numbers: . or , (',' reads 9,60 as 9.6)", "."},
     {"Data", "scale", "Divide numeric features by K instead of standardising them", ""},
     {"Data", "standardize", "Standardise numeric features (the default)", nullptr},
     {"Columns", "ignore", "Columns to leave out: names or 0-based indexes, comma-separated", ""},
@@ -100,11 +101,11 @@ constexpr Flag kTrainFlags[] = {
 // The flags that shape a run's numbers: a resume must repeat them (--epochs may grow; --threads,
 // the outputs and the display may change).
 constexpr const char* kRunFlags[] = {
-    "data",         "train",      "test",      "split",    "split-seed",   "label",
-    "delimiter",    "header",     "skip-rows", "scale",    "ignore",       "categorical",
-    "na-values",    "task",       "model",     "image",    "hidden",       "dropout",
-    "no-batchnorm", "batch-size", "lr",        "momentum", "weight-decay", "optimizer",
-    "loss",         "val-split",  "patience",  "seed",     "bn-stats"};
+    "data",        "train",        "test",       "split",     "split-seed", "label",
+    "delimiter",   "decimal",      "header",     "skip-rows", "scale",      "ignore",
+    "categorical", "na-values",    "task",       "model",     "image",      "hidden",
+    "dropout",     "no-batchnorm", "batch-size", "lr",        "momentum",   "weight-decay",
+    "optimizer",   "loss",         "val-split",  "patience",  "seed",       "bn-stats"};
 
 // Their values as the command line gave them, numbers as numbers ("0.10" is "0.1", "1.0" is "1").
 train::RunFlags run_flags(const cxxopts::ParseResult& r) {

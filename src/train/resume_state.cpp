@@ -151,10 +151,14 @@ TrainingState ResumeReader::training_state() const {
   return s;
 }
 
-void check_flags(const io::Metadata& metadata, const RunFlags& now, const std::string& path) {
+void check_flags(const io::Metadata& metadata, const RunFlags& now, const std::string& path,
+                 const RunFlags& added_later) {
   for (const auto& [name, value] : now) {
     const auto it = metadata.find(std::string(kFlagKey) + name);
-    const std::string then = it == metadata.end() ? "(not given)" : it->second;
+    const auto earlier = added_later.find(name);
+    const std::string then = it != metadata.end()           ? it->second
+                             : earlier != added_later.end() ? earlier->second
+                                                            : "(not given)";
     if (then != value)
       throw std::invalid_argument(fmt::format(
           "--resume {}: the interrupted run had --{} {}, this one has --{} {} (HINT: resume with "

@@ -210,4 +210,22 @@ expect_error "open.csv:2: a quoted cell is still open at the end of the file" \
 [[ ! -e "$tmp/open_out.csv" ]] && pass "no output file after a bad input" \
   || fail "predict left $tmp/open_out.csv behind"
 
+# ---- decimal commas: detected, then read with --decimal , (train and predict alike) ----
+awk 'BEGIN { srand(5); print "length;width;size";
+  for (i = 0; i < 200; i++) { a = 1 + 9 * rand(); b = 1 + 9 * rand();
+    s = sprintf("%.2f;%.2f;%s", a, b, (a + b > 11) ? "large" : "small"); gsub(/\./, ",", s); print s }}' \
+  >"$tmp/eu.csv"
+expect_error "column 'length' holds numbers written with a comma" \
+  "$mg" train --data "$tmp/eu.csv" --delimiter ';' --label size
+expect_error "--decimal ',' is also the field delimiter" "$mg" train --data "$tmp/eu.csv" --decimal , --label size
+out=$("$mg" train --data "$tmp/eu.csv" --delimiter ';' --decimal , --label size --epochs 20 \
+  --save "$tmp/eu.safetensors" 2>&1)
+grep -q "^columns: 2 numeric, 0 categorical" <<<"$out" && pass "--decimal , reads the columns as numbers" \
+  || fail "--decimal ,: $out"
+acc=$(grep -oE '^test accuracy: [0-9.]+' <<<"$out" | grep -oE '[0-9.]+$')
+awk -v a="$acc" 'BEGIN { exit !(a >= 0.9) }' && pass "decimal-comma table: test accuracy $acc >= 0.9" \
+  || fail "decimal-comma table: test accuracy '$acc'"
+[[ $("$mg" predict --model "$tmp/eu.safetensors" --data "$tmp/eu.csv" --delimiter ';' --decimal , | wc -l) -eq 201 ]] \
+  && pass "predict --decimal ," || fail "predict --decimal , failed"
+
 finish "minigrad tabular"

@@ -42,8 +42,8 @@ struct Flag {
 void add_flags(cxxopts::Options& options, std::span<const Flag> flags);
 void add_help(cxxopts::Options& options);
 
-/// The file-reading flags every subcommand has: --delimiter, --header, --skip-rows.
-extern const Flag kReadFlags[3];
+/// The file-reading flags every subcommand has: --delimiter, --header, --skip-rows, --decimal.
+extern const Flag kReadFlags[4];
 /// Reads the kReadFlags values back.
 ReadOptions read_flags(const cxxopts::ParseResult& r);
 

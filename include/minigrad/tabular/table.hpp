@@ -27,10 +27,16 @@ bool is_missing(std::string_view cell, const std::vector<std::string>& na_values
 /// The cell as a finite number, or false ("3.5", "-2", "1e3"; not "inf", "nan", "3 kg").
 bool parse_number(std::string_view cell, double& value);
 
+/// Whether a cell is a number written with a decimal comma: one comma, no point ("9,60", "-0,5",
+/// "1,234").
+bool decimal_comma_number(std::string_view cell);
+
 /// How to read a file: its delimiter, whether the first row holds the column names, and how
 /// many lines come before it.
 struct ReadOptions {
   char delimiter = ',';
+  /// ',' reads "9,60" as 9.6: each cell that decimal_comma_number accepts gets a point instead.
+  char decimal = '.';
   data::Header header =
       data::Header::Auto;  // Auto: a header unless every first-row cell is a number
   int64_t skip_rows = 0;
@@ -74,6 +80,7 @@ class TableReader {
 
   std::string path_;
   char delimiter_;
+  char decimal_;
   size_t max_line_bytes_;
   int64_t record_line_ = 0;           // the line a record read by read_record() starts on
   int64_t lines_read_ = 0;            // lines consumed from the input so far

@@ -82,7 +82,10 @@ class ResumeReader {
 
 /// Refuses a resume whose flags differ from the interrupted run's: a std::invalid_argument
 /// naming the flag and both values.
-void check_flags(const io::Metadata& metadata, const RunFlags& now, const std::string& resume_path);
+/// `added_later` names flags newer than some checkpoints, with the value a run before them had:
+/// a checkpoint without the flag matches that value.
+void check_flags(const io::Metadata& metadata, const RunFlags& now, const std::string& resume_path,
+                 const RunFlags& added_later = {});
 
 /// Refuses --epochs smaller than the epochs the interrupted run finished.
 void check_epochs(const TrainingState& s, int epochs, const std::string& resume_path);
