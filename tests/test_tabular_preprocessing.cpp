@@ -243,6 +243,23 @@ TEST_CASE("a column of numbers with decimal commas is not taken as categories") 
         ColumnKind::Numeric);
 }
 
+TEST_CASE("column_notes: a category column with about one value per row looks like an identifier") {
+  std::string text = "name,colour,x,y\n";
+  for (int i = 0; i < 60; ++i)
+    text += fmt::format("id{},{},{},{}\n", i, i % 3 ? "red" : "blue", i, i % 2 ? "a" : "b");
+  const Table t = table_of("ids.csv", text, {.label = "y"});
+  const Preprocessing p = fit_preprocessing(t, rows_of(t), {.label = "y"});
+  const std::vector<std::string> notes = column_notes(p, 60);
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0] ==
+        "column 'name' has 60 distinct values in 60 training rows: an identifier? Its one-hot "
+        "inputs cannot carry to new rows (HINT: --ignore name)");
+  CHECK(column_notes(p, 121).empty());  // fewer than one value for every other row
+  const Preprocessing forced =
+      fit_preprocessing(t, rows_of(t), {.label = "y", .categorical = {"name"}});
+  CHECK(column_notes(forced, 60).empty());  // asked for: the user knows
+}
+
 TEST_CASE("bad column choices list the file's columns") {
   const Table t = table_of("p5.csv", kTable, {.label = "species"});
   CHECK(error_of<DataError>([&] {

@@ -238,6 +238,20 @@ EncodedRows encode_rows(const Preprocessing& prep, const Table& table,
   return e;
 }
 
+std::vector<std::string> column_notes(const Preprocessing& prep, int64_t training_rows) {
+  std::vector<std::string> notes;
+  for (const ColumnEncoding& f : prep.features) {
+    const auto values = static_cast<int64_t>(f.categories.size());
+    if (f.kind != ColumnKind::Categorical || f.forced || values <= 20 || values * 2 < training_rows)
+      continue;
+    notes.push_back(fmt::format(
+        "column '{}' has {} distinct values in {} training rows: an identifier? Its one-hot "
+        "inputs cannot carry to new rows (HINT: --ignore {})",
+        f.name, values, training_rows, f.name));
+  }
+  return notes;
+}
+
 EncodedRows encode_held_out(const Preprocessing& prep, const Table& table,
                             const std::vector<int64_t>& rows, const std::string& part) {
   try {

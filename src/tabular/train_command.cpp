@@ -329,6 +329,7 @@ int train_command(int argc, char** argv, const dist::ProcessGroup& group) {
         static_cast<int64_t>(train_rows.size() + val_rows.size() + test_rows.size()) -
         train_at.total - val_at.total - test_at.total;
     say(columns_line(prep));
+    for (const std::string& note : column_notes(prep, train_at.total)) say("note: " + note);
     if (ranks == 1) {  // with more, each rank holds only its own rows' counts
       for (const std::string& note : val.unseen_categories) say("note: validation rows: " + note);
       for (const std::string& note : test.unseen_categories) say("note: test rows: " + note);

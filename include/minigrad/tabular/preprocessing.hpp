@@ -149,6 +149,11 @@ struct EncodedRows {
 EncodedRows encode_rows(const Preprocessing& prep, const Table& table,
                         const std::vector<int64_t>& rows);
 
+/// Notes on columns that are likely mistakes, for the user: a category column (not asked for with
+/// --categorical) with more than 20 values, one for every other training row or more, is more
+/// likely an identifier than a feature (its one-hot inputs cannot carry to new rows).
+std::vector<std::string> column_notes(const Preprocessing& prep, int64_t training_rows);
+
 /// encode_rows for rows held out of training (`part`: "validation", "test"): a class they hold
 /// that no training row has is a DataError naming that cause.
 EncodedRows encode_held_out(const Preprocessing& prep, const Table& table,
