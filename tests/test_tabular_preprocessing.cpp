@@ -213,6 +213,9 @@ TEST_CASE("the auto task rule and its reasons") {
         }).find("needs a numeric label") != std::string::npos);
   CHECK(error_of<DataError>([&] { task_of("a a a"); }).find("classification needs at least 2") !=
         std::string::npos);
+  CHECK(error_of<DataError>([&] {
+          task_of("NA NA");
+        }).find("task.csv: the label 'y' is missing in every training row") != std::string::npos);
   // Many distinct numbers and a stray cell: neither task is guessed.
   const std::string stray = error_of<DataError>([&] { task_of(many + " inf"); });
   CHECK(stray.find("task.csv: the label 'y' holds 22 distinct values, all numbers but 'inf': a "

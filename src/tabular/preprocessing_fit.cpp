@@ -158,6 +158,11 @@ struct LabelFacts {
 // The label's task and, for auto, the reason shown to the user.
 void choose_task(Preprocessing& p, const Table& t, const LabelFacts& f, TaskChoice choice) {
   constexpr size_t kMaxAutoClasses = 20;
+  if (f.distinct.empty())
+    throw DataError(
+        fmt::format("{}: the label '{}' is missing in every training row (HINT: is --label right? "
+                    "--na-values changes what counts as missing)",
+                    t.path, p.label));
   if (choice == TaskChoice::Classification) {
     p.task = Task::Classification;
     p.task_reason = "--task classification";
