@@ -178,6 +178,30 @@ TEST_CASE("a category training never saw is encoded as zeros and named in a note
   CHECK(none.empty());
 }
 
+TEST_CASE("predict --keep copies columns in front of each prediction, quoted as needed") {
+  const Table t = training_table(write_temp("train4.csv", table_text(60, 5)), "kind");
+  const TabularModel m = trained_model(t);
+  std::string text = "id,a,colour,b,note\n";
+  for (int i = 0; i < 1500; ++i)  // more than a chunk of rows
+    text += fmt::format("r{},0.{},red,0.5,\"x, {}\"\n", i, i % 10, i);
+  const std::string path = write_temp("keep.csv", text);
+  std::ostringstream plain, kept;
+  CHECK(predict_csv(m, path, plain, {}) == 1500);
+  CHECK(predict_csv(m, path, kept, {.keep = {"id", "-1"}}) == 1500);
+  std::istringstream a(plain.str()), b(kept.str());
+  std::string la, lb;
+  std::getline(a, la);
+  std::getline(b, lb);
+  CHECK(lb == "id,note,prediction");
+  for (int i = 0; std::getline(a, la) && std::getline(b, lb); ++i)
+    REQUIRE(lb == fmt::format("r{},\"x, {}\",{}", i, i, la));
+  const std::string out_path = (temp_dir() / "keep_out.csv").string();
+  CHECK(error_of<DataError>([&] {
+          predict_to_file(m, path, out_path, {.keep = {"ident"}});
+        }).find("--keep: no column 'ident' in") != std::string::npos);
+  CHECK_FALSE(fs::exists(out_path));
+}
+
 TEST_CASE("model files without metadata, missing columns and bad cells are clear errors") {
   const Table t = training_table(write_temp("train2.csv", table_text(50, 3)), "kind");
   const TabularModel m = trained_model(t);

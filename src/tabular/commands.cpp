@@ -123,6 +123,8 @@ constexpr Flag kPredictFlags[] = {
     {"", "model", "Model file written by minigrad train --save", ""},
     {"", "data", "CSV table with the model's feature columns (any order; others are ignored)", ""},
     {"", "output", "Write the predictions here instead of standard output", ""},
+    {"", "keep", "Columns of --data to copy before the prediction (e.g. an id): names or indexes",
+     ""},
     {"", "proba", "Add one probability column per class, named by the class", nullptr},
 };
 constexpr Flag kSummaryFlags[] = {
@@ -193,7 +195,8 @@ int predict_command(int argc, char** argv) {
     const std::string model_path = required(r, "model", "the model file to predict with");
     const std::string data_path = required(r, "data", "the CSV table to predict for");
     std::vector<std::string> unseen;
-    PredictOptions po{read_flags(r), r.count("proba") > 0, &unseen};
+    PredictOptions po{read_flags(r), r.count("proba") > 0, &unseen,
+                      split_list(r["keep"].as<std::string>())};
     const TabularModel m = load_model(model_path);
     if (po.proba && m.prep.task == Task::Regression)
       throw train::UsageError(

@@ -116,13 +116,18 @@ int64_t predict_csv(const TabularModel& m, const std::string& input, std::ostrea
   const RowEncoder encoder(p, reader.columns(), input, false);
   const int64_t in = p.num_inputs();
   const int64_t k = p.num_outputs();
+  std::vector<int64_t> kept;
+  for (const std::string& ref : options.keep) {
+    kept.push_back(find_column(reader.columns(), ref, "--keep", input));
+    out << csv_cell(reader.columns()[static_cast<size_t>(kept.back())]) << ',';
+  }
   out << "prediction";
   if (options.proba && p.task == Task::Classification)
     for (const std::string& c : p.classes) out << ',' << csv_cell(c);
   out << '\n';
   constexpr int64_t kChunk = 1024;  // rows held at once: memory does not grow with the file
   std::vector<float> x(static_cast<size_t>(kChunk * in));
-  std::vector<std::string> cells;
+  std::vector<std::string> cells, kept_cells;  // kept_cells: the kept columns of a chunk's rows
   std::vector<double> prob;
   int64_t total = 0;
   for (bool more = true; more;) {
@@ -134,12 +139,15 @@ int64_t predict_csv(const TabularModel& m, const std::string& input, std::ostrea
         throw DataError(fmt::format("{}:{}: {}", input, reader.line(),
                                     std::string(err.what()).substr(input.size() + 2)));
       }
+      if (n == 0) kept_cells.clear();
+      for (int64_t c : kept) kept_cells.push_back(csv_cell(cells[static_cast<size_t>(c)]));
       ++n;
     }
     if (n == 0) break;
     const std::vector<float> y = forward_rows(*m.model, x.data(), n, in);
     for (int64_t r = 0; r < n; ++r) {
       const float* row = y.data() + r * k;
+      for (size_t c = 0; c < kept.size(); ++c) out << kept_cells[r * kept.size() + c] << ',';
       if (p.task == Task::Regression) {
         out << fmt::format("{}\n", row[0] * p.target_std + p.target_mean);
         continue;

@@ -72,6 +72,10 @@ expect_error "unknown flag --frobnicate (HINT: minigrad train --help lists the f
 "$mg" predict --model "$tmp/birds.safetensors" --data "$tmp/shuffled.csv" --output "$tmp/pred2.csv" \
   && cmp -s <(cut -d, -f1 "$tmp/pred.csv") "$tmp/pred2.csv" && pass "--output equals stdout" \
   || fail "--output differs from stdout"
+"$mg" predict --model "$tmp/birds.safetensors" --data "$tmp/shuffled.csv" --keep 0,species >"$tmp/kept.csv" \
+  && [[ $(head -1 "$tmp/kept.csv") == "$(head -1 "$tmp/shuffled.csv" | cut -d, -f1),species,prediction" ]] \
+  && cmp -s <(tail -n +2 "$tmp/kept.csv" | cut -d, -f3) <(tail -n +2 "$tmp/pred.csv" | cut -d, -f1) \
+  && pass "predict --keep copies columns before the same predictions" || fail "predict --keep: $(head -2 "$tmp/kept.csv")"
 # An island training never saw: predicted all the same, and named on standard error, not in the CSV.
 sed '2s/,Biscoe,/,Atlantis,/; 2s/,Dream,/,Atlantis,/' "$tmp/shuffled.csv" >"$tmp/new_island.csv"
 "$mg" predict --model "$tmp/birds.safetensors" --data "$tmp/new_island.csv" >"$tmp/pred3.csv" 2>"$tmp/pred3.err" \

@@ -50,6 +50,9 @@ struct PredictOptions {
   /// If set, receives RowEncoder::unseen_categories() for the rows read (a line per column that
   /// held categories training never saw).
   std::vector<std::string>* unseen_categories = nullptr;
+  /// Columns of the input copied to each output line before `prediction` (names or indexes, as
+  /// --label takes them), e.g. an id that ties a prediction to its row.
+  std::vector<std::string> keep = {};
 };
 
 /// Reads `input` row by row and writes CSV to `out`: a header, then one line per input row in
