@@ -36,6 +36,19 @@ size_t utf8_sequence_length(std::string_view s, size_t i) {
 
 }  // namespace
 
+size_t first_invalid_utf8(std::string_view bytes) {
+  for (size_t i = 0; i < bytes.size();) {
+    if (static_cast<unsigned char>(bytes[i]) < 0x80) {
+      ++i;
+    } else if (const size_t n = utf8_sequence_length(bytes, i); n > 0) {
+      i += n;
+    } else {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
 std::string escape_bytes(std::string_view bytes, size_t max_bytes) {
   const std::string_view shown = bytes.substr(0, max_bytes);
   std::string out;

@@ -41,3 +41,14 @@ TEST_CASE("escape_bytes: long text is cut and its length given") {
   CHECK(escape_bytes(long_text).size() == 80 + std::string("... (1000 bytes)").size());
   CHECK(escape_bytes("exactly", 7) == "exactly");
 }
+
+TEST_CASE("first_invalid_utf8: the first byte outside valid UTF-8, or npos") {
+  CHECK(minigrad::first_invalid_utf8("plain ascii") == std::string_view::npos);
+  CHECK(minigrad::first_invalid_utf8("gro\xc3\x9f \xe2\x98\x83") == std::string_view::npos);
+  CHECK(minigrad::first_invalid_utf8("gro\xdf") == 3);        // Latin-1 sharp s
+  CHECK(minigrad::first_invalid_utf8("ab\xc3") == 2);         // cut short
+  CHECK(minigrad::first_invalid_utf8("\xc0\xaf") == 0);       // overlong
+  CHECK(minigrad::first_invalid_utf8("x\xed\xa0\x80") == 1);  // a UTF-16 surrogate
+  CHECK(minigrad::first_invalid_utf8(std::string_view("a\0b", 3)) ==
+        std::string_view::npos);  // ASCII NUL
+}

@@ -178,6 +178,15 @@ TEST_CASE("malformed tables name the file and line") {
           read_table(write_temp("dup2.csv", "column1,,b\n1,2,3\n"));
         }).find("'column1' is both column 0 and column 1") != std::string::npos);
   CHECK(read_table(write_temp("nodup.csv", "x,X,x1\n1,2,3\n")).columns.size() == 3);
+  // Text that is not UTF-8 (a Latin-1 file) is refused where it is read, header or cell.
+  CHECK(error_of<DataError>([] { read_table(write_temp("latin1.csv", "L\xe4nge,Art\n1,x\n")); })
+            .find("latin1.csv:1: the cell 'L\\xe4nge' (column 0, counting from 0) is not UTF-8 "
+                  "text: byte 0xE4 at its position 1") != std::string::npos);
+  CHECK(error_of<DataError>([] {
+          read_table(write_temp("latin1b.csv", "a,b\n1,x\n2,gro\xdf\n"));
+        }).find("latin1b.csv:3: the cell 'gro\\xdf' (column 1") != std::string::npos);
+  CHECK(read_table(write_temp("utf8.csv", "L\xc3\xa4nge,Art\n1,gro\xc3\x9f\n")).columns[0] ==
+        "L\xc3\xa4nge");
 }
 
 TEST_CASE(

@@ -15,4 +15,8 @@ namespace minigrad {
 /// `max_bytes` input bytes is cut there and ends in "... (N bytes)".
 std::string escape_bytes(std::string_view bytes, size_t max_bytes = 80);
 
+/// The index of the first byte of `bytes` that is not part of valid UTF-8 (ASCII included), or
+/// std::string_view::npos if they are all valid.
+size_t first_invalid_utf8(std::string_view bytes);
+
 }  // namespace minigrad

@@ -13,6 +13,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "minigrad/escape.hpp"
 #include "spool.hpp"
 
 namespace minigrad::tabular {
@@ -88,6 +89,7 @@ TableReader::TableReader(const std::string& path, const ReadOptions& options,
   line_ = record_line_;
   if (buffer_.rfind("\xEF\xBB\xBF", 0) == 0) buffer_.erase(0, 3);  // a UTF-8 byte order mark
   split(buffer_, columns_);
+  check_utf8(columns_);
   bool header = options.header == data::Header::Present;
   if (options.header == data::Header::Auto) {
     double v;
@@ -266,6 +268,22 @@ void TableReader::split(const std::string& text, std::vector<std::string>& cells
       if (decimal_comma_number(cell)) cell[cell.find(',')] = '.';
 }
 
+// Names, categories and classes end up in the model file's JSON metadata, which is UTF-8: a
+// file in another encoding is refused where it is read, not after training.
+void TableReader::check_utf8(const std::vector<std::string>& cells) const {
+  for (size_t c = 0; c < cells.size(); ++c) {
+    const size_t at = first_invalid_utf8(cells[c]);
+    if (at == std::string::npos) continue;
+    throw DataError(fmt::format(
+        "{}:{}: the cell '{}' (column {}, counting from 0) is not UTF-8 text: byte 0x{:02X} at "
+        "its position {} (HINT: the "
+        "file is in another encoding, often Latin-1 or Windows-1252: convert it, e.g. iconv -f "
+        "WINDOWS-1252 -t UTF-8 {} > converted.csv)",
+        path_, line_, escape_bytes(cells[c]), c, static_cast<unsigned char>(cells[c][at]), at,
+        path_));
+  }
+}
+
 bool TableReader::next(std::vector<std::string>& cells) {
   if (has_pending_) {
     has_pending_ = false;
@@ -277,6 +295,7 @@ bool TableReader::next(std::vector<std::string>& cells) {
     line_ = record_line_;
     if (trim(buffer_).empty()) continue;  // blank lines (a trailing one is common)
     split(buffer_, cells);
+    check_utf8(cells);
     if (cells.size() != columns_.size())
       throw DataError(
           fmt::format("{}:{}: expected {} fields like the header, found {} (HINT: is "

@@ -69,6 +69,8 @@ class TableReader {
 
  private:
   void split(const std::string& text, std::vector<std::string>& cells) const;
+  /// Throws DataError naming the line and column of a cell that is not UTF-8 text.
+  void check_utf8(const std::vector<std::string>& cells) const;
   /// The next record into buffer_ (its lines joined by '\n'), its first line's number in
   /// record_line_; false at the end of the input.
   bool read_record();
