@@ -263,6 +263,29 @@ TEST_CASE("column_notes: a category column with about one value per row looks li
   CHECK(column_notes(forced, 60).empty());  // asked for: the user knows
 }
 
+TEST_CASE("a number beyond a float's range is an error where it is read or encoded") {
+  const Table big = table_of("big.csv", "x,y\n1,a\n1e39,b\n2,a\n");
+  CHECK(error_of<DataError>([&] {
+          fit_preprocessing(big, rows_of(big), {.label = "y"});
+        }).find("big.csv:3: column 'x' holds a number beyond a float's range") !=
+        std::string::npos);
+  const Table t = table_of("small.csv", "x,y\n1,a\n2,b\n3,a\n");
+  const Preprocessing p = fit_preprocessing(t, rows_of(t), {.label = "y"});
+  const RowEncoder encoder(p, {"x", "y"}, "new.csv", false);
+  std::vector<float> x(static_cast<size_t>(p.num_inputs()));
+  CHECK(error_of<DataError>([&] {
+          encoder.encode({"-1e39", "a"}, x.data());
+        }).find("new.csv: column 'x' holds a number beyond a float's range") != std::string::npos);
+  // A float, but not once standardised by a standard deviation below 1.
+  CHECK(error_of<DataError>([&] {
+          encoder.encode({"3e38", "a"}, x.data());
+        })
+            .find("new.csv: column 'x' holds 3e+38, which standardises to inf with the training "
+                  "mean 2") != std::string::npos);
+  CHECK_NOTHROW(encoder.encode({"1e30", "a"}, x.data()));
+  CHECK(std::isfinite(x[0]));
+}
+
 TEST_CASE("bad column choices list the file's columns") {
   const Table t = table_of("p5.csv", kTable, {.label = "species"});
   CHECK(error_of<DataError>([&] {

@@ -125,6 +125,20 @@ float* put_category(const ColumnEncoding& f, bool missing, const std::string& te
 
 }  // namespace
 
+void RowEncoder::check_finite(const ColumnEncoding& f, const float* input, double v) const {
+  if (std::isfinite(*input)) return;
+  if (!std::isfinite(static_cast<float>(v)))
+    throw DataError(
+        fmt::format("{}: column '{}' holds a number beyond a float's range (about ±3.4e38) (HINT: "
+                    "rescale the column, or --ignore it)",
+                    path_, f.name));
+  throw DataError(fmt::format(
+      "{}: column '{}' holds {}, which standardises to {} with the training mean {} and standard "
+      "deviation {} (HINT: a value so far from the training rows' is likely an error in the "
+      "file)",
+      path_, f.name, v, *input, f.mean, f.std));
+}
+
 void RowEncoder::not_a_number(const ColumnEncoding& f, const std::string& text) const {
   throw DataError(
       fmt::format("{}: column '{}' is numeric in the model, but a cell holds '{}' (HINT: add it "
@@ -165,8 +179,11 @@ void RowEncoder::encode(const std::vector<std::string>& cells, float* out) const
       note_category(i, known, text);
     } else if (!missing && !parse_number(text, v))
       not_a_number(f, text);
-    else
+    else {
+      float* at = out;
       out = put_number(f, missing, v, out);
+      check_finite(f, at, v);
+    }
   }
 }
 
@@ -182,8 +199,11 @@ void RowEncoder::encode(const Table& table, int64_t row, float* out) const {
       note_category(i, known, table.text(row, col));
     } else if (!missing && !table.number(row, col, v))
       not_a_number(f, table.text(row, col));
-    else
+    else {
+      float* at = out;
       out = put_number(f, missing, v, out);
+      check_finite(f, at, v);
+    }
   }
 }
 

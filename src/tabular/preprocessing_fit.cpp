@@ -95,10 +95,16 @@ ColumnPart scan_column(const Table& t, int64_t col, const std::vector<int64_t>& 
       continue;
     }
     double v;
-    if (part.numeric && t.number(r, col, v))
+    if (part.numeric && t.number(r, col, v)) {
       part.values.push_back(static_cast<float>(v));
-    else
+      if (std::isinf(part.values.back()))
+        throw DataError(fmt::format(
+            "{}:{}: column '{}' holds a number beyond a float's range (about ±3.4e38) (HINT: "
+            "rescale the column, or --ignore it)",
+            t.path, t.lines[static_cast<size_t>(r)], t.columns[static_cast<size_t>(col)]));
+    } else {
       part.numeric = false;
+    }
   }
   return part;
 }

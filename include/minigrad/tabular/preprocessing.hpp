@@ -120,6 +120,7 @@ class RowEncoder {
 
  private:
   [[noreturn]] void not_a_number(const ColumnEncoding& f, const std::string& text) const;
+  void check_finite(const ColumnEncoding& f, const float* input, double v) const;
   void note_category(size_t feature, bool known, const std::string& text) const;
 
   const Preprocessing& prep_;
