@@ -11,6 +11,7 @@
 #include "fuzz/csv_target.hpp"
 #include "fuzz/metadata_target.hpp"
 #include "fuzz/safetensors_target.hpp"
+#include "fuzz/table_target.hpp"
 
 namespace fs = std::filesystem;
 
@@ -56,5 +57,14 @@ TEST_CASE("fuzz inputs: the preprocessing metadata reader handles every committe
   for (const fs::path& p : files) {
     INFO("input: ", p.string());
     CHECK_NOTHROW(fuzz::metadata_input(bytes_of(p)));
+  }
+}
+
+TEST_CASE("fuzz inputs: the tabular reader, preprocessing and encoders handle every committed input") {
+  const std::vector<fs::path> files = inputs_of("table");
+  CHECK(files.size() >= 10);
+  for (const fs::path& p : files) {
+    INFO("input: ", p.string());
+    CHECK_NOTHROW(fuzz::table_input(bytes_of(p)));
   }
 }

@@ -3,7 +3,9 @@
 past bugs). Run from tests/fuzz/ after changing it; the files are committed, CI never runs this.
 A CSV input's first byte picks the options (csv_target.hpp): bits 0-2 the delimiter (, ; tab | space),
 bits 3-4 the header mode (auto, present, absent), bits 5-6 the label column (first, last, none,
-'label'), bit 7 one skipped row."""
+'label'), bit 7 one skipped row. A table input's first byte (table_target.hpp): bits 0-1 the
+delimiter (, ; tab |), bits 2-3 the header mode, bit 4 decimal commas, bits 5-6 the label (first,
+last, 'label', second), bit 7 --task classification."""
 import json
 import struct
 
@@ -123,3 +125,34 @@ w(M + 'median_far_from_mean', meta().replace(b'"median":44.45', b'"median":3e38'
     b'"mean":43.92', b'"mean":-3e38'))
 w(M + 'not_json', b'{"version":1,')
 w(M + 'not_an_object', b'[1,2,3]')
+
+
+T = 'table/corpus/'
+PENGUINS = (b'species,island,bill,mass,sex\nAdelie,Biscoe,39.1,3750,male\nGentoo,Dream,NA,5000,\n'
+            b'Adelie,,40.3,3250,female\nChinstrap,Biscoe,46.5,NA,female\nNA,Dream,45.2,3500,male\n'
+            b'Gentoo,Torgersen,47.1,4800,male\n')
+w(T + 'penguins_label_first', b'\x00' + PENGUINS)
+w(T + 'regression_label_last', b'\x20x,colour,y\n1,red,10.5\n2,blue,11.25\n3,red,12\n4,,13.5\n')
+w(T + 'whole_numbers_classes', b'\x20a,b,label\n1,2,0\n3,4,1\n5,6,2\n7,8,1\n')
+w(T + 'semicolon_decimal_commas', b'\x31l\xc3\xa4nge;breite;art\n9,60;9,53;gro\xc3\x9f\n1,51;1,76;klein\n'
+  b'"2,5";3;klein\n7,25;8,5e1;gro\xc3\x9f\n')
+w(T + 'tab_label_name', b'\x42x\tlabel\ty\n1\tcat\t2\n3\tdog\t4\n5\tcat\t6\n')
+w(T + 'pipe_no_header', b'\x2bred|1.5|a\nblue|2.5|b\nred|3|a\n')
+w(T + 'quoted_cells_crlf', b'\x00"name, full",x,"say ""hi"""\r\n"a,b",1,yes\r\n"c\nd",2,no\r\n')
+w(T + 'forced_classification', b'\x80y,x\n1.5,1\n2.5,2\n1.5,3\n')
+w(T + 'missing_markers', b'\x20a,b,c\nNA,?,x\nN/A,null,y\n,None,x\n#N/A,3,y\n')
+w(T + 'second_column_label', b'\x60id,kind,v\nr1,a,1\nr2,b,2\nr3,a,3\n')
+R = 'table/regressions/'
+w(R + 'duplicate_names', b'\x00y,a,a\n0,1,2\n1,3,4\n')
+w(R + 'label_all_missing', b'\x00y,a\nNA,1\n,2\n')
+w(R + 'label_stray_inf', b'\x20x,y\n' + b''.join(b'%d,%d\n' % (i, 2 * i) for i in range(30)) + b'31,inf\n')
+w(R + 'decimal_commas_unasked', b'\x21a;y\n' + b''.join(b'%d,%d;%s\n' % (i, i % 7, b'ab'[i % 2:i % 2 + 1]) for i in range(30)))
+w(R + 'one_column', b'\x00y\n1\n2\n')
+w(R + 'ragged_row', b'\x00y,a\n0,1\n1\n')
+w(R + 'huge_numbers', b'\x20a,b,y\n1e38,-3e38,1e30\n-1e38,3e38,-1e30\n0,0,0\n')
+w(R + 'empty_header_cells', b'\x00,,\n1,2,3\n4,5,6\n')
+w(R + 'nul_and_controls', b'\x00y,a\x00b\n0,\x1b[31m\n1,\x07\n')
+w(R + 'latin1_names_and_cells', b'\x31l\xe4nge;breite;art\n9,60;9,53;gro\xdf\n1,51;1,76;klein\n')
+w(R + 'latin1_label_cell', b'\x00art,x\ngro\xdf,1\nklein,2\n')
+w(R + 'number_beyond_float', b'\x20x,y\n1e39,1\n2,0\n3,1\n')
+w(R + 'standardises_to_infinity', b'\x20x,y\n1,a\n2,b\n3e38,a\n')
