@@ -286,6 +286,24 @@ TEST_CASE("a number beyond a float's range is an error where it is read or encod
   CHECK(std::isfinite(x[0]));
 }
 
+TEST_CASE("columns_text: three or more neighbours encoded alike share a line") {
+  std::string text = "p1,p2,p3,p4,p5,colour,y\n";
+  for (int i = 0; i < 6; ++i)
+    text += fmt::format("0,0,0,{},0,{},{}\n", i, i % 2 ? "red" : "blue", i % 2);
+  const Table t = table_of("pixels.csv", text, {.label = "y"});
+  const std::string shown = columns_text(fit_preprocessing(t, rows_of(t), {.label = "y"}));
+  CHECK(shown.find("p1 .. p3  numeric      missing -> median 0; (x - 0) / 1 (3 columns)\n") !=
+        std::string::npos);
+  auto line = [](const char* name, const char* type, const std::string& encoding) {
+    return fmt::format("\n{:<8}  {:<11}  {}\n", name, type, encoding);
+  };
+  CHECK(shown.find(line("p4", "numeric", "missing -> median 2.5; (x - 2.5) / 1.70783")) !=
+        std::string::npos);
+  CHECK(shown.find(line("p5", "numeric", "missing -> median 0; (x - 0) / 1")) !=
+        std::string::npos);  // encoded as p1-p3, but not their neighbour: a line of its own
+  CHECK(shown.find("\ncolour    categorical") != std::string::npos);
+}
+
 TEST_CASE("bad column choices list the file's columns") {
   const Table t = table_of("p5.csv", kTable, {.label = "species"});
   CHECK(error_of<DataError>([&] {

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "minigrad/tabular/preprocessing.hpp"
 
@@ -20,25 +22,53 @@ std::string columns_line(const Preprocessing& p) {
                      p.label, p.num_inputs());
 }
 
-std::string columns_text(const Preprocessing& p) {
-  size_t width = 6;
-  for (const ColumnEncoding& f : p.features) width = std::max(width, f.name.size());
-  std::string out = fmt::format("{:<{}}  {:<11}  {}\n", "column", width, "type", "encoding");
-  for (const ColumnEncoding& f : p.features) {
-    std::string enc;
-    if (f.kind == ColumnKind::Numeric) {
-      enc = fmt::format("missing -> median {:.6g}; (x - {:.6g}) / {:.6g}", f.median, f.mean, f.std);
-      if (f.missing_indicator) enc += "; + missing indicator";
-    } else {
-      enc = fmt::format("one-hot, {} categories:", f.categories.size());
-      const size_t shown = std::min<size_t>(f.categories.size(), 8);
-      for (size_t i = 0; i < shown; ++i) enc += " " + f.categories[i];
-      if (shown < f.categories.size()) enc += " ...";
-      if (f.missing_category) enc += " + missing";
-    }
-    out += fmt::format("{:<{}}  {:<11}  {}\n", f.name, width,
-                       f.kind == ColumnKind::Numeric ? "numeric" : "categorical", enc);
+namespace {
+
+// How one feature column is turned into inputs, as the column table shows it.
+std::string encoding_text(const ColumnEncoding& f) {
+  if (f.kind == ColumnKind::Numeric) {
+    std::string enc =
+        fmt::format("missing -> median {:.6g}; (x - {:.6g}) / {:.6g}", f.median, f.mean, f.std);
+    if (f.missing_indicator) enc += "; + missing indicator";
+    return enc;
   }
+  std::string enc = fmt::format("one-hot, {} categories:", f.categories.size());
+  const size_t shown = std::min<size_t>(f.categories.size(), 8);
+  for (size_t i = 0; i < shown; ++i) enc += " " + f.categories[i];
+  if (shown < f.categories.size()) enc += " ...";
+  if (f.missing_category) enc += " + missing";
+  return enc;
+}
+
+}  // namespace
+
+std::string columns_text(const Preprocessing& p) {
+  // Three or more neighbouring columns encoded alike (an image's border pixels) share one line.
+  struct Line {
+    std::string name, type, encoding;
+  };
+  std::vector<Line> lines;
+  for (size_t i = 0; i < p.features.size();) {
+    const ColumnEncoding& f = p.features[i];
+    const std::string enc = encoding_text(f);
+    size_t j = i + 1;
+    while (j < p.features.size() && p.features[j].kind == f.kind &&
+           encoding_text(p.features[j]) == enc)
+      ++j;
+    const std::string type = f.kind == ColumnKind::Numeric ? "numeric" : "categorical";
+    if (j - i >= 3) {
+      lines.push_back({fmt::format("{} .. {}", f.name, p.features[j - 1].name), type,
+                       fmt::format("{} ({} columns)", enc, j - i)});
+    } else {
+      for (size_t k = i; k < j; ++k) lines.push_back({p.features[k].name, type, enc});
+    }
+    i = j;
+  }
+  size_t width = 6;
+  for (const Line& l : lines) width = std::max(width, l.name.size());
+  std::string out = fmt::format("{:<{}}  {:<11}  {}\n", "column", width, "type", "encoding");
+  for (const Line& l : lines)
+    out += fmt::format("{:<{}}  {:<11}  {}\n", l.name, width, l.type, l.encoding);
   for (const std::string& name : p.ignored)
     out += fmt::format("{:<{}}  {:<11}  (--ignore)\n", name, width, "ignored");
   if (p.task == Task::Classification) {
