@@ -141,7 +141,7 @@ double inference_throughput(const ModelSpec& spec, const data::Dataset& test, do
   while (elapsed < seconds) {
     for (int64_t b = 0; b < loader.size() && elapsed < seconds; ++b) {  // a CNN batch is slow
       const data::Batch& batch = loader.batch(b);
-      (*model)(batch.x);
+      train::forward_in_parts(*model, batch.x);  // as evaluation: kEvalRows at a time
       samples += batch.size();
       elapsed = seconds_since(start);
     }
@@ -320,6 +320,7 @@ int main(int argc, char** argv) {
                                 static_cast<long long>(bs), static_cast<long long>(th), rate.wall, rate.cpu);
       }
     j["training"] = runs;
+    backend::empty_cache();  // as the apps do when training ends: inference's buffers differ
     nlohmann::ordered_json inference = nlohmann::json::array();
     for (int64_t th : thread_counts)
       inference.push_back({{"threads", th},

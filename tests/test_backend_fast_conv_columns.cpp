@@ -69,6 +69,18 @@ TEST_CASE("fast im2col and col2im: the reference loops' bits, stride 1 (the vect
       }
 }
 
+TEST_CASE("fast im2col: the convolutional model's layers, read flat (stride 1, same size)") {
+  // 3x3 with padding 1 keeps the size: each tap's row is the image read flat, under masks built
+  // once per geometry and kept; the layers alternate, so each must find its own masks again.
+  for (int round = 0; round < 2; ++round)
+    for (const auto& g : {columns(1, 28, 28, 3, 1, 1, 1), columns(32, 14, 14, 3, 1, 1, 1),
+                          columns(2, 7, 9, 5, 1, 2, 1), columns(3, 1, 20, 1, 1, 0, 1)}) {
+      CAPTURE(g.C);
+      CAPTURE(g.W);
+      check_against_reference(g);
+    }
+}
+
 TEST_CASE("fast im2col and col2im: other strides and dilations take the reference loops") {
   struct Case {
     int64_t k, s, p, d;

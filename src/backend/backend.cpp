@@ -78,6 +78,7 @@ float* allocate(int64_t count) { return active().allocate(count); }
 void release(float* p, int64_t count) { active().release(p, count); }
 void* allocate_bytes(size_t bytes) { return active().allocate_bytes(bytes); }
 void release_bytes(void* p, size_t bytes) { active().release_bytes(p, bytes); }
+void empty_cache() { active().empty_cache(); }
 
 void zero_later(float* p, int64_t count) { active().zero_later(p, count); }
 float* settle(float* p) { return active().settle(p); }

@@ -398,6 +398,7 @@ int train_command(int argc, char** argv, const dist::ProcessGroup& group) {
       }
     }
     m.model->eval();
+    backend::empty_cache();  // the training step's buffers: the test rows need others
 
     // ---- results ----
     TabularEvaluation ev;

@@ -119,6 +119,11 @@ void release(float* p, int64_t count);
 void* allocate_bytes(size_t bytes);
 /// Gives back a buffer from allocate_bytes(bytes), with the same size.
 void release_bytes(void* p, size_t bytes);
+/// Frees the buffers the backend keeps for reuse (the fast backend's cache holds up to 128 MiB
+/// of a training step's buffers after it): for the end of training, before evaluation or
+/// inference, whose buffers have other sizes. Nothing is lost but the reuse (as
+/// torch.cuda.empty_cache).
+void empty_cache();
 
 // ---- zeroing a gradient, deferred ----
 /// Makes p[0, count) zeros, now or later. The reference backend fills it at once. The fast one

@@ -15,6 +15,7 @@
 #include "minigrad/nn/mlp.hpp"
 #include "minigrad/optim/optimizer.hpp"
 #include "minigrad/train/config.hpp"
+#include "minigrad/train/evaluate.hpp"
 #include "minigrad/train/metrics.hpp"
 
 namespace minigrad::train {
@@ -62,12 +63,5 @@ struct StepStats {
 };
 StepStats train_step(nn::Module& model, optim::Optimizer& optimizer, const data::Batch& batch,
                      std::vector<int>& predictions, OnNonFinite on_nonfinite = OnNonFinite::Stop);
-
-/// Mean cross-entropy and confusion matrix of `model` on `data`, in eval mode, no graph.
-struct Evaluation {
-  double loss = 0.0;
-  ConfusionMatrix confusion{1};
-};
-Evaluation evaluate(nn::Module& model, const data::Dataset& data, int classes);
 
 }  // namespace minigrad::train

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <new>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #if defined(__linux__)
@@ -31,7 +32,7 @@ constexpr bool kCacheEnabled = true;
 // last, smaller batch another set of other sizes: 126 MiB in all. With room for only 64 MiB, the
 // last buffers of every step were unmapped and the next step mapped and cleared seven 2 MiB
 // pages afresh, a tenth of the step's time (docs/benchmarks.md). The price: what the cache holds
-// stays resident after training (bench's inference at batch 1000 peaks 56 MB higher).
+// stays resident until free_cached(), which the apps ask for when training ends.
 constexpr size_t kMaxBlockBytes = size_t{16} << 20;
 constexpr size_t kMaxCachedBytes = size_t{128} << 20;
 
@@ -55,6 +56,16 @@ class BufferCache {
     free_[bytes].push_back(p);
     cached_bytes_ += bytes;
     return true;
+  }
+  // Every cached buffer, each with its size; the cache is then empty.
+  std::vector<std::pair<void*, size_t>> take_all() {
+    std::lock_guard lock(mutex_);
+    std::vector<std::pair<void*, size_t>> all;
+    for (auto& [bytes, buffers] : free_)
+      for (void* p : buffers) all.emplace_back(p, bytes);
+    free_.clear();
+    cached_bytes_ = 0;
+    return all;
   }
 
  private:
@@ -134,6 +145,10 @@ void cached_release(void* p, size_t size) {
   if (p == nullptr) return;
   const size_t bytes = rounded_bytes(size);
   if (!(kCacheEnabled && cache().give(p, bytes))) free_buffer(p, bytes);
+}
+
+void free_cached() {
+  for (const auto& [p, bytes] : cache().take_all()) free_buffer(p, bytes);
 }
 
 }  // namespace minigrad::kernels

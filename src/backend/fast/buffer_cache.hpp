@@ -3,7 +3,7 @@
 // A training step asks for the same buffers in the same sizes every time; handing a freed one to
 // the next request of its size keeps large buffers from going back to the kernel and faulting in
 // again, zero-filled, on the next step; buffers of 1 MiB and more are mapped in 2 MiB pages.
-// Leaves out: pooling across sizes, returning memory early.
+// Leaves out: pooling across sizes, returning memory on its own (free_cached() is asked).
 #pragma once
 
 #include <cstddef>
@@ -14,5 +14,7 @@ namespace minigrad::kernels {
 void* cached_allocate(size_t bytes);
 /// Keeps `p` (from cached_allocate(bytes)) for reuse, or frees it when the cache is full.
 void cached_release(void* p, size_t bytes);
+/// Frees every buffer the cache holds.
+void free_cached();
 
 }  // namespace minigrad::kernels

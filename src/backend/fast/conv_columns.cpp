@@ -10,6 +10,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "gemm_kernels.hpp"  // isa()
 #include "table.hpp"         // the reference loops, for other strides
@@ -103,6 +104,63 @@ __attribute__((target("avx512f"))) void im2col_avx512(const ConvColumns& sizes, 
       }
 }
 
+// Stride and dilation 1 with the output as large as the image (the padding of an odd kernel that
+// keeps the size: the convolutional model's 3x3 with padding 1). The row of tap (p, q) is then the
+// whole image read flat from offset (p - ph)·W + (q - pw), the lanes off the image zeroed: L / 16
+// vectors whose masks depend on the tap and the vector only, so they are built once and serve
+// every channel, instead of one short run per output row (14 of them at 14x14, each with its own
+// bounds and a vector of which 14 lanes are used).
+bool keeps_size(const ConvColumns& g) {
+  return g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.Ho == g.H && g.Wo == g.W;
+}
+
+// For keeps_size geometries: masks[tap·vectors + v] of tap (p, q) = p·kw + q, lane t: flat output
+// position 16v + t < L reads a pixel on the image at the tap's offset. Kept for the next call of
+// the same geometry (each image of a batch, then the backward's): built per call, at 28x28 they
+// took longer than the columns themselves.
+const std::vector<__mmask16>& same_size_masks(const ConvColumns& g) {
+  thread_local std::vector<__mmask16> masks;
+  thread_local int64_t built_for[6] = {};
+  const int64_t geometry[6] = {g.H, g.W, g.kh, g.kw, g.ph, g.pw};
+  if (!masks.empty() && std::equal(geometry, geometry + 6, built_for)) return masks;
+  const int64_t L = g.H * g.W, vectors = (L + 15) / 16;
+  masks.assign(static_cast<size_t>(g.kh * g.kw * vectors), 0);
+  for (int64_t p = 0; p < g.kh; ++p)
+    for (int64_t q = 0; q < g.kw; ++q)
+      for (int64_t i = 0, j = 0, pos = 0; pos < L; ++pos) {  // pos = i·W + j
+        const int64_t ih = i + p - g.ph, iw = j + q - g.pw;
+        if (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W)
+          masks[(p * g.kw + q) * vectors + pos / 16] |= static_cast<__mmask16>(1u << (pos % 16));
+        if (++j == g.W) j = 0, ++i;
+      }
+  std::copy(geometry, geometry + 6, built_for);
+  return masks;
+}
+
+__attribute__((target("avx512f"))) void im2col_same_avx512(const ConvColumns& sizes, const float* x,
+                                                           float* cols) {
+  const ConvColumns g = sizes;
+  const int64_t L = g.H * g.W, vectors = (L + 15) / 16, taps = g.kh * g.kw;
+  const float* const x_end = x + g.C * L;
+  float* const cols_end = cols + g.C * taps * L;
+  const std::vector<__mmask16>& masks = same_size_masks(g);
+  for (int64_t c = 0; c < g.C; ++c)
+    for (int64_t p = 0; p < g.kh; ++p)
+      for (int64_t q = 0; q < g.kw; ++q) {
+        const int64_t tap = p * g.kw + q;
+        const float* in = x + c * L + (p - g.ph) * g.W + (q - g.pw);
+        float* out = cols + (c * taps + tap) * L;
+        const __mmask16* m = masks.data() + tap * vectors;
+        for (int64_t v = 0; v < vectors; ++v) {
+          const __m512 val = load_lanes(in + 16 * v, m[v], x, x_end);
+          if (out + 16 * v + 16 <= cols_end)  // a full store spills into what is written next
+            _mm512_storeu_ps(out + 16 * v, val);
+          else
+            store_lanes(out + 16 * v, lanes(0, L - 16 * v), val, cols, cols_end);
+        }
+      }
+}
+
 // Pixel row h of channel c, sixteen columns [w0, w0 + 16) at a time, held in a register while
 // every (p, q, i) that reads it adds its dcols entry: for one pixel these come in the order of
 // the reference walk (p, then q; one i per p), and a lane no tap reaches is left as it was.
@@ -137,7 +195,9 @@ __attribute__((target("avx512f"))) void col2im_avx512(const ConvColumns& sizes, 
 }  // namespace
 
 void im2col(const ConvColumns& g, const float* x, float* cols) {
-  if (isa() == Isa::Avx512 && unit_width_steps(g))
+  if (isa() == Isa::Avx512 && keeps_size(g))
+    im2col_same_avx512(g, x, cols);
+  else if (isa() == Isa::Avx512 && unit_width_steps(g))
     im2col_avx512(g, x, cols);
   else
     backend::reference_table().im2col(g, x, cols);
