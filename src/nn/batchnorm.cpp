@@ -35,22 +35,12 @@ WholeGrad whole_grad_buffer(const Tensor& t) {
   return {data, backend::take_zeros(data, t.impl()->grad->storage->size())};
 }
 
-// The per-position sums of the positions [j0, j1) (whole channels) folded into their channels'
-// sums: channel c owns positions c·S .. c·S+S-1, added in that order.
-void fold(const backend::Scratch<double>& by_position, int64_t j0, int64_t j1, int64_t S,
-          std::vector<double>& by_channel) {
-  for (int64_t c = j0 / S; c < j1 / S; ++c) {
-    double total = 0.0;
-    for (int64_t s = 0; s < S; ++s) total += by_position[c * S + s];
-    by_channel[c] = total;
-  }
-}
-
-// The per-channel values of the channels of positions [j0, j1), each repeated for its S positions.
-template <class T, class Out>
-void spread(const std::vector<T>& by_channel, int64_t j0, int64_t j1, int64_t S, Out* out) {
-  for (int64_t c = j0 / S; c < j1 / S; ++c)
-    std::fill_n(out + c * S, S, static_cast<Out>(by_channel[c]));
+// Per-position sums (F) folded into per-channel sums (C): channel c owns positions c·S .. c·S+S-1.
+std::vector<double> per_channel(const backend::Scratch<double>& by_position, int64_t C, int64_t S) {
+  std::vector<double> out(static_cast<size_t>(C), 0.0);
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t s = 0; s < S; ++s) out[c] += by_position[c * S + s];
+  return out;
 }
 
 // A per-channel value (C) repeated for each of its S positions (F = C·S). With S = 1 (BatchNorm1d)
@@ -147,41 +137,58 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
   };
   if (!sync) check_values();
 
-  // The passes over the positions [j0, j1) of a block of whole channels (by_channel_blocks).
-  // Without synchronisation each block runs all its passes before the next block starts, while
-  // its rows are in the core's caches (a channel of a 64x32x28x28 input is 200 KB; the whole
-  // input, 6.4 MB, is read once instead of three times); synchronised, every block's sums must
-  // be added up across processes before the next pass. The numbers are the same either way.
   const float* xs = x.data();
   std::vector<float> mu(static_cast<size_t>(C)), invstd(static_cast<size_t>(C));
-  std::vector<double> sum(static_cast<size_t>(C)), sq(static_cast<size_t>(C));
-  backend::Scratch<double> acc(F), mean_f(F);  // per position: in the backend's memory
-  // Two passes in double: the one-pass E[x²] - E[x]² loses every digit when |mean| >> std.
-  auto sums = [&](int64_t j0, int64_t j1) {  // sum[c] = Σ x over channel c
-    std::fill(acc.data() + j0, acc.data() + j1, 0.0);
-    for (int64_t i = 0; i < N; ++i)
-      for (int64_t j = j0; j < j1; ++j) acc[j] += xs[i * F + j];
-    fold(acc, j0, j1, S, sum);
-  };
-  auto squares = [&](int64_t j0, int64_t j1) {  // sum[c] becomes the mean, sq[c] = Σ (x - mean)²
-    for (int64_t c = j0 / S; c < j1 / S; ++c) sum[c] /= static_cast<double>(M);
-    spread(sum, j0, j1, S, mean_f.data());
-    std::fill(acc.data() + j0, acc.data() + j1, 0.0);
-    for (int64_t i = 0; i < N; ++i)
-      for (int64_t j = j0; j < j1; ++j) {
-        const double d = xs[i * F + j] - mean_f[j];
-        acc[j] += d * d;
-      }
-    fold(acc, j0, j1, S, sq);
-  };
-  auto statistics = [&](int64_t j0, int64_t j1) {  // mu and invstd of the block's channels
-    for (int64_t c = j0 / S; c < j1 / S; ++c) {
+  if (batch_stats) {
+    // Two passes in double: the one-pass E[x²] - E[x]² loses every digit when |mean| >> std.
+    backend::Scratch<double> acc(F, 0.0);  // F values: in the backend's memory (scratch.hpp)
+    by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
+      for (int64_t i = 0; i < N; ++i)
+        for (int64_t j = j0; j < j1; ++j) acc[j] += xs[i * F + j];
+    });
+    std::vector<double> sum = per_channel(acc, C, S);
+    if (sync) {  // one reduce for the sums and the count: each call is a wait for every process
+      sum.push_back(static_cast<double>(M));
+      reduce(sum);
+      M = static_cast<int64_t>(sum.back());
+      sum.pop_back();
+      check_values();
+    }
+    for (int64_t c = 0; c < C; ++c) sum[c] /= static_cast<double>(M);
+    const backend::Scratch<double> mean_f = per_position<double>(sum, S);
+    std::fill_n(acc.data(), F, 0.0);
+    by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
+      for (int64_t i = 0; i < N; ++i)
+        for (int64_t j = j0; j < j1; ++j) {
+          const double d = xs[i * F + j] - mean_f[j];
+          acc[j] += d * d;
+        }
+    });
+    std::vector<double> sq = per_channel(acc, C, S);
+    reduce(sq);
+    for (int64_t c = 0; c < C; ++c) {
       const double var = sq[c] / static_cast<double>(M);
       mu[c] = static_cast<float>(sum[c]);
       invstd[c] = static_cast<float>(1.0 / std::sqrt(var + static_cast<double>(options_.eps)));
     }
-  };
-  if (!batch_stats) {
+    if (is_training() && options_.track_running_stats) {
+      // running = (1 - f)·running + f·batch, with the UNBIASED variance var·M/(M-1); f is the
+      // momentum, or 1/num_batches_tracked (a cumulative average) when momentum is nullopt.
+      float& tracked = num_batches_tracked_.data()[0];
+      tracked += 1.0f;
+      const double f = options_.momentum ? *options_.momentum : 1.0 / tracked;
+      float* rm = running_mean_.data();
+      float* rv = running_var_.data();
+      for (int64_t c = 0; c < C; ++c) {
+        const double unbiased = sq[c] / static_cast<double>(M - 1);
+        rm[c] = static_cast<float>((1.0 - f) * rm[c] + f * sum[c]);
+        rv[c] = static_cast<float>((1.0 - f) * rv[c] + f * unbiased);
+      }
+      running_mean_.bump_version();
+      running_var_.bump_version();
+      num_batches_tracked_.bump_version();
+    }
+  } else {
     const float* rm = running_mean_.data();
     const float* rv = running_var_.data();
     for (int64_t c = 0; c < C; ++c) {
@@ -196,17 +203,17 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
   Tensor y = Tensor::empty(x.shape());
   float* ys = y.data();
   // mean and invstd per position, shared with the backward
-  const auto mean_at = std::make_shared<backend::Scratch<float>>(F);
-  const auto is_at = std::make_shared<backend::Scratch<float>>(F);
-  backend::Scratch<float>&mean = *mean_at, &is = *is_at;
+  using PerPosition = std::shared_ptr<const backend::Scratch<float>>;
+  const PerPosition mean_at = std::make_shared<const backend::Scratch<float>>(per_position(mu, S));
+  const PerPosition is_at =
+      std::make_shared<const backend::Scratch<float>>(per_position(invstd, S));
+  const backend::Scratch<float>&mean = *mean_at, &is = *is_at;
   const backend::Scratch<float> g = per_position(
       options_.affine ? std::span<const float>(weight_.data(), C) : std::span<const float>(), S);
   const backend::Scratch<float> b = per_position(
       options_.affine ? std::span<const float>(bias_.data(), C) : std::span<const float>(), S);
   // One plain loop per case (no branch inside), so each vectorises.
-  auto normalized = [&](int64_t j0, int64_t j1) {
-    spread(mu, j0, j1, S, mean.data());
-    spread(invstd, j0, j1, S, is.data());
+  by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
     for (int64_t i = 0; i < N; ++i) {
       const float* xr = xs + i * F;
       float* yr = ys + i * F;
@@ -215,47 +222,7 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
       else
         for (int64_t j = j0; j < j1; ++j) yr[j] = (xr[j] - mean[j]) * is[j];
     }
-  };
-  if (!batch_stats) {
-    by_channel_blocks(C, S, normalized);
-  } else if (!sync) {
-    by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
-      sums(j0, j1);
-      squares(j0, j1);
-      statistics(j0, j1);
-      normalized(j0, j1);
-    });
-  } else {
-    by_channel_blocks(C, S, sums);
-    sum.push_back(static_cast<double>(M));  // one reduce for the sums and the count
-    reduce(sum);
-    M = static_cast<int64_t>(sum.back());
-    sum.pop_back();
-    check_values();
-    by_channel_blocks(C, S, squares);
-    reduce(sq);
-    by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
-      statistics(j0, j1);
-      normalized(j0, j1);
-    });
-  }
-  if (batch_stats && is_training() && options_.track_running_stats) {
-    // running = (1 - f)·running + f·batch, with the UNBIASED variance var·M/(M-1); f is the
-    // momentum, or 1/num_batches_tracked (a cumulative average) when momentum is nullopt.
-    float& tracked = num_batches_tracked_.data()[0];
-    tracked += 1.0f;
-    const double f = options_.momentum ? *options_.momentum : 1.0 / tracked;
-    float* rm = running_mean_.data();
-    float* rv = running_var_.data();
-    for (int64_t c = 0; c < C; ++c) {
-      const double unbiased = sq[c] / static_cast<double>(M - 1);
-      rm[c] = static_cast<float>((1.0 - f) * rm[c] + f * sum[c]);
-      rv[c] = static_cast<float>((1.0 - f) * rv[c] + f * unbiased);
-    }
-    running_mean_.bump_version();
-    running_var_.bump_version();
-    num_batches_tracked_.bump_version();
-  }
+  });
 
   // Backward, with dxhat = dy·γ and sums Σ over a channel's M values (running statistics are
   // never differentiated):
@@ -265,40 +232,40 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
   //   dγ = Σ dy·xhat      dβ = Σ dy
   // Synchronised, dx's two sums and M run over every process's rows; dγ and dβ stay local (the
   // data-parallel step adds the parameters' gradients up across processes afterwards).
-  // As in the forward, each block runs both its passes before the next one unless synchronised.
-  using PerPosition = std::shared_ptr<const backend::Scratch<float>>;
-  auto backward = [x, weight, bias, mean_at = PerPosition(mean_at), is_at = PerPosition(is_at),
-                   batch_stats, sync, N, C, S, M, reduce](const Tensor& dy) {
+  auto backward = [x, weight, bias, mean_at, is_at, batch_stats, sync, N, C, S, M,
+                   reduce](const Tensor& dy) {
     const int64_t F = C * S;
     const backend::Scratch<float>&mean = *mean_at, &is = *is_at;
     const float* d = dy.data();
     const float* xs = x.data();
     // xhat at position k = i·F + j, exactly as the forward computed it
     auto xhat = [&](int64_t k, int64_t j) { return (xs[k] - mean[j]) * is[j]; };
-    float* dgamma = weight.defined() && weight.requires_grad() ? grad_buffer(weight) : nullptr;
-    float* dbeta = bias.defined() && bias.requires_grad() ? grad_buffer(bias) : nullptr;
-    // One pass for the two sums everything needs, per position and then per channel (double),
-    // which also give dγ and dβ.
-    std::vector<double> sum_dy(static_cast<size_t>(C)), sum_dy_xhat(static_cast<size_t>(C));
-    backend::Scratch<double> acc_dy(F), acc_dy_xhat(F);
-    auto sums = [&](int64_t j0, int64_t j1) {
-      std::fill(acc_dy.data() + j0, acc_dy.data() + j1, 0.0);
-      std::fill(acc_dy_xhat.data() + j0, acc_dy_xhat.data() + j1, 0.0);
+    // One pass for the two sums everything needs, per position and then per channel (double).
+    backend::Scratch<double> acc_dy(F, 0.0), acc_dy_xhat(F, 0.0);
+    by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
       for (int64_t i = 0; i < N; ++i)
         for (int64_t j = j0; j < j1; ++j) {
           acc_dy[j] += d[i * F + j];
           acc_dy_xhat[j] += static_cast<double>(d[i * F + j]) * xhat(i * F + j, j);
         }
-      fold(acc_dy, j0, j1, S, sum_dy);
-      fold(acc_dy_xhat, j0, j1, S, sum_dy_xhat);
-      for (int64_t c = j0 / S; c < j1 / S; ++c) {
-        if (dgamma) dgamma[c] += static_cast<float>(sum_dy_xhat[c]);
-        if (dbeta) dbeta[c] += static_cast<float>(sum_dy[c]);
-      }
-    };
-    if (!x.requires_grad()) {
-      by_channel_blocks(C, S, sums);
-      return;
+    });
+    std::vector<double> sum_dy = per_channel(acc_dy, C, S);
+    std::vector<double> sum_dy_xhat = per_channel(acc_dy_xhat, C, S);
+    if (weight.defined() && weight.requires_grad()) {
+      float* dgamma = grad_buffer(weight);
+      for (int64_t c = 0; c < C; ++c) dgamma[c] += static_cast<float>(sum_dy_xhat[c]);
+    }
+    if (bias.defined() && bias.requires_grad()) {
+      float* dbeta = grad_buffer(bias);
+      for (int64_t c = 0; c < C; ++c) dbeta[c] += static_cast<float>(sum_dy[c]);
+    }
+    if (!x.requires_grad()) return;
+    if (batch_stats && sync) {  // dx needs the sums over the whole batch: one reduce for both
+      std::vector<double> both(sum_dy);
+      both.insert(both.end(), sum_dy_xhat.begin(), sum_dy_xhat.end());
+      reduce(both);
+      std::copy_n(both.begin(), C, sum_dy.begin());
+      std::copy_n(both.begin() + C, C, sum_dy_xhat.begin());
     }
     const WholeGrad grad_x = whole_grad_buffer(x);  // fresh: zeros never written, not read
     float* dx = grad_x.data;
@@ -307,49 +274,35 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
     // dxhat = dy·γ, so Σ dxhat = γ·Σ dy and Σ dxhat·xhat = γ·Σ dy·xhat. Per channel:
     //   dx = invstd·(dxhat - mean_dxhat - xhat·mean_dxhat_xhat)   (the 1/M moved inside)
     // With running statistics both means drop out.
-    // Per channel, then repeated for each channel's S positions.
+    // Per channel (a loop that vectorises), then repeated for each channel's S positions.
     const double m = static_cast<double>(M);
     std::vector<float> gain_c(static_cast<size_t>(C)), md_c(static_cast<size_t>(C), 0.0f),
         mdx_c(static_cast<size_t>(C), 0.0f);
-    backend::Scratch<float> gn(F), md(F), mdx(F);
-    auto input_grad = [&](int64_t j0, int64_t j1) {
-      for (int64_t c = j0 / S; c < j1 / S; ++c) {
-        const double gain = gam ? gam[c] : 1.0;
-        gain_c[c] = static_cast<float>(gain);
-        if (batch_stats) {
-          md_c[c] = static_cast<float>(gain * sum_dy[c] / m);
-          mdx_c[c] = static_cast<float>(gain * sum_dy_xhat[c] / m);
-        }
+    for (int64_t c = 0; c < C; ++c) {
+      const double gain = gam ? gam[c] : 1.0;
+      gain_c[c] = static_cast<float>(gain);
+      if (batch_stats) {
+        md_c[c] = static_cast<float>(gain * sum_dy[c] / m);
+        mdx_c[c] = static_cast<float>(gain * sum_dy_xhat[c] / m);
       }
-      spread(gain_c, j0, j1, S, gn.data());
-      spread(md_c, j0, j1, S, md.data());
-      spread(mdx_c, j0, j1, S, mdx.data());
+    }
+    const backend::Scratch<float> gn = per_position(gain_c, S), md = per_position(md_c, S),
+                                  mdx = per_position(mdx_c, S);
+    if (!batch_stats) {
       for (int64_t i = 0; i < N; ++i)
-        if (batch_stats)
-          for (int64_t j = j0; j < j1; ++j) {
-            const int64_t k = i * F + j;
-            dx[k] = (fresh ? 0.0f : dx[k]) + is[j] * (d[k] * gn[j] - md[j] - xhat(k, j) * mdx[j]);
-          }
-        else
-          for (int64_t j = j0; j < j1; ++j) {
-            const int64_t k = i * F + j;
-            dx[k] = (fresh ? 0.0f : dx[k]) + d[k] * gn[j] * is[j];
-          }
-    };
-    if (!(batch_stats && sync)) {
-      by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
-        sums(j0, j1);
-        input_grad(j0, j1);
-      });
+        for (int64_t j = 0; j < F; ++j) {
+          const int64_t k = i * F + j;
+          dx[k] = (fresh ? 0.0f : dx[k]) + d[k] * gn[j] * is[j];
+        }
       return;
     }
-    by_channel_blocks(C, S, sums);
-    std::vector<double> both(sum_dy);  // dx needs the sums over the whole batch: one reduce
-    both.insert(both.end(), sum_dy_xhat.begin(), sum_dy_xhat.end());
-    reduce(both);
-    std::copy_n(both.begin(), C, sum_dy.begin());
-    std::copy_n(both.begin() + C, C, sum_dy_xhat.begin());
-    by_channel_blocks(C, S, input_grad);
+    by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
+      for (int64_t i = 0; i < N; ++i)
+        for (int64_t j = j0; j < j1; ++j) {
+          const int64_t k = i * F + j;
+          dx[k] = (fresh ? 0.0f : dx[k]) + is[j] * (d[k] * gn[j] - md[j] - xhat(k, j) * mdx[j]);
+        }
+    });
   };
   return record(y, "batch_norm", {x, weight, bias}, std::move(backward));
 }
