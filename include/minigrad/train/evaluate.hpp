@@ -19,7 +19,9 @@ namespace minigrad::train {
 /// independent in eval mode, but the fast backend picks a product's kernel by its size, and its
 /// packed sgemm (the convolutional model's hidden Linear from 335 rows up) sums in another order
 /// than its tiles: at 500 rows every product of the documents' MLP and of the convolutional model
-/// takes the kernel it took at 1000, so evaluations give the same bytes as in one batch.
+/// takes the kernel it took at 1000, so evaluations give the same bytes as in one batch. Where
+/// OpenBLAS runs every product (MINIGRAD_GEMM=blas, or a CPU without AVX2) its kernels may block
+/// 500 rows another way than 1000: the values then agree to rounding, not to the byte.
 inline constexpr int64_t kEvalRows = 500;
 
 /// model(x) for x (B, ...) forwarded in ceil(B / rows) parts of equal size (within a row), the
