@@ -11,11 +11,14 @@
 #include <cstdio>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "blas.hpp"
 #include "gemm_kernels.hpp"
+#include "minigrad/backend/scratch.hpp"
 #include "minigrad/generator.hpp"
 #include "minigrad/train/args.hpp"
 
@@ -93,6 +96,28 @@ Rate gflops(const F& multiply, double flop, double seconds) {
   return {total / elapsed, total / (cpu_seconds() - cpu_start)};
 }
 
+// One operand or result. "tensor" memory is the backend's, where a Tensor's storage comes from:
+// buffers of 1 MiB and more are mapped on their own in 2 MiB pages that Linux backs with huge
+// pages (src/backend/fast/buffer_cache.cpp), so a 4096 x 4096 matrix spans 32 pages, not 16,384.
+// "malloc" memory is a std::vector's, on 4 KiB pages. Every kernel in a row reads the same buffers.
+class Operand {
+ public:
+  Operand(int64_t count, bool tensor_memory) {
+    if (tensor_memory)
+      scratch_.emplace(count, 0.0f);
+    else
+      vector_.assign(static_cast<size_t>(count), 0.0f);
+  }
+  float* data() { return scratch_ ? scratch_->data() : vector_.data(); }
+  std::span<float> values() {
+    return {data(), scratch_ ? static_cast<size_t>(scratch_->size()) : vector_.size()};
+  }
+
+ private:
+  std::optional<backend::Scratch<float>> scratch_;
+  std::vector<float> vector_;
+};
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const size_t h = v.size() / 2;
@@ -111,9 +136,9 @@ double openblas_sgemm_gflops(int threads, double seconds) {
   constexpr int n = 2048;
   blas::set_num_threads(threads);
   Generator gen(5);
-  std::vector<float> a(static_cast<size_t>(n) * n), b(a.size()), c(a.size());
-  for (auto& v : a) v = static_cast<float>(gen.randint(1000)) / 1000.0f;
-  for (auto& v : b) v = static_cast<float>(gen.randint(1000)) / 1000.0f;
+  Operand a(int64_t{n} * n, true), b(int64_t{n} * n, true), c(int64_t{n} * n, true);
+  for (auto& v : a.values()) v = static_cast<float>(gen.randint(1000)) / 1000.0f;
+  for (auto& v : b.values()) v = static_cast<float>(gen.randint(1000)) / 1000.0f;
   const Rate rate = gflops(
       [&] {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data(), n, b.data(),
@@ -125,7 +150,10 @@ double openblas_sgemm_gflops(int threads, double seconds) {
 }
 
 int run_gemm_benchmark(const std::string& sizes, const std::string& threads, int rounds,
-                       double seconds, bool json) {
+                       double seconds, const std::string& memory, bool json) {
+  if (memory != "tensor" && memory != "malloc")
+    train::bad_flag("gemm-memory", "tensor or malloc", memory);
+  const bool tensor_memory = memory == "tensor";
   const std::vector<Shape> shapes = parse_shapes(sizes);
   const std::vector<int64_t> thread_counts =
       train::parse_positive_list("threads", threads, "comma-separated thread counts, each 1 or 2");
@@ -149,10 +177,9 @@ int run_gemm_benchmark(const std::string& sizes, const std::string& threads, int
     for (Row& row : rows) {
       const int64_t m = row.shape.m, n = row.shape.n,
                     k = row.shape.k;  // named, not bound: lambdas capture them
-      std::vector<float> a(static_cast<size_t>(m * k)), b(static_cast<size_t>(k * n)),
-          c(static_cast<size_t>(m * n));
-      for (float& v : a) v = gen.uniform(-1.0f, 1.0f);
-      for (float& v : b) v = gen.uniform(-1.0f, 1.0f);
+      Operand a(m * k, tensor_memory), b(k * n, tensor_memory), c(m * n, tensor_memory);
+      for (float& v : a.values()) v = gen.uniform(-1.0f, 1.0f);
+      for (float& v : b.values()) v = gen.uniform(-1.0f, 1.0f);
       const bool ta = row.form->ta, tb = row.form->tb;
       const double flop = 2.0 * static_cast<double>(m) * static_cast<double>(n) * k;
       // Alternate which kernel goes first from round to round.
@@ -161,6 +188,11 @@ int run_gemm_benchmark(const std::string& sizes, const std::string& threads, int
         if (which == kTiles && (row.threads != 1 || isa == kernels::Isa::None)) continue;
         if (which == kMinigrad && isa == kernels::Isa::None) continue;
         Rate rate{};
+        // OpenBLAS's pool threads spin for a while after its last threaded call (and from the
+        // program's start): ended before every timing that runs without them, so that their
+        // CPU time is counted for neither library.
+        blas::set_num_threads(which == kOpenBlas ? row.threads : 1);
+        if (which != kOpenBlas || row.threads == 1) blas::stop_idle_pool();
         if (which == kMinigrad) {
           kernels::set_num_threads(row.threads);
           rate = gflops(
@@ -174,7 +206,6 @@ int run_gemm_benchmark(const std::string& sizes, const std::string& threads, int
               },
               flop, seconds);
         } else {
-          blas::set_num_threads(row.threads);
           rate = gflops(
               [&] {
                 cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
@@ -200,6 +231,7 @@ int run_gemm_benchmark(const std::string& sizes, const std::string& threads, int
       fmt::format("{} kernels (chosen by {})", blas_kernels.core, blas_kernels.chosen_by);
   j["rounds"] = rounds;
   j["seconds_per_run"] = seconds;
+  j["memory"] = memory;
   for (const Row& row : rows) {
     nlohmann::json r = {{"form", row.form->name},
                         {"m", row.shape.m},
@@ -230,6 +262,8 @@ int run_gemm_benchmark(const std::string& sizes, const std::string& threads, int
   std::printf("minigrad's kernels: %s; OpenBLAS: %s\n",
               j["minigrad_kernels"].get<std::string>().c_str(),
               j["openblas"].get<std::string>().c_str());
+  std::printf("Matrices in %s. ", tensor_memory ? "tensor memory (2 MiB pages from 1 MiB up)"
+                                                : "malloc memory (4 KiB pages)");
   std::printf("Medians of %d interleaved rounds of %.2f s each. ", rounds, seconds);
   std::printf("GFLOP/s of wall time (and per CPU-second); ratios of each round's pair\n\n");
   std::printf(

@@ -10,14 +10,15 @@ namespace minigrad::bench {
 
 /// OpenBLAS sgemm, C = A·B on 2048 x 2048 matrices, in GFLOP/s over `seconds` on `threads` BLAS
 /// threads (after a warm-up call). Large square products are where sgemm runs at its best, so
-/// this bounds any training step (bench --sgemm-bound).
+/// this bounds any training step (bench --sgemm-bound). The matrices are in tensor memory.
 double openblas_sgemm_gflops(int threads, double seconds);
 
 /// Runs the kernel benchmark and prints a table (or JSON). `sizes` is a comma-separated list of
 /// "N" (square) or "MxNxK"; `threads` of 1s and 2s. Each configuration is timed for `seconds` in
-/// each of `rounds` interleaved rounds; the medians are reported. Throws train::UsageError on bad
-/// sizes.
+/// each of `rounds` interleaved rounds; the medians are reported. `memory` is where the matrices
+/// live, for every kernel alike: "tensor" (the backend's memory, as a Tensor's storage) or
+/// "malloc" (a std::vector's). Throws train::UsageError on bad sizes or memory.
 int run_gemm_benchmark(const std::string& sizes, const std::string& threads, int rounds,
-                       double seconds, bool json);
+                       double seconds, const std::string& memory, bool json);
 
 }  // namespace minigrad::bench

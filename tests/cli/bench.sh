@@ -113,4 +113,26 @@ if [[ $rc -ne 2 ]]; then
     || fail "--sgemm-bound table lacks the bound or the share: $out"
 fi
 
+# --gemm: the kernels alone, side by side with OpenBLAS, in tensor or malloc memory.
+out=$("$bench" --gemm --gemm-sizes 8x16x24 --threads 1,2 --rounds 1 --seconds 0.01 --json 2>&1)
+rc=$?
+if [[ $rc -eq 2 && "$out" == *"--gemm needs the fast backend"* ]]; then
+  pass "--gemm in a build without the fast backend -> 2: $out"
+else
+  expect_error "--gemm-sizes: expected comma-separated sizes, each N or MxNxK" --gemm --gemm-sizes 8x16
+  expect_error "--gemm-sizes: expected" --gemm --gemm-sizes 0
+  expect_error "--gemm-memory: expected tensor or malloc, got 'huge'" --gemm --gemm-memory huge
+  if [[ $rc -ne 0 ]]; then
+    fail "a tiny --gemm run exited $rc: $out"
+  else
+    for field in '"memory": "tensor"' '"form": "A·Bᵀ"' '"form": "Aᵀ·B"' '"m": 8' '"n": 16' \
+                 '"k": 24' '"threads": 2' '"minigrad_per_cpu_second"' '"openblas"' '"ratio"'; do
+      grep -qF -- "$field" <<<"$out" && pass "--gemm JSON has $field" || fail "--gemm JSON lacks $field: $out"
+    done
+  fi
+  out=$("$bench" --gemm --gemm-memory malloc --gemm-sizes 8 --threads 1 --rounds 1 --seconds 0.01 2>/dev/null)
+  grep -qF "Matrices in malloc memory (4 KiB pages)" <<<"$out" && grep -qF "| A·B | 8 x 8 x 8 | 1 |" <<<"$out" \
+    && pass "--gemm --gemm-memory malloc prints its table" || fail "--gemm-memory malloc table: $out"
+fi
+
 finish "bench"
