@@ -72,6 +72,45 @@ TEST_CASE("auto decides within an epoch of 29 large steps") {
   CHECK(chooser.news().empty());  // told once
 }
 
+TEST_CASE("large steps: a short warm-up, and a clear first pair of blocks ends the trial") {
+  // 25 ms steps on one thread: the warm-up ends after kMinWarmup steps (75 ms), blocks are of 3
+  // steps (2 timed); two threads 1.56x as fast decide after the first pair, 9 steps in all.
+  Machine m;
+  ThreadChooser chooser(0, 29, m.probe());
+  int64_t one_steps = 0;
+  auto step = [&](int t) {
+    one_steps += t == 1;
+    return t == 1 ? 0.025 : 0.016;
+  };
+  m.run(chooser, 8, 2048, step);
+  CHECK(chooser.threads() == 2);  // the second block, not yet decided
+  CHECK(chooser.news() == "threads: auto on 1 so far (timing 1 and 2 threads: 8 of 15 steps done)");
+  m.run(chooser, 1, 2048, step);
+  CHECK(chooser.news() ==
+        "threads: auto chose 2 (81920 samples/s on 1 thread, 128000 on 2, over 2 steps each)");
+  m.run(chooser, 20, 2048, step);
+  CHECK(one_steps == 6);  // the warm-up and one block: the rest of the epoch on two threads
+  CHECK(chooser.threads() == 2);
+}
+
+TEST_CASE("a close first pair of blocks runs the whole trial") {
+  // Two threads 1.1x as fast (under kClear): blocks on 1, 2, 1 and 2 threads, then two kept.
+  Machine m;
+  ThreadChooser chooser(0, 1000, m.probe());
+  m.run(chooser, 3 + 2 * 3, 2048, [](int t) { return t == 1 ? 0.025 : 0.025 / 1.1; });
+  CHECK(chooser.news().find("threads: auto on 1 so far") == 0);
+  m.run(chooser, 2 * 3, 2048, [](int t) { return t == 1 ? 0.025 : 0.025 / 1.1; });
+  CHECK(chooser.threads() == 2);
+  CHECK(chooser.summary().find("over 4 steps each") != std::string::npos);
+  // And two threads clearly slower end the trial on one thread after the first pair.
+  Machine slow;
+  ThreadChooser other(0, 1000, slow.probe());
+  slow.run(other, 3 + 2 * 3, 2048, [](int t) { return t == 1 ? 0.025 : 0.04; });
+  CHECK(other.threads() == 1);
+  CHECK(other.summary().find("threads: auto chose 1 (81920 samples/s on 1 thread, 51200 on 2, "
+                             "over 2 steps each)") == 0);
+}
+
 TEST_CASE("auto decides within a run of few small steps") {
   // 1 ms steps ask for blocks of 20 steps; a run of 45 steps has room for blocks of 10 after the
   // warm-up, and ends its trial on two threads, not half-way with "so far".
@@ -88,13 +127,14 @@ TEST_CASE("with no idle core beside the run, auto keeps one thread without tryin
     m.idle_cores = idle;
     ThreadChooser chooser(0, 1000, m.probe());
     int64_t two_steps = 0;
-    m.run(chooser, 40, 2048, [&](int t) {  // 17 steps decide: warm-up, 1, 2, 1, 2 threads
+    // 9 steps decide: a warm-up of 3 (75 ms), then 1 and 2 threads (1.56x apart: clear)
+    m.run(chooser, 40, 2048, [&](int t) {
       two_steps += t == 2;
       return t == 1 ? 0.025 : 0.016;
     });
     CAPTURE(idle);
     CHECK(chooser.threads() == (idle < ThreadChooser::kIdleNeeded ? 1 : 2));
-    CHECK(two_steps == (idle < ThreadChooser::kIdleNeeded ? 0 : 6 + 40 - 17));
+    CHECK(two_steps == (idle < ThreadChooser::kIdleNeeded ? 0 : 3 + 40 - 9));
     if (idle < ThreadChooser::kIdleNeeded)
       CHECK(chooser.summary() ==
             "threads: auto chose 1 (the machine had 0.2 idle cores beside this run: no room for "
@@ -144,7 +184,7 @@ TEST_CASE("auto follows the load during training") {
   REQUIRE(chooser.threads() == 2);
   CHECK(chooser.news().find("threads: auto chose 2 (") == 0);
   loaded = true;  // two threads now lose: the guard notices within a few steps and times again
-  m.run(chooser, 10, 32, step);
+  m.run(chooser, 20, 32, step);
   CHECK(chooser.threads() == 1);
   m.run(chooser, 100, 32, step);
   CHECK(chooser.news().find("threads: auto chose 1 (steps on 2 threads took 5.0x as long") == 0);
@@ -226,10 +266,11 @@ TEST_CASE("during training on two threads, a wait for a core sends auto back to 
   const int64_t window = static_cast<int64_t>(ThreadChooser::kWaitWindow / 0.2e-3);
   m.run(chooser, 2 * window + 2, 32, step);
   CHECK(chooser.threads() == 1);
-  // The first window on two threads may have begun before the competitor came: 19%, not 30%.
-  CHECK(chooser.summary() ==
-        "threads: auto chose 1 (on 2 threads they waited for a core 19% of the time: another "
-        "process is using the second; timed 1 time, the count changed 1 time)");
+  // The first window on two threads may have begun before the competitor came: up to 30%.
+  const std::string said = chooser.summary();
+  CHECK(said.find("threads: auto chose 1 (on 2 threads they waited for a core ") == 0);
+  CHECK(said.find("% of the time: another process is using the second; timed 1 time, the count "
+                  "changed 1 time)") != std::string::npos);
   m.run(chooser, 100000, 32, step);  // re-checks try two threads and leave them again
   CHECK(chooser.threads() == 1);
   m.wait_share = 0;  // it leaves: the next re-check keeps two

@@ -175,16 +175,22 @@ void ThreadChooser::after_step(int64_t rows) {
   switch (phase_) {
     case Phase::Fixed:
       return;
-    case Phase::Warmup:
+    case Phase::Warmup: {
       warm_.push_back(seconds);
-      if (static_cast<int64_t>(warm_.size()) < kWarmup) return;
+      const auto done = static_cast<int64_t>(warm_.size());
+      // kWarmup steps, or kMinWarmup once they have lasted kBlockSeconds: every large step more
+      // on one thread is time that two might have saved.
+      double warm_seconds = 0;
+      for (const double s : warm_) warm_seconds += s;
+      if (done < kWarmup && (done < kMinWarmup || warm_seconds < kBlockSeconds)) return;
       // Blocks of about kBlockSeconds: many small steps, or a few large ones; and short enough
       // for the trial to end within the run (the constructor kept runs too short for blocks of
       // kMinBlock on one thread).
       block_ = std::clamp(static_cast<int64_t>(std::ceil(kBlockSeconds / median(warm_))), kMinBlock,
-                          std::min(kMaxBlock, (run_steps_ - kWarmup) / 4));
+                          std::min(kMaxBlock, (run_steps_ - done) / 4));
       start_trial();
       return;
+    }
     case Phase::Trial: {
       const int t = threads_;
       const int64_t in_block = steps_ % block_;
@@ -207,7 +213,14 @@ void ThreadChooser::after_step(int64_t rows) {
         two_total_.wall += end.wall - two_start_.wall;
         two_total_.wait += end.wait - two_start_.wait;
       }
-      if (++steps_ == 4 * block_) {
+      // The trial ends after its four blocks, or after the first two when they already differ
+      // by more than kClear either way (the blocks on 1 and 2 threads repeated would cost a large
+      // step's difference three times over, and a re-check follows anyway).
+      ++steps_;
+      const double two = median(per_row_[1]);
+      const bool clear =
+          steps_ == 2 * block_ && one > 0 && two > 0 && (one > kClear * two || two > kClear * one);
+      if (steps_ == 4 * block_ || clear) {
         const double waited = two_total_.wall > 0 ? two_total_.wait / (2 * two_total_.wall) : -1;
         if (waited > kWaitShare)
           decide(Why::Waited, waited);
@@ -245,6 +258,7 @@ void ThreadChooser::decide(Why why, double figure) {
   why_ = why;
   figure_ = figure;
   if (phase_ == Phase::Trial) {  // else a window in training: the trial's figures stand
+    timed_ = static_cast<int64_t>(per_row_[0].size());
     one_ = median(per_row_[0]);
     const double two = median(per_row_[1]);
     rate_[0] = one_ > 0 ? 1 / one_ : 0;
@@ -272,8 +286,8 @@ std::string ThreadChooser::summary() const {
   if (decided_ == 0)
     return fmt::format(
         "threads: auto on 1 so far (timing 1 and 2 threads: {} of {} steps done)",
-        phase_ == Phase::Trial ? kWarmup + steps_ : static_cast<int64_t>(warm_.size()),
-        kWarmup + 4 * block_);
+        static_cast<int64_t>(warm_.size()) + (phase_ == Phase::Trial ? steps_ : 0),
+        (phase_ == Phase::Trial ? static_cast<int64_t>(warm_.size()) : kWarmup) + 4 * block_);
   const std::string later =
       trials_ == 1 && switches_ == 0
           ? ""
@@ -299,7 +313,7 @@ std::string ThreadChooser::summary() const {
   }
   return fmt::format(
       "threads: auto chose {} ({:.0f} samples/s on 1 thread, {:.0f} on 2, over {} steps each{})",
-      decided_, rate_[0], rate_[1], 2 * (block_ - std::max<int64_t>(1, block_ / 5)), later);
+      decided_, rate_[0], rate_[1], timed_, later);
 }
 
 std::string ThreadChooser::news() {

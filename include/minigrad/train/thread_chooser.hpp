@@ -26,8 +26,10 @@ struct ThreadProbe {
 };
 ThreadProbe backend_probe();
 
-/// After kWarmup steps on one thread, a trial runs four blocks of steps on 1, 2, 1 and 2 threads
-/// and keeps two only if the median step was more than kMargin faster on two. A block lasts about
+/// After kWarmup steps on one thread (kMinWarmup when they already lasted kBlockSeconds), a trial
+/// runs four blocks of steps on 1, 2, 1 and 2 threads and keeps two only if the median step was
+/// more than kMargin faster on two; when the first two blocks differ by more than kClear either
+/// way, it ends after them. A block lasts about
 /// kBlockSeconds (3 to 50 steps, from the warm-up's step time, and at most a quarter of the run's
 /// steps after the warm-up), so that a run of a few large steps, or of few small ones, decides too;
 /// its first fifth is not timed (moving each weight half to the core that now owns it). The trial
@@ -63,8 +65,8 @@ class ThreadChooser {
   /// summary() when it has changed since the last call (the first decision, a later switch).
   std::string news();
 
-  static constexpr int64_t kWarmup = 5, kMinBlock = 3, kMaxBlock = 50;
-  static constexpr double kBlockSeconds = 0.02, kMargin = 0.05, kCollapse = 2.0;
+  static constexpr int64_t kWarmup = 5, kMinWarmup = 3, kMinBlock = 3, kMaxBlock = 50;
+  static constexpr double kBlockSeconds = 0.02, kMargin = 0.05, kClear = 1.25, kCollapse = 2.0;
   static constexpr double kRecheckFirst = 2.0, kRecheckMax = 64.0, kGuardSlower = 1.25;
   static constexpr double kIdleNeeded = 0.5, kIdleWindow = 0.05, kCollapseSeconds = 0.01;
   static constexpr double kWaitShare = 0.1, kWaitWindow = 0.05, kSampleGap = 1e-3;
@@ -105,6 +107,7 @@ class ThreadChooser {
   int64_t block_ = kMinBlock;  // steps per trial block
   double step_start_ = -1;
   double one_ = 0;                  // seconds per row on one thread: the latest trial's median
+  int64_t timed_ = 0;               // the latest trial's timed steps on one thread
   std::vector<double> per_row_[2];  // this phase's timed steps, seconds per row, by count
   std::vector<double> warm_;        // the warm-up's steps, seconds
   Window guard_ = {0, 0, 0};        // the latest steps on two threads during training
