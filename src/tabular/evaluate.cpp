@@ -116,11 +116,10 @@ int64_t predict_csv(const TabularModel& m, const std::string& input, std::ostrea
   const RowEncoder encoder(p, reader.columns(), input, false);
   const int64_t in = p.num_inputs();
   const int64_t k = p.num_outputs();
-  std::vector<int64_t> kept;
-  for (const std::string& ref : options.keep) {
+  std::vector<int64_t> kept;  // every --keep column found before the header is written
+  for (const std::string& ref : options.keep)
     kept.push_back(find_column(reader.columns(), ref, "--keep", input));
-    out << csv_cell(reader.columns()[static_cast<size_t>(kept.back())]) << ',';
-  }
+  for (int64_t c : kept) out << csv_cell(reader.columns()[static_cast<size_t>(c)]) << ',';
   out << "prediction";
   if (options.proba && p.task == Task::Classification)
     for (const std::string& c : p.classes) out << ',' << csv_cell(c);

@@ -76,6 +76,10 @@ expect_error "unknown flag --frobnicate (HINT: minigrad train --help lists the f
   && [[ $(head -1 "$tmp/kept.csv") == "$(head -1 "$tmp/shuffled.csv" | cut -d, -f1),species,prediction" ]] \
   && cmp -s <(tail -n +2 "$tmp/kept.csv" | cut -d, -f3) <(tail -n +2 "$tmp/pred.csv" | cut -d, -f1) \
   && pass "predict --keep copies columns before the same predictions" || fail "predict --keep: $(head -2 "$tmp/kept.csv")"
+expect_error "--keep: no column 'bogus'" "$mg" predict --model "$tmp/birds.safetensors" --data "$tmp/shuffled.csv" --keep 0,bogus
+out=$("$mg" predict --model "$tmp/birds.safetensors" --data "$tmp/shuffled.csv" --keep 0,bogus 2>/dev/null)
+[[ -z "$out" ]] && pass "predict --keep with an unknown column writes nothing" \
+  || fail "predict --keep 0,bogus wrote: $out"
 # An island training never saw: predicted all the same, and named on standard error, not in the CSV.
 sed '2s/,Biscoe,/,Atlantis,/; 2s/,Dream,/,Atlantis,/' "$tmp/shuffled.csv" >"$tmp/new_island.csv"
 "$mg" predict --model "$tmp/birds.safetensors" --data "$tmp/new_island.csv" >"$tmp/pred3.csv" 2>"$tmp/pred3.err" \
