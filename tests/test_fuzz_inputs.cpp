@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -31,40 +32,32 @@ std::vector<uint8_t> bytes_of(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// Every committed input of `target` (at least `at_least` of them) through its harness `run`: an
+// exception escaping a harness is a finding, as under libFuzzer.
+void replay(const std::string& target, size_t at_least, void (*run)(std::span<const uint8_t>)) {
+  const std::vector<fs::path> files = inputs_of(target);
+  CHECK(files.size() >= at_least);
+  for (const fs::path& p : files) {
+    INFO("input: ", p.string());
+    CHECK_NOTHROW(run(bytes_of(p)));
+  }
+}
+
 }  // namespace
 
 TEST_CASE("fuzz inputs: the CSV reader handles every committed input") {
-  const std::vector<fs::path> files = inputs_of("csv");
-  CHECK(files.size() >= 15);
-  for (const fs::path& p : files) {
-    INFO("input: ", p.string());
-    CHECK_NOTHROW(fuzz::csv_input(bytes_of(p)));
-  }
+  replay("csv", 15, fuzz::csv_input);
 }
 
 TEST_CASE("fuzz inputs: the safetensors reader and round trip handle every committed input") {
-  const std::vector<fs::path> files = inputs_of("safetensors");
-  CHECK(files.size() >= 15);
-  for (const fs::path& p : files) {
-    INFO("input: ", p.string());
-    CHECK_NOTHROW(fuzz::safetensors_input(bytes_of(p)));
-  }
+  replay("safetensors", 15, fuzz::safetensors_input);
 }
 
 TEST_CASE("fuzz inputs: the preprocessing metadata reader handles every committed input") {
-  const std::vector<fs::path> files = inputs_of("metadata");
-  CHECK(files.size() >= 10);
-  for (const fs::path& p : files) {
-    INFO("input: ", p.string());
-    CHECK_NOTHROW(fuzz::metadata_input(bytes_of(p)));
-  }
+  replay("metadata", 10, fuzz::metadata_input);
 }
 
-TEST_CASE("fuzz inputs: the tabular reader, preprocessing and encoders handle every committed input") {
-  const std::vector<fs::path> files = inputs_of("table");
-  CHECK(files.size() >= 10);
-  for (const fs::path& p : files) {
-    INFO("input: ", p.string());
-    CHECK_NOTHROW(fuzz::table_input(bytes_of(p)));
-  }
+TEST_CASE(
+    "fuzz inputs: the tabular reader, preprocessing and encoders handle every committed input") {
+  replay("table", 10, fuzz::table_input);
 }
