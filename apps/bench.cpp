@@ -199,7 +199,7 @@ int main(int argc, char** argv) {
       ("tabular", "Time only the tabular load: read, fit the preprocessing and encode a 100,000-row table of 10 numeric and 10 categorical columns")
       ("gemm", "Time only the sgemm kernels: minigrad's and OpenBLAS's GFLOP/s per product form, size (--gemm-sizes) and thread count (--threads), medians of --rounds interleaved rounds of --seconds each (default 0.25)")
       ("gemm-sizes", "Sizes for --gemm: N or MxNxK, comma-separated", cxxopts::value<std::string>()->default_value("32x128x784,512x128x784,128x784x512,256,512,1024,2048"))
-      ("gemm-memory", "Where --gemm's matrices live, for every kernel alike: tensor (the memory a Tensor's storage takes: 2 MiB pages from 1 MiB up) or malloc (4 KiB pages)", cxxopts::value<std::string>()->default_value("tensor"))
+      ("gemm-memory", "Where --gemm's matrices live, for every kernel alike: tensor (the memory a Tensor's storage takes: 2 MiB pages from 256 KiB up) or malloc (4 KiB pages)", cxxopts::value<std::string>()->default_value("tensor"))
       ("rounds", "Interleaved rounds for --gemm and --load", cxxopts::value<std::string>()->default_value("3"))
       ("load", "Time only the thread choice: start N busy processes (0: none) and train --batch-sizes on 1 thread, 2 threads and auto (the apps' default) in --rounds interleaved rounds of --seconds each", cxxopts::value<std::string>())
       ("json", "Print JSON instead of a table")

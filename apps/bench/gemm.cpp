@@ -97,7 +97,7 @@ Rate gflops(const F& multiply, double flop, double seconds) {
 }
 
 // One operand or result. "tensor" memory is the backend's, where a Tensor's storage comes from:
-// buffers of 1 MiB and more are mapped on their own in 2 MiB pages that Linux backs with huge
+// buffers of 256 KiB and more lie in 2 MiB pages that Linux backs with huge
 // pages (src/backend/fast/buffer_cache.cpp), so a 4096 x 4096 matrix spans 32 pages, not 16,384.
 // "malloc" memory is a std::vector's, on 4 KiB pages. Every kernel in a row reads the same buffers.
 class Operand {
@@ -262,7 +262,7 @@ int run_gemm_benchmark(const std::string& sizes, const std::string& threads, int
   std::printf("minigrad's kernels: %s; OpenBLAS: %s\n",
               j["minigrad_kernels"].get<std::string>().c_str(),
               j["openblas"].get<std::string>().c_str());
-  std::printf("Matrices in %s. ", tensor_memory ? "tensor memory (2 MiB pages from 1 MiB up)"
+  std::printf("Matrices in %s. ", tensor_memory ? "tensor memory (2 MiB pages from 256 KiB up)"
                                                 : "malloc memory (4 KiB pages)");
   std::printf("Medians of %d interleaved rounds of %.2f s each. ", rounds, seconds);
   std::printf("GFLOP/s of wall time (and per CPU-second); ratios of each round's pair\n\n");

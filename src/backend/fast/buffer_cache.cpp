@@ -82,13 +82,16 @@ BufferCache& cache() {
 
 // Buffers of kLargeBytes and more (a batch of 2048 rows of 128 floats; the gathered batch from
 // 335 rows of Fashion-MNIST) are mapped on their own, in whole 2 MiB pages (a 1 MiB buffer takes
-// 2) that Linux backs with huge pages when asked (madvise). On the virtual machine of
-// docs/benchmarks.md a first touch costs about 11 µs per 4 KiB page (50 ms for the fresh buffers
-// of a first step at batch 2048, 18 ms for each batch slot of the data loader) and about 0.12 ms
-// per 2 MiB page, a 45th as much per byte; streaming over a buffer is faster too, with fewer TLB
-// misses. A mapping of their own, not malloc's heap: advice given to heap memory outlives the
-// buffer, and made the convolutional model's other allocations (malloc'd, freed every step)
-// clear whole 2 MiB pages, 15% slower.
+// 2) that Linux backs with huge pages when asked (madvise). Buffers from kMediumBytes up to
+// kLargeBytes (a batch of 2048 rows of 64 floats, a weight of 128 x 784) are carved one after
+// another from such pages (PageCarver). On the virtual machine of docs/benchmarks.md a first
+// touch costs about 11-14 µs per 4 KiB page (a 512 KiB buffer: 1.8 ms; 50 ms for the fresh
+// buffers of a first step at batch 2048) and about 0.12 ms per 2 MiB page, a 45th as much per
+// byte; streaming over a buffer is faster too, with fewer TLB misses. A smaller buffer's first
+// touch costs under a millisecond, once, and stays in malloc's heap. Mappings of their own, not
+// malloc's heap: advice given to heap memory outlives the buffer, and made the convolutional
+// model's other allocations (malloc'd, freed every step) clear whole 2 MiB pages, 15% slower.
+constexpr size_t kMediumBytes = size_t{256} << 10;
 constexpr size_t kLargeBytes = size_t{1} << 20;
 constexpr size_t kHugePage = size_t{2} << 20;
 
@@ -117,12 +120,59 @@ void* map_large(size_t bytes) {
   return p;
 }
 
+// Medium buffers, carved from 2 MiB pages in the order asked: a page is unmapped when every
+// buffer carved from it has been given back (with the cache in front, at free_cached(), or
+// when the cache is full). A page's unused tail (less than one buffer) stays unused.
+class PageCarver {
+ public:
+  void* take(size_t bytes) {
+    std::lock_guard lock(mutex_);
+    if (open_ == nullptr || open_->used + bytes > kHugePage) {
+      void* base = map_large(kHugePage);
+      if (base == nullptr) return nullptr;
+      open_ = &pages_[reinterpret_cast<uintptr_t>(base)];
+      open_->base = static_cast<char*>(base);
+    }
+    void* p = open_->base + open_->used;
+    open_->used += bytes;
+    ++open_->live;
+    return p;
+  }
+  void give_back(void* p) {
+    std::lock_guard lock(mutex_);
+    const auto it = pages_.find(reinterpret_cast<uintptr_t>(p) / kHugePage * kHugePage);
+    if (--it->second.live > 0) return;
+    if (&it->second == open_) open_ = nullptr;
+    munmap(it->second.base, kHugePage);
+    pages_.erase(it);
+  }
+
+ private:
+  struct Page {
+    char* base = nullptr;
+    size_t used = 0;    // bytes carved so far, from the start
+    int64_t live = 0;   // carved buffers not given back
+  };
+  std::mutex mutex_;
+  std::unordered_map<uintptr_t, Page> pages_;  // by base address (elements never move)
+  Page* open_ = nullptr;                        // the page new buffers are carved from
+};
+
+// Never destroyed, as the cache.
+PageCarver& carver() {
+  static auto* c = new PageCarver;
+  return *c;
+}
+
 void* new_buffer(size_t bytes) {
-  return bytes < kLargeBytes ? std::aligned_alloc(64, bytes) : map_large(bytes);
+  if (bytes < kMediumBytes) return std::aligned_alloc(64, bytes);
+  return bytes < kLargeBytes ? carver().take(bytes) : map_large(bytes);
 }
 void free_buffer(void* p, size_t bytes) {
-  if (bytes < kLargeBytes)
+  if (bytes < kMediumBytes)
     std::free(p);
+  else if (bytes < kLargeBytes)
+    carver().give_back(p);
   else
     munmap(p, bytes);
 }

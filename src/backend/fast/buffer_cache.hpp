@@ -2,7 +2,7 @@
 // and an index buffer of the same size are interchangeable, as malloc's would be).
 // A training step asks for the same buffers in the same sizes every time; handing a freed one to
 // the next request of its size keeps large buffers from going back to the kernel and faulting in
-// again, zero-filled, on the next step; buffers of 1 MiB and more are mapped in 2 MiB pages.
+// again, zero-filled, on the next step; buffers of 256 KiB and more live in 2 MiB pages.
 // Leaves out: pooling across sizes, returning memory on its own (free_cached() is asked).
 #pragma once
 
