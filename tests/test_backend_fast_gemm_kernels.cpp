@@ -13,6 +13,7 @@
 
 #include "backend/fast/gemm_kernels.hpp"
 #include "backend/table.hpp"
+#include "minigrad/backend/backend.hpp"
 #include "minigrad/generator.hpp"
 
 using namespace minigrad;
@@ -175,6 +176,21 @@ TEST_CASE("two threads split a product and give bit-identical results to one") {
           worst = std::max(worst, std::fabs(static_cast<double>(two[i]) - expected[i]));
         CHECK(worst <= 2e-6 * std::sqrt(static_cast<double>(d.k)) + 1e-6);
       }
+}
+
+TEST_CASE("a second thread readied in advance gives the same packed products") {
+  if (!tiled_kernels_chosen()) return;
+  Generator gen(12);
+  const Dims d{1030, 136, 1000};  // packed, split by rows on two threads
+  const auto a = random_values(d.m * d.k, gen), b = random_values(d.k * d.n, gen);
+  std::vector<float> one(static_cast<size_t>(d.m * d.n)), two(one.size());
+  kernels::set_num_threads(1);
+  REQUIRE(kernels::gemm(false, false, d.m, d.n, d.k, 1.0f, a.data(), b.data(), 0.0f, one.data()));
+  backend::prepare_threads();  // the worker touches its packing buffers while this goes on
+  kernels::set_num_threads(2);
+  REQUIRE(kernels::gemm(false, false, d.m, d.n, d.k, 1.0f, a.data(), b.data(), 0.0f, two.data()));
+  kernels::set_num_threads(1);
+  CHECK(one == two);
 }
 
 TEST_CASE("a bias added in the kernel's store equals rows that start as the bias, bit for bit") {

@@ -74,6 +74,32 @@ TEST_CASE("with two threads the second part runs on another thread") {
   CHECK(second != caller);
 }
 
+TEST_CASE("run_on_worker runs on the worker without waiting; the next split waits for it") {
+  std::atomic<bool> release{false}, ran{false};
+  std::atomic<std::thread::id> where{};
+  struct Context {
+    std::atomic<bool>* release;
+    std::atomic<bool>* ran;
+    std::atomic<std::thread::id>* where;
+  } context{&release, &ran, &where};
+  kernels::run_on_worker(
+      [](const void* c, int64_t, int64_t) {
+        const auto* k = static_cast<const Context*>(c);
+        while (!k->release->load()) std::this_thread::yield();
+        k->where->store(std::this_thread::get_id());
+        k->ran->store(true);
+      },
+      &context);
+  CHECK_FALSE(ran.load());  // returned while the part still waits for `release`
+  release.store(true);
+  ThreadsGuard guard(2);
+  std::atomic<int> parts{0};
+  kernels::run_split([&](int64_t, int64_t) { ++parts; }, 1, 2);
+  CHECK(ran.load());  // the split began only once the earlier part was done
+  CHECK(where.load() != std::this_thread::get_id());
+  CHECK(parts.load() == 2);
+}
+
 TEST_CASE("a worker that starts a part on the caller's CPU moves to another and stays unpinned") {
   cpu_set_t all;
   REQUIRE(sched_getaffinity(0, sizeof all, &all) == 0);

@@ -19,7 +19,7 @@ struct Machine {
   double now = 100.0;
   double idle = 5000.0, idle_cores = 1.0;  // the machine's idle CPU-seconds, and how fast they grow
   double wait = 7.0, wait_share = 0.0;     // the threads' wait for a core; its share on two threads
-  int threads = 1, sets = 0;
+  int threads = 1, sets = 0, prepared = 0;
   ThreadProbe probe(std::string why_one = "") {
     return {.now = [this] { return now; },
             .set_num_threads =
@@ -30,7 +30,8 @@ struct Machine {
             .why_one_thread = std::move(why_one),
             .idle_seconds = [this] { return idle; },
             .wait_seconds = [this] { return wait; },
-            .idle_cores_now = [this] { return idle_cores; }};
+            .idle_cores_now = [this] { return idle_cores; },
+            .prepare_two = [this] { ++prepared; }};
   }
   // Runs `steps` steps of `rows` rows; a step takes seconds(threads).
   template <class F>
@@ -47,6 +48,21 @@ struct Machine {
 };
 
 }  // namespace
+
+TEST_CASE("auto readies the second thread once, as its warm-up begins; a fixed count never") {
+  Machine m;
+  ThreadChooser chooser(0, 10000, m.probe());
+  CHECK(m.prepared == 0);
+  m.run(chooser, 1, 32, [](int) { return 1e-3; });
+  CHECK(m.prepared == 1);
+  CHECK(m.threads == 1);  // still on one thread: readied, not used
+  m.run(chooser, 400, 32, [](int t) { return t == 1 ? 1e-3 : 0.6e-3; });
+  CHECK(m.prepared == 1);  // not again for the trial, nor for a re-check
+  Machine fixed;
+  ThreadChooser two(2, 10000, fixed.probe());
+  fixed.run(two, 20, 32, [](int) { return 1e-3; });
+  CHECK(fixed.prepared == 0);
+}
 
 TEST_CASE("auto keeps two threads only when they are faster by more than the margin") {
   for (const double two : {0.6, 0.97, 1.3}) {  // a step on two threads, one's taking 1 ms

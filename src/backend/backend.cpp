@@ -66,6 +66,7 @@ void col2im(const ConvColumns& g, const float* dcols, float* dx) { active().col2
 void set_num_threads(int n) { active().set_num_threads(n); }
 int num_threads() { return active().num_threads(); }
 std::string why_one_thread() { return active().why_one_thread(); }
+void prepare_threads() { active().prepare_threads(); }
 void parallel_rows(int64_t rows, int64_t row_size, RangeFn fn, const void* context) {
   active().parallel_rows(rows, row_size, fn, context);
 }

@@ -24,6 +24,7 @@ struct Table {
   void (*set_num_threads)(int n);
   int (*num_threads)();
   std::string (*why_one_thread)();
+  void (*prepare_threads)();
   void (*parallel_rows)(int64_t rows, int64_t row_size, RangeFn fn, const void* context);
   BackgroundTicket (*post_background)(const BackgroundFn& task);
   void (*finish_background)(BackgroundTicket ticket);

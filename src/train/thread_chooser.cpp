@@ -70,7 +70,8 @@ ThreadProbe backend_probe() {
             if (std::sscanf(text, "%lf %lf %lf %ld/", &one, &five, &fifteen, &running) != 4)
               return -1.0;
             return std::max(0.0, cores - static_cast<double>(running));
-          }};
+          },
+      .prepare_two = [] { backend::prepare_threads(); }};
 }
 
 ThreadChooser::ThreadChooser(int requested, int64_t steps, ThreadProbe probe)
@@ -133,6 +134,7 @@ void ThreadChooser::before_step() {
   step_start_ = -1;
   if (phase_ == Phase::Fixed) return;
   if (phase_ == Phase::Warmup && mark_wall_ < 0) {
+    if (probe_.prepare_two) probe_.prepare_two();
     mark_wall_ = probe_.now();
     mark_idle_ = probe_.idle_seconds ? probe_.idle_seconds() : -1;
   }

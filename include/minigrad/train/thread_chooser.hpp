@@ -23,12 +23,14 @@ struct ThreadProbe {
                                              // waited for a core, so far; < 0: unknown
   std::function<double()> idle_cores_now;    // cores with no task to run at this instant; < 0:
                                              // unknown
+  std::function<void()> prepare_two;         // readies the second thread (may be empty)
 };
 ThreadProbe backend_probe();
 
-/// After kWarmup steps on one thread (kMinWarmup when they already lasted kBlockSeconds), a trial
-/// runs four blocks of steps on 1, 2, 1 and 2 threads and keeps two only if the median step was
-/// more than kMargin faster on two; when the first two blocks differ by more than kClear either
+/// After kWarmup steps on one thread (kMinWarmup when they already lasted kBlockSeconds), during
+/// which the second thread is readied (probe.prepare_two: its first steps would pay for that), a
+/// trial runs four blocks of steps on 1, 2, 1 and 2 threads and keeps two only if the median step
+/// was more than kMargin faster on two; when the first two blocks differ by more than kClear either
 /// way, it ends after them. A block lasts about
 /// kBlockSeconds (3 to 50 steps, from the warm-up's step time, and at most a quarter of the run's
 /// steps after the warm-up), so that a run of a few large steps, or of few small ones, decides too;

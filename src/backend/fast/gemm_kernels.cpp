@@ -138,6 +138,11 @@ bool gemm_packed_with(Isa which, bool transpose_a, bool transpose_b, int64_t m, 
              transpose_b ? k : n, beta, c, n, nullptr);
 }
 
+void ready_pack_buffers() {
+  if (isa() == Isa::Avx512) detail::ready_pack_buffers_avx512();
+  if (isa() == Isa::Avx2) detail::ready_pack_buffers_avx2();
+}
+
 bool use_packed(int64_t m, int64_t n, int64_t k) {
   const double flops =
       2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);

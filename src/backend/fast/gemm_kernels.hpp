@@ -41,6 +41,10 @@ bool gemm_packed_with(Isa isa, bool transpose_a, bool transpose_b, int64_t m, in
 /// Whether gemm() takes the packed kernels for a product of this size (else the tiles).
 bool use_packed(int64_t m, int64_t n, int64_t k);
 
+/// Allocates and touches the calling thread's packing buffers for the kernels in use (each thread
+/// has its own, made at its first packed product otherwise).
+void ready_pack_buffers();
+
 namespace detail {
 // With BLAS's leading dimensions (row strides of A, B and C as stored).
 bool gemm_avx512(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
@@ -55,6 +59,8 @@ bool gemm_packed_avx512(bool transpose_a, bool transpose_b, int64_t m, int64_t n
 bool gemm_packed_avx2(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
                       float alpha, const float* a, int64_t lda, const float* b, int64_t ldb,
                       float beta, float* c, int64_t ldc, const float* bias);
+void ready_pack_buffers_avx512();
+void ready_pack_buffers_avx2();
 }  // namespace detail
 
 }  // namespace minigrad::kernels

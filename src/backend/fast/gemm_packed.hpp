@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -240,26 +241,40 @@ struct PackBuffers {
   }
 };
 
+// The bytes of A's (for_a) or B's packing buffer: in whole 2 MiB pages, mapped as huge pages (as
+// the buffer cache's large buffers): B's block is 3 MiB, and a first touch of it in 4 KiB pages
+// costs milliseconds here.
 template <class V>
-float* pack_buffer(bool for_a) {
+constexpr int64_t pack_buffer_bytes(bool for_a) {
   constexpr int64_t MR = V::kPackMR, NR = V::kPackNV * V::W;
   constexpr int64_t a_floats = (kMC + MR - 1) / MR * MR * kKC;
   constexpr int64_t b_floats = (kNC + NR - 1) / NR * NR * kKC;
+  constexpr int64_t kPage = int64_t{2} << 20;
+  return ((for_a ? a_floats : b_floats) * static_cast<int64_t>(sizeof(float)) + kPage - 1) / kPage *
+         kPage;
+}
+
+template <class V>
+float* pack_buffer(bool for_a) {
   thread_local PackBuffers buffers;
   float*& p = for_a ? buffers.a : buffers.b;
   if (p == nullptr) {
-    // In whole 2 MiB pages, mapped as huge pages (as the buffer cache's large buffers): B's
-    // block is 3 MiB, and a first touch of it in 4 KiB pages costs milliseconds here.
     constexpr int64_t kPage = int64_t{2} << 20;
-    const int64_t bytes =
-        ((for_a ? a_floats : b_floats) * static_cast<int64_t>(sizeof(float)) + kPage - 1) / kPage *
-        kPage;
+    const int64_t bytes = pack_buffer_bytes<V>(for_a);
     p = static_cast<float*>(std::aligned_alloc(kPage, static_cast<size_t>(bytes)));
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     if (p != nullptr) madvise(p, static_cast<size_t>(bytes), MADV_HUGEPAGE);
 #endif
   }
   return p;
+}
+
+// The calling thread's packing buffers, allocated and touched now (their pages faulted in).
+template <class V>
+void touch_pack_buffers() {
+  for (const bool for_a : {true, false})
+    if (float* p = pack_buffer<V>(for_a))
+      std::memset(p, 0, static_cast<size_t>(pack_buffer_bytes<V>(for_a)));
 }
 
 // C (m, n) = alpha·op(A)·op(B) + beta·C, or + bias (n values, beta = 0): op(A) (m, k) and op(B)

@@ -78,8 +78,10 @@ class Worker {
     publish();
     thread_.join();
   }
-  // Starts fn(context, begin, end) on the worker and returns at once.
+  // Starts fn(context, begin, end) on the worker and returns at once, once the part posted
+  // before (which run_on_worker does not wait for) is done.
   void post(RangeFn fn, const void* context, int64_t begin, int64_t end) {
+    wait();
     start();
     fn_ = fn;
     context_ = context;
@@ -236,11 +238,17 @@ Worker& the_worker() {
 }
 
 std::mutex g_background;  // post_background and finish_background, one caller at a time
+std::mutex g_in_use;      // one caller of the worker's parts at a time
 
 }  // namespace
 
 void set_num_threads(int n) { g_threads.store(n < 2 ? 1 : 2); }
 int num_threads() { return g_threads.load(); }
+
+void run_on_worker(RangeFn fn, const void* context) {
+  std::unique_lock lock(g_in_use, std::try_to_lock);
+  if (lock.owns_lock()) the_worker().post(fn, context, 0, 0);
+}
 
 void run_split(RangeFn fn, const void* context, int64_t split, int64_t n) {
   if (g_threads.load(std::memory_order_relaxed) < 2 || split <= 0 || split >= n) {
@@ -248,8 +256,8 @@ void run_split(RangeFn fn, const void* context, int64_t split, int64_t n) {
     return;
   }
   Worker& worker = the_worker();
-  static std::mutex in_use;  // one split at a time; other callers run on their own thread
-  std::unique_lock lock(in_use, std::try_to_lock);
+  // One split at a time; other callers run on their own thread.
+  std::unique_lock lock(g_in_use, std::try_to_lock);
   if (!lock.owns_lock()) {
     fn(context, 0, n);
     return;

@@ -32,6 +32,10 @@ using backend::RangeFn;
 /// fn(context, 0, n) on the calling thread instead. 0 <= split <= n.
 void run_split(RangeFn fn, const void* context, int64_t split, int64_t n);
 
+/// Starts fn(context, 0, 0) on the worker and returns without waiting (the next run_split waits
+/// for it first). Nothing happens while another caller has the worker.
+void run_on_worker(RangeFn fn, const void* context);
+
 using backend::BackgroundFn;
 using backend::BackgroundTicket;
 /// Hands `task` to the worker, which runs its chunks in the time between the parts run_split gives

@@ -149,6 +149,7 @@ std::string describe() { return "backend: reference (plain loops); 1 thread"; }
 void set_num_threads(int /*n*/) {}
 int num_threads() { return 1; }
 std::string why_one_thread() { return "the reference backend has one thread"; }
+void prepare_threads() {}
 void parallel_rows(int64_t rows, int64_t /*row_size*/, RangeFn fn, const void* context) {
   fn(context, 0, rows);
 }
@@ -174,6 +175,7 @@ const Table& reference_table() {
                            reference::set_num_threads,
                            reference::num_threads,
                            reference::why_one_thread,
+                           reference::prepare_threads,
                            reference::parallel_rows,
                            reference::post_background,
                            reference::finish_background,
