@@ -35,27 +35,48 @@ constexpr bool kCacheEnabled = true;
 // stays resident until free_cached(), which the apps ask for when training ends.
 constexpr size_t kMaxBlockBytes = size_t{16} << 20;
 constexpr size_t kMaxCachedBytes = size_t{128} << 20;
+// From this size a request may borrow a larger cached buffer (BufferCache::take): the sizes that
+// fault in dearly and stream (2 MiB pages); smaller ones stay exact.
+constexpr size_t kLendBytes = size_t{256} << 10;
 
 class BufferCache {
  public:
-  // A cached buffer of exactly `bytes`, or nullptr.
+  // A cached buffer of exactly `bytes`; else, for kLendBytes and more, the smallest cached buffer
+  // that is larger (lent: give() takes it back at its own size); else nullptr. A step whose
+  // sizes are new (an epoch's last, smaller batch; evaluation's batches) thus reuses the
+  // training step's buffers instead of mapping and clearing pages of its own. A training step
+  // that finds every size it needs in the cache, as each does after the first, never borrows.
   void* take(size_t bytes) {
     std::lock_guard lock(mutex_);
     auto it = free_.find(bytes);
-    if (it == free_.end() || it->second.empty()) return nullptr;
+    if (it == free_.end() || it->second.empty()) {
+      if (bytes < kLendBytes) return nullptr;
+      it = free_.end();
+      for (auto i = free_.begin(); i != free_.end(); ++i)
+        if (i->first > bytes && !i->second.empty() && (it == free_.end() || i->first < it->first))
+          it = i;
+      if (it == free_.end()) return nullptr;
+      lent_[it->second.back()] = it->first;
+    }
     void* p = it->second.back();
     it->second.pop_back();
-    cached_bytes_ -= bytes;
+    cached_bytes_ -= it->first;
     return p;
   }
-  // Keeps `p` for reuse; false (the caller frees it) when it is too large or the cache is full.
-  bool give(void* p, size_t bytes) {
-    if (bytes > kMaxBlockBytes) return false;
+  // Keeps `p`, asked for as `bytes`, for reuse and returns 0; or returns the size to free it
+  // with (its own, if it was lent) when it is too large or the cache is full.
+  size_t give(void* p, size_t bytes) {
     std::lock_guard lock(mutex_);
-    if (cached_bytes_ + bytes > kMaxCachedBytes) return false;
+    if (!lent_.empty()) {
+      if (const auto it = lent_.find(p); it != lent_.end()) {
+        bytes = it->second;
+        lent_.erase(it);
+      }
+    }
+    if (bytes > kMaxBlockBytes || cached_bytes_ + bytes > kMaxCachedBytes) return bytes;
     free_[bytes].push_back(p);
     cached_bytes_ += bytes;
-    return true;
+    return 0;
   }
   // Every cached buffer, each with its size; the cache is then empty.
   std::vector<std::pair<void*, size_t>> take_all() {
@@ -71,6 +92,7 @@ class BufferCache {
  private:
   std::mutex mutex_;
   std::unordered_map<size_t, std::vector<void*>> free_;
+  std::unordered_map<void*, size_t> lent_;  // buffers handed out for a smaller size: their own
   size_t cached_bytes_ = 0;
 };
 
@@ -150,12 +172,12 @@ class PageCarver {
  private:
   struct Page {
     char* base = nullptr;
-    size_t used = 0;    // bytes carved so far, from the start
-    int64_t live = 0;   // carved buffers not given back
+    size_t used = 0;   // bytes carved so far, from the start
+    int64_t live = 0;  // carved buffers not given back
   };
   std::mutex mutex_;
   std::unordered_map<uintptr_t, Page> pages_;  // by base address (elements never move)
-  Page* open_ = nullptr;                        // the page new buffers are carved from
+  Page* open_ = nullptr;                       // the page new buffers are carved from
 };
 
 // Never destroyed, as the cache.
@@ -194,7 +216,11 @@ void* cached_allocate(size_t size) {
 void cached_release(void* p, size_t size) {
   if (p == nullptr) return;
   const size_t bytes = rounded_bytes(size);
-  if (!(kCacheEnabled && cache().give(p, bytes))) free_buffer(p, bytes);
+  if (!kCacheEnabled) {
+    free_buffer(p, bytes);
+    return;
+  }
+  if (const size_t own = cache().give(p, bytes); own > 0) free_buffer(p, own);
 }
 
 void free_cached() {

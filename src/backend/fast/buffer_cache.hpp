@@ -3,7 +3,8 @@
 // A training step asks for the same buffers in the same sizes every time; handing a freed one to
 // the next request of its size keeps large buffers from going back to the kernel and faulting in
 // again, zero-filled, on the next step; buffers of 256 KiB and more live in 2 MiB pages.
-// Leaves out: pooling across sizes, returning memory on its own (free_cached() is asked).
+// A request of 256 KiB or more that finds no buffer of its size borrows the smallest larger one.
+// Leaves out: returning memory on its own (free_cached() is asked).
 #pragma once
 
 #include <cstddef>
