@@ -16,6 +16,8 @@
 #include "backend/fast/parallel.hpp"
 #include "minigrad/data/dataset.hpp"
 #include "minigrad/generator.hpp"
+#include "minigrad/nn/batchnorm.hpp"
+#include "minigrad/nn/conv.hpp"
 #include "minigrad/ops/elementwise.hpp"
 #include "minigrad/ops/reduce.hpp"
 #include "minigrad/optim/sgd.hpp"
@@ -263,4 +265,27 @@ TEST_CASE("SGD steps and batch gathers are bit-identical on one and two threads"
   const auto one = gather(1);
   CHECK(one == gather(2));
   CHECK(one[784 + 3] == static_cast<float>((99 * 784 + 3) * 7 % 256) / 255.0f);  // row 1 is row 99
+}
+
+TEST_CASE("a convolution and BatchNorm2d are bit-identical on one and two threads") {
+  // Images split between the threads (the convolution's forward and dx), channel blocks split
+  // (BatchNorm2d's passes), products split inside dW: every value and gradient the same bits.
+  // Odd sizes, and groups, so the parts are uneven; planes of 1,230 pixels: one channel a block.
+  auto run = [](int threads) {
+    ThreadsGuard guard(threads);
+    Generator gen(5);
+    nn::Conv2d conv(6, 12, 3, gen, {.padding = 1, .groups = 2});
+    nn::BatchNorm2d bn(12);
+    bn.train();
+    Tensor x = Tensor::uniform({23, 6, 41, 30}, -1.0f, 1.0f, gen).requires_grad_();
+    Tensor y = bn(conv(x));
+    sum(y * y).backward();
+    std::vector<float> all(y.data(), y.data() + y.numel());
+    for (const Tensor& t :
+         {x.grad(), conv.weight().grad(), conv.bias().grad(), bn.weight().grad(), bn.running_var()})
+      all.insert(all.end(), t.data(), t.data() + t.numel());
+    return all;
+  };
+  const auto one = run(1);
+  CHECK(one == run(2));
 }

@@ -63,11 +63,17 @@ backend::Scratch<Out> per_position(const Values& by_channel, int64_t S) {
 // kBlockPositions positions each (one channel when S is larger). A pass over one block's N rows
 // keeps that block's per-position sums in the first-level cache, where the sums of all F positions
 // (a 64x32x28x28 input has F = 25,088) would not fit. Each position is summed in the same order.
+// The blocks touch disjoint positions, so backend::parallel_rows may give some of them to a
+// second thread: each block is still summed whole, in the same order, by one thread.
 template <class Pass>
-void by_channel_blocks(int64_t C, int64_t S, Pass pass) {
+void by_channel_blocks(int64_t N, int64_t C, int64_t S, const Pass& pass) {
   constexpr int64_t kBlockPositions = 1024;
   const int64_t channels = std::max<int64_t>(1, kBlockPositions / S);
-  for (int64_t c0 = 0; c0 < C; c0 += channels) pass(c0 * S, std::min(C, c0 + channels) * S);
+  const int64_t blocks = (C + channels - 1) / channels;
+  backend::parallel_rows(blocks, N * channels * S, [&](int64_t first, int64_t last) {
+    for (int64_t b = first; b < last; ++b)
+      pass(b * channels * S, std::min(C, (b + 1) * channels) * S);
+  });
 }
 }  // namespace
 
@@ -142,7 +148,7 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
   if (batch_stats) {
     // Two passes in double: the one-pass E[x²] - E[x]² loses every digit when |mean| >> std.
     backend::Scratch<double> acc(F, 0.0);  // F values: in the backend's memory (scratch.hpp)
-    by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
+    by_channel_blocks(N, C, S, [&](int64_t j0, int64_t j1) {
       for (int64_t i = 0; i < N; ++i)
         for (int64_t j = j0; j < j1; ++j) acc[j] += xs[i * F + j];
     });
@@ -157,7 +163,7 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
     for (int64_t c = 0; c < C; ++c) sum[c] /= static_cast<double>(M);
     const backend::Scratch<double> mean_f = per_position<double>(sum, S);
     std::fill_n(acc.data(), F, 0.0);
-    by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
+    by_channel_blocks(N, C, S, [&](int64_t j0, int64_t j1) {
       for (int64_t i = 0; i < N; ++i)
         for (int64_t j = j0; j < j1; ++j) {
           const double d = xs[i * F + j] - mean_f[j];
@@ -213,7 +219,7 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
   const backend::Scratch<float> b = per_position(
       options_.affine ? std::span<const float>(bias_.data(), C) : std::span<const float>(), S);
   // One plain loop per case (no branch inside), so each vectorises.
-  by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
+  by_channel_blocks(N, C, S, [&](int64_t j0, int64_t j1) {
     for (int64_t i = 0; i < N; ++i) {
       const float* xr = xs + i * F;
       float* yr = ys + i * F;
@@ -242,7 +248,7 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
     auto xhat = [&](int64_t k, int64_t j) { return (xs[k] - mean[j]) * is[j]; };
     // One pass for the two sums everything needs, per position and then per channel (double).
     backend::Scratch<double> acc_dy(F, 0.0), acc_dy_xhat(F, 0.0);
-    by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
+    by_channel_blocks(N, C, S, [&](int64_t j0, int64_t j1) {
       for (int64_t i = 0; i < N; ++i)
         for (int64_t j = j0; j < j1; ++j) {
           acc_dy[j] += d[i * F + j];
@@ -296,7 +302,7 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
         }
       return;
     }
-    by_channel_blocks(C, S, [&](int64_t j0, int64_t j1) {
+    by_channel_blocks(N, C, S, [&](int64_t j0, int64_t j1) {
       for (int64_t i = 0; i < N; ++i)
         for (int64_t j = j0; j < j1; ++j) {
           const int64_t k = i * F + j;

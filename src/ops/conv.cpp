@@ -158,38 +158,50 @@ int64_t conv_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad
 //   dX      = W_gᵀ · dy[n, g]                      (K, L), then dx[n, g] += col2im(dX)
 //   db     += Σ_{n, i, j} dy
 // X is built again in the backward rather than kept: a batch's columns are kh·kw times the input.
+// The images of y and of dx are independent of each other, so backend::parallel_rows may hand
+// part of them to a second thread (each image is computed the same way by whichever thread);
+// dW sums over the images in order, one image after another.
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dArgs& args) {
   const ConvGeometry g = check_conv("conv2d", x, weight, bias, args);
-  const int64_t K = g.K(), L = g.L();
   Tensor y = Tensor::empty({g.N, g.O, g.Ho, g.Wo});
-  backend::Scratch<float> cols(K * L);
-  for (int64_t n = 0; n < g.N; ++n)
-    for (int64_t grp = 0; grp < g.groups; ++grp) {
-      im2col(g, x.data() + (n * g.C + grp * g.Cg) * g.H * g.W, cols.data());
-      float* yg = y.data() + (n * g.O + grp * g.Og) * L;
-      if (bias.defined())  // each output channel's plane starts as its bias; the product adds on
-        for (int64_t o = 0; o < g.Og; ++o) std::fill_n(yg + o * L, L, bias.data()[grp * g.Og + o]);
-      matrix_product(false, false, g.Og, L, K, 1.0f, weight.data() + grp * g.Og * K, cols.data(),
-                     bias.defined() ? 1.0f : 0.0f, yg);
-    }
-  return record(y, "conv2d", conv_inputs(x, weight, bias), [x, weight, bias, g](const Tensor& dy) {
+  backend::parallel_rows(g.N, g.C * g.H * g.W, [&](int64_t first, int64_t last) {
     const int64_t K = g.K(), L = g.L();
     backend::Scratch<float> cols(K * L);
-    for (int64_t n = 0; n < g.N; ++n)
+    for (int64_t n = first; n < last; ++n)
       for (int64_t grp = 0; grp < g.groups; ++grp) {
-        const float* dyg = dy.data() + (n * g.O + grp * g.Og) * L;
-        const float* wg = weight.data() + grp * g.Og * K;
-        const int64_t x_offset = (n * g.C + grp * g.Cg) * g.H * g.W;
-        if (weight.requires_grad()) {
-          im2col(g, x.data() + x_offset, cols.data());
-          matrix_product(false, true, g.Og, K, L, 1.0f, dyg, cols.data(), 1.0f,
-                         grad_buffer(weight) + grp * g.Og * K);
-        }
-        if (x.requires_grad()) {  // cols is reused to hold dX
-          matrix_product(true, false, K, L, g.Og, 1.0f, wg, dyg, 0.0f, cols.data());
-          col2im(g, cols.data(), grad_buffer(x) + x_offset);
-        }
+        im2col(g, x.data() + (n * g.C + grp * g.Cg) * g.H * g.W, cols.data());
+        float* yg = y.data() + (n * g.O + grp * g.Og) * L;
+        if (bias.defined())  // each output channel's plane starts as its bias; the product adds on
+          for (int64_t o = 0; o < g.Og; ++o)
+            std::fill_n(yg + o * L, L, bias.data()[grp * g.Og + o]);
+        matrix_product(false, false, g.Og, L, K, 1.0f, weight.data() + grp * g.Og * K, cols.data(),
+                       bias.defined() ? 1.0f : 0.0f, yg);
       }
+  });
+  return record(y, "conv2d", conv_inputs(x, weight, bias), [x, weight, bias, g](const Tensor& dy) {
+    const int64_t K = g.K(), L = g.L();
+    if (weight.requires_grad()) {
+      backend::Scratch<float> cols(K * L);
+      float* dw = grad_buffer(weight);
+      for (int64_t n = 0; n < g.N; ++n)
+        for (int64_t grp = 0; grp < g.groups; ++grp) {
+          im2col(g, x.data() + (n * g.C + grp * g.Cg) * g.H * g.W, cols.data());
+          matrix_product(false, true, g.Og, K, L, 1.0f, dy.data() + (n * g.O + grp * g.Og) * L,
+                         cols.data(), 1.0f, dw + grp * g.Og * K);
+        }
+    }
+    if (x.requires_grad()) {
+      float* dx = grad_buffer(x);
+      backend::parallel_rows(g.N, g.C * g.H * g.W, [&](int64_t first, int64_t last) {
+        backend::Scratch<float> dcols(K * L);
+        for (int64_t n = first; n < last; ++n)
+          for (int64_t grp = 0; grp < g.groups; ++grp) {
+            matrix_product(true, false, K, L, g.Og, 1.0f, weight.data() + grp * g.Og * K,
+                           dy.data() + (n * g.O + grp * g.Og) * L, 0.0f, dcols.data());
+            col2im(g, dcols.data(), dx + (n * g.C + grp * g.Cg) * g.H * g.W);
+          }
+      });
+    }
     add_bias_grad(g, dy.data(), bias);
   });
 }

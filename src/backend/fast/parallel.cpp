@@ -70,6 +70,15 @@ void spin_then_wait(const std::atomic<uint32_t>& word, uint32_t old, std::atomic
 constexpr std::chrono::microseconds kWorkerSpin{500};
 constexpr std::chrono::microseconds kCallerSpin{200};
 
+// Set while this thread runs its part of a split: a split inside it (a product within a part of
+// parallel_rows) runs whole, on this thread, since the other thread is busy with its own part.
+thread_local bool t_in_part = false;
+
+struct InPart {
+  InPart() { t_in_part = true; }
+  ~InPart() { t_in_part = false; }
+};
+
 class Worker {
  public:
   ~Worker() {
@@ -207,7 +216,9 @@ class Worker {
       if (part_posted()) {
         const uint32_t part = posted_.load(std::memory_order_acquire);
         step_aside();
+        t_in_part = true;
         fn_(context_, begin_, end_);
+        t_in_part = false;
         done_.store(part, std::memory_order_seq_cst);
         if (caller_sleeping_.load(std::memory_order_seq_cst)) done_.notify_one();
       }
@@ -251,7 +262,7 @@ void run_on_worker(RangeFn fn, const void* context) {
 }
 
 void run_split(RangeFn fn, const void* context, int64_t split, int64_t n) {
-  if (g_threads.load(std::memory_order_relaxed) < 2 || split <= 0 || split >= n) {
+  if (g_threads.load(std::memory_order_relaxed) < 2 || split <= 0 || split >= n || t_in_part) {
     fn(context, 0, n);
     return;
   }
@@ -263,7 +274,10 @@ void run_split(RangeFn fn, const void* context, int64_t split, int64_t n) {
     return;
   }
   worker.post(fn, context, split, n);
-  fn(context, 0, split);
+  {
+    const InPart in_part;
+    fn(context, 0, split);
+  }
   worker.wait();
 }
 
