@@ -49,7 +49,7 @@ struct Machine {
 
 }  // namespace
 
-TEST_CASE("auto readies the second thread once, as its warm-up begins; a fixed count never") {
+TEST_CASE("auto readies the second thread once, after its first step; a fixed count never") {
   Machine m;
   ThreadChooser chooser(0, 10000, m.probe());
   CHECK(m.prepared == 0);

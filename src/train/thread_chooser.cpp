@@ -134,7 +134,6 @@ void ThreadChooser::before_step() {
   step_start_ = -1;
   if (phase_ == Phase::Fixed) return;
   if (phase_ == Phase::Warmup && mark_wall_ < 0) {
-    if (probe_.prepare_two) probe_.prepare_two();
     mark_wall_ = probe_.now();
     mark_idle_ = probe_.idle_seconds ? probe_.idle_seconds() : -1;
   }
@@ -179,6 +178,8 @@ void ThreadChooser::after_step(int64_t rows) {
       return;
     case Phase::Warmup: {
       warm_.push_back(seconds);
+      // After a first step, whose products show what a second thread will need.
+      if (warm_.size() == 1 && probe_.prepare_two) probe_.prepare_two();
       const auto done = static_cast<int64_t>(warm_.size());
       // kWarmup steps, or kMinWarmup once they have lasted kBlockSeconds: every large step more
       // on one thread is time that two might have saved.

@@ -76,9 +76,10 @@ int num_threads();
 /// Why a second thread cannot help here (the backend has none, or OpenBLAS's threads may change
 /// sums); empty when it can.
 std::string why_one_thread();
-/// Readies the second thread, if the backend has one, without waiting: started, and its own
-/// buffers allocated and touched, while the caller goes on. For a caller that will soon try two
-/// threads, so that their first steps do not pay for it. Changes no result.
+/// Readies the second thread, if the backend has one, for the products the calling thread has
+/// run so far, without waiting: started, and the buffers of its own that they need allocated and
+/// touched, while the caller goes on (nothing when they need none). For a caller that will soon
+/// try two threads, so that their first steps do not pay for it. Changes no result.
 void prepare_threads();
 
 /// fn(context, begin, end) for one part of a range.

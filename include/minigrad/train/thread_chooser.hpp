@@ -28,10 +28,10 @@ struct ThreadProbe {
 ThreadProbe backend_probe();
 
 /// After kWarmup steps on one thread (kMinWarmup when they already lasted kBlockSeconds), during
-/// which the second thread is readied (probe.prepare_two: its first steps would pay for that), a
-/// trial runs four blocks of steps on 1, 2, 1 and 2 threads and keeps two only if the median step
-/// was more than kMargin faster on two; when the first two blocks differ by more than kClear either
-/// way, it ends after them. A block lasts about
+/// which, from the first, the second thread is readied (probe.prepare_two: its first steps would
+/// pay for that), a trial runs four blocks of steps on 1, 2, 1 and 2 threads and keeps two only if
+/// the median step was more than kMargin faster on two; when the first two blocks differ by more
+/// than kClear either way, it ends after them. A block lasts about
 /// kBlockSeconds (3 to 50 steps, from the warm-up's step time, and at most a quarter of the run's
 /// steps after the warm-up), so that a run of a few large steps, or of few small ones, decides too;
 /// its first fifth is not timed (moving each weight half to the core that now owns it). The trial

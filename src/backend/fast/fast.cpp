@@ -92,9 +92,10 @@ std::string why_one_thread() {
 
 // The worker's packing buffers are its only large memory of its own: touched before its first
 // product, they do not fault in (up to 9 ms at batch 2048 on this machine) during a step that a
-// thread trial times.
+// thread trial times. Only when the caller's own products were packed: small products (the
+// tiles) need no buffers, and the worker's touching them would only take the other core.
 void prepare_threads() {
-  if (kernels::isa() == kernels::Isa::None) return;
+  if (kernels::isa() == kernels::Isa::None || !kernels::has_pack_buffers()) return;
   kernels::run_on_worker([](const void*, int64_t, int64_t) { kernels::ready_pack_buffers(); },
                          nullptr);
 }

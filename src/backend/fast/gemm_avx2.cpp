@@ -82,5 +82,6 @@ bool gemm_packed_avx2(bool transpose_a, bool transpose_b, int64_t m, int64_t n, 
 }
 
 void ready_pack_buffers_avx2() { touch_pack_buffers<Avx2>(); }
+bool has_pack_buffers_avx2() { return thread_has_pack_buffers<Avx2>(); }
 
 }  // namespace minigrad::kernels::detail

@@ -120,5 +120,6 @@ bool gemm_packed_avx512(bool transpose_a, bool transpose_b, int64_t m, int64_t n
 }
 
 void ready_pack_buffers_avx512() { touch_pack_buffers<Avx512>(); }
+bool has_pack_buffers_avx512() { return thread_has_pack_buffers<Avx512>(); }
 
 }  // namespace minigrad::kernels::detail

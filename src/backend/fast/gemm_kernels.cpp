@@ -143,6 +143,12 @@ void ready_pack_buffers() {
   if (isa() == Isa::Avx2) detail::ready_pack_buffers_avx2();
 }
 
+bool has_pack_buffers() {
+  if (isa() == Isa::Avx512) return detail::has_pack_buffers_avx512();
+  if (isa() == Isa::Avx2) return detail::has_pack_buffers_avx2();
+  return false;
+}
+
 bool use_packed(int64_t m, int64_t n, int64_t k) {
   const double flops =
       2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);

@@ -44,6 +44,8 @@ bool use_packed(int64_t m, int64_t n, int64_t k);
 /// Allocates and touches the calling thread's packing buffers for the kernels in use (each thread
 /// has its own, made at its first packed product otherwise).
 void ready_pack_buffers();
+/// Whether the calling thread has run a packed product of the kernels in use.
+bool has_pack_buffers();
 
 namespace detail {
 // With BLAS's leading dimensions (row strides of A, B and C as stored).
@@ -61,6 +63,8 @@ bool gemm_packed_avx2(bool transpose_a, bool transpose_b, int64_t m, int64_t n, 
                       float beta, float* c, int64_t ldc, const float* bias);
 void ready_pack_buffers_avx512();
 void ready_pack_buffers_avx2();
+bool has_pack_buffers_avx512();
+bool has_pack_buffers_avx2();
 }  // namespace detail
 
 }  // namespace minigrad::kernels

@@ -254,9 +254,16 @@ constexpr int64_t pack_buffer_bytes(bool for_a) {
          kPage;
 }
 
+// The calling thread's packing buffers (none until its first packed product).
+template <class V>
+PackBuffers& thread_pack_buffers() {
+  thread_local PackBuffers buffers;
+  return buffers;
+}
+
 template <class V>
 float* pack_buffer(bool for_a) {
-  thread_local PackBuffers buffers;
+  PackBuffers& buffers = thread_pack_buffers<V>();
   float*& p = for_a ? buffers.a : buffers.b;
   if (p == nullptr) {
     constexpr int64_t kPage = int64_t{2} << 20;
@@ -267,6 +274,12 @@ float* pack_buffer(bool for_a) {
 #endif
   }
   return p;
+}
+
+// Whether the calling thread has run a packed product (and so has its packing buffers).
+template <class V>
+bool thread_has_pack_buffers() {
+  return thread_pack_buffers<V>().b != nullptr;
 }
 
 // The calling thread's packing buffers, allocated and touched now (their pages faulted in).
