@@ -220,9 +220,11 @@ void ThreadChooser::after_step(int64_t rows) {
       // by more than kClear either way (the blocks on 1 and 2 threads repeated would cost a large
       // step's difference three times over, and a re-check follows anyway).
       ++steps_;
-      const double two = median(per_row_[1]);
-      const bool clear =
-          steps_ == 2 * block_ && one > 0 && two > 0 && (one > kClear * two || two > kClear * one);
+      bool clear = false;
+      if (steps_ == 2 * block_) {
+        const double two = median(per_row_[1]);
+        clear = one > 0 && two > 0 && (one > kClear * two || two > kClear * one);
+      }
       if (steps_ == 4 * block_ || clear) {
         const double waited = two_total_.wall > 0 ? two_total_.wait / (2 * two_total_.wall) : -1;
         if (waited > kWaitShare)

@@ -35,22 +35,34 @@ constexpr bool kCacheEnabled = true;
 // stays resident until free_cached(), which the apps ask for when training ends.
 constexpr size_t kMaxBlockBytes = size_t{16} << 20;
 constexpr size_t kMaxCachedBytes = size_t{128} << 20;
-// From this size a request may borrow a larger cached buffer (BufferCache::take): the sizes that
-// fault in dearly and stream (2 MiB pages); smaller ones stay exact.
-constexpr size_t kLendBytes = size_t{256} << 10;
+
+// Buffers of kLargeBytes and more (a batch of 2048 rows of 128 floats; the gathered batch from
+// 335 rows of Fashion-MNIST) are mapped on their own, in whole 2 MiB pages (a 1 MiB buffer takes
+// 2) that Linux backs with huge pages when asked (madvise). Buffers from kMediumBytes up to
+// kLargeBytes (a batch of 2048 rows of 64 floats, a weight of 128 x 784) are carved one after
+// another from such pages (PageCarver). On the virtual machine of docs/benchmarks.md a first
+// touch costs about 11-14 µs per 4 KiB page (a 512 KiB buffer: 1.8 ms; 50 ms for the fresh
+// buffers of a first step at batch 2048) and about 0.12 ms per 2 MiB page, a 45th as much per
+// byte; streaming over a buffer is faster too, with fewer TLB misses. A smaller buffer's first
+// touch costs under a millisecond, once, and stays in malloc's heap. Mappings of their own, not
+// malloc's heap: advice given to heap memory outlives the buffer, and made the convolutional
+// model's other allocations (malloc'd, freed every step) clear whole 2 MiB pages, 15% slower.
+constexpr size_t kMediumBytes = size_t{256} << 10;
+constexpr size_t kLargeBytes = size_t{1} << 20;
+constexpr size_t kHugePage = size_t{2} << 20;
 
 class BufferCache {
  public:
-  // A cached buffer of exactly `bytes`; else, for kLendBytes and more, the smallest cached buffer
-  // that is larger (lent: give() takes it back at its own size); else nullptr. A step whose
-  // sizes are new (an epoch's last, smaller batch; evaluation's batches) thus reuses the
+  // A cached buffer of exactly `bytes`; else, for kMediumBytes and more (the sizes that live in
+  // 2 MiB pages and fault in dearly), the smallest cached buffer that is larger (lent: give()
+  // takes it back at its own size); else nullptr. A step whose sizes are new (an epoch's last, smaller batch; evaluation's batches) thus reuses the
   // training step's buffers instead of mapping and clearing pages of its own. A training step
   // that finds every size it needs in the cache, as each does after the first, never borrows.
   void* take(size_t bytes) {
     std::lock_guard lock(mutex_);
     auto it = free_.find(bytes);
     if (it == free_.end() || it->second.empty()) {
-      if (bytes < kLendBytes) return nullptr;
+      if (bytes < kMediumBytes) return nullptr;
       it = free_.end();
       for (auto i = free_.begin(); i != free_.end(); ++i)
         if (i->first > bytes && !i->second.empty() && (it == free_.end() || i->first < it->first))
@@ -102,20 +114,6 @@ BufferCache& cache() {
   return *c;
 }
 
-// Buffers of kLargeBytes and more (a batch of 2048 rows of 128 floats; the gathered batch from
-// 335 rows of Fashion-MNIST) are mapped on their own, in whole 2 MiB pages (a 1 MiB buffer takes
-// 2) that Linux backs with huge pages when asked (madvise). Buffers from kMediumBytes up to
-// kLargeBytes (a batch of 2048 rows of 64 floats, a weight of 128 x 784) are carved one after
-// another from such pages (PageCarver). On the virtual machine of docs/benchmarks.md a first
-// touch costs about 11-14 µs per 4 KiB page (a 512 KiB buffer: 1.8 ms; 50 ms for the fresh
-// buffers of a first step at batch 2048) and about 0.12 ms per 2 MiB page, a 45th as much per
-// byte; streaming over a buffer is faster too, with fewer TLB misses. A smaller buffer's first
-// touch costs under a millisecond, once, and stays in malloc's heap. Mappings of their own, not
-// malloc's heap: advice given to heap memory outlives the buffer, and made the convolutional
-// model's other allocations (malloc'd, freed every step) clear whole 2 MiB pages, 15% slower.
-constexpr size_t kMediumBytes = size_t{256} << 10;
-constexpr size_t kLargeBytes = size_t{1} << 20;
-constexpr size_t kHugePage = size_t{2} << 20;
 
 // aligned_alloc wants a size that is a multiple of the alignment, and at least one byte.
 size_t rounded_bytes(size_t bytes) {
