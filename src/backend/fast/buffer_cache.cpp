@@ -55,9 +55,10 @@ class BufferCache {
  public:
   // A cached buffer of exactly `bytes`; else, for kMediumBytes and more (the sizes that live in
   // 2 MiB pages and fault in dearly), the smallest cached buffer that is larger (lent: give()
-  // takes it back at its own size); else nullptr. A step whose sizes are new (an epoch's last, smaller batch; evaluation's batches) thus reuses the
-  // training step's buffers instead of mapping and clearing pages of its own. A training step
-  // that finds every size it needs in the cache, as each does after the first, never borrows.
+  // takes it back at its own size); else nullptr. A step whose sizes are new (an epoch's last,
+  // smaller batch; evaluation's batches) thus reuses the training step's buffers instead of mapping
+  // and clearing pages of its own. A training step that finds every size it needs in the cache, as
+  // each does after the first, never borrows.
   void* take(size_t bytes) {
     std::lock_guard lock(mutex_);
     auto it = free_.find(bytes);
@@ -113,7 +114,6 @@ BufferCache& cache() {
   static auto* c = new BufferCache;
   return *c;
 }
-
 
 // aligned_alloc wants a size that is a multiple of the alignment, and at least one byte.
 size_t rounded_bytes(size_t bytes) {
