@@ -38,6 +38,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 
 #include <chrono>
@@ -90,6 +91,33 @@ struct Options {
     std::exit(2);
 }
 
+// A flag's whole-number or decimal value; anything else (or a number with text after it) is a
+// usage error naming the flag, as parse_list's.
+long long whole_value(const std::string& flag, const std::string& text) {
+    char* end = nullptr;
+    errno = 0;
+    const long long v = std::strtoll(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || errno == ERANGE)
+        usage(flag + " needs a whole number, not '" + text + "'");
+    return v;
+}
+uint64_t seed_value(const std::string& flag, const std::string& text) {
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || errno == ERANGE)
+        usage(flag + " needs a whole number, not '" + text + "'");
+    return v;
+}
+double decimal_value(const std::string& flag, const std::string& text) {
+    char* end = nullptr;
+    errno = 0;
+    const double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || errno == ERANGE)
+        usage(flag + " needs a number, not '" + text + "'");
+    return v;
+}
+
 std::vector<int> parse_list(const std::string& text) {
     std::vector<int> values;
     std::stringstream in(text);
@@ -121,17 +149,17 @@ Options parse_args(int argc, char** argv) {
             return argv[++i];
         };
         if (a == "--data") o.data = value();
-        else if (a == "--rows") o.rows = std::stoll(value());
+        else if (a == "--rows") o.rows = whole_value(a, value());
         else if (a == "--batch-sizes") o.batch_sizes = parse_list(value());
         else if (a == "--threads") o.threads = parse_list(value());
-        else if (a == "--blas-threads") o.blas_threads = std::stoi(value());
-        else if (a == "--seconds") o.seconds = std::stod(value());
-        else if (a == "--warmup-steps") o.warmup_steps = std::stoi(value());
+        else if (a == "--blas-threads") o.blas_threads = static_cast<int>(whole_value(a, value()));
+        else if (a == "--seconds") o.seconds = decimal_value(a, value());
+        else if (a == "--warmup-steps") o.warmup_steps = static_cast<int>(whole_value(a, value()));
         else if (a == "--steps") {
-            o.steps = std::stoll(value());
+            o.steps = whole_value(a, value());
             if (o.steps <= 0) usage("--steps must be a positive integer");
         }
-        else if (a == "--seed") o.seed = std::stoull(value());
+        else if (a == "--seed") o.seed = seed_value(a, value());
         else if (a == "--json") o.json = value();
         else if (a == "--model") {
             o.model = value();
