@@ -268,9 +268,10 @@ TEST_CASE("SGD steps and batch gathers are bit-identical on one and two threads"
 }
 
 TEST_CASE("a convolution and BatchNorm2d are bit-identical on one and two threads") {
-  // Images split between the threads (the convolution's forward and dx), channel blocks split
-  // (BatchNorm2d's passes), products split inside dW: every value and gradient the same bits.
-  // Odd sizes, and groups, so the parts are uneven; planes of 1,230 pixels: one channel a block.
+  // Images split between the threads (the convolution's forward and dx), halves of the batch
+  // (its dW and db), channel blocks (BatchNorm2d's passes): every value and gradient the same
+  // bits. Odd sizes, and groups, so the parts are uneven; planes of 1,230 pixels: one channel a
+  // block.
   auto run = [](int threads) {
     ThreadsGuard guard(threads);
     Generator gen(5);
