@@ -10,10 +10,12 @@
 #include <atomic>
 #include <chrono>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "backend/fast/parallel.hpp"
+#include "minigrad/backend/backend.hpp"
 #include "minigrad/data/dataset.hpp"
 #include "minigrad/generator.hpp"
 #include "minigrad/nn/batchnorm.hpp"
@@ -74,6 +76,25 @@ TEST_CASE("with two threads the second part runs on another thread") {
       [&](int64_t b, int64_t) { (b == 0 ? first : second) = std::this_thread::get_id(); }, 1, 2);
   CHECK(first == caller);
   CHECK(second != caller);
+}
+
+TEST_CASE("parallel_rows splits many rows at a multiple of 8, a few in the middle") {
+  // A convolution's two halves of the batch and BatchNorm's 13 channel blocks must split near
+  // the middle: split_point's multiple of 8 would leave 2 rows whole and 13 as 8 and 5.
+  if (std::string(backend::name()) != "fast") return;  // the reference backend never splits
+  ThreadsGuard guard(2);
+  auto second_part = [](int64_t rows) {
+    std::atomic<int64_t> begin{-1};
+    backend::parallel_rows(rows, int64_t{1} << 16, [&](int64_t b, int64_t) {
+      if (b > 0) begin = b;
+    });
+    return begin.load();
+  };
+  CHECK(second_part(2) == 1);
+  CHECK(second_part(13) == 7);
+  CHECK(second_part(15) == 8);
+  CHECK(second_part(16) == 8);
+  CHECK(second_part(100) == 56);
 }
 
 TEST_CASE("run_on_worker runs on the worker without waiting; the next split waits for it") {
@@ -268,9 +289,10 @@ TEST_CASE("SGD steps and batch gathers are bit-identical on one and two threads"
 }
 
 TEST_CASE("a convolution and BatchNorm2d are bit-identical on one and two threads") {
-  // Images split between the threads (the convolution's forward and dx), channel blocks split
-  // (BatchNorm2d's passes), products split inside dW: every value and gradient the same bits.
-  // Odd sizes, and groups, so the parts are uneven; planes of 1,230 pixels: one channel a block.
+  // Images split between the threads (the convolution's forward and dx), halves of the batch
+  // (its dW and db), channel blocks (BatchNorm2d's passes): every value and gradient the same
+  // bits. Odd sizes, and groups, so the parts are uneven; planes of 1,230 pixels: one channel a
+  // block.
   auto run = [](int threads) {
     ThreadsGuard guard(threads);
     Generator gen(5);

@@ -111,27 +111,65 @@ void col2im(const ConvGeometry& g, const float* dcols, float* dx_group) {
   backend::col2im(g.columns(), dcols, dx_group);
 }
 
-// db[o] += Σ_{n, i, j} dy[n, o, i, j]
+// db[o] += Σ_{n, i, j} dy[n, o, i, j] over the images [first, last)
 // Each plane is summed in order, eight planes side by side: one chain of additions waits for
 // each add, eight independent chains overlap.
-void add_bias_grad(const ConvGeometry& g, const float* dy, const Tensor& b) {
-  if (!b.defined() || !b.requires_grad()) return;
-  float* db = grad_buffer(b);
+void add_bias_grad(const ConvGeometry& g, const float* dy, int64_t first, int64_t last, float* db) {
   constexpr int64_t kPlanes = 8;
   const int64_t L = g.L();
-  for (int64_t n = 0; n < g.N; ++n)
+  for (int64_t n = first; n < last; ++n)
     for (int64_t o0 = 0; o0 < g.O; o0 += kPlanes) {
       const int64_t planes = std::min(kPlanes, g.O - o0);
-      const float* first = dy + (n * g.O + o0) * L;
+      const float* plane = dy + (n * g.O + o0) * L;
       double s[kPlanes] = {};
       if (planes == kPlanes)
         for (int64_t l = 0; l < L; ++l)
-          for (int64_t k = 0; k < kPlanes; ++k) s[k] += first[k * L + l];
+          for (int64_t k = 0; k < kPlanes; ++k) s[k] += plane[k * L + l];
       else
         for (int64_t k = 0; k < planes; ++k)
-          for (int64_t l = 0; l < L; ++l) s[k] += first[k * L + l];
+          for (int64_t l = 0; l < L; ++l) s[k] += plane[k * L + l];
       for (int64_t k = 0; k < planes; ++k) db[o0 + k] += static_cast<float>(s[k]);
     }
+}
+
+// dW_g += Σ_n dy[n, g] · X[n, g]ᵀ and db += Σ_n dy[n] over the batch, in two halves: each half
+// sums its own images in order into a buffer of its own, and the halves are added at the end.
+// backend::parallel_rows may run the halves on two threads; on one they run one after the
+// other, so the sums are the same whatever the thread count.
+void add_weight_and_bias_grads(const ConvGeometry& g, const Tensor& x, const float* dy,
+                               const Tensor& weight, const Tensor& bias) {
+  const bool need_dw = weight.requires_grad();
+  const bool need_db = bias.defined() && bias.requires_grad();
+  if (!need_dw && !need_db) return;
+  const int64_t K = g.K(), L = g.L(), half = (g.N + 1) / 2;
+  const int64_t dw_size = need_dw ? weight.numel() : 0, db_size = need_db ? g.O : 0;
+  // dW of the first half and of the second, then their db
+  backend::Scratch<float> parts(2 * (dw_size + db_size), 0.0f);
+  backend::parallel_rows(2, half * g.C * g.H * g.W, [&](int64_t first_half, int64_t last_half) {
+    backend::Scratch<float> cols(K * L);
+    for (int64_t h = first_half; h < last_half; ++h) {
+      const int64_t first = h * half, last = std::min(g.N, first + half);
+      if (need_db) add_bias_grad(g, dy, first, last, parts.data() + 2 * dw_size + h * db_size);
+      if (!need_dw) continue;
+      float* dw = parts.data() + h * dw_size;
+      for (int64_t n = first; n < last; ++n)
+        for (int64_t grp = 0; grp < g.groups; ++grp) {
+          im2col(g, x.data() + (n * g.C + grp * g.Cg) * g.H * g.W, cols.data());
+          matrix_product(false, true, g.Og, K, L, 1.0f, dy + (n * g.O + grp * g.Og) * L,
+                         cols.data(), 1.0f, dw + grp * g.Og * K);
+        }
+    }
+  });
+  const float* p = parts.data();
+  if (need_dw) {
+    float* dw = grad_buffer(weight);
+    for (int64_t k = 0; k < dw_size; ++k) dw[k] += p[k] + p[dw_size + k];
+  }
+  if (need_db) {
+    float* db = grad_buffer(bias);
+    for (int64_t o = 0; o < db_size; ++o)
+      db[o] += p[2 * dw_size + o] + p[2 * dw_size + db_size + o];
+  }
 }
 
 std::vector<Tensor> conv_inputs(const Tensor& x, const Tensor& w, const Tensor& b) {
@@ -154,13 +192,13 @@ int64_t conv_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad
 // Per image n and group g, with X = im2col(x[n, group g]) (K, L), K = C_in/groups·kh·kw taps,
 // L = H_out·W_out output pixels, and W_g the group's weights viewed as (C_out/groups, K):
 //   y[n, g] = W_g · X + b                         (C_out/groups, L)
-//   dW_g   += dy[n, g] · Xᵀ                        (C_out/groups, K)
+//   dW_g   += Σ_n dy[n, g] · Xᵀ                    (C_out/groups, K)
 //   dX      = W_gᵀ · dy[n, g]                      (K, L), then dx[n, g] += col2im(dX)
 //   db     += Σ_{n, i, j} dy
 // X is built again in the backward rather than kept: a batch's columns are kh·kw times the input.
 // The images of y and of dx are independent of each other, so backend::parallel_rows may hand
 // part of them to a second thread (each image is computed the same way by whichever thread);
-// dW sums over the images in order, one image after another.
+// dW and db sum each half of the batch on its own and then add the two halves.
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dArgs& args) {
   const ConvGeometry g = check_conv("conv2d", x, weight, bias, args);
   Tensor y = Tensor::empty({g.N, g.O, g.Ho, g.Wo});
@@ -180,16 +218,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
   });
   return record(y, "conv2d", conv_inputs(x, weight, bias), [x, weight, bias, g](const Tensor& dy) {
     const int64_t K = g.K(), L = g.L();
-    if (weight.requires_grad()) {
-      backend::Scratch<float> cols(K * L);
-      float* dw = grad_buffer(weight);
-      for (int64_t n = 0; n < g.N; ++n)
-        for (int64_t grp = 0; grp < g.groups; ++grp) {
-          im2col(g, x.data() + (n * g.C + grp * g.Cg) * g.H * g.W, cols.data());
-          matrix_product(false, true, g.Og, K, L, 1.0f, dy.data() + (n * g.O + grp * g.Og) * L,
-                         cols.data(), 1.0f, dw + grp * g.Og * K);
-        }
-    }
+    add_weight_and_bias_grads(g, x, dy.data(), weight, bias);
     if (x.requires_grad()) {
       float* dx = grad_buffer(x);
       backend::parallel_rows(g.N, g.C * g.H * g.W, [&](int64_t first, int64_t last) {
@@ -202,7 +231,6 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
           }
       });
     }
-    add_bias_grad(g, dy.data(), bias);
   });
 }
 
@@ -269,7 +297,7 @@ Tensor conv2d_reference(const Tensor& x, const Tensor& weight, const Tensor& bia
       float* gw = grad_buffer(weight);
       for (size_t k = 0; k < dw.size(); ++k) gw[k] += static_cast<float>(dw[k]);
     }
-    add_bias_grad(g, d, bias);
+    if (bias.defined() && bias.requires_grad()) add_bias_grad(g, d, 0, g.N, grad_buffer(bias));
   };
   return record(y, "conv2d_reference", conv_inputs(x, weight, bias), std::move(backward));
 }

@@ -102,10 +102,12 @@ void prepare_threads() {
 
 void parallel_rows(int64_t rows, int64_t row_size, RangeFn fn, const void* context) {
   // Below about 16,000 values (a batch of 20 Fashion-MNIST rows) a hand-over costs more than it
-  // saves. split_point is where the products split a weight's rows.
+  // saves. split_point is where the products split a weight's rows (a multiple of 8); fewer than
+  // 16 rows (a convolution's halves of the batch, BatchNorm's channel blocks) split in the middle.
   constexpr int64_t kMinSplit = 1 << 14;
   const bool split = rows > 1 && rows * row_size >= kMinSplit;
-  kernels::run_split(fn, context, split ? std::min(kernels::split_point(rows), rows) : rows, rows);
+  const int64_t middle = rows < 16 ? (rows + 1) / 2 : kernels::split_point(rows);
+  kernels::run_split(fn, context, split ? middle : rows, rows);
 }
 
 // parallel_rows for a callable f(begin_row, end_row), as backend.hpp's template, which cannot be
