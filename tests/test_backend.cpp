@@ -273,6 +273,18 @@ int64_t resident_kib() {
   return statm ? resident * 4 : -1;
 }
 
+TEST_CASE("reuses: what the backend keeps of a given-back buffer") {
+  const bool fast = std::string(backend::name()) == "fast";
+#if defined(__SANITIZE_ADDRESS__)  // where the fast backend's cache is off
+  const bool keeps = false;
+#else
+  const bool keeps = fast;
+#endif
+  CHECK(backend::reuses(size_t{1} << 20) == keeps);   // 1 MiB
+  CHECK(backend::reuses(size_t{16} << 20) == keeps);  // the largest the fast backend keeps
+  CHECK_FALSE(backend::reuses(size_t{32} << 20));
+}
+
 TEST_CASE("empty_cache gives back the buffers kept for reuse, and allocate still works") {
   constexpr int64_t count = int64_t{2} << 20;  // 8 MiB of floats
   backend::empty_cache();                      // room in the cache, whatever ran before

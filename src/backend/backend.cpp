@@ -80,6 +80,7 @@ void release(float* p, int64_t count) { active().release(p, count); }
 void* allocate_bytes(size_t bytes) { return active().allocate_bytes(bytes); }
 void release_bytes(void* p, size_t bytes) { active().release_bytes(p, bytes); }
 void empty_cache() { active().empty_cache(); }
+bool reuses(size_t bytes) { return active().reuses(bytes); }
 
 void zero_later(float* p, int64_t count) { active().zero_later(p, count); }
 float* settle(float* p) { return active().settle(p); }

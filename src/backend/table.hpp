@@ -33,6 +33,7 @@ struct Table {
   void* (*allocate_bytes)(size_t bytes);
   void (*release_bytes)(void* p, size_t bytes);
   void (*empty_cache)();
+  bool (*reuses)(size_t bytes);
   void (*zero_later)(float* p, int64_t count);
   float* (*settle)(float* p);
   bool (*take_zeros)(float* p, int64_t count);

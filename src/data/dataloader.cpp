@@ -1,6 +1,7 @@
 // DataLoader: batch boundaries are fixed at construction (they depend only on N, batch_size and
-// drop_last); each epoch only redraws the row order. The storage behind x and y is allocated
-// once; every batch wraps it in fresh Tensor handles so no grad or graph leaks between steps.
+// drop_last); each epoch only redraws the row order. The storage behind x and y is reused from
+// batch to batch; every batch wraps it in fresh Tensor handles so no grad or graph leaks between
+// steps.
 // A buffer still shared with a tensor from an earlier batch (a graph that saved it, because the
 // losses of several batches are summed before one backward) is replaced by a new one instead of
 // being overwritten, so gradients always see the values they were computed from.
@@ -59,20 +60,25 @@ DataLoader::DataLoader(const Dataset& dataset, DataLoaderOptions options, Genera
   std::iota(order_.begin(), order_.end(), int64_t{0});
 
   const int64_t f = dataset.num_features();
-  auto make_slot = [f](Slot& s, int64_t rows) {
-    s.x = std::make_shared<Storage>(rows * f);
-    s.y = std::make_shared<Storage>(rows);
-    s.labels.resize(static_cast<size_t>(rows));
-  };
   if (num_batches > 0) {
-    // A second full slot only when there are two full batches to alternate between.
+    // A second full slot only when there are two full batches to alternate between; then, if
+    // the backend hands given-back memory out again, the last batch's slot is made when it
+    // comes, from the idle full slot's memory (slot_for).
     const int64_t last_rows = batch_rows(num_batches - 1);
     const int64_t full_batches = last_rows == bs ? num_batches : num_batches - 1;
+    two_full_ = full_batches >= 2;
+    lend_last_ = two_full_ && backend::reuses(static_cast<size_t>(bs * f) * sizeof(float));
     if (full_batches >= 1) make_slot(full_[0], bs);
-    if (full_batches >= 2) make_slot(full_[1], bs);
-    if (last_rows != bs) make_slot(last_, last_rows);
+    if (two_full_) make_slot(full_[1], bs);
+    if (last_rows != bs && !lend_last_) make_slot(last_, last_rows);
   }
   pending_ = std::make_unique<Pending>();
+}
+
+void DataLoader::make_slot(Slot& s, int64_t rows) const {
+  s.x = std::make_shared<Storage>(rows * dataset_.num_features());
+  s.y = std::make_shared<Storage>(rows);
+  s.labels.resize(static_cast<size_t>(rows));
 }
 
 DataLoader::DataLoader(DataLoader&& other) noexcept
@@ -84,6 +90,8 @@ DataLoader::DataLoader(DataLoader&& other) noexcept
       epoch_(other.epoch_),
       full_{std::move(other.full_[0]), std::move(other.full_[1])},
       last_(std::move(other.last_)),
+      two_full_(other.two_full_),
+      lend_last_(other.lend_last_),
       current_full_(other.current_full_),
       pending_(std::move(other.pending_)),  // a gather in flight keeps writing to the same buffers
       batch_(std::move(other.batch_)) {}
@@ -98,10 +106,30 @@ void DataLoader::finish_pending() {
   pending_->batch = -1;
 }
 
+// The slot for batch b: for a full batch, not the slot of the batch handed out last (it may
+// still be in use), unless there is only one. With two full slots (and lend_last_: a backend
+// that hands given-back memory out again), the smaller last batch's slot is made from the memory
+// of the full slot that is idle during it, given back just before: memory already touched, where
+// a slot of its own would be fresh pages, faulted in during the epoch's last steps (by the
+// worker, if it gathers, while the step waits for it). The full slot is made again, from the last
+// batch's memory, when the next epoch needs it. A buffer still held outside the loader stays
+// with its holders.
 DataLoader::Slot& DataLoader::slot_for(int64_t b) {
-  if (batch_rows(b) != options_.batch_size) return last_;
-  // Not the slot of the batch handed out last (it may still be in use), unless there is one.
-  return full_[1].x ? full_[1 - current_full_] : full_[0];
+  const int64_t rows = batch_rows(b);
+  if (rows != options_.batch_size) {
+    if (lend_last_ && !last_.x) {
+      full_[1 - current_full_] = Slot{};
+      make_slot(last_, rows);
+    }
+    return last_;
+  }
+  if (!two_full_) return full_[0];
+  Slot& s = full_[1 - current_full_];
+  if (!s.x) {
+    last_ = Slot{};
+    make_slot(s, rows);
+  }
+  return s;
 }
 
 // The slot's buffers, made safe to overwrite: one still held outside the loader is left to its

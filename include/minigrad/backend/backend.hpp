@@ -129,6 +129,11 @@ void release_bytes(void* p, size_t bytes);
 /// inference, whose buffers have other sizes. Nothing is lost but the reuse (as
 /// torch.cuda.empty_cache).
 void empty_cache();
+/// Whether a buffer of `bytes` given back is kept and handed out again, to the next request of
+/// its size or of a smaller one from 256 KiB up, rather than returned to the system (the fast
+/// backend keeps buffers up to 16 MiB). For a caller that can give one buffer back just before
+/// it asks for another, so that the new one is memory already touched.
+bool reuses(size_t bytes);
 
 // ---- zeroing a gradient, deferred ----
 /// Makes p[0, count) zeros, now or later. The reference backend fills it at once. The fast one

@@ -104,13 +104,17 @@ class DataLoader {
   std::vector<int64_t> batch_starts_;  // first position in order_ of each batch
   int64_t epoch_ = 0;
   // Reused buffers: two sets for full batches (used in turn, so the worker can fill one while the
-  // other is in use) and one for a differently sized last batch.
+  // other is in use) and one for a differently sized last batch, which with two full sets takes
+  // the memory of the one idle during it (slot_for).
   struct Slot {
     std::shared_ptr<Storage> x, y;
     std::vector<int32_t> labels;
   };
   Slot full_[2], last_;
-  int current_full_ = 1;  // full_[current_full_] holds the batch handed out last
+  bool two_full_ = false;   // two full batches or more: full_[1] is used too
+  bool lend_last_ = false;  // the last batch's slot is made from the idle full slot's memory
+  int current_full_ = 1;    // full_[current_full_] holds the batch handed out last
+  void make_slot(Slot& s, int64_t rows) const;
   Slot& slot_for(int64_t b);
   Slot& writable(Slot& s);
   // A batch the worker is gathering (see batch()); on the heap so its address survives a move.

@@ -221,6 +221,8 @@ void cached_release(void* p, size_t size) {
   if (const size_t own = cache().give(p, bytes); own > 0) free_buffer(p, own);
 }
 
+bool keeps(size_t bytes) { return kCacheEnabled && bytes <= kMaxBlockBytes; }
+
 void free_cached() {
   for (const auto& [p, bytes] : cache().take_all()) free_buffer(p, bytes);
 }

@@ -17,5 +17,7 @@ void* cached_allocate(size_t bytes);
 void cached_release(void* p, size_t bytes);
 /// Frees every buffer the cache holds.
 void free_cached();
+/// Whether a buffer of `bytes` given back is kept for reuse (while the cache has room).
+bool keeps(size_t bytes);
 
 }  // namespace minigrad::kernels

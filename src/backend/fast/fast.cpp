@@ -151,6 +151,7 @@ void release(float* p, int64_t count) {
 void* allocate_bytes(size_t bytes) { return kernels::cached_allocate(bytes); }
 void release_bytes(void* p, size_t bytes) { kernels::cached_release(p, bytes); }
 void empty_cache() { kernels::free_cached(); }
+bool reuses(size_t bytes) { return kernels::keeps(bytes); }
 
 void zero_later(float* p, int64_t count) { kernels::defer_zeros(p, count); }
 float* settle(float* p) {
@@ -182,6 +183,7 @@ const Table& fast_table() {
                            fast::allocate_bytes,
                            fast::release_bytes,
                            fast::empty_cache,
+                           fast::reuses,
                            fast::zero_later,
                            fast::settle,
                            fast::take_zeros};

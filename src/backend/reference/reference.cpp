@@ -137,6 +137,7 @@ float* allocate(int64_t count) {
 void release(float* p, int64_t /*count*/) { std::free(p); }
 void release_bytes(void* p, size_t /*bytes*/) { std::free(p); }
 void empty_cache() {}  // nothing is kept: release frees at once
+bool reuses(size_t /*bytes*/) { return false; }
 
 // Nothing is deferred: the zeros are written at once, so there is never anything to settle.
 void zero_later(float* p, int64_t count) { std::fill_n(p, count, 0.0f); }
@@ -184,6 +185,7 @@ const Table& reference_table() {
                            reference::allocate_bytes,
                            reference::release_bytes,
                            reference::empty_cache,
+                           reference::reuses,
                            reference::zero_later,
                            reference::settle,
                            reference::take_zeros};
