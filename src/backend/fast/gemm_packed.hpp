@@ -241,17 +241,18 @@ struct PackBuffers {
   }
 };
 
-// The bytes of A's (for_a) or B's packing buffer: in whole 2 MiB pages, mapped as huge pages (as
-// the buffer cache's large buffers): B's block is 3 MiB, and a first touch of it in 4 KiB pages
-// costs milliseconds here.
+// The packing buffers' page: 2 MiB, mapped as a huge page (as the buffer cache's large buffers).
+constexpr int64_t kPackPage = int64_t{2} << 20;
+
+// The bytes of A's (for_a) or B's packing buffer, in whole kPackPage pages: B's block is 3 MiB,
+// and a first touch of it in 4 KiB pages costs milliseconds here.
 template <class V>
 constexpr int64_t pack_buffer_bytes(bool for_a) {
   constexpr int64_t MR = V::kPackMR, NR = V::kPackNV * V::W;
   constexpr int64_t a_floats = (kMC + MR - 1) / MR * MR * kKC;
   constexpr int64_t b_floats = (kNC + NR - 1) / NR * NR * kKC;
-  constexpr int64_t kPage = int64_t{2} << 20;
-  return ((for_a ? a_floats : b_floats) * static_cast<int64_t>(sizeof(float)) + kPage - 1) / kPage *
-         kPage;
+  return ((for_a ? a_floats : b_floats) * static_cast<int64_t>(sizeof(float)) + kPackPage - 1) /
+         kPackPage * kPackPage;
 }
 
 // The calling thread's packing buffers (none until its first packed product).
@@ -266,9 +267,8 @@ float* pack_buffer(bool for_a) {
   PackBuffers& buffers = thread_pack_buffers<V>();
   float*& p = for_a ? buffers.a : buffers.b;
   if (p == nullptr) {
-    constexpr int64_t kPage = int64_t{2} << 20;
     const int64_t bytes = pack_buffer_bytes<V>(for_a);
-    p = static_cast<float*>(std::aligned_alloc(kPage, static_cast<size_t>(bytes)));
+    p = static_cast<float*>(std::aligned_alloc(kPackPage, static_cast<size_t>(bytes)));
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     if (p != nullptr) madvise(p, static_cast<size_t>(bytes), MADV_HUGEPAGE);
 #endif

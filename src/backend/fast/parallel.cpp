@@ -216,9 +216,10 @@ class Worker {
       if (part_posted()) {
         const uint32_t part = posted_.load(std::memory_order_acquire);
         step_aside();
-        t_in_part = true;
-        fn_(context_, begin_, end_);
-        t_in_part = false;
+        {
+          const InPart in_part;
+          fn_(context_, begin_, end_);
+        }
         done_.store(part, std::memory_order_seq_cst);
         if (caller_sleeping_.load(std::memory_order_seq_cst)) done_.notify_one();
       }
