@@ -91,31 +91,28 @@ struct Options {
     std::exit(2);
 }
 
-// A flag's whole-number or decimal value; anything else (or a number with text after it) is a
-// usage error naming the flag, as parse_list's.
-long long whole_value(const std::string& flag, const std::string& text) {
+// A flag's number, read by parse(text, &end) (strtoll, strtoull or strtod); anything else (or a
+// number with text after it) is a usage error naming the flag and what it needs, as parse_list's.
+template <class Parse>
+auto flag_number(const std::string& flag, const std::string& text, const char* what, Parse parse) {
     char* end = nullptr;
     errno = 0;
-    const long long v = std::strtoll(text.c_str(), &end, 10);
+    const auto v = parse(text.c_str(), &end);
     if (text.empty() || *end != '\0' || errno == ERANGE)
-        usage(flag + " needs a whole number, not '" + text + "'");
+        usage(flag + " needs " + what + ", not '" + text + "'");
     return v;
+}
+long long whole_value(const std::string& flag, const std::string& text) {
+    return flag_number(flag, text, "a whole number",
+                       [](const char* s, char** end) { return std::strtoll(s, end, 10); });
 }
 uint64_t seed_value(const std::string& flag, const std::string& text) {
-    char* end = nullptr;
-    errno = 0;
-    const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-    if (text.empty() || *end != '\0' || errno == ERANGE)
-        usage(flag + " needs a whole number, not '" + text + "'");
-    return v;
+    return flag_number(flag, text, "a whole number",
+                       [](const char* s, char** end) { return std::strtoull(s, end, 10); });
 }
 double decimal_value(const std::string& flag, const std::string& text) {
-    char* end = nullptr;
-    errno = 0;
-    const double v = std::strtod(text.c_str(), &end);
-    if (text.empty() || *end != '\0' || errno == ERANGE)
-        usage(flag + " needs a number, not '" + text + "'");
-    return v;
+    return flag_number(flag, text, "a number",
+                       [](const char* s, char** end) { return std::strtod(s, end); });
 }
 
 std::vector<int> parse_list(const std::string& text) {
