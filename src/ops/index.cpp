@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <vector>
@@ -26,20 +27,22 @@ Tensor gather_rows(const char* op, const Tensor& x, int64_t dim, std::vector<int
   Tensor y = Tensor::empty(out_shape);
   const float* px = x.data();
   float* py = y.data();
+  // Each (o, k) moves one contiguous run of `inner` floats: a row copy, not an element gather.
   for (int64_t o = 0; o < s.outer; ++o)
     for (int64_t k = 0; k < m; ++k)
-      for (int64_t i = 0; i < s.inner; ++i)
-        py[(o * m + k) * s.inner + i] = px[(o * s.n + pos[static_cast<size_t>(k)]) * s.inner + i];
+      std::copy_n(px + (o * s.n + pos[static_cast<size_t>(k)]) * s.inner, s.inner,
+                  py + (o * m + k) * s.inner);
   return record(
       y, op, {x},
       [x, s, m, pos = std::move(pos)](const Tensor& dy) {
         float* dx = grad_buffer(x);
         const float* g = dy.data();
         for (int64_t o = 0; o < s.outer; ++o)
-          for (int64_t k = 0; k < m; ++k)
-            for (int64_t i = 0; i < s.inner; ++i)
-              dx[(o * s.n + pos[static_cast<size_t>(k)]) * s.inner + i] +=
-                  g[(o * m + k) * s.inner + i];
+          for (int64_t k = 0; k < m; ++k) {
+            float* to = dx + (o * s.n + pos[static_cast<size_t>(k)]) * s.inner;
+            const float* from = g + (o * m + k) * s.inner;
+            for (int64_t i = 0; i < s.inner; ++i) to[i] += from[i];
+          }
       },
       Saved::none);
 }
