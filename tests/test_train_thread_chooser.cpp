@@ -1,5 +1,6 @@
 // Tests of train/thread_chooser.hpp on a simulated clock: auto keeps two threads only when they
-// are faster by more than the margin, decides within a short run of large steps, leaves a trial
+// are faster by more than the margin, decides within a short run of large steps (its warm-up
+// standing in for the first block on one thread when the idle cores can be judged), leaves a trial
 // on a starved worker (not on a moment's preemption), returns to one thread when load arrives
 // during training and to two when it leaves, leaves two threads that wait for a core though their
 // steps look fast, and keeps one thread (saying why) when it cannot measure.
@@ -19,6 +20,7 @@ struct Machine {
   double now = 100.0;
   double idle = 5000.0, idle_cores = 1.0;  // the machine's idle CPU-seconds, and how fast they grow
   double wait = 7.0, wait_share = 0.0;     // the threads' wait for a core; its share on two threads
+  bool queue_known = true;                 // whether idle_cores_now can be read
   int threads = 1, sets = 0, prepared = 0;
   ThreadProbe probe(std::string why_one = "") {
     return {.now = [this] { return now; },
@@ -30,7 +32,7 @@ struct Machine {
             .why_one_thread = std::move(why_one),
             .idle_seconds = [this] { return idle; },
             .wait_seconds = [this] { return wait; },
-            .idle_cores_now = [this] { return idle_cores; },
+            .idle_cores_now = [this] { return queue_known ? idle_cores : -1.0; },
             .prepare_two = [this] { ++prepared; }};
   }
   // Runs `steps` steps of `rows` rows; a step takes seconds(threads).
@@ -89,8 +91,9 @@ TEST_CASE("auto decides within an epoch of 29 large steps") {
 }
 
 TEST_CASE("large steps: a short warm-up, and a clear first pair of blocks ends the trial") {
-  // 25 ms steps on one thread: the warm-up ends after kMinWarmup steps (75 ms), blocks are of 3
-  // steps (2 timed); two threads 1.56x as fast decide after the first pair, 9 steps in all.
+  // 25 ms steps on one thread: the warm-up ends after kMinWarmup steps (75 ms, past kIdleWindow),
+  // blocks are of 3 steps (2 timed), and the warm-up's last two steps stand in for the first
+  // block on one thread; two threads 1.56x as fast decide after their block, 6 steps in all.
   Machine m;
   ThreadChooser chooser(0, 29, m.probe());
   int64_t one_steps = 0;
@@ -98,15 +101,58 @@ TEST_CASE("large steps: a short warm-up, and a clear first pair of blocks ends t
     one_steps += t == 1;
     return t == 1 ? 0.025 : 0.016;
   };
-  m.run(chooser, 8, 2048, step);
-  CHECK(chooser.threads() == 2);  // the second block, not yet decided
-  CHECK(chooser.news() == "threads: auto on 1 so far (timing 1 and 2 threads: 8 of 15 steps done)");
+  m.run(chooser, 5, 2048, step);
+  CHECK(chooser.threads() == 2);  // the block on two threads, not yet decided
+  CHECK(chooser.news() == "threads: auto on 1 so far (timing 1 and 2 threads: 5 of 12 steps done)");
   m.run(chooser, 1, 2048, step);
   CHECK(chooser.news() ==
         "threads: auto chose 2 (81920 samples/s on 1 thread, 128000 on 2, over 2 steps each)");
-  m.run(chooser, 20, 2048, step);
-  CHECK(one_steps == 6);  // the warm-up and one block: the rest of the epoch on two threads
+  m.run(chooser, 23, 2048, step);
+  CHECK(one_steps == 3);  // the warm-up alone: the rest of the epoch on two threads
   CHECK(chooser.threads() == 2);
+}
+
+TEST_CASE("the warm-up stands in for a block only when the machine's idle cores can be judged") {
+  // 10 ms steps: a warm-up of 3 steps (30 ms) is too short for /proc/stat (kIdleWindow). The run
+  // queue, looked at before the third step and after it, shows a free core: the warm-up stands
+  // in (3 steps on one thread). Without the run queue a block on one thread runs as before (6),
+  // unless the first step, slowed by fresh memory (40 ms), made the warm-up long enough; the
+  // block's figure then comes from the steps after it alone.
+  struct Case {
+    bool queue_known;
+    double first;
+    int64_t one_steps;
+  };
+  for (const Case c : {Case{true, 0.010, 3}, Case{false, 0.010, 6}, Case{false, 0.040, 3}}) {
+    Machine m;
+    m.queue_known = c.queue_known;
+    ThreadChooser chooser(0, 1000, m.probe());
+    int64_t one_steps = 0, step = 0;
+    m.run(chooser, 40, 2048, [&](int t) {
+      one_steps += t == 1;
+      return ++step == 1 ? c.first : t == 1 ? 0.010 : 0.006;
+    });
+    CAPTURE(c.queue_known);
+    CAPTURE(c.first);
+    CHECK(chooser.threads() == 2);
+    CHECK(one_steps == c.one_steps);
+    CHECK(chooser.summary().find("threads: auto chose 2 (204800 samples/s on 1 thread") == 0);
+  }
+}
+
+TEST_CASE("a warm-up whose run queue shows no free core runs a block on one thread first") {
+  // 10 ms steps, another task always ready to run: the warm-up does not stand in; the block on one
+  // thread lasts long enough for /proc/stat, which finds no idle core: two threads never run.
+  Machine m;
+  m.idle_cores = 0.0;
+  ThreadChooser chooser(0, 1000, m.probe());
+  int64_t two_steps = 0;
+  m.run(chooser, 40, 2048, [&](int t) {
+    two_steps += t == 2;
+    return t == 1 ? 0.010 : 0.006;
+  });
+  CHECK(two_steps == 0);
+  CHECK(chooser.summary().find("threads: auto chose 1 (the machine had 0.0 idle cores") == 0);
 }
 
 TEST_CASE("a close first pair of blocks runs the whole trial") {
@@ -143,14 +189,15 @@ TEST_CASE("with no idle core beside the run, auto keeps one thread without tryin
     m.idle_cores = idle;
     ThreadChooser chooser(0, 1000, m.probe());
     int64_t two_steps = 0;
-    // 9 steps decide: a warm-up of 3 (75 ms), then 1 and 2 threads (1.56x apart: clear)
+    // 6 steps decide: a warm-up of 3 (75 ms) that stands in for the block on one thread, then
+    // 3 on two threads (1.56x apart: clear)
     m.run(chooser, 40, 2048, [&](int t) {
       two_steps += t == 2;
       return t == 1 ? 0.025 : 0.016;
     });
     CAPTURE(idle);
     CHECK(chooser.threads() == (idle < ThreadChooser::kIdleNeeded ? 1 : 2));
-    CHECK(two_steps == (idle < ThreadChooser::kIdleNeeded ? 0 : 3 + 40 - 9));
+    CHECK(two_steps == (idle < ThreadChooser::kIdleNeeded ? 0 : 40 - 3));
     if (idle < ThreadChooser::kIdleNeeded)
       CHECK(chooser.summary() ==
             "threads: auto chose 1 (the machine had 0.2 idle cores beside this run: no room for "

@@ -120,6 +120,15 @@ void ThreadChooser::start_trial() {
   last_sample_ = -1;
 }
 
+void ThreadChooser::look_at_run_queue() {
+  if (!probe_.idle_cores_now || probe_.now() - last_sample_ < kSampleGap) return;
+  if (const double idle = probe_.idle_cores_now(); idle >= 0) {
+    idle_sum_ += idle;
+    ++samples_;
+    last_sample_ = probe_.now();
+  }
+}
+
 bool ThreadChooser::starved(int64_t steps, double seconds, double on_one) {
   return steps >= 2 && seconds > kCollapse * on_one && seconds - on_one > kCollapseSeconds;
 }
@@ -138,16 +147,12 @@ void ThreadChooser::before_step() {
     mark_idle_ = probe_.idle_seconds ? probe_.idle_seconds() : -1;
   }
   if (phase_ == Phase::Run && probe_.now() >= next_check_) start_trial();
-  if (phase_ == Phase::Trial && steps_ < block_ && steps_ >= std::max<int64_t>(1, block_ / 5) &&
-      probe_.idle_cores_now && probe_.now() - last_sample_ >= kSampleGap) {
-    // A look at the run queue now and then while one thread runs (not in the block's first
-    // steps, where the worker may still spin after its last part).
-    if (const double idle = probe_.idle_cores_now(); idle >= 0) {
-      idle_sum_ += idle;
-      ++samples_;
-      last_sample_ = probe_.now();
-    }
-  }
+  // A look at the run queue now and then while one thread runs: in the warm-up after its second
+  // step (the worker readies itself after the first), in a trial's block on one thread after its
+  // first steps (the worker may still spin after its last part).
+  if ((phase_ == Phase::Warmup && warm_.size() >= 2) ||
+      (phase_ == Phase::Trial && steps_ < block_ && steps_ >= std::max<int64_t>(1, block_ / 5)))
+    look_at_run_queue();
   if (phase_ == Phase::Trial && steps_ == block_) {
     // About to try two threads: was there a free core while this one ran? /proc/stat counts in
     // clock ticks, so it needs kIdleWindow; shorter blocks go by the run queue's samples.
@@ -178,6 +183,7 @@ void ThreadChooser::after_step(int64_t rows) {
       return;
     case Phase::Warmup: {
       warm_.push_back(seconds);
+      warm_per_row_.push_back(per_row);
       // After a first step, whose products show what a second thread will need.
       if (warm_.size() == 1 && probe_.prepare_two) probe_.prepare_two();
       const auto done = static_cast<int64_t>(warm_.size());
@@ -191,7 +197,22 @@ void ThreadChooser::after_step(int64_t rows) {
       // kMinBlock on one thread).
       block_ = std::clamp(static_cast<int64_t>(std::ceil(kBlockSeconds / median(warm_))), kMinBlock,
                           std::min(kMaxBlock, (run_steps_ - done) / 4));
+      // Large steps: the warm-up's last steps stand in for the trial's first block on one thread
+      // when they are as many as a block times (the first, which met fresh memory and readied
+      // the second thread, left out) and the machine's idle cores can be judged: the warm-up
+      // lasted kIdleWindow (/proc/stat decides at the next step, as after a block), or the run
+      // queue, looked at twice at least since the second step, showed a free core on average.
+      // Three large steps fewer on one thread.
+      if (warm_.size() >= 2) look_at_run_queue();
+      const bool free_core = samples_ >= 2 && idle_sum_ / samples_ >= kIdleNeeded;
       start_trial();
+      const int64_t timed = block_ - std::max<int64_t>(1, block_ / 5);
+      const bool long_enough = mark_idle_ >= 0 && probe_.now() - mark_wall_ >= kIdleWindow;
+      if (done - 1 >= timed && (long_enough || free_core)) {
+        per_row_[0].assign(warm_per_row_.end() - timed, warm_per_row_.end());
+        steps_ = block_;
+        stood_in_ = true;
+      }
       return;
     }
     case Phase::Trial: {
@@ -288,11 +309,14 @@ void ThreadChooser::decide(Why why, double figure) {
 std::string ThreadChooser::summary() const {
   if (!kept_because_.empty()) return fmt::format("threads: auto kept 1 ({})", kept_because_);
   if (phase_ == Phase::Fixed) return "";
-  if (decided_ == 0)
+  if (decided_ == 0) {
+    const int64_t skipped = stood_in_ ? block_ : 0;  // the block the warm-up stood in for
     return fmt::format(
         "threads: auto on 1 so far (timing 1 and 2 threads: {} of {} steps done)",
-        static_cast<int64_t>(warm_.size()) + (phase_ == Phase::Trial ? steps_ : 0),
-        (phase_ == Phase::Trial ? static_cast<int64_t>(warm_.size()) : kWarmup) + 4 * block_);
+        static_cast<int64_t>(warm_.size()) + (phase_ == Phase::Trial ? steps_ - skipped : 0),
+        (phase_ == Phase::Trial ? static_cast<int64_t>(warm_.size()) : kWarmup) + 4 * block_ -
+            skipped);
+  }
   const std::string later =
       trials_ == 1 && switches_ == 0
           ? ""

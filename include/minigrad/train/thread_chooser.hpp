@@ -31,7 +31,10 @@ ThreadProbe backend_probe();
 /// which, from the first, the second thread is readied (probe.prepare_two: its first steps would
 /// pay for that), a trial runs four blocks of steps on 1, 2, 1 and 2 threads and keeps two only if
 /// the median step was more than kMargin faster on two; when the first two blocks differ by more
-/// than kClear either way, it ends after them. A block lasts about
+/// than kClear either way, it ends after them. With large steps the warm-up's steps after its
+/// first stand in for the first block, when they are as many as a block times and the machine's
+/// idle cores can be judged (the warm-up lasted kIdleWindow, or the run queue showed a free core
+/// in two looks or more since its second step). A block lasts about
 /// kBlockSeconds (3 to 50 steps, from the warm-up's step time, and at most a quarter of the run's
 /// steps after the warm-up), so that a run of a few large steps, or of few small ones, decides too;
 /// its first fifth is not timed (moving each weight half to the core that now owns it). The trial
@@ -87,6 +90,8 @@ class ThreadChooser {
   void start_trial();
   void decide(Why why, double figure = 0);
   Mark mark() const;
+  // Adds the run queue's idle cores now to idle_sum_, at most once every kSampleGap.
+  void look_at_run_queue();
   // The share of two threads' time spent waiting for a core since `m`; < 0: unknown.
   double waited_since(const Mark& m) const;
   static double median(std::vector<double> v);
@@ -108,17 +113,19 @@ class ThreadChooser {
   Window slow_ = {0, 0, 0};    // the judged steps of the current block on two threads
   int64_t block_ = kMinBlock;  // steps per trial block
   double step_start_ = -1;
-  double one_ = 0;                  // seconds per row on one thread: the latest trial's median
-  int64_t timed_ = 0;               // the latest trial's timed steps on one thread
-  std::vector<double> per_row_[2];  // this phase's timed steps, seconds per row, by count
-  std::vector<double> warm_;        // the warm-up's steps, seconds
-  Window guard_ = {0, 0, 0};        // the latest steps on two threads during training
+  double one_ = 0;                    // seconds per row on one thread: the latest trial's median
+  int64_t timed_ = 0;                 // the latest trial's timed steps on one thread
+  std::vector<double> per_row_[2];    // this phase's timed steps, seconds per row, by count
+  std::vector<double> warm_;          // the warm-up's steps, seconds
+  std::vector<double> warm_per_row_;  // and seconds per row
+  bool stood_in_ = false;  // the warm-up's steps were the first trial's first block on one thread
+  Window guard_ = {0, 0, 0};  // the latest steps on two threads during training
   Why why_ = Why::Timed;
   double figure_ = 0;        // Starved: how much slower; NoIdleCore: idle cores; Waited: the share
   Mark two_start_;           // the start of the current trial block on two threads
   Mark two_total_ = {0, 0};  // the trial's blocks on two threads so far: seconds, and waited
   Mark window_;              // the start of the current kWaitWindow on two threads in training
-  double idle_sum_ = 0, last_sample_ = -1;  // the run queue's idle cores in the first block
+  double idle_sum_ = 0, last_sample_ = -1;  // the run queue's idle cores: warm-up, first block
   int samples_ = 0;
   double mark_wall_ = -1, mark_idle_ = -1;  // the clock and idle_seconds when the trial began
   double next_check_ = 0, interval_ = kRecheckFirst;
