@@ -140,6 +140,33 @@ TEST_CASE("the warm-up stands in for a block only when the machine's idle cores 
   }
 }
 
+TEST_CASE("steps of a few milliseconds: the warm-up stands in with the steps it has") {
+  // 2.8 ms steps (batch 512 here): a warm-up of kWarmup steps, blocks of 8 (7 timed). Its last 4
+  // steps stand in for the first block, and two threads 1.75x as fast decide after their block:
+  // 5 steps on one thread instead of 13. Steps of 0.2 ms end the warm-up within 1 ms, too soon
+  // for two looks at the run queue: their first block on one thread runs (5 + 50 steps).
+  struct Case {
+    double one;
+    int64_t one_steps;
+    const char* timed;
+  };
+  for (const Case c : {Case{2.8e-3, 5, "over 4 and 7 steps)"}, Case{0.2e-3, 55, "each)"}}) {
+    Machine m;
+    ThreadChooser chooser(0, 1000, m.probe());
+    int64_t one_steps = 0;
+    m.run(chooser, 200, 512, [&](int t) {
+      one_steps += t == 1;
+      return t == 1 ? c.one : c.one / 1.75;
+    });
+    CAPTURE(c.one);
+    CHECK(chooser.threads() == 2);
+    CHECK(one_steps == c.one_steps);
+    const std::string s = chooser.summary();
+    CHECK(s.find("threads: auto chose 2 (") == 0);
+    CHECK(s.substr(s.size() - std::string(c.timed).size()) == c.timed);
+  }
+}
+
 TEST_CASE("a warm-up whose run queue shows no free core runs a block on one thread first") {
   // 10 ms steps, another task always ready to run: the warm-up does not stand in; the block on one
   // thread lasts long enough for /proc/stat, which finds no idle core: two threads never run.

@@ -197,18 +197,19 @@ void ThreadChooser::after_step(int64_t rows) {
       // kMinBlock on one thread).
       block_ = std::clamp(static_cast<int64_t>(std::ceil(kBlockSeconds / median(warm_))), kMinBlock,
                           std::min(kMaxBlock, (run_steps_ - done) / 4));
-      // Large steps: the warm-up's last steps stand in for the trial's first block on one thread
-      // when they are as many as a block times (the first, which met fresh memory and readied
-      // the second thread, left out) and the machine's idle cores can be judged: the warm-up
-      // lasted kIdleWindow (/proc/stat decides at the next step, as after a block), or the run
-      // queue, looked at twice at least since the second step, showed a free core on average.
-      // Three large steps fewer on one thread.
+      // The warm-up's steps after its first (which met fresh memory and readied the second
+      // thread) stand in for the trial's first block on one thread, up to as many as a block
+      // times, when the machine's idle cores can be judged: the warm-up lasted kIdleWindow
+      // (/proc/stat decides at the next step, as after a block), or the run queue, looked at
+      // twice at least since the second step, showed a free core on average. A block of steps
+      // fewer on one thread (3 at batch 2048, 8 at 512); not for steps so small that the warm-up
+      // ends within a millisecond or two, whose first block stays.
       if (warm_.size() >= 2) look_at_run_queue();
       const bool free_core = samples_ >= 2 && idle_sum_ / samples_ >= kIdleNeeded;
       start_trial();
-      const int64_t timed = block_ - std::max<int64_t>(1, block_ / 5);
+      const int64_t timed = std::min(block_ - std::max<int64_t>(1, block_ / 5), done - 1);
       const bool long_enough = mark_idle_ >= 0 && probe_.now() - mark_wall_ >= kIdleWindow;
-      if (done - 1 >= timed && (long_enough || free_core)) {
+      if (timed >= kMinWarmup - 1 && (long_enough || free_core)) {
         per_row_[0].assign(warm_per_row_.end() - timed, warm_per_row_.end());
         steps_ = block_;
         stood_in_ = true;
@@ -284,7 +285,8 @@ void ThreadChooser::decide(Why why, double figure) {
   why_ = why;
   figure_ = figure;
   if (phase_ == Phase::Trial) {  // else a window in training: the trial's figures stand
-    timed_ = static_cast<int64_t>(per_row_[0].size());
+    timed_[0] = static_cast<int64_t>(per_row_[0].size());
+    timed_[1] = static_cast<int64_t>(per_row_[1].size());
     one_ = median(per_row_[0]);
     const double two = median(per_row_[1]);
     rate_[0] = one_ > 0 ? 1 / one_ : 0;
@@ -341,8 +343,11 @@ std::string ThreadChooser::summary() const {
       break;
   }
   return fmt::format(
-      "threads: auto chose {} ({:.0f} samples/s on 1 thread, {:.0f} on 2, over {} steps each{})",
-      decided_, rate_[0], rate_[1], timed_, later);
+      "threads: auto chose {} ({:.0f} samples/s on 1 thread, {:.0f} on 2, over {}{})", decided_,
+      rate_[0], rate_[1],
+      timed_[0] == timed_[1] ? fmt::format("{} steps each", timed_[0])
+                             : fmt::format("{} and {} steps", timed_[0], timed_[1]),
+      later);
 }
 
 std::string ThreadChooser::news() {

@@ -31,10 +31,10 @@ ThreadProbe backend_probe();
 /// which, from the first, the second thread is readied (probe.prepare_two: its first steps would
 /// pay for that), a trial runs four blocks of steps on 1, 2, 1 and 2 threads and keeps two only if
 /// the median step was more than kMargin faster on two; when the first two blocks differ by more
-/// than kClear either way, it ends after them. With large steps the warm-up's steps after its
-/// first stand in for the first block, when they are as many as a block times and the machine's
-/// idle cores can be judged (the warm-up lasted kIdleWindow, or the run queue showed a free core
-/// in two looks or more since its second step). A block lasts about
+/// than kClear either way, it ends after them. The warm-up's steps after its first (at least
+/// kMinWarmup - 1) stand in for the first block when the machine's idle cores can be judged by
+/// then (the warm-up lasted kIdleWindow, or the run queue showed a free core in two looks or more
+/// since its second step, which steps of a few milliseconds allow). A block lasts about
 /// kBlockSeconds (3 to 50 steps, from the warm-up's step time, and at most a quarter of the run's
 /// steps after the warm-up), so that a run of a few large steps, or of few small ones, decides too;
 /// its first fifth is not timed (moving each weight half to the core that now owns it). The trial
@@ -114,7 +114,7 @@ class ThreadChooser {
   int64_t block_ = kMinBlock;  // steps per trial block
   double step_start_ = -1;
   double one_ = 0;                    // seconds per row on one thread: the latest trial's median
-  int64_t timed_ = 0;                 // the latest trial's timed steps on one thread
+  int64_t timed_[2] = {0, 0};         // the latest trial's timed steps on 1 and 2 threads
   std::vector<double> per_row_[2];    // this phase's timed steps, seconds per row, by count
   std::vector<double> warm_;          // the warm-up's steps, seconds
   std::vector<double> warm_per_row_;  // and seconds per row
