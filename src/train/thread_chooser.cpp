@@ -202,8 +202,8 @@ void ThreadChooser::after_step(int64_t rows) {
       // times, when the machine's idle cores can be judged: the warm-up lasted kIdleWindow
       // (/proc/stat decides at the next step, as after a block), or the run queue, looked at
       // twice at least since the second step, showed a free core on average. A block of steps
-      // fewer on one thread (3 at batch 2048, 8 at 512); not for steps so small that the warm-up
-      // ends within a millisecond or two, whose first block stays.
+      // fewer on one thread (3 at batch 2048, 8 at 512); steps under a third of a millisecond end
+      // the warm-up before two looks kSampleGap apart, and keep their first block.
       if (warm_.size() >= 2) look_at_run_queue();
       const bool free_core = samples_ >= 2 && idle_sum_ / samples_ >= kIdleNeeded;
       start_trial();

@@ -34,7 +34,7 @@ ThreadProbe backend_probe();
 /// than kClear either way, it ends after them. The warm-up's steps after its first (at least
 /// kMinWarmup - 1) stand in for the first block when the machine's idle cores can be judged by
 /// then (the warm-up lasted kIdleWindow, or the run queue showed a free core in two looks or more
-/// since its second step, which steps of a few milliseconds allow). A block lasts about
+/// since its second step, which steps of a third of a millisecond or more allow). A block lasts about
 /// kBlockSeconds (3 to 50 steps, from the warm-up's step time, and at most a quarter of the run's
 /// steps after the warm-up), so that a run of a few large steps, or of few small ones, decides too;
 /// its first fifth is not timed (moving each weight half to the core that now owns it). The trial
