@@ -34,19 +34,19 @@ ThreadProbe backend_probe();
 /// than kClear either way, it ends after them. The warm-up's steps after its first (at least
 /// kMinWarmup - 1) stand in for the first block when the machine's idle cores can be judged by
 /// then (the warm-up lasted kIdleWindow, or the run queue showed a free core in two looks or more
-/// since its second step, which steps of a third of a millisecond or more allow). A block lasts about
-/// kBlockSeconds (3 to 50 steps, from the warm-up's step time, and at most a quarter of the run's
-/// steps after the warm-up), so that a run of a few large steps, or of few small ones, decides too;
-/// its first fifth is not timed (moving each weight half to the core that now owns it). The trial
-/// is repeated during training, as the load on the machine changes: after kRecheckFirst seconds,
-/// then twice as long each time it keeps the count, up to kRecheckMax. On two threads, a block
-/// whose steps so far (two at least) take more than kCollapse times as long as on one and have
-/// lost kCollapseSeconds (a worker starved of its core by another process, not one preemption)
-/// ends the trial on one thread at once; and when the machine had less than kIdleNeeded idle cores
-/// while the trial ran on one thread (over kIdleWindow seconds at least, or in kMinSamples looks
-/// at the run queue kSampleGap apart when the first block is shorter), it keeps one without trying
-/// two. During training, when kGuard steps on two threads, and kBlockSeconds at least, take
-/// kGuardSlower times as long as on one, a trial starts.
+/// since its second step, which steps of a third of a millisecond or more allow). A block lasts
+/// about kBlockSeconds (3 to 50 steps, from the warm-up's step time, and at most a quarter of the
+/// run's steps after the warm-up), so that a run of a few large steps, or of few small ones,
+/// decides too; its first fifth is not timed (moving each weight half to the core that now owns
+/// it). The trial is repeated during training, as the load on the machine changes: after
+/// kRecheckFirst seconds, then twice as long each time it keeps the count, up to kRecheckMax. On
+/// two threads, a block whose steps so far (two at least) take more than kCollapse times as long as
+/// on one and have lost kCollapseSeconds (a worker starved of its core by another process, not one
+/// preemption) ends the trial on one thread at once; and when the machine had less than kIdleNeeded
+/// idle cores while the trial ran on one thread (over kIdleWindow seconds at least, or in
+/// kMinSamples looks at the run queue kSampleGap apart when the first block is shorter), it keeps
+/// one without trying two. During training, when kGuard steps on two threads, and kBlockSeconds at
+/// least, take kGuardSlower times as long as on one, a trial starts.
 ///
 /// Another process that takes a core now and then costs two threads more than the steps' times
 /// show over a few milliseconds (the median step is untouched; the lost slices come later). So the
