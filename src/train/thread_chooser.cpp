@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "minigrad/backend/backend.hpp"
 
@@ -83,9 +84,11 @@ ThreadChooser::ThreadChooser(int requested, int64_t steps, ThreadProbe probe)
   // auto that cannot measure: say why it keeps one thread.
   if (!probe_.why_one_thread.empty())
     kept_because_ = probe_.why_one_thread;
-  else if (steps < kWarmup + 4 * kMinBlock)
+  else if (steps < 2)
     kept_because_ = fmt::format("a run of {} steps is too short to time both; it takes {}", steps,
                                 kWarmup + 4 * kMinBlock);
+  else if (steps < kWarmup + 4 * kMinBlock)
+    phase_ = Phase::Short;  // too short to time both: its first step decides (after_step)
   if (!kept_because_.empty()) phase_ = Phase::Fixed;
 }
 
@@ -142,7 +145,7 @@ double ThreadChooser::median(std::vector<double> v) {
 void ThreadChooser::before_step() {
   step_start_ = -1;
   if (phase_ == Phase::Fixed) return;
-  if (phase_ == Phase::Warmup && mark_wall_ < 0) {
+  if ((phase_ == Phase::Warmup || phase_ == Phase::Short) && mark_wall_ < 0) {
     mark_wall_ = probe_.now();
     mark_idle_ = probe_.idle_seconds ? probe_.idle_seconds() : -1;
   }
@@ -180,6 +183,9 @@ void ThreadChooser::after_step(int64_t rows) {
   step_start_ = -1;
   switch (phase_) {
     case Phase::Fixed:
+      return;
+    case Phase::Short:
+      decide_short(seconds);
       return;
     case Phase::Warmup: {
       warm_.push_back(seconds);
@@ -270,6 +276,7 @@ void ThreadChooser::after_step(int64_t rows) {
         }
         window_ = mark();
       }
+      if (phase_before_run_ == Phase::Short) return;  // no one-thread figure to compare with
       // The window's total, not the median: a starved worker makes some steps very slow, not
       // all. Judged once the window lasts kBlockSeconds, so that one process that takes the
       // worker's core for a millisecond does not start a trial.
@@ -279,6 +286,31 @@ void ThreadChooser::after_step(int64_t rows) {
       guard_ = {0, 0, 0};
       return;
   }
+}
+
+void ThreadChooser::decide_short(double first_step) {
+  // The run queue now (the second thread not readied yet: this thread alone runs here), and
+  // /proc/stat over the step when it lasted kIdleWindow.
+  const double idle_now = probe_.idle_cores_now ? probe_.idle_cores_now() : -1;
+  const double wall = probe_.now() - mark_wall_;
+  const double idle_over_step =
+      mark_idle_ >= 0 && wall >= kIdleWindow ? (probe_.idle_seconds() - mark_idle_) / wall : -1;
+  const bool free_core =
+      idle_now >= kIdleNeeded && (idle_over_step < 0 || idle_over_step >= kIdleNeeded);
+  const std::string too_short =
+      fmt::format("a run of {} steps is too short to time both", run_steps_);
+  if (first_step < kLargeStep)
+    kept_because_ = fmt::format("{}, and its first step ({:.1f} ms) is too small to split",
+                                too_short, first_step * 1e3);
+  else if (!free_core)
+    kept_because_ = fmt::format("{}, and the machine had no idle core beside it", too_short);
+  if (!kept_because_.empty()) {
+    phase_ = Phase::Fixed;
+    return;
+  }
+  if (probe_.prepare_two) probe_.prepare_two();
+  phase_before_run_ = Phase::Short;
+  decide(Why::Large, first_step);
 }
 
 void ThreadChooser::decide(Why why, double figure) {
@@ -292,7 +324,8 @@ void ThreadChooser::decide(Why why, double figure) {
     rate_[0] = one_ > 0 ? 1 / one_ : 0;
     rate_[1] = two > 0 ? 1 / two : 0;
   }
-  const int choice = why == Why::Timed && rate_[1] > (1 + kMargin) * rate_[0] ? 2 : 1;
+  const int choice =
+      why == Why::Large || (why == Why::Timed && rate_[1] > (1 + kMargin) * rate_[0]) ? 2 : 1;
   if (phase_ == Phase::Trial) ++trials_;
   if (decided_ != 0 && choice != decided_) {
     ++switches_;
@@ -301,7 +334,9 @@ void ThreadChooser::decide(Why why, double figure) {
     interval_ = std::min(2 * interval_, kRecheckMax);
   }
   decided_ = choice;
-  next_check_ = probe_.now() + interval_;
+  // A short run is not timed again: a trial's blocks would outlast it.
+  next_check_ = phase_before_run_ == Phase::Short ? std::numeric_limits<double>::infinity()
+                                                  : probe_.now() + interval_;
   phase_ = Phase::Run;
   guard_ = {0, 0, 0};
   window_ = {};
@@ -311,6 +346,11 @@ void ThreadChooser::decide(Why why, double figure) {
 std::string ThreadChooser::summary() const {
   if (!kept_because_.empty()) return fmt::format("threads: auto kept 1 ({})", kept_because_);
   if (phase_ == Phase::Fixed) return "";
+  if (phase_ == Phase::Short)
+    return fmt::format(
+        "threads: auto on 1 so far (a run of {} steps is too short to time both: its first step "
+        "decides)",
+        run_steps_);
   if (decided_ == 0) {
     const int64_t skipped = stood_in_ ? block_ : 0;  // the block the warm-up stood in for
     return fmt::format(
@@ -319,11 +359,12 @@ std::string ThreadChooser::summary() const {
         (phase_ == Phase::Trial ? static_cast<int64_t>(warm_.size()) : kWarmup) + 4 * block_ -
             skipped);
   }
-  const std::string later =
-      trials_ == 1 && switches_ == 0
-          ? ""
-          : fmt::format("; timed {} time{}, the count changed {} time{}", trials_,
-                        trials_ == 1 ? "" : "s", switches_, switches_ == 1 ? "" : "s");
+  const std::string changed =
+      fmt::format("the count changed {} time{}", switches_, switches_ == 1 ? "" : "s");
+  const std::string later = trials_ <= 1 && switches_ == 0 ? ""
+                            : trials_ == 0                 ? "; " + changed
+                                           : fmt::format("; timed {} time{}, {}", trials_,
+                                                         trials_ == 1 ? "" : "s", changed);
   switch (why_) {
     case Why::NoIdleCore:
       return fmt::format(
@@ -339,6 +380,11 @@ std::string ThreadChooser::summary() const {
           "threads: auto chose 1 (on 2 threads they waited for a core {:.0f}% of the time: "
           "another process is using the second{})",
           100 * figure_, later);
+    case Why::Large:
+      return fmt::format(
+          "threads: auto chose 2 (a run of {} steps is too short to time both; its first step took "
+          "{:.1f} ms with a core free: large enough to split{})",
+          run_steps_, figure_ * 1e3, later);
     case Why::Timed:
       break;
   }

@@ -48,6 +48,12 @@ ThreadProbe backend_probe();
 /// one without trying two. During training, when kGuard steps on two threads, and kBlockSeconds at
 /// least, take kGuardSlower times as long as on one, a trial starts.
 ///
+/// A run too short for that (fewer than kWarmup + 4·kMinBlock steps) is decided by a cost model
+/// after its first step: two threads when that step took kLargeStep or more (products large
+/// enough that a second core pays for itself, measured from batch 64 up here) and a core is free
+/// (the run queue then, and /proc/stat over the step when it lasted kIdleWindow); else one. It is
+/// not timed again; the wait check below still sends it back to one thread.
+///
 /// Another process that takes a core now and then costs two threads more than the steps' times
 /// show over a few milliseconds (the median step is untouched; the lost slices come later). So the
 /// chooser also asks the kernel how long this process's threads waited for a core: two threads are
@@ -75,20 +81,24 @@ class ThreadChooser {
   static constexpr double kRecheckFirst = 2.0, kRecheckMax = 64.0, kGuardSlower = 1.25;
   static constexpr double kIdleNeeded = 0.5, kIdleWindow = 0.05, kCollapseSeconds = 0.01;
   static constexpr double kWaitShare = 0.1, kWaitWindow = 0.05, kSampleGap = 1e-3;
+  static constexpr double kLargeStep = 0.005;
   static constexpr int kMinSamples = 4;
   static constexpr size_t kGuard = 8;
 
  private:
-  enum class Phase { Fixed, Warmup, Trial, Run };
+  enum class Phase { Fixed, Short, Warmup, Trial, Run };
   // What the latest decision rested on: the steps' times, or one of the signs of another process
   // that keep one thread (`figure_` holds its measure).
-  enum class Why { Timed, Starved, NoIdleCore, Waited };
+  enum class Why { Timed, Starved, NoIdleCore, Waited, Large };
   struct Mark {  // the clock and the threads' wait when a span began
     double wall = -1, wait = -1;
   };
   void use(int t);
   void start_trial();
   void decide(Why why, double figure = 0);
+  // A run too short to time both counts (Phase::Short): two threads after its first step when
+  // that step took kLargeStep and a core is free, else one, kept.
+  void decide_short(double first_step);
   Mark mark() const;
   // Adds the run queue's idle cores now to idle_sum_, at most once every kSampleGap.
   void look_at_run_queue();
@@ -119,9 +129,11 @@ class ThreadChooser {
   std::vector<double> warm_;          // the warm-up's steps, seconds
   std::vector<double> warm_per_row_;  // and seconds per row
   bool stood_in_ = false;  // the warm-up's steps were the first trial's first block on one thread
-  Window guard_ = {0, 0, 0};  // the latest steps on two threads during training
+  Phase phase_before_run_ = Phase::Warmup;  // Short: decided by the first step, never timed
+  Window guard_ = {0, 0, 0};                // the latest steps on two threads during training
   Why why_ = Why::Timed;
-  double figure_ = 0;        // Starved: how much slower; NoIdleCore: idle cores; Waited: the share
+  double figure_ = 0;        // Starved: how much slower; NoIdleCore: idle cores; Waited: the share;
+                             // Large: the first step's seconds
   Mark two_start_;           // the start of the current trial block on two threads
   Mark two_total_ = {0, 0};  // the trial's blocks on two threads so far: seconds, and waited
   Mark window_;              // the start of the current kWaitWindow on two threads in training
