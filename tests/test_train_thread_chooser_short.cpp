@@ -1,0 +1,79 @@
+// Tests of train/thread_chooser.hpp for runs too short to time both thread counts (fewer than
+// kWarmup + 4·kMinBlock steps), on a simulated clock: the first step decides, two threads when it
+// was large and a core was free, one (saying why) otherwise, and back to one when the two threads
+// wait for a core.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "thread_chooser_machine.hpp"
+
+using chooser_test::Machine;
+using minigrad::train::ThreadChooser;
+
+TEST_CASE("a run too short to time both: large first steps with a free core take two threads") {
+  // 12 steps of 22 ms on one thread (13 ms on two): the first step decides, the other 11 run on two
+  // threads, and the run is not timed again.
+  Machine m;
+  ThreadChooser chooser(0, 12, m.probe());
+  CHECK(chooser.news() ==
+        "threads: auto on 1 so far (a run of 12 steps is too short to time both: its first step "
+        "decides)");
+  int64_t one_steps = 0;
+  m.run(chooser, 12, 4096, [&](int t) {
+    one_steps += t == 1;
+    return t == 1 ? 0.022 : 0.013;
+  });
+  CHECK(one_steps == 1);
+  CHECK(m.prepared == 1);
+  CHECK(chooser.threads() == 2);
+  CHECK(chooser.news() ==
+        "threads: auto chose 2 (a run of 12 steps is too short to time both; its first step took "
+        "22.0 ms with a core free: large enough to split)");
+}
+
+TEST_CASE("a run too short to time both keeps one thread for small steps or no free core") {
+  struct Case {
+    double step, idle_cores, idle_rate;  // the run queue's idle cores; /proc/stat's
+    bool queue_known;
+    const char* why;
+  };
+  const Case cases[] = {
+      {0.001, 1, 1, true, "and its first step (1.0 ms) is too small to split"},
+      {0.022, 0, 0, true, "and the machine had no idle core beside it"},
+      {0.022, 1, 1, false, "and the machine had no idle core beside it"},   // cannot tell
+      {0.060, 1, 0.2, true, "and the machine had no idle core beside it"},  // /proc/stat: busy
+  };
+  for (const Case& c : cases) {
+    Machine m;
+    m.idle_cores = c.idle_cores;
+    m.queue_known = c.queue_known;
+    ThreadChooser chooser(0, 16, m.probe());
+    // /proc/stat's idle time grows at idle_rate while the run queue shows idle_cores
+    m.run(chooser, 16, 4096, [&](int) {
+      m.idle += (c.idle_rate - c.idle_cores) * c.step;
+      return c.step;
+    });
+    CAPTURE(c.why);
+    CHECK(chooser.threads() == 1);
+    CHECK(m.sets == 0);
+    CHECK(m.prepared == 0);
+    CHECK(chooser.summary() ==
+          std::string("threads: auto kept 1 (a run of 16 steps is too short to time both, ") +
+              c.why + ")");
+  }
+}
+
+TEST_CASE("a short run on two threads goes back to one when they wait for a core") {
+  // Another process arrives after the decision: the threads' wait says so within kWaitWindow.
+  Machine m;
+  ThreadChooser chooser(0, 16, m.probe());
+  m.run(chooser, 1, 4096, [](int) { return 0.022; });
+  CHECK(chooser.threads() == 2);
+  m.wait_share = 0.3;
+  m.run(chooser, 15, 4096, [](int t) { return t == 1 ? 0.022 : 0.03; });
+  CHECK(chooser.threads() == 1);
+  CHECK(chooser.summary().find("threads: auto chose 1 (on 2 threads they waited for a core 30% of "
+                               "the time: another process is using the second; the count changed "
+                               "1 time)") == 0);
+}
