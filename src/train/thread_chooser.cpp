@@ -276,7 +276,7 @@ void ThreadChooser::after_step(int64_t rows) {
         }
         window_ = mark();
       }
-      if (phase_before_run_ == Phase::Short) return;  // no one-thread figure to compare with
+      if (short_run_) return;  // no one-thread figure to compare with
       // The window's total, not the median: a starved worker makes some steps very slow, not
       // all. Judged once the window lasts kBlockSeconds, so that one process that takes the
       // worker's core for a millisecond does not start a trial.
@@ -309,7 +309,7 @@ void ThreadChooser::decide_short(double first_step) {
     return;
   }
   if (probe_.prepare_two) probe_.prepare_two();
-  phase_before_run_ = Phase::Short;
+  short_run_ = true;
   decide(Why::Large, first_step);
 }
 
@@ -335,8 +335,7 @@ void ThreadChooser::decide(Why why, double figure) {
   }
   decided_ = choice;
   // A short run is not timed again: a trial's blocks would outlast it.
-  next_check_ = phase_before_run_ == Phase::Short ? std::numeric_limits<double>::infinity()
-                                                  : probe_.now() + interval_;
+  next_check_ = short_run_ ? std::numeric_limits<double>::infinity() : probe_.now() + interval_;
   phase_ = Phase::Run;
   guard_ = {0, 0, 0};
   window_ = {};

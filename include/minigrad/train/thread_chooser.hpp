@@ -128,9 +128,9 @@ class ThreadChooser {
   std::vector<double> per_row_[2];    // this phase's timed steps, seconds per row, by count
   std::vector<double> warm_;          // the warm-up's steps, seconds
   std::vector<double> warm_per_row_;  // and seconds per row
-  bool stood_in_ = false;  // the warm-up's steps were the first trial's first block on one thread
-  Phase phase_before_run_ = Phase::Warmup;  // Short: decided by the first step, never timed
-  Window guard_ = {0, 0, 0};                // the latest steps on two threads during training
+  bool stood_in_ = false;   // the warm-up's steps were the first trial's first block on one thread
+  bool short_run_ = false;  // decided by its first step (Phase::Short), never timed
+  Window guard_ = {0, 0, 0};  // the latest steps on two threads during training
   Why why_ = Why::Timed;
   double figure_ = 0;        // Starved: how much slower; NoIdleCore: idle cores; Waited: the share;
                              // Large: the first step's seconds
