@@ -123,6 +123,11 @@ void ThreadChooser::start_trial() {
   last_sample_ = -1;
 }
 
+double ThreadChooser::idle_since_mark() const {
+  const double wall = mark_idle_ >= 0 ? probe_.now() - mark_wall_ : 0;
+  return wall >= kIdleWindow ? (probe_.idle_seconds() - mark_idle_) / wall : -1;
+}
+
 void ThreadChooser::look_at_run_queue() {
   if (!probe_.idle_cores_now || probe_.now() - last_sample_ < kSampleGap) return;
   if (const double idle = probe_.idle_cores_now(); idle >= 0) {
@@ -159,9 +164,7 @@ void ThreadChooser::before_step() {
   if (phase_ == Phase::Trial && steps_ == block_) {
     // About to try two threads: was there a free core while this one ran? /proc/stat counts in
     // clock ticks, so it needs kIdleWindow; shorter blocks go by the run queue's samples.
-    const double wall = mark_idle_ >= 0 ? probe_.now() - mark_wall_ : 0;
-    if (wall >= kIdleWindow) {
-      const double idle = (probe_.idle_seconds() - mark_idle_) / wall;
+    if (const double idle = idle_since_mark(); idle >= 0) {
       if (idle < kIdleNeeded) decide(Why::NoIdleCore, idle);
     } else if (samples_ >= kMinSamples && idle_sum_ / samples_ < kIdleNeeded) {
       decide(Why::NoIdleCore, idle_sum_ / samples_);
@@ -210,11 +213,11 @@ void ThreadChooser::after_step(int64_t rows) {
       // twice at least since the second step, showed a free core on average. A block of steps
       // fewer on one thread (3 at batch 2048, 8 at 512); steps under a third of a millisecond end
       // the warm-up before two looks kSampleGap apart, and keep their first block.
-      if (warm_.size() >= 2) look_at_run_queue();
+      look_at_run_queue();  // done >= kMinWarmup here: past the second step
       const bool free_core = samples_ >= 2 && idle_sum_ / samples_ >= kIdleNeeded;
       start_trial();
       const int64_t timed = std::min(block_ - std::max<int64_t>(1, block_ / 5), done - 1);
-      const bool long_enough = mark_idle_ >= 0 && probe_.now() - mark_wall_ >= kIdleWindow;
+      const bool long_enough = idle_since_mark() >= 0;
       if (timed >= kMinWarmup - 1 && (long_enough || free_core)) {
         per_row_[0].assign(warm_per_row_.end() - timed, warm_per_row_.end());
         steps_ = block_;
@@ -292,9 +295,7 @@ void ThreadChooser::decide_short(double first_step) {
   // The run queue now (the second thread not readied yet: this thread alone runs here), and
   // /proc/stat over the step when it lasted kIdleWindow.
   const double idle_now = probe_.idle_cores_now ? probe_.idle_cores_now() : -1;
-  const double wall = probe_.now() - mark_wall_;
-  const double idle_over_step =
-      mark_idle_ >= 0 && wall >= kIdleWindow ? (probe_.idle_seconds() - mark_idle_) / wall : -1;
+  const double idle_over_step = idle_since_mark();
   const bool free_core =
       idle_now >= kIdleNeeded && (idle_over_step < 0 || idle_over_step >= kIdleNeeded);
   const std::string too_short =

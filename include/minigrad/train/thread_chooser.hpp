@@ -100,6 +100,9 @@ class ThreadChooser {
   // that step took kLargeStep and a core is free, else one, kept.
   void decide_short(double first_step);
   Mark mark() const;
+  // The machine's idle cores since mark_wall_ by /proc/stat; < 0 when it cannot be read or the
+  // span is shorter than kIdleWindow (too few of its clock ticks).
+  double idle_since_mark() const;
   // Adds the run queue's idle cores now to idle_sum_, at most once every kSampleGap.
   void look_at_run_queue();
   // The share of two threads' time spent waiting for a core since `m`; < 0: unknown.
