@@ -42,13 +42,16 @@ TEST_CASE("auto keeps two threads only when they are faster by more than the mar
   }
 }
 
-TEST_CASE("auto decides within an epoch of 29 large steps") {
+TEST_CASE("auto times both within a run of large steps but few of them") {
+  // 64 steps of 25 ms (kCostModelSteps: fewer would be decided by the first step): the warm-up's
+  // 3 steps and one block on two threads of 3 decide, 6 steps of 64.
   Machine m;
-  ThreadChooser chooser(0, 29, m.probe());
+  ThreadChooser chooser(0, ThreadChooser::kCostModelSteps, m.probe());
   CHECK(chooser.news() == "threads: auto on 1 so far (timing 1 and 2 threads: 0 of 17 steps done)");
   m.run(chooser, 17, 2048, [](int t) { return t == 1 ? 0.025 : 0.016; });  // blocks of 3 steps
   CHECK(chooser.threads() == 2);
-  CHECK(chooser.news().find("threads: auto chose 2 (") == 0);
+  CHECK(chooser.news().find("threads: auto chose 2 (81920 samples/s on 1 thread, 128000 on 2") ==
+        0);
   CHECK(chooser.news().empty());  // told once
 }
 
@@ -57,7 +60,7 @@ TEST_CASE("large steps: a short warm-up, and a clear first pair of blocks ends t
   // blocks are of 3 steps (2 timed), and the warm-up's last two steps stand in for the first
   // block on one thread; two threads 1.56x as fast decide after their block, 6 steps in all.
   Machine m;
-  ThreadChooser chooser(0, 29, m.probe());
+  ThreadChooser chooser(0, 100, m.probe());
   int64_t one_steps = 0;
   auto step = [&](int t) {
     one_steps += t == 1;
@@ -69,7 +72,7 @@ TEST_CASE("large steps: a short warm-up, and a clear first pair of blocks ends t
   m.run(chooser, 1, 2048, step);
   CHECK(chooser.news() ==
         "threads: auto chose 2 (81920 samples/s on 1 thread, 128000 on 2, over 2 steps each)");
-  m.run(chooser, 23, 2048, step);
+  m.run(chooser, 94, 2048, step);
   CHECK(one_steps == 3);  // the warm-up alone: the rest of the epoch on two threads
   CHECK(chooser.threads() == 2);
 }

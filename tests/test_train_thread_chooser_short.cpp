@@ -1,7 +1,8 @@
 // Tests of train/thread_chooser.hpp for runs too short to time both thread counts (fewer than
 // kWarmup + 4·kMinBlock steps), on a simulated clock: the first step decides, two threads when it
 // was large and a core was free, one (saying why) otherwise, and back to one when the two threads
-// wait for a core.
+// wait for a core. And for runs too short for the trial to pay (fewer than kCostModelSteps): a
+// large first step with a free core decides the same way, and a re-check times it.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -76,4 +77,61 @@ TEST_CASE("a short run on two threads goes back to one when they wait for a core
   CHECK(chooser.summary().find("threads: auto chose 1 (on 2 threads they waited for a core 30% of "
                                "the time: another process is using the second; the count changed "
                                "1 time)") == 0);
+}
+
+TEST_CASE("a run of a few dozen large steps takes two threads after its first, with a core free") {
+  // An epoch of batch 2048 on the documents' model: 24 steps. The trial would run 3 of them on one
+  // thread (the warm-up); the cost model runs 1.
+  Machine m;
+  ThreadChooser chooser(0, 24, m.probe());
+  int64_t one_steps = 0;
+  m.run(chooser, 24, 2048, [&](int t) {
+    one_steps += t == 1;
+    return t == 1 ? 0.011 : 0.0073;
+  });
+  CHECK(one_steps == 1);
+  CHECK(m.prepared == 1);
+  CHECK(chooser.threads() == 2);
+  CHECK(chooser.news() ==
+        "threads: auto chose 2 (a run of 24 steps is too short for timing one thread to pay; its "
+        "first step took 11.0 ms with a core free: large enough to split)");
+}
+
+TEST_CASE("a run of a few dozen steps times both when its steps are small or no core is free") {
+  // Small steps: the warm-up and the trial as in a long run (two threads win the trial).
+  Machine small;
+  ThreadChooser chooser(0, 60, small.probe());
+  small.run(chooser, 1, 512, [](int t) { return t == 1 ? 0.003 : 0.002; });
+  CHECK(chooser.threads() == 1);
+  small.run(chooser, 59, 512, [](int t) { return t == 1 ? 0.003 : 0.002; });
+  CHECK(chooser.threads() == 2);
+  CHECK(chooser.summary().find(
+            "threads: auto chose 2 (170667 samples/s on 1 thread, 256000 on 2") == 0);
+  // Large steps, no idle core: the warm-up goes on, and the trial keeps one without trying two.
+  Machine busy;
+  busy.idle_cores = 0;
+  ThreadChooser other(0, 24, busy.probe());
+  int64_t two_steps = 0;
+  busy.run(other, 24, 2048, [&](int t) {
+    two_steps += t == 2;
+    return t == 1 ? 0.011 : 0.0073;
+  });
+  CHECK(two_steps == 0);
+  CHECK(other.summary().find("threads: auto chose 1 (the machine had 0.0 idle cores") == 0);
+}
+
+TEST_CASE("two threads chosen by a first step are timed at the first re-check") {
+  // Steps a second thread does not speed up (60 ms on one, 70 on two): the first step takes two
+  // threads; with no one-thread figure the guard does not start a trial, and the re-check after
+  // kRecheckFirst seconds times both and goes back to one.
+  Machine m;
+  ThreadChooser chooser(0, 60, m.probe());
+  auto step = [](int t) { return t == 1 ? 0.060 : 0.070; };
+  m.run(chooser, 20, 2048, step);  // 1.39 s: before the re-check
+  CHECK(chooser.threads() == 2);
+  m.run(chooser, 40, 2048, step);
+  CHECK(chooser.threads() == 1);
+  CHECK(chooser.summary().find("threads: auto chose 1 (34133 samples/s on 1 thread, 29257 on 2") ==
+        0);
+  CHECK(chooser.summary().find("the count changed 1 time)") != std::string::npos);
 }

@@ -193,6 +193,17 @@ void ThreadChooser::after_step(int64_t rows) {
     case Phase::Warmup: {
       warm_.push_back(seconds);
       warm_per_row_.push_back(per_row);
+      // A run too short for the trial's one-thread steps to pay for themselves (kCostModelSteps):
+      // a large first step with a core free decides, as in a short run, and is timed at the
+      // first re-check. Else the warm-up goes on, and the trial judges.
+      if (warm_.size() == 1 && run_steps_ < kCostModelSteps && seconds >= kLargeStep &&
+          core_free_after_first_step()) {
+        block_ = std::clamp(static_cast<int64_t>(std::ceil(kBlockSeconds / seconds)), kMinBlock,
+                            kMaxBlock);
+        if (probe_.prepare_two) probe_.prepare_two();
+        decide(Why::Large, seconds);
+        return;
+      }
       // After a first step, whose products show what a second thread will need.
       if (warm_.size() == 1 && probe_.prepare_two) probe_.prepare_two();
       const auto done = static_cast<int64_t>(warm_.size());
@@ -279,7 +290,7 @@ void ThreadChooser::after_step(int64_t rows) {
         }
         window_ = mark();
       }
-      if (short_run_) return;  // no one-thread figure to compare with
+      if (one_ <= 0) return;  // decided by the first step: no one-thread figure to compare with
       // The window's total, not the median: a starved worker makes some steps very slow, not
       // all. Judged once the window lasts kBlockSeconds, so that one process that takes the
       // worker's core for a millisecond does not start a trial.
@@ -291,13 +302,16 @@ void ThreadChooser::after_step(int64_t rows) {
   }
 }
 
-void ThreadChooser::decide_short(double first_step) {
+bool ThreadChooser::core_free_after_first_step() const {
   // The run queue now (the second thread not readied yet: this thread alone runs here), and
   // /proc/stat over the step when it lasted kIdleWindow.
   const double idle_now = probe_.idle_cores_now ? probe_.idle_cores_now() : -1;
   const double idle_over_step = idle_since_mark();
-  const bool free_core =
-      idle_now >= kIdleNeeded && (idle_over_step < 0 || idle_over_step >= kIdleNeeded);
+  return idle_now >= kIdleNeeded && (idle_over_step < 0 || idle_over_step >= kIdleNeeded);
+}
+
+void ThreadChooser::decide_short(double first_step) {
+  const bool free_core = core_free_after_first_step();
   const std::string too_short =
       fmt::format("a run of {} steps is too short to time both", run_steps_);
   if (first_step < kLargeStep)
@@ -382,9 +396,10 @@ std::string ThreadChooser::summary() const {
           100 * figure_, later);
     case Why::Large:
       return fmt::format(
-          "threads: auto chose 2 (a run of {} steps is too short to time both; its first step took "
-          "{:.1f} ms with a core free: large enough to split{})",
-          run_steps_, figure_ * 1e3, later);
+          "threads: auto chose 2 (a run of {} steps is too short {}; its first step took {:.1f} ms "
+          "with a core free: large enough to split{})",
+          run_steps_, short_run_ ? "to time both" : "for timing one thread to pay", figure_ * 1e3,
+          later);
     case Why::Timed:
       break;
   }

@@ -52,7 +52,11 @@ ThreadProbe backend_probe();
 /// after its first step: two threads when that step took kLargeStep or more (products large
 /// enough that a second core pays for itself, measured from batch 64 up here) and a core is free
 /// (the run queue then, and /proc/stat over the step when it lasted kIdleWindow); else one. It is
-/// not timed again; the wait check below still sends it back to one thread.
+/// not timed again; the wait check below still sends it back to one thread. A longer run of fewer
+/// than kCostModelSteps steps, where the warm-up's steps on one thread would cost a few percent of
+/// the whole, takes two threads the same way after a large first step with a core free (else its
+/// warm-up goes on as above); it has no one-thread figure until the trial at its first re-check,
+/// and the guard (kGuard steps on two threads against one) waits for that trial.
 ///
 /// Another process that takes a core now and then costs two threads more than the steps' times
 /// show over a few milliseconds (the median step is untouched; the lost slices come later). So the
@@ -82,6 +86,7 @@ class ThreadChooser {
   static constexpr double kIdleNeeded = 0.5, kIdleWindow = 0.05, kCollapseSeconds = 0.01;
   static constexpr double kWaitShare = 0.1, kWaitWindow = 0.05, kSampleGap = 1e-3;
   static constexpr double kLargeStep = 0.005;
+  static constexpr int64_t kCostModelSteps = 64;
   static constexpr int kMinSamples = 4;
   static constexpr size_t kGuard = 8;
 
@@ -99,6 +104,9 @@ class ThreadChooser {
   // A run too short to time both counts (Phase::Short): two threads after its first step when
   // that step took kLargeStep and a core is free, else one, kept.
   void decide_short(double first_step);
+  // After the first step: the run queue shows a free core, and /proc/stat over the step agrees
+  // when the step lasted kIdleWindow.
+  bool core_free_after_first_step() const;
   Mark mark() const;
   // The machine's idle cores since mark_wall_ by /proc/stat; < 0 when it cannot be read or the
   // span is shorter than kIdleWindow (too few of its clock ticks).
