@@ -1,8 +1,9 @@
 // Tests of train/thread_chooser.hpp for runs too short to time both thread counts (fewer than
-// kWarmup + 4·kMinBlock steps), on a simulated clock: the first step decides, two threads when it
-// was large and a core was free, one (saying why) otherwise, and back to one when the two threads
-// wait for a core. And for runs too short for the trial to pay (fewer than kCostModelSteps): a
-// large first step with a free core decides the same way, and a re-check times it.
+// kWarmup + 4·kMinBlock steps), on a simulated clock: the first step runs on two threads when a
+// core is free and decides, two threads when it was large and did not wait for a core, one
+// (saying why) otherwise, and back to one when the two threads wait for a core later. And for
+// runs too short for the trial to pay (fewer than kCostModelSteps): a large first step on two
+// threads decides the same way, and a re-check times it.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -13,8 +14,8 @@ using chooser_test::Machine;
 using minigrad::train::ThreadChooser;
 
 TEST_CASE("a run too short to time both: large first steps with a free core take two threads") {
-  // 12 steps of 22 ms on one thread (13 ms on two): the first step decides, the other 11 run on two
-  // threads, and the run is not timed again.
+  // 12 steps of 22 ms on one thread (13 ms on two): the first step, on two threads, decides; the
+  // run stays on two and is not timed again.
   Machine m;
   ThreadChooser chooser(0, 12, m.probe());
   CHECK(chooser.news() ==
@@ -25,39 +26,37 @@ TEST_CASE("a run too short to time both: large first steps with a free core take
     one_steps += t == 1;
     return t == 1 ? 0.022 : 0.013;
   });
-  CHECK(one_steps == 1);
-  CHECK(m.prepared == 1);
+  CHECK(one_steps == 0);
+  CHECK(m.prepared == 0);  // the worker readied itself in the first step
   CHECK(chooser.threads() == 2);
   CHECK(chooser.news() ==
         "threads: auto chose 2 (a run of 12 steps is too short to time both; its first step took "
-        "22.0 ms with a core free: large enough to split)");
+        "13.0 ms on two threads with a core free: large enough to split)");
 }
 
 TEST_CASE("a run too short to time both keeps one thread for small steps or no free core") {
   struct Case {
-    double step, idle_cores, idle_rate;  // the run queue's idle cores; /proc/stat's
+    double step, idle_cores, wait_share;  // the run queue's idle cores; the wait on two threads
     bool queue_known;
+    int sets;  // the counts set: 2 when the first step ran on two threads and went back to one
     const char* why;
   };
   const Case cases[] = {
-      {0.001, 1, 1, true, "and its first step (1.0 ms) is too small to split"},
-      {0.022, 0, 0, true, "and the machine had no idle core beside it"},
-      {0.022, 1, 1, false, "and the machine had no idle core beside it"},   // cannot tell
-      {0.060, 1, 0.2, true, "and the machine had no idle core beside it"},  // /proc/stat: busy
+      {0.001, 1, 0, true, 2, "and its first step (1.0 ms on two threads) is too small to split"},
+      {0.022, 0, 0, true, 0, "and the machine had no idle core beside it"},
+      {0.022, 1, 0, false, 0, "and the machine had no idle core beside it"},   // cannot tell
+      {0.060, 1, 0.3, true, 2, "and the machine had no idle core beside it"},  // waited 30%
   };
   for (const Case& c : cases) {
     Machine m;
     m.idle_cores = c.idle_cores;
+    m.wait_share = c.wait_share;
     m.queue_known = c.queue_known;
     ThreadChooser chooser(0, 16, m.probe());
-    // /proc/stat's idle time grows at idle_rate while the run queue shows idle_cores
-    m.run(chooser, 16, 4096, [&](int) {
-      m.idle += (c.idle_rate - c.idle_cores) * c.step;
-      return c.step;
-    });
+    m.run(chooser, 16, 4096, [&](int) { return c.step; });
     CAPTURE(c.why);
     CHECK(chooser.threads() == 1);
-    CHECK(m.sets == 0);
+    CHECK(m.sets == c.sets);
     CHECK(m.prepared == 0);
     CHECK(chooser.summary() ==
           std::string("threads: auto kept 1 (a run of 16 steps is too short to time both, ") +
@@ -81,7 +80,7 @@ TEST_CASE("a short run on two threads goes back to one when they wait for a core
 
 TEST_CASE("a run of a few dozen large steps takes two threads after its first, with a core free") {
   // An epoch of batch 2048 on the documents' model: 24 steps. The trial would run 3 of them on one
-  // thread (the warm-up); the cost model runs 1.
+  // thread (the warm-up); the cost model runs none.
   Machine m;
   ThreadChooser chooser(0, 24, m.probe());
   int64_t one_steps = 0;
@@ -89,12 +88,26 @@ TEST_CASE("a run of a few dozen large steps takes two threads after its first, w
     one_steps += t == 1;
     return t == 1 ? 0.011 : 0.0073;
   });
-  CHECK(one_steps == 1);
-  CHECK(m.prepared == 1);
+  CHECK(one_steps == 0);
   CHECK(chooser.threads() == 2);
   CHECK(chooser.news() ==
         "threads: auto chose 2 (a run of 24 steps is too short for timing one thread to pay; its "
-        "first step took 11.0 ms with a core free: large enough to split)");
+        "first step took 7.3 ms on two threads with a core free: large enough to split)");
+}
+
+TEST_CASE("a run of a few dozen steps whose first step waited for a core times both") {
+  // Another process takes a core now and then: the first step's two threads wait 30% of it, so
+  // the run goes back to one thread, warms up, and its trial sees the wait again on two.
+  Machine m;
+  m.wait_share = 0.3;
+  ThreadChooser chooser(0, 40, m.probe());
+  m.run(chooser, 1, 2048, [](int t) { return t == 1 ? 0.011 : 0.0073; });
+  CHECK(chooser.threads() == 1);
+  CHECK(m.prepared == 1);  // the warm-up's as in a long run
+  m.run(chooser, 39, 2048, [](int t) { return t == 1 ? 0.011 : 0.0073; });
+  CHECK(chooser.threads() == 1);
+  CHECK(chooser.summary().find("threads: auto chose 1 (on 2 threads they waited for a core 30%") ==
+        0);
 }
 
 TEST_CASE("a run of a few dozen steps times both when its steps are small or no core is free") {

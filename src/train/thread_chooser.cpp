@@ -153,6 +153,14 @@ void ThreadChooser::before_step() {
   if ((phase_ == Phase::Warmup || phase_ == Phase::Short) && mark_wall_ < 0) {
     mark_wall_ = probe_.now();
     mark_idle_ = probe_.idle_seconds ? probe_.idle_seconds() : -1;
+    // A run its first step may decide (kCostModelSteps) runs that step on two threads when the
+    // run queue shows a free core: in fresh memory it is the run's slowest, and its page faults
+    // are shared too. after_step judges it.
+    if (run_steps_ < kCostModelSteps && probe_.idle_cores_now &&
+        probe_.idle_cores_now() >= kIdleNeeded) {
+      use(2);
+      first_start_ = mark();
+    }
   }
   if (phase_ == Phase::Run && probe_.now() >= next_check_) start_trial();
   // A look at the run queue now and then while one thread runs: in the warm-up after its second
@@ -194,15 +202,17 @@ void ThreadChooser::after_step(int64_t rows) {
       warm_.push_back(seconds);
       warm_per_row_.push_back(per_row);
       // A run too short for the trial's one-thread steps to pay for themselves (kCostModelSteps):
-      // a large first step with a core free decides, as in a short run, and is timed at the
-      // first re-check. Else the warm-up goes on, and the trial judges.
-      if (warm_.size() == 1 && run_steps_ < kCostModelSteps && seconds >= kLargeStep &&
-          core_free_after_first_step()) {
-        block_ = std::clamp(static_cast<int64_t>(std::ceil(kBlockSeconds / seconds)), kMinBlock,
-                            kMaxBlock);
-        if (probe_.prepare_two) probe_.prepare_two();
-        decide(Why::Large, seconds);
-        return;
+      // a large first step on two threads that did not wait for a core decides, as in a short
+      // run, and is timed at the first re-check. Else the warm-up goes on, on one thread, and the
+      // trial judges.
+      if (warm_.size() == 1 && threads_ == 2) {
+        if (first_step_splits(seconds)) {
+          block_ = std::clamp(static_cast<int64_t>(std::ceil(kBlockSeconds / seconds)), kMinBlock,
+                              kMaxBlock);
+          decide(Why::Large, seconds);
+          return;
+        }
+        use(1);
       }
       // After a first step, whose products show what a second thread will need.
       if (warm_.size() == 1 && probe_.prepare_two) probe_.prepare_two();
@@ -302,30 +312,28 @@ void ThreadChooser::after_step(int64_t rows) {
   }
 }
 
-bool ThreadChooser::core_free_after_first_step() const {
-  // The run queue now (the second thread not readied yet: this thread alone runs here), and
-  // /proc/stat over the step when it lasted kIdleWindow.
-  const double idle_now = probe_.idle_cores_now ? probe_.idle_cores_now() : -1;
-  const double idle_over_step = idle_since_mark();
-  return idle_now >= kIdleNeeded && (idle_over_step < 0 || idle_over_step >= kIdleNeeded);
+bool ThreadChooser::first_step_splits(double seconds) const {
+  // The run queue showed a free core before the step (it ran on two threads), and the two threads
+  // did not wait for one during it (or their wait cannot be read).
+  return threads_ == 2 && seconds >= kLargeStep && waited_since(first_start_) <= kWaitShare;
 }
 
 void ThreadChooser::decide_short(double first_step) {
-  const bool free_core = core_free_after_first_step();
-  const std::string too_short =
-      fmt::format("a run of {} steps is too short to time both", run_steps_);
-  if (first_step < kLargeStep)
-    kept_because_ = fmt::format("{}, and its first step ({:.1f} ms) is too small to split",
-                                too_short, first_step * 1e3);
-  else if (!free_core)
-    kept_because_ = fmt::format("{}, and the machine had no idle core beside it", too_short);
-  if (!kept_because_.empty()) {
-    phase_ = Phase::Fixed;
+  if (first_step_splits(first_step)) {
+    short_run_ = true;
+    decide(Why::Large, first_step);
     return;
   }
-  if (probe_.prepare_two) probe_.prepare_two();
-  short_run_ = true;
-  decide(Why::Large, first_step);
+  const std::string too_short =
+      fmt::format("a run of {} steps is too short to time both", run_steps_);
+  if (threads_ == 2 && first_step < kLargeStep)
+    kept_because_ =
+        fmt::format("{}, and its first step ({:.1f} ms on two threads) is too small to split",
+                    too_short, first_step * 1e3);
+  else
+    kept_because_ = fmt::format("{}, and the machine had no idle core beside it", too_short);
+  use(1);
+  phase_ = Phase::Fixed;
 }
 
 void ThreadChooser::decide(Why why, double figure) {
@@ -397,7 +405,7 @@ std::string ThreadChooser::summary() const {
     case Why::Large:
       return fmt::format(
           "threads: auto chose 2 (a run of {} steps is too short {}; its first step took {:.1f} ms "
-          "with a core free: large enough to split{})",
+          "on two threads with a core free: large enough to split{})",
           run_steps_, short_run_ ? "to time both" : "for timing one thread to pay", figure_ * 1e3,
           later);
     case Why::Timed:

@@ -49,14 +49,15 @@ ThreadProbe backend_probe();
 /// least, take kGuardSlower times as long as on one, a trial starts.
 ///
 /// A run too short for that (fewer than kWarmup + 4·kMinBlock steps) is decided by a cost model
-/// after its first step: two threads when that step took kLargeStep or more (products large
-/// enough that a second core pays for itself, measured from batch 64 up here) and a core is free
-/// (the run queue then, and /proc/stat over the step when it lasted kIdleWindow); else one. It is
-/// not timed again; the wait check below still sends it back to one thread. A longer run of fewer
-/// than kCostModelSteps steps, where the warm-up's steps on one thread would cost a few percent of
-/// the whole, takes two threads the same way after a large first step with a core free (else its
-/// warm-up goes on as above); it has no one-thread figure until the trial at its first re-check,
-/// and the guard (kGuard steps on two threads against one) waits for that trial.
+/// after its first step, which runs on two threads when the run queue shows a free core (in fresh
+/// memory it is the run's slowest step, and its page faults are shared too): two threads are kept
+/// when that step took kLargeStep or more (products large enough that a second core pays for
+/// itself, measured from batch 64 up here) and its threads did not wait for a core more than
+/// kWaitShare of it; else one. It is not timed again; the wait check below still sends it back to
+/// one thread. A longer run of fewer than kCostModelSteps steps, where the warm-up's steps on one
+/// thread would cost a few percent of the whole, takes two threads the same way (else it goes back
+/// to one and its warm-up goes on as above); it has no one-thread figure until the trial at its
+/// first re-check, and the guard (kGuard steps on two threads against one) waits for that trial.
 ///
 /// Another process that takes a core now and then costs two threads more than the steps' times
 /// show over a few milliseconds (the median step is untouched; the lost slices come later). So the
@@ -85,7 +86,7 @@ class ThreadChooser {
   static constexpr double kRecheckFirst = 2.0, kRecheckMax = 64.0, kGuardSlower = 1.25;
   static constexpr double kIdleNeeded = 0.5, kIdleWindow = 0.05, kCollapseSeconds = 0.01;
   static constexpr double kWaitShare = 0.1, kWaitWindow = 0.05, kSampleGap = 1e-3;
-  static constexpr double kLargeStep = 0.005;
+  static constexpr double kLargeStep = 0.003;  // a first step on two threads
   static constexpr int64_t kCostModelSteps = 64;
   static constexpr int kMinSamples = 4;
   static constexpr size_t kGuard = 8;
@@ -101,12 +102,12 @@ class ThreadChooser {
   void use(int t);
   void start_trial();
   void decide(Why why, double figure = 0);
-  // A run too short to time both counts (Phase::Short): two threads after its first step when
-  // that step took kLargeStep and a core is free, else one, kept.
+  // A run too short to time both counts (Phase::Short): two threads kept after its first step
+  // when first_step_splits, else one, kept.
   void decide_short(double first_step);
-  // After the first step: the run queue shows a free core, and /proc/stat over the step agrees
-  // when the step lasted kIdleWindow.
-  bool core_free_after_first_step() const;
+  // Whether a first step that took `seconds` is worth two threads: it ran on two (a free core
+  // before it), took kLargeStep or more, and its threads waited for a core kWaitShare or less.
+  bool first_step_splits(double seconds) const;
   Mark mark() const;
   // The machine's idle cores since mark_wall_ by /proc/stat; < 0 when it cannot be read or the
   // span is shorter than kIdleWindow (too few of its clock ticks).
@@ -146,6 +147,7 @@ class ThreadChooser {
   double figure_ = 0;        // Starved: how much slower; NoIdleCore: idle cores; Waited: the share;
                              // Large: the first step's seconds
   Mark two_start_;           // the start of the current trial block on two threads
+  Mark first_start_;         // the start of the first step, when it ran on two threads
   Mark two_total_ = {0, 0};  // the trial's blocks on two threads so far: seconds, and waited
   Mark window_;              // the start of the current kWaitWindow on two threads in training
   double idle_sum_ = 0, last_sample_ = -1;  // the run queue's idle cores: warm-up, first block
