@@ -311,6 +311,25 @@ TEST_CASE("two threads that wait for a core are not kept, though their steps loo
   }
 }
 
+TEST_CASE("large steps on two threads that wait for a core are kept while their rate pays") {
+  // Another process busy part of the time: the threads wait 15% of it on two, but steps of 8 ms
+  // on two against 11 on one still pay, and the windows of kLongWindow keep saying so.
+  Machine m;
+  m.wait_share = 0.15;
+  ThreadChooser chooser(0, 10000, m.probe());
+  int64_t one_steps = 0;
+  m.run(chooser, 200, 2048, [&](int t) {
+    one_steps += t == 1;
+    return t == 1 ? 0.011 : 0.008;
+  });
+  CHECK(chooser.threads() == 2);
+  CHECK(one_steps == 3);  // the warm-up
+  CHECK(chooser.summary() ==
+        "threads: auto chose 2 (186182 samples/s on 1 thread, 256000 on 2, over 2 steps each; they "
+        "waited for a core 15% of the time, so their rate is checked against one thread's every "
+        "0.2 s)");
+}
+
 TEST_CASE("during training on two threads, a wait for a core sends auto back to one") {
   Machine m;
   ThreadChooser chooser(0, 1000000, m.probe());
@@ -331,6 +350,31 @@ TEST_CASE("during training on two threads, a wait for a core sends auto back to 
   m.wait_share = 0;  // it leaves: the next re-check keeps two
   m.run(chooser, static_cast<int64_t>(ThreadChooser::kRecheckMax / 0.2e-3) + 1000, 32, step);
   CHECK(chooser.threads() == 2);
+}
+
+TEST_CASE("during training, large steps that wait for a core go by their rate over a window") {
+  // 11 ms steps on one thread, 8 on two; a competitor arrives after the decision. While steps on
+  // two still pay (9 ms) the run stays on two; when they take 12.5 ms it goes back to one at the
+  // end of the window of kLongWindow under way (its steps of 9 and 12.5 ms: 1.03x, not 1.05x).
+  Machine m;
+  ThreadChooser chooser(0, 100000, m.probe());
+  double two_step = 0.008;
+  auto step = [&](int t) { return t == 1 ? 0.011 : two_step; };
+  m.run(chooser, 100, 2048, step);  // 0.8 s: before the first re-check
+  REQUIRE(chooser.threads() == 2);
+  m.wait_share = 0.3;
+  two_step = 0.009;
+  m.run(chooser, 60, 2048, step);
+  CHECK(chooser.threads() == 2);
+  // the wait window that saw it began before the competitor came: 21%, not 30
+  CHECK(
+      chooser.summary().find("they waited for a core 21% of the time, so their rate is checked") !=
+      std::string::npos);
+  two_step = 0.0125;
+  m.run(chooser, 20, 2048, step);
+  CHECK(chooser.threads() == 1);
+  CHECK(chooser.summary().find("threads: auto chose 1 (on 2 threads, waits for a core and all, "
+                               "training ran at 1.03x the rate of a step on 1 over 0.2 s") == 0);
 }
 
 TEST_CASE("a skipped step (before_step without after_step) is not timed") {

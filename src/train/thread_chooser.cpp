@@ -215,8 +215,12 @@ void ThreadChooser::after_step(int64_t rows) {
       }
       if (steps_ == 4 * block_ || clear) {
         const double waited = two_total_.wall > 0 ? two_total_.wait / (2 * two_total_.wall) : -1;
+        // Large steps (kLargeStep on two threads): a core free part of the time may still pay,
+        // which their rate over longer windows of training will tell (the blocks' medians may
+        // have met only the other process's busy spells, or only its idle ones).
+        const bool large = median(per_row_[1]) * static_cast<double>(rows) >= kLargeStep;
         if (waited > kWaitShare)
-          decide(Why::Waited, waited);
+          decide(large ? Why::Afford : Why::Waited, waited);
         else
           decide(Why::Timed);
       }
@@ -224,12 +228,35 @@ void ThreadChooser::after_step(int64_t rows) {
     }
     case Phase::Run:
       if (threads_ != 2) return;
+      if (why_ == Why::Afford) {
+        // Two threads that wait for a core: kept while their rate over kLongWindow of training,
+        // waits and all, beats one thread's step by kMargin. The window's wall time, not its
+        // steps' alone: the second thread also gathers the next batch while the first runs
+        // (which one thread does between its steps, left out of its figure). Stricter than the
+        // guard below, which it replaces, as it does the wait windows.
+        if (afford_start_ < 0) afford_start_ = probe_.now() - seconds;  // this step's start
+        afford_rows_ += rows;
+        const double wall = probe_.now() - afford_start_;
+        if (wall < kLongWindow) return;
+        const double two = wall / static_cast<double>(afford_rows_);
+        afford_start_ = -1;
+        afford_rows_ = 0;
+        if (two * (1 + kMargin) > one_) decide(Why::WindowSlower, one_ / two);
+        return;
+      }
       // Another process taking the second core now and then: seen in the threads' wait long
       // before the steps' times say so.
       if (window_.wall < 0) {
         window_ = mark();
       } else if (probe_.now() - window_.wall >= kWaitWindow) {
         const double waited = waited_since(window_);
+        if (waited > kWaitShare && seconds >= kLargeStep && one_ > 0) {
+          why_ = Why::Afford;  // large steps: judged by their rate over windows from now on
+          figure_ = waited;
+          afford_start_ = -1;
+          afford_rows_ = 0;
+          return;
+        }
         if (waited > kWaitShare) {
           decide(Why::Waited, waited);
           return;
@@ -283,8 +310,10 @@ void ThreadChooser::decide(Why why, double figure) {
     rate_[0] = one_ > 0 ? 1 / one_ : 0;
     rate_[1] = two > 0 ? 1 / two : 0;
   }
-  const int choice =
-      why == Why::Large || (why == Why::Timed && rate_[1] > (1 + kMargin) * rate_[0]) ? 2 : 1;
+  const int choice = why == Why::Large || why == Why::Afford ||
+                             (why == Why::Timed && rate_[1] > (1 + kMargin) * rate_[0])
+                         ? 2
+                         : 1;
   if (phase_ == Phase::Trial) ++trials_;
   if (decided_ != 0 && choice != decided_) {
     ++switches_;
@@ -297,8 +326,15 @@ void ThreadChooser::decide(Why why, double figure) {
   next_check_ = short_run_ ? std::numeric_limits<double>::infinity() : probe_.now() + interval_;
   phase_ = Phase::Run;
   guard_ = {0, 0, 0};
+  afford_start_ = -1;
+  afford_rows_ = 0;
   window_ = {};
   use(choice);
+}
+
+std::string ThreadChooser::over() const {
+  return timed_[0] == timed_[1] ? fmt::format("{} steps each", timed_[0])
+                                : fmt::format("{} and {} steps", timed_[0], timed_[1]);
 }
 
 std::string ThreadChooser::summary() const {
@@ -338,6 +374,18 @@ std::string ThreadChooser::summary() const {
           "threads: auto chose 1 (on 2 threads they waited for a core {:.0f}% of the time: "
           "another process is using the second{})",
           100 * figure_, later);
+    case Why::Afford:
+      return fmt::format(
+          "threads: auto chose 2 ({:.0f} samples/s on 1 thread, {:.0f} on 2, over {}; they waited "
+          "for a core {:.0f}% of the time, so their rate is checked against one thread's every "
+          "{:.1f} s{})",
+          rate_[0], rate_[1], over(), 100 * figure_, kLongWindow, later);
+    case Why::WindowSlower:
+      return fmt::format(
+          "threads: auto chose 1 (on 2 threads, waits for a core and all, training ran at {:.2f}x "
+          "the rate of a step on 1 over {:.1f} s: another process uses the second core part of "
+          "the time{})",
+          figure_, kLongWindow, later);
     case Why::Large:
       return fmt::format(
           "threads: auto chose 2 (a run of {} steps is too short {}; its first step took {:.1f} ms "
@@ -349,10 +397,7 @@ std::string ThreadChooser::summary() const {
   }
   return fmt::format(
       "threads: auto chose {} ({:.0f} samples/s on 1 thread, {:.0f} on 2, over {}{})", decided_,
-      rate_[0], rate_[1],
-      timed_[0] == timed_[1] ? fmt::format("{} steps each", timed_[0])
-                             : fmt::format("{} and {} steps", timed_[0], timed_[1]),
-      later);
+      rate_[0], rate_[1], over(), later);
 }
 
 std::string ThreadChooser::news() {

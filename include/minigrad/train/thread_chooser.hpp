@@ -49,7 +49,11 @@ namespace minigrad::train {
 /// show over a few milliseconds (the median step is untouched; the lost slices come later). So the
 /// chooser also asks the kernel how long this process's threads waited for a core: two threads are
 /// kept only while they waited less than kWaitShare of their time, in the trial's blocks on two
-/// threads and in every kWaitWindow seconds of training on two threads after it.
+/// threads and in every kWaitWindow seconds of training on two threads after it. Except for large
+/// steps (kLargeStep on two threads), where another process's slice is a fraction of a step and a
+/// core free part of the time may still pay: they run on two threads, kept while training's rate
+/// over each kLongWindow of wall time, waits and all, beats the trial's step on one by kMargin (a
+/// check that replaces the wait windows and the guard).
 class ThreadChooser {
  public:
   /// `requested`: 0 for auto, else the fixed count; `steps`: the steps the run will take.
@@ -73,6 +77,7 @@ class ThreadChooser {
   static constexpr double kIdleNeeded = 0.5, kIdleWindow = 0.05, kCollapseSeconds = 0.01;
   static constexpr double kWaitShare = 0.1, kWaitWindow = 0.05, kSampleGap = 1e-3;
   static constexpr double kLargeStep = 0.003;  // a first step on two threads
+  static constexpr double kLongWindow = 0.2;
   static constexpr int64_t kCostModelSteps = 64;
   static constexpr int kMinSamples = 4;
   static constexpr size_t kGuard = 8;
@@ -81,7 +86,7 @@ class ThreadChooser {
   enum class Phase { Fixed, Short, Warmup, Trial, Run };
   // What the latest decision rested on: the steps' times, or one of the signs of another process
   // that keep one thread (`figure_` holds its measure).
-  enum class Why { Timed, Starved, NoIdleCore, Waited, Large };
+  enum class Why { Timed, Starved, NoIdleCore, Waited, Large, Afford, WindowSlower };
   struct Mark {  // the clock and the threads' wait when a span began
     double wall = -1, wait = -1;
   };
@@ -103,6 +108,8 @@ class ThreadChooser {
   // The share of two threads' time spent waiting for a core since `m`; < 0: unknown.
   double waited_since(const Mark& m) const;
   static double median(std::vector<double> v);
+  // "N steps each", or "N and M steps": the latest trial's timed steps on 1 and 2 threads.
+  std::string over() const;
   // Whether `steps` judged steps on two threads that took `seconds`, against `on_one` seconds
   // for the same rows on one, show a starved worker: kCollapse times as long, and kCollapseSeconds
   // lost (so that another process taking the worker's core for a moment is not one).
@@ -129,9 +136,12 @@ class ThreadChooser {
   bool stood_in_ = false;   // the warm-up's steps were the first trial's first block on one thread
   bool short_run_ = false;  // decided by its first step (Phase::Short), never timed
   Window guard_ = {0, 0, 0};  // the latest steps on two threads during training
+  double afford_start_ = -1;  // Why::Afford's window of kLongWindow: its start, and its rows
+  int64_t afford_rows_ = 0;
   Why why_ = Why::Timed;
-  double figure_ = 0;        // Starved: how much slower; NoIdleCore: idle cores; Waited: the share;
-                             // Large: the first step's seconds
+  double figure_ = 0;        // Starved: how much slower; NoIdleCore: idle cores; Waited and Afford:
+                             // the share; Large: the first step's seconds; WindowSlower: the rate
+                             // on two against one
   Mark two_start_;           // the start of the current trial block on two threads
   Mark first_start_;         // the start of the first step, when it ran on two threads
   Mark two_total_ = {0, 0};  // the trial's blocks on two threads so far: seconds, and waited
