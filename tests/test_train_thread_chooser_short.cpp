@@ -44,8 +44,10 @@ TEST_CASE("a run too short to time both keeps one thread for small steps or no f
   const Case cases[] = {
       {0.001, 1, 0, true, 2, "and its first step (1.0 ms on two threads) is too small to split"},
       {0.022, 0, 0, true, 0, "and the machine had no idle core beside it"},
-      {0.022, 1, 0, false, 0, "and the machine had no idle core beside it"},   // cannot tell
-      {0.060, 1, 0.3, true, 2, "and the machine had no idle core beside it"},  // waited 30%
+      {0.022, 1, 0, false, 0, "and the machine had no idle core beside it"},  // cannot tell
+      {0.060, 1, 0.3, true, 2,
+       "and on two threads its first step waited for a core 30% of the time: another process is "
+       "using the second"},
   };
   for (const Case& c : cases) {
     Machine m;

@@ -293,6 +293,11 @@ void ThreadChooser::decide_short(double first_step) {
     kept_because_ =
         fmt::format("{}, and its first step ({:.1f} ms on two threads) is too small to split",
                     too_short, first_step * 1e3);
+  else if (threads_ == 2)  // large, but its threads waited for a core
+    kept_because_ = fmt::format(
+        "{}, and on two threads its first step waited for a core {:.0f}% of the time: another "
+        "process is using the second",
+        too_short, 100 * waited_since(first_start_));
   else
     kept_because_ = fmt::format("{}, and the machine had no idle core beside it", too_short);
   use(1);
