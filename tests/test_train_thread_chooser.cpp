@@ -47,7 +47,8 @@ TEST_CASE("auto times both within a run of large steps but few of them") {
   // 3 steps and one block on two threads of 3 decide, 6 steps of 64.
   Machine m;
   ThreadChooser chooser(0, ThreadChooser::kCostModelSteps, m.probe());
-  CHECK(chooser.news() == "threads: auto on 1 so far (timing 1 and 2 threads: 0 of 17 steps done)");
+  CHECK(chooser.news() ==
+        "threads: auto on 1 so far (a warm-up before timing 1 and 2 threads: 0 steps done)");
   m.run(chooser, 17, 2048, [](int t) { return t == 1 ? 0.025 : 0.016; });  // blocks of 3 steps
   CHECK(chooser.threads() == 2);
   CHECK(chooser.news().find("threads: auto chose 2 (81920 samples/s on 1 thread, 128000 on 2") ==

@@ -350,13 +350,16 @@ std::string ThreadChooser::summary() const {
         "threads: auto on 1 so far (a run of {} steps is too short to time both: its first step "
         "decides)",
         run_steps_);
+  // In the warm-up the blocks' length is not known yet (it comes from the warm-up's steps).
+  if (decided_ == 0 && phase_ == Phase::Warmup)
+    return fmt::format(
+        "threads: auto on 1 so far (a warm-up before timing 1 and 2 threads: {} steps done)",
+        warm_.size());
   if (decided_ == 0) {
     const int64_t skipped = stood_in_ ? block_ : 0;  // the block the warm-up stood in for
-    return fmt::format(
-        "threads: auto on 1 so far (timing 1 and 2 threads: {} of {} steps done)",
-        static_cast<int64_t>(warm_.size()) + (phase_ == Phase::Trial ? steps_ - skipped : 0),
-        (phase_ == Phase::Trial ? static_cast<int64_t>(warm_.size()) : kWarmup) + 4 * block_ -
-            skipped);
+    const auto warm = static_cast<int64_t>(warm_.size());
+    return fmt::format("threads: auto on 1 so far (timing 1 and 2 threads: {} of {} steps done)",
+                       warm + steps_ - skipped, warm + 4 * block_ - skipped);
   }
   const std::string changed =
       fmt::format("the count changed {} time{}", switches_, switches_ == 1 ? "" : "s");
