@@ -329,6 +329,10 @@ TEST_CASE("large steps on two threads that wait for a core are kept while their 
         "threads: auto chose 2 (186182 samples/s on 1 thread, 256000 on 2, over 2 steps each; they "
         "waited for a core 15% of the time, so their rate is checked against one thread's every "
         "0.2 s)");
+  // A pause between two steps (validation at an epoch's end) is not counted as training's time.
+  m.now += 0.1;
+  m.run(chooser, 40, 2048, [](int t) { return t == 1 ? 0.011 : 0.008; });
+  CHECK(chooser.threads() == 2);
 }
 
 TEST_CASE("during training on two threads, a wait for a core sends auto back to one") {

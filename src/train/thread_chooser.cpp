@@ -234,7 +234,12 @@ void ThreadChooser::after_step(int64_t rows) {
         // steps' alone: the second thread also gathers the next batch while the first runs
         // (which one thread does between its steps, left out of its figure). Stricter than the
         // guard below, which it replaces, as it does the wait windows.
-        if (afford_start_ < 0) afford_start_ = probe_.now() - seconds;  // this step's start
+        // A pause longer than a step since the last one (validation, a checkpoint) is not
+        // training's: the window starts again.
+        const double start = probe_.now() - seconds;
+        if (afford_start_ >= 0 && start - afford_end_ > seconds) afford_start_ = -1;
+        if (afford_start_ < 0) afford_start_ = start, afford_rows_ = 0;
+        afford_end_ = probe_.now();
         afford_rows_ += rows;
         const double wall = probe_.now() - afford_start_;
         if (wall < kLongWindow) return;

@@ -136,8 +136,9 @@ class ThreadChooser {
   bool stood_in_ = false;   // the warm-up's steps were the first trial's first block on one thread
   bool short_run_ = false;  // decided by its first step (Phase::Short), never timed
   Window guard_ = {0, 0, 0};  // the latest steps on two threads during training
-  double afford_start_ = -1;  // Why::Afford's window of kLongWindow: its start, and its rows
-  int64_t afford_rows_ = 0;
+  double afford_start_ = -1;  // Why::Afford's window of kLongWindow: its start, its rows, and
+  int64_t afford_rows_ = 0;   // the end of its latest step
+  double afford_end_ = -1;
   Why why_ = Why::Timed;
   double figure_ = 0;        // Starved: how much slower; NoIdleCore: idle cores; Waited and Afford:
                              // the share; Large: the first step's seconds; WindowSlower: the rate
