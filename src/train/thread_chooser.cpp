@@ -73,6 +73,10 @@ void ThreadChooser::look_at_run_queue() {
   }
 }
 
+int64_t ThreadChooser::block_for(double step, int64_t most) {
+  return std::clamp(static_cast<int64_t>(std::ceil(kBlockSeconds / step)), kMinBlock, most);
+}
+
 bool ThreadChooser::starved(int64_t steps, double seconds, double on_one) {
   return steps >= 2 && seconds > kCollapse * on_one && seconds - on_one > kCollapseSeconds;
 }
@@ -143,8 +147,7 @@ void ThreadChooser::after_step(int64_t rows) {
       // trial judges.
       if (warm_.size() == 1 && threads_ == 2) {
         if (first_step_splits(seconds)) {
-          block_ = std::clamp(static_cast<int64_t>(std::ceil(kBlockSeconds / seconds)), kMinBlock,
-                              kMaxBlock);
+          block_ = block_for(seconds, kMaxBlock);
           decide(Why::Large, seconds);
           return;
         }
@@ -161,8 +164,7 @@ void ThreadChooser::after_step(int64_t rows) {
       // Blocks of about kBlockSeconds: many small steps, or a few large ones; and short enough
       // for the trial to end within the run (the constructor kept runs too short for blocks of
       // kMinBlock on one thread).
-      block_ = std::clamp(static_cast<int64_t>(std::ceil(kBlockSeconds / median(warm_))), kMinBlock,
-                          std::min(kMaxBlock, (run_steps_ - done) / 4));
+      block_ = block_for(median(warm_), std::min(kMaxBlock, (run_steps_ - done) / 4));
       // The warm-up's steps after its first (which met fresh memory and readied the second
       // thread) stand in for the trial's first block on one thread, up to as many as a block
       // times, when the machine's idle cores can be judged: the warm-up lasted kIdleWindow
@@ -244,8 +246,7 @@ void ThreadChooser::after_step(int64_t rows) {
         const double wall = probe_.now() - afford_start_;
         if (wall < kLongWindow) return;
         const double two = wall / static_cast<double>(afford_rows_);
-        afford_start_ = -1;
-        afford_rows_ = 0;
+        afford_start_ = -1;  // the next step starts a new window
         if (two * (1 + kMargin) > one_) decide(Why::WindowSlower, one_ / two);
         return;
       }
@@ -258,8 +259,6 @@ void ThreadChooser::after_step(int64_t rows) {
         if (waited > kWaitShare && seconds >= kLargeStep && one_ > 0) {
           why_ = Why::Afford;  // large steps: judged by their rate over windows from now on
           figure_ = waited;
-          afford_start_ = -1;
-          afford_rows_ = 0;
           return;
         }
         if (waited > kWaitShare) {
@@ -336,8 +335,7 @@ void ThreadChooser::decide(Why why, double figure) {
   next_check_ = short_run_ ? std::numeric_limits<double>::infinity() : probe_.now() + interval_;
   phase_ = Phase::Run;
   guard_ = {0, 0, 0};
-  afford_start_ = -1;
-  afford_rows_ = 0;
+  afford_start_ = -1;  // every way out of Why::Afford passes here
   window_ = {};
   use(choice);
 }

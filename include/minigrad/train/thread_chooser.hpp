@@ -108,6 +108,8 @@ class ThreadChooser {
   // The share of two threads' time spent waiting for a core since `m`; < 0: unknown.
   double waited_since(const Mark& m) const;
   static double median(std::vector<double> v);
+  // The steps in a block of about kBlockSeconds, for steps of `step` seconds: kMinBlock to `most`.
+  static int64_t block_for(double step, int64_t most);
   // "N steps each", or "N and M steps": the latest trial's timed steps on 1 and 2 threads.
   std::string over() const;
   // Whether `steps` judged steps on two threads that took `seconds`, against `on_one` seconds
