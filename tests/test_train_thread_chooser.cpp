@@ -62,11 +62,7 @@ TEST_CASE("large steps: a short warm-up, and a clear first pair of blocks ends t
   // block on one thread; two threads 1.56x as fast decide after their block, 6 steps in all.
   Machine m;
   ThreadChooser chooser(0, 100, m.probe());
-  int64_t one_steps = 0;
-  auto step = [&](int t) {
-    one_steps += t == 1;
-    return t == 1 ? 0.025 : 0.016;
-  };
+  auto step = [](int t) { return t == 1 ? 0.025 : 0.016; };
   m.run(chooser, 5, 2048, step);
   CHECK(chooser.threads() == 2);  // the block on two threads, not yet decided
   CHECK(chooser.news() == "threads: auto on 1 so far (timing 1 and 2 threads: 5 of 12 steps done)");
@@ -74,7 +70,7 @@ TEST_CASE("large steps: a short warm-up, and a clear first pair of blocks ends t
   CHECK(chooser.news() ==
         "threads: auto chose 2 (81920 samples/s on 1 thread, 128000 on 2, over 2 steps each)");
   m.run(chooser, 94, 2048, step);
-  CHECK(one_steps == 3);  // the warm-up alone: the rest of the epoch on two threads
+  CHECK(m.steps_on[1] == 3);  // the warm-up alone: the rest of the epoch on two threads
   CHECK(chooser.threads() == 2);
 }
 
@@ -93,15 +89,12 @@ TEST_CASE("the warm-up stands in for a block only when the machine's idle cores 
     Machine m;
     m.queue_known = c.queue_known;
     ThreadChooser chooser(0, 1000, m.probe());
-    int64_t one_steps = 0, step = 0;
-    m.run(chooser, 40, 2048, [&](int t) {
-      one_steps += t == 1;
-      return ++step == 1 ? c.first : t == 1 ? 0.010 : 0.006;
-    });
+    int64_t step = 0;
+    m.run(chooser, 40, 2048, [&](int t) { return ++step == 1 ? c.first : t == 1 ? 0.010 : 0.006; });
     CAPTURE(c.queue_known);
     CAPTURE(c.first);
     CHECK(chooser.threads() == 2);
-    CHECK(one_steps == c.one_steps);
+    CHECK(m.steps_on[1] == c.one_steps);
     CHECK(chooser.summary().find("threads: auto chose 2 (204800 samples/s on 1 thread") == 0);
   }
 }
@@ -119,14 +112,10 @@ TEST_CASE("steps of a few milliseconds: the warm-up stands in with the steps it 
   for (const Case c : {Case{2.8e-3, 5, "over 4 and 7 steps)"}, Case{0.2e-3, 55, "each)"}}) {
     Machine m;
     ThreadChooser chooser(0, 1000, m.probe());
-    int64_t one_steps = 0;
-    m.run(chooser, 200, 512, [&](int t) {
-      one_steps += t == 1;
-      return t == 1 ? c.one : c.one / 1.75;
-    });
+    m.run(chooser, 200, 512, [&](int t) { return t == 1 ? c.one : c.one / 1.75; });
     CAPTURE(c.one);
     CHECK(chooser.threads() == 2);
-    CHECK(one_steps == c.one_steps);
+    CHECK(m.steps_on[1] == c.one_steps);
     const std::string s = chooser.summary();
     CHECK(s.find("threads: auto chose 2 (") == 0);
     CHECK(s.substr(s.size() - std::string(c.timed).size()) == c.timed);
@@ -139,12 +128,8 @@ TEST_CASE("a warm-up whose run queue shows no free core runs a block on one thre
   Machine m;
   m.idle_cores = 0.0;
   ThreadChooser chooser(0, 1000, m.probe());
-  int64_t two_steps = 0;
-  m.run(chooser, 40, 2048, [&](int t) {
-    two_steps += t == 2;
-    return t == 1 ? 0.010 : 0.006;
-  });
-  CHECK(two_steps == 0);
+  m.run(chooser, 40, 2048, [](int t) { return t == 1 ? 0.010 : 0.006; });
+  CHECK(m.steps_on[2] == 0);
   CHECK(chooser.summary().find("threads: auto chose 1 (the machine had 0.0 idle cores") == 0);
 }
 
@@ -181,16 +166,12 @@ TEST_CASE("with no idle core beside the run, auto keeps one thread without tryin
     Machine m;
     m.idle_cores = idle;
     ThreadChooser chooser(0, 1000, m.probe());
-    int64_t two_steps = 0;
     // 6 steps decide: a warm-up of 3 (75 ms) that stands in for the block on one thread, then
     // 3 on two threads (1.56x apart: clear)
-    m.run(chooser, 40, 2048, [&](int t) {
-      two_steps += t == 2;
-      return t == 1 ? 0.025 : 0.016;
-    });
+    m.run(chooser, 40, 2048, [](int t) { return t == 1 ? 0.025 : 0.016; });
     CAPTURE(idle);
     CHECK(chooser.threads() == (idle < ThreadChooser::kIdleNeeded ? 1 : 2));
-    CHECK(two_steps == (idle < ThreadChooser::kIdleNeeded ? 0 : 40 - 3));
+    CHECK(m.steps_on[2] == (idle < ThreadChooser::kIdleNeeded ? 0 : 40 - 3));
     if (idle < ThreadChooser::kIdleNeeded)
       CHECK(chooser.summary() ==
             "threads: auto chose 1 (the machine had 0.2 idle cores beside this run: no room for "
@@ -205,14 +186,10 @@ TEST_CASE("with small steps, the run queue says whether a core is free") {
     Machine m;
     m.idle_cores = idle;
     ThreadChooser chooser(0, 1000, m.probe());
-    int64_t two_steps = 0;
-    m.run(chooser, 300, 32, [&](int t) {
-      two_steps += t == 2;
-      return t == 1 ? 0.2e-3 : 0.15e-3;
-    });
+    m.run(chooser, 300, 32, [](int t) { return t == 1 ? 0.2e-3 : 0.15e-3; });
     CAPTURE(idle);
     CHECK(chooser.threads() == (idle < ThreadChooser::kIdleNeeded ? 1 : 2));
-    CHECK((two_steps == 0) == (idle < ThreadChooser::kIdleNeeded));
+    CHECK((m.steps_on[2] == 0) == (idle < ThreadChooser::kIdleNeeded));
     if (idle < ThreadChooser::kIdleNeeded)
       CHECK(chooser.summary().find("threads: auto chose 1 (the machine had 0.2 idle cores") == 0);
   }
@@ -221,13 +198,10 @@ TEST_CASE("with small steps, the run queue says whether a core is free") {
 TEST_CASE("a starved step on two threads ends the trial on one thread") {
   Machine m;
   ThreadChooser chooser(0, 10000, m.probe());
-  int64_t two_steps = 0;
-  m.run(chooser, 60, 32, [&](int t) {
-    two_steps += t == 2;
-    return t == 1 ? 1e-3 : 20e-3;  // the worker's core is taken by another process
-  });
+  // the worker's core is taken by another process
+  m.run(chooser, 60, 32, [](int t) { return t == 1 ? 1e-3 : 20e-3; });
   CHECK(chooser.threads() == 1);
-  CHECK(two_steps == 3);  // the block's first step is not judged; two more end the trial
+  CHECK(m.steps_on[2] == 3);  // the block's first step is not judged; two more end the trial
   CHECK(chooser.summary().find("took 20.0x as long as on 1") != std::string::npos);
 }
 
@@ -270,27 +244,22 @@ TEST_CASE("a moment's preemption on two threads neither ends a trial nor starts 
   // went to one thread.
   Machine m;
   ThreadChooser chooser(0, 1500, m.probe());
-  int64_t i = 0, two_steps = 0;
+  int64_t i = 0;
   m.run(chooser, 1500, 32, [&](int t) {
-    two_steps += t == 2;
     const double blip = ++i % 97 == 0 && t == 2 ? 2e-3 : 0;
     return (t == 1 ? 0.29e-3 : 0.24e-3) + blip;
   });
   CHECK(chooser.threads() == 2);
   CHECK(chooser.summary().find("threads: auto chose 2 (") == 0);
   CHECK(chooser.summary().find("timed") == std::string::npos);  // one trial only
-  CHECK(two_steps == 1500 - 5 - 100);                           // the warm-up, two blocks of 50
+  CHECK(m.steps_on[2] == 1500 - 5 - 100);                       // the warm-up, two blocks of 50
   // A worker that loses its core for good is still left at once: 4x as long a step loses
   // kCollapseSeconds within a few steps.
   Machine loaded;
   ThreadChooser starved(0, 1500, loaded.probe());
-  two_steps = 0;
-  loaded.run(starved, 200, 32, [&](int t) {
-    two_steps += t == 2;
-    return t == 1 ? 1e-3 : 4e-3;
-  });
+  loaded.run(starved, 200, 32, [](int t) { return t == 1 ? 1e-3 : 4e-3; });
   CHECK(starved.threads() == 1);
-  CHECK(two_steps == 5);  // the first step of the block, then 4 judged: 12 ms lost > 10 ms
+  CHECK(loaded.steps_on[2] == 5);  // the first step of the block, then 4 judged: 12 ms lost > 10 ms
   CHECK(starved.summary().find("took 4.0x as long as on 1") != std::string::npos);
 }
 
@@ -318,13 +287,9 @@ TEST_CASE("large steps on two threads that wait for a core are kept while their 
   Machine m;
   m.wait_share = 0.15;
   ThreadChooser chooser(0, 10000, m.probe());
-  int64_t one_steps = 0;
-  m.run(chooser, 200, 2048, [&](int t) {
-    one_steps += t == 1;
-    return t == 1 ? 0.011 : 0.008;
-  });
+  m.run(chooser, 200, 2048, [](int t) { return t == 1 ? 0.011 : 0.008; });
   CHECK(chooser.threads() == 2);
-  CHECK(one_steps == 3);  // the warm-up
+  CHECK(m.steps_on[1] == 3);  // the warm-up
   CHECK(chooser.summary() ==
         "threads: auto chose 2 (186182 samples/s on 1 thread, 256000 on 2, over 2 steps each; they "
         "waited for a core 15% of the time, so their rate is checked against one thread's every "

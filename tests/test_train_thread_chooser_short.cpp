@@ -21,12 +21,8 @@ TEST_CASE("a run too short to time both: large first steps with a free core take
   CHECK(chooser.news() ==
         "threads: auto on 1 so far (a run of 12 steps is too short to time both: its first step "
         "decides)");
-  int64_t one_steps = 0;
-  m.run(chooser, 12, 4096, [&](int t) {
-    one_steps += t == 1;
-    return t == 1 ? 0.022 : 0.013;
-  });
-  CHECK(one_steps == 0);
+  m.run(chooser, 12, 4096, [](int t) { return t == 1 ? 0.022 : 0.013; });
+  CHECK(m.steps_on[1] == 0);
   CHECK(m.prepared == 0);  // the worker readied itself in the first step
   CHECK(chooser.threads() == 2);
   CHECK(chooser.news() ==
@@ -85,12 +81,8 @@ TEST_CASE("a run of a few dozen large steps takes two threads after its first, w
   // thread (the warm-up); the cost model runs none.
   Machine m;
   ThreadChooser chooser(0, 24, m.probe());
-  int64_t one_steps = 0;
-  m.run(chooser, 24, 2048, [&](int t) {
-    one_steps += t == 1;
-    return t == 1 ? 0.011 : 0.0073;
-  });
-  CHECK(one_steps == 0);
+  m.run(chooser, 24, 2048, [](int t) { return t == 1 ? 0.011 : 0.0073; });
+  CHECK(m.steps_on[1] == 0);
   CHECK(chooser.threads() == 2);
   CHECK(chooser.news() ==
         "threads: auto chose 2 (a run of 24 steps is too short for timing one thread to pay; its "
@@ -130,12 +122,8 @@ TEST_CASE("a run of a few dozen steps times both when its steps are small or no 
   Machine busy;
   busy.idle_cores = 0;
   ThreadChooser other(0, 24, busy.probe());
-  int64_t two_steps = 0;
-  busy.run(other, 24, 2048, [&](int t) {
-    two_steps += t == 2;
-    return t == 1 ? 0.011 : 0.0073;
-  });
-  CHECK(two_steps == 0);
+  busy.run(other, 24, 2048, [](int t) { return t == 1 ? 0.011 : 0.0073; });
+  CHECK(busy.steps_on[2] == 0);
   CHECK(other.summary().find("threads: auto chose 1 (the machine had 0.0 idle cores") == 0);
 }
 

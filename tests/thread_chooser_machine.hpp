@@ -20,6 +20,7 @@ struct Machine {
   double wait = 7.0, wait_share = 0.0;     // the threads' wait for a core; its share on two threads
   bool queue_known = true;                 // whether idle_cores_now can be read
   int threads = 1, sets = 0, prepared = 0;
+  int64_t steps_on[3] = {0, 0, 0};  // the steps run on 1 and on 2 threads
   ThreadProbe probe(std::string why_one = "") {
     return {.now = [this] { return now; },
             .set_num_threads =
@@ -39,6 +40,7 @@ struct Machine {
     for (int64_t i = 0; i < steps; ++i) {
       chooser.before_step();
       const double dt = seconds(threads);
+      ++steps_on[threads];
       now += dt;
       idle += idle_cores * dt;
       if (threads == 2) wait += 2 * dt * wait_share;
