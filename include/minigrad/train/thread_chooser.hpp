@@ -84,8 +84,10 @@ class ThreadChooser {
 
  private:
   enum class Phase { Fixed, Short, Warmup, Trial, Run };
-  // What the latest decision rested on: the steps' times, or one of the signs of another process
-  // that keep one thread (`figure_` holds its measure).
+  // What the latest decision rested on (`figure_` holds its measure): the steps' times (Timed),
+  // a short run's first step (Large), or a sign of another process: one that keeps one thread
+  // (Starved, NoIdleCore, Waited, WindowSlower), or waits that large steps may afford (Afford:
+  // two threads, judged by their rate over windows of training).
   enum class Why { Timed, Starved, NoIdleCore, Waited, Large, Afford, WindowSlower };
   struct Mark {  // the clock and the threads' wait when a span began
     double wall = -1, wait = -1;
