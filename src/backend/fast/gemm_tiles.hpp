@@ -17,8 +17,9 @@ namespace {
 // The height (or width) of the next tile with `left` rows (or columns) still to do: T, except
 // that the last T + r, when r is under half a tile, go as two tiles of about equal size. A tile
 // of a few rows reuses each load of the other operand for few multiply-adds: at batch 32 the
-// documents' model's products with 32 or 128 rows ran 0.5-3% faster as 4 + 4 rows than as 6 + 2
-// (docs/benchmarks.md); 6 + 4 did better than 5 + 5 (10 classes in the dot form).
+// second layer's input gradient (32 rows) ran 3% faster as ... + 4 + 4 rows than as ... + 6 + 2,
+// the first layer's forward (128 columns) 0.5% (docs/benchmarks.md); 6 + 4 ran faster than
+// 5 + 5 (the 10 classes of the last layer's forward).
 template <int T>
 int tile_size(int64_t left) {
   if (left >= 2 * T || left <= T || left - T >= (T + 1) / 2)
