@@ -2,10 +2,10 @@
 // once for an input seen as (N, C, S). Every loop runs over a sample's F = C·S values with the
 // per-channel numbers spread out to F entries first, so the same plain loop serves S = 1 (where
 // it runs along the channels) and S = H·W (along the pixels), and vectorises in both.
-// `#pragma GCC ivdep` before each such loop tells the compiler that what it writes (y, dx, the
-// sums) overlaps nothing it reads, which it cannot prove: without it every row's loop began with
-// a check for overlap, and BatchNorm1d's rows are short (64-128 values), so the checks cost 0.9%
-// of a batch-32 training step (docs/benchmarks.md). The arithmetic is the same either way.
+// NO_OVERLAP before each such loop tells the compiler that what it writes (y, dx, the sums)
+// overlaps nothing it reads, which it cannot prove: without it every row's loop began with a
+// check for overlap, and BatchNorm1d's rows are short (64-128 values), so the checks cost 0.9% of
+// a batch-32 training step (docs/benchmarks.md). The arithmetic is the same either way.
 #include "minigrad/nn/batchnorm.hpp"
 
 #include <fmt/format.h>
@@ -22,6 +22,16 @@
 #include "minigrad/backend/backend.hpp"
 #include "minigrad/backend/scratch.hpp"
 #include "python_float.hpp"
+
+// The loop that follows writes nothing it also reads through another pointer (a hint to the
+// compiler; see the top of this file).
+#if defined(__clang__)
+#define NO_OVERLAP _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define NO_OVERLAP _Pragma("GCC ivdep")
+#else
+#define NO_OVERLAP
+#endif
 
 namespace minigrad::nn {
 
@@ -153,9 +163,10 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
     // Two passes in double: the one-pass E[x²] - E[x]² loses every digit when |mean| >> std.
     backend::Scratch<double> acc(F, 0.0);  // F values: in the backend's memory (scratch.hpp)
     by_channel_blocks(N, C, S, [&](int64_t j0, int64_t j1) {
-      for (int64_t i = 0; i < N; ++i)
-#pragma GCC ivdep
+      for (int64_t i = 0; i < N; ++i) {
+        NO_OVERLAP
         for (int64_t j = j0; j < j1; ++j) acc[j] += xs[i * F + j];
+      }
     });
     std::vector<double> sum = per_channel(acc, C, S);
     if (sync) {  // one reduce for the sums and the count: each call is a wait for every process
@@ -169,12 +180,13 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
     const backend::Scratch<double> mean_f = per_position<double>(sum, S);
     std::fill_n(acc.data(), F, 0.0);
     by_channel_blocks(N, C, S, [&](int64_t j0, int64_t j1) {
-      for (int64_t i = 0; i < N; ++i)
-#pragma GCC ivdep
+      for (int64_t i = 0; i < N; ++i) {
+        NO_OVERLAP
         for (int64_t j = j0; j < j1; ++j) {
           const double d = xs[i * F + j] - mean_f[j];
           acc[j] += d * d;
         }
+      }
     });
     std::vector<double> sq = per_channel(acc, C, S);
     reduce(sq);
@@ -229,12 +241,13 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
     for (int64_t i = 0; i < N; ++i) {
       const float* xr = xs + i * F;
       float* yr = ys + i * F;
-      if (options_.affine)
-#pragma GCC ivdep
+      if (options_.affine) {
+        NO_OVERLAP
         for (int64_t j = j0; j < j1; ++j) yr[j] = g[j] * ((xr[j] - mean[j]) * is[j]) + b[j];
-      else
-#pragma GCC ivdep
+      } else {
+        NO_OVERLAP
         for (int64_t j = j0; j < j1; ++j) yr[j] = (xr[j] - mean[j]) * is[j];
+      }
     }
   });
 
@@ -257,12 +270,13 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
     // One pass for the two sums everything needs, per position and then per channel (double).
     backend::Scratch<double> acc_dy(F, 0.0), acc_dy_xhat(F, 0.0);
     by_channel_blocks(N, C, S, [&](int64_t j0, int64_t j1) {
-      for (int64_t i = 0; i < N; ++i)
-#pragma GCC ivdep
+      for (int64_t i = 0; i < N; ++i) {
+        NO_OVERLAP
         for (int64_t j = j0; j < j1; ++j) {
           acc_dy[j] += d[i * F + j];
           acc_dy_xhat[j] += static_cast<double>(d[i * F + j]) * xhat(i * F + j, j);
         }
+      }
     });
     std::vector<double> sum_dy = per_channel(acc_dy, C, S);
     std::vector<double> sum_dy_xhat = per_channel(acc_dy_xhat, C, S);
@@ -312,12 +326,13 @@ Tensor BatchNorm::normalize(const Tensor& x, int64_t N, int64_t S) {
       return;
     }
     by_channel_blocks(N, C, S, [&](int64_t j0, int64_t j1) {
-      for (int64_t i = 0; i < N; ++i)
-#pragma GCC ivdep
+      for (int64_t i = 0; i < N; ++i) {
+        NO_OVERLAP
         for (int64_t j = j0; j < j1; ++j) {
           const int64_t k = i * F + j;
           dx[k] = (fresh ? 0.0f : dx[k]) + is[j] * (d[k] * gn[j] - md[j] - xhat(k, j) * mdx[j]);
         }
+      }
     });
   };
   return record(y, "batch_norm", {x, weight, bias}, std::move(backward));
