@@ -129,7 +129,7 @@ void ThreadChooser::before_step() {
 
 void ThreadChooser::after_step(int64_t rows) {
   if (step_start_ < 0) return;
-  const double seconds = probe_.now() - step_start_;
+  const double now = probe_.now(), start = step_start_, seconds = now - start;
   const double per_row = seconds / static_cast<double>(std::max<int64_t>(rows, 1));
   step_start_ = -1;
   switch (phase_) {
@@ -238,12 +238,11 @@ void ThreadChooser::after_step(int64_t rows) {
         // guard below, which it replaces, as it does the wait windows.
         // A pause longer than a step since the last one (validation, a checkpoint) is not
         // training's: the window starts again.
-        const double start = probe_.now() - seconds;
         if (afford_start_ >= 0 && start - afford_end_ > seconds) afford_start_ = -1;
         if (afford_start_ < 0) afford_start_ = start, afford_rows_ = 0;
-        afford_end_ = probe_.now();
+        afford_end_ = now;
         afford_rows_ += rows;
-        const double wall = probe_.now() - afford_start_;
+        const double wall = now - afford_start_;
         if (wall < kLongWindow) return;
         const double two = wall / static_cast<double>(afford_rows_);
         afford_start_ = -1;  // the next step starts a new window
@@ -254,7 +253,7 @@ void ThreadChooser::after_step(int64_t rows) {
       // before the steps' times say so.
       if (window_.wall < 0) {
         window_ = mark();
-      } else if (probe_.now() - window_.wall >= kWaitWindow) {
+      } else if (now - window_.wall >= kWaitWindow) {
         const double waited = waited_since(window_);
         if (waited > kWaitShare && seconds >= kLargeStep && one_ > 0) {
           why_ = Why::Afford;  // large steps: judged by their rate over windows from now on
