@@ -153,13 +153,21 @@ void run_backward(const Tensor& root, const Tensor& grad_output, bool retain_gra
     impl->grad_fn->apply(Tensor(impl->grad));
   }
 
+  // Freed in the reverse of the order they were made, as C++ frees a function's locals: the
+  // intermediate grads (made from the loss back) inputs first, then every node's closure and the
+  // walk's tensors (made from the inputs forward) outputs first. A memory cache that hands out
+  // first the buffer given back last then gives each op, at the next step, the buffer it had at
+  // this one (docs/autograd.md, "The graph is freed after backward()").
   for (Tensor& t : order) {
     TensorImpl* impl = t.impl();
-    if (!impl->grad_fn) continue;
-    if (!impl->retains_grad) impl->grad.reset();
-    if (!retain_graph) impl->grad_fn->release();
+    if (impl->grad_fn && !impl->retains_grad) impl->grad.reset();
+  }
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    TensorImpl* impl = it->impl();
+    if (impl->grad_fn && !retain_graph) impl->grad_fn->release();
   }
   retained.restore();
+  while (!order.empty()) order.pop_back();
 }
 
 }  // namespace minigrad
