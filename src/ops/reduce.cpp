@@ -30,6 +30,13 @@ Tensor sum_over(const char* op, const Tensor& x, const ops_detail::DimSplit& r, 
   return record(y, op, {x}, [x, r, divisor](const Tensor& dy) {
     float* dx = grad_buffer(x);
     const float* g = dy.data();
+    if (r.inner == 1) {  // each lane is n values in a row (a whole-tensor sum, the last dim)
+      for (int64_t o = 0; o < r.outer; ++o) {
+        const float share = g[o] / divisor;  // divided once per lane, not once per value
+        for (int64_t k = 0; k < r.n; ++k) dx[o * r.n + k] += share;
+      }
+      return;
+    }
     for (int64_t o = 0; o < r.outer; ++o)
       for (int64_t k = 0; k < r.n; ++k)
         for (int64_t i = 0; i < r.inner; ++i)
