@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "spin_lock.hpp"
+
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
@@ -60,7 +62,7 @@ class BufferCache {
   // and clearing pages of its own. A training step that finds every size it needs in the cache, as
   // each does after the first, never borrows.
   void* take(size_t bytes) {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(spin_);
     auto it = free_.find(bytes);
     if (it == free_.end() || it->second.empty()) {
       if (bytes < kMediumBytes) return nullptr;
@@ -79,7 +81,7 @@ class BufferCache {
   // Keeps `p`, asked for as `bytes`, for reuse and returns 0; or returns the size to free it
   // with (its own, if it was lent) when it is too large or the cache is full.
   size_t give(void* p, size_t bytes) {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(spin_);
     if (!lent_.empty()) {
       if (const auto it = lent_.find(p); it != lent_.end()) {
         bytes = it->second;
@@ -93,7 +95,7 @@ class BufferCache {
   }
   // Every cached buffer, each with its size; the cache is then empty.
   std::vector<std::pair<void*, size_t>> take_all() {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(spin_);
     std::vector<std::pair<void*, size_t>> all;
     for (auto& [bytes, buffers] : free_)
       for (void* p : buffers) all.emplace_back(p, bytes);
@@ -103,7 +105,7 @@ class BufferCache {
   }
 
  private:
-  std::mutex mutex_;
+  SpinLock spin_;
   std::unordered_map<size_t, std::vector<void*>> free_;
   std::unordered_map<void*, size_t> lent_;  // buffers handed out for a smaller size: their own
   size_t cached_bytes_ = 0;

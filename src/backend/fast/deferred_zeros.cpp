@@ -1,5 +1,5 @@
-// The record of deferred zeros: a short list of (address, size) under a mutex. A model has a few
-// dozen gradients, so a linear search is enough, and the list keeps its capacity, so a step
+// The record of deferred zeros: a short list of (address, size) under a spin lock. A model has a
+// few dozen gradients, so a linear search is enough, and the list keeps its capacity, so a step
 // allocates nothing (a hash map allocated a node per gradient). A counter is read first so that
 // the common case, nothing owed, takes no lock.
 #include "deferred_zeros.hpp"
@@ -10,12 +10,14 @@
 #include <utility>
 #include <vector>
 
+#include "spin_lock.hpp"
+
 namespace minigrad::kernels {
 
 namespace {
 
 struct Owed {
-  std::mutex mutex;
+  SpinLock spin;
   std::vector<std::pair<float*, int64_t>> sizes;  // at most one entry per address
   std::atomic<size_t> count{0};                   // sizes.size(), readable without the lock
 };
@@ -35,7 +37,7 @@ auto find(Owed& o, float* p) {
 int64_t remove(float* p) {
   Owed& o = owed();
   if (o.count.load(std::memory_order_relaxed) == 0) return -1;
-  std::lock_guard lock(o.mutex);
+  std::lock_guard lock(o.spin);
   const auto it = find(o, p);
   if (it == o.sizes.end()) return -1;
   const int64_t size = it->second;
@@ -50,7 +52,7 @@ int64_t remove(float* p) {
 void defer_zeros(float* p, int64_t count) {
   if (count <= 0) return;
   Owed& o = owed();
-  std::lock_guard lock(o.mutex);
+  std::lock_guard lock(o.spin);
   const auto it = find(o, p);
   if (it != o.sizes.end())
     it->second = count;
